@@ -1,0 +1,122 @@
+# p2vkit: one non-recursive GNU Makefile for the whole tree.
+#
+#   make            build ./p2vkit
+#   make check      install what is missing, build, run every test (TAP via prove)
+#   make demo       install what is missing, build, run the main job on examples/fleet
+#   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Builds go to $(BUILD) (build/ by default); the sanitizer build of the same
+# sources goes to $(BUILD)/san.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/p2vkit
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+SAN ?=
+
+PKGS := yaml-0.1 libosinfo-1.0
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+# Truncated snprintf output is intended where it is used (labels in messages).
+ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -D_GNU_SOURCE \
+	-DP2VKIT_DATADIR='"$(DATADIR)"' -I. $(PKG_CFLAGS) $(CFLAGS)
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SAN_LDFLAGS = -fsanitize=address,undefined
+endif
+
+# Every folder but cli/ (the front end) and tests/ goes into one library
+# that the program, the unit tests and the fuzz targets link.
+LIB_DIRS := core inventory planner converter p2v deploy report tui
+LIB_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+HEADERS := $(wildcard */*.h)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libp2vkit.a
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PROGRAM := $(if $(filter build,$(BUILD)),p2vkit,$(BUILD)/p2vkit)
+
+.PHONY: all check unit-tests demo fuzz install deps clean regen-golden
+
+all: $(PROGRAM)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PROGRAM): $(CLI_OBJS) $(LIB)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(SAN_LDFLAGS) $(LDFLAGS) \
+	  -o $@ $< $(LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm
+
+unit-tests: $(UNIT_BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+# The sanitizer build is a second run of this Makefile into $(BUILD)/san.
+SAN_BUILD := $(BUILD)/san
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+check: deps
+	$(MAKE) all unit-tests
+	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
+	P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit \
+	  srcdir=$(CURDIR) prove -e '' $(UNIT_BINS) \
+	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(sort $(wildcard tests/*.sh))
+
+# Rewrite the expected outputs of the golden-file tests from the current
+# program; review the diff before committing it.
+regen-golden: all
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD := $(BUILD)/fuzz
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang WERROR= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	  $(FUZZ_BUILD)/libp2vkit.a
+	@set -e; for src in $(FUZZ_SRCS); do \
+	  t=$$(basename $$src .c); \
+	  clang $(ALL_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o $(FUZZ_BUILD)/$$t $$src $(FUZZ_BUILD)/libp2vkit.a $(PKG_LIBS) -lm; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_BUILD)/corpus/$$t $$(sed -n 's/^ \* Seeds: //p' $$src); \
+	done
+
+install: $(PROGRAM)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/p2vkit
+	cp -R templates/. $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf $(BUILD) p2vkit out

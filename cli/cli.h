@@ -1,0 +1,65 @@
+/* The command-line front end: the only code (with tui/) that prints to the
+ * user and decides exit statuses.  Each subcommand lives in cmd-NAME.c and
+ * is listed once in the table in main.c, which drives dispatch and
+ * `p2vkit --help`. */
+#ifndef P2VKIT_CLI_H
+#define P2VKIT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "core/core.h"
+
+/* Exit statuses, the same for every subcommand. */
+#define EXIT_OK 0
+#define EXIT_FAILURE_ 1         /* bad input, failed operation */
+#define EXIT_USAGE 2            /* bad command line, or not available yet */
+
+struct cli_command {
+  const char *name;
+  const char *summary;          /* one line for `p2vkit --help` */
+  int (*run) (const struct cli_command *cmd, int argc, char **argv);
+};
+
+/* One option, described once: getopt_long's table, the short option
+ * string and the --help text are all built from an array of these, which
+ * ends with an entry whose name is NULL. */
+struct cli_option {
+  const char *name;             /* long name */
+  int has_arg;                  /* no_argument, required_argument */
+  int val;                      /* short option letter, or a code >= 256 */
+  const char *arg;              /* argument name in --help, e.g. "FILE" */
+  const char *help;
+};
+
+/* Text of a subcommand's --help. */
+struct cli_usage {
+  const char *synopsis;         /* after "Usage: p2vkit CMD " */
+  const char *description;      /* one paragraph, may hold '\n' */
+};
+
+/* getopt_long over OPTS; the caller loops on the returned value like
+ * getopt_long's. --help is handled here (prints, returns 'h'). */
+int cli_getopt (int argc, char **argv, const struct cli_option *opts,
+                int *longindex);
+void cli_print_help (const struct cli_command *cmd, const struct cli_usage *u,
+                     const struct cli_option *opts);
+
+/* After cli_getopt returned '?' or ':': say which option was wrong and
+ * return EXIT_USAGE. */
+int cli_option_error (const struct cli_command *cmd, char **argv, int c);
+
+/* Messages: "p2vkit: ..." on stderr. */
+void cli_error (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The core's last error as "p2vkit: MESSAGE". */
+void cli_core_error (void);
+/* A usage error: prints it with a pointer to --help, returns EXIT_USAGE. */
+int cli_usage_error (const struct cli_command *cmd, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+/* Subcommands. */
+int cli_cmd_import (const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_not_yet (const struct cli_command *cmd, int argc, char **argv);
+
+#endif /* P2VKIT_CLI_H */

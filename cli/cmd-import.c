@@ -1,0 +1,102 @@
+/* p2vkit import: one profile per CSV row, for servers that cannot run the
+ * inventory agent. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const struct cli_option opts[] = {
+  { "output", required_argument, 'o', "DIR",
+    "write DIR/NAME.yaml per row (DIR is created if missing)" },
+  { "quiet", no_argument, 'q', NULL, "print nothing on success" },
+  { NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_usage usage = {
+  "FILE.csv... -o DIR",
+  "Read CSV files of servers (one row per server, a header row naming the\n"
+  "columns) and write one profile per row.  Nothing is written when any row\n"
+  "is bad.  The columns are described in p2vkit-import(1)."
+};
+
+static int
+write_profile (FILE *fp, void *opaque)
+{
+  return core_profile_write (fp, opaque);
+}
+
+int
+cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
+{
+  CLEANUP_FREE_PROFILES core_profile_vector profiles = { 0 };
+  core_string_vector written = { 0 };
+  const char *outdir = NULL;
+  bool quiet = false, made_dir = false;
+  int c, ret = EXIT_FAILURE_;
+
+  while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
+    switch (c) {
+    case 'o': outdir = optarg; break;
+    case 'q': quiet = true; break;
+    case 'h': cli_print_help (cmd, &usage, opts); return EXIT_OK;
+    default: return cli_option_error (cmd, argv, c);
+    }
+  }
+  if (optind >= argc)
+    return cli_usage_error (cmd, "no CSV file given");
+  if (outdir == NULL)
+    return cli_usage_error (cmd, "no output folder given (-o DIR)");
+
+  /* Read everything first: a bad row anywhere means nothing is written. */
+  for (int i = optind; i < argc; i++)
+    if (core_import_csv (argv[i], &profiles) == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+  for (size_t i = 1; i < profiles.len; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (profiles.ptr[i]->name, profiles.ptr[j]->name) == 0) {
+        cli_error ("%s: duplicate workload name '%s' (also in %s)",
+                   profiles.ptr[i]->source, profiles.ptr[i]->name,
+                   profiles.ptr[j]->source);
+        return EXIT_FAILURE_;
+      }
+
+  if (mkdir (outdir, 0777) == 0)
+    made_dir = true;
+  else if (errno != EEXIST) {
+    cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
+    return EXIT_FAILURE_;
+  }
+  for (size_t i = 0; i < profiles.len; i++) {
+    char *path = core_sprintf ("%s/%s.yaml", outdir, profiles.ptr[i]->name);
+
+    if (path == NULL || core_write_atomic (path, write_profile, profiles.ptr[i]) == -1) {
+      cli_core_error ();
+      free (path);
+      goto out;
+    }
+    if (core_string_vector_append (&written, path) == -1) {
+      cli_core_error ();
+      unlink (path);
+      free (path);
+      goto out;
+    }
+  }
+  if (!quiet)
+    printf ("imported %zu servers into %s\n", profiles.len, outdir);
+  ret = EXIT_OK;
+
+ out:
+  if (ret != EXIT_OK) {
+    /* All or nothing: take back what this run wrote. */
+    for (size_t i = 0; i < written.len; i++)
+      unlink (written.ptr[i]);
+    if (made_dir)
+      rmdir (outdir);
+  }
+  core_string_vector_free (&written);
+  return ret;
+}

@@ -1,0 +1,110 @@
+/* Option tables: getopt_long's arrays and --help text built from one
+ * description per subcommand. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define MAX_OPTIONS 64
+
+int
+cli_getopt (int argc, char **argv, const struct cli_option *opts,
+            int *longindex)
+{
+  struct option longopts[MAX_OPTIONS + 2];
+  char shortopts[MAX_OPTIONS * 2 + 4] = "+:h";
+  size_t n = 0, s = 3;
+  int c;
+
+  for (const struct cli_option *o = opts; o->name && n < MAX_OPTIONS; o++, n++) {
+    longopts[n] = (struct option) { o->name, o->has_arg, NULL, o->val };
+    if (o->val < 256) {
+      shortopts[s++] = o->val;
+      if (o->has_arg == required_argument)
+        shortopts[s++] = ':';
+    }
+  }
+  longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
+  longopts[n] = (struct option) { NULL, 0, NULL, 0 };
+  shortopts[s] = '\0';
+
+  opterr = 0;                   /* we say it ourselves, in one line */
+  c = getopt_long (argc, argv, shortopts, longopts, longindex);
+  return c;
+}
+
+static void
+option_label (char *buf, size_t len, const struct cli_option *o)
+{
+  int n;
+
+  if (o->val < 256)
+    n = snprintf (buf, len, "-%c, --%s", o->val, o->name);
+  else
+    n = snprintf (buf, len, "    --%s", o->name);
+  if (o->has_arg == required_argument && n > 0 && (size_t) n < len)
+    snprintf (buf + n, len - n, "=%s", o->arg ? o->arg : "ARG");
+}
+
+void
+cli_print_help (const struct cli_command *cmd, const struct cli_usage *u,
+                const struct cli_option *opts)
+{
+  char label[128];
+
+  printf ("Usage: p2vkit %s %s\n", cmd->name, u->synopsis);
+  printf ("%s\n\nOptions:\n", u->description);
+  for (const struct cli_option *o = opts; o->name; o++) {
+    option_label (label, sizeof label, o);
+    printf ("  %-24s %s\n", label, o->help);
+  }
+  printf ("  %-24s %s\n", "-h, --help", "show this help and exit");
+}
+
+void
+cli_error (const char *fmt, ...)
+{
+  va_list ap;
+
+  fflush (stdout);
+  fputs ("p2vkit: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+}
+
+void
+cli_core_error (void)
+{
+  cli_error ("%s", core_errmsg ());
+}
+
+int
+cli_usage_error (const struct cli_command *cmd, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  cli_error ("%s: %s; see 'p2vkit %s --help'", cmd->name, msg, cmd->name);
+  return EXIT_USAGE;
+}
+
+int
+cli_option_error (const struct cli_command *cmd, char **argv, int c)
+{
+  const char *arg = argv[optind - 1];
+
+  if (c == ':') {
+    if (arg[0] == '-' && arg[1] == '-')
+      return cli_usage_error (cmd, "option '%s' needs an argument", arg);
+    return cli_usage_error (cmd, "option '-%c' needs an argument", optopt);
+  }
+  if (optopt && optopt < 256 && !(arg[0] == '-' && arg[1] == '-'))
+    return cli_usage_error (cmd, "unknown option '-%c'", optopt);
+  return cli_usage_error (cmd, "unknown option '%s'", arg);
+}

@@ -1,0 +1,486 @@
+/* p2vkit core: the data model and file formats every part of p2vkit shares.
+ *
+ * Rules for everything declared here (see DEVELOPERS.md):
+ * - The core never prints and never exits.  A function that fails returns -1
+ *   (or NULL) and leaves one whole, greppable message in the thread's error
+ *   buffer, read with core_errmsg().  Front ends (cli/, tui/) decide how to
+ *   report it.
+ * - Every *_free function accepts NULL.
+ * - Non-static symbols start with core_.
+ *
+ * One section per .c file in this folder.
+ */
+#ifndef P2VKIT_CORE_H
+#define P2VKIT_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define P2VKIT_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Cleanup attributes, as in nbdkit and libguestfs.                    */
+
+#define CLEANUP_FREE __attribute__((cleanup(core_cleanup_free)))
+#define CLEANUP_FCLOSE __attribute__((cleanup(core_cleanup_fclose)))
+#define CLEANUP_FREE_PROFILE __attribute__((cleanup(core_cleanup_profile)))
+#define CLEANUP_FREE_PROFILES __attribute__((cleanup(core_cleanup_profiles)))
+#define CLEANUP_FREE_HOSTS __attribute__((cleanup(core_cleanup_hosts)))
+#define CLEANUP_FREE_PLAN __attribute__((cleanup(core_cleanup_plan)))
+#define CLEANUP_FREE_CSV __attribute__((cleanup(core_cleanup_csv)))
+
+void core_cleanup_free(void *ptr);
+void core_cleanup_fclose(void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Typed growable vectors (after nbdkit's common/utils/vector.h).      */
+
+int core_vector_reserve(void **ptr, size_t *cap, size_t len, size_t n,
+                        size_t elemsize);
+
+#define DEFINE_VECTOR_TYPE(name, type)                                      \
+  typedef struct {                                                          \
+    type *ptr;                                                              \
+    size_t len;                                                             \
+    size_t cap;                                                             \
+  } name;                                                                   \
+  static inline __attribute__((unused)) int name##_reserve(name *v,         \
+                                                           size_t n)        \
+  {                                                                         \
+    return core_vector_reserve((void **)&v->ptr, &v->cap, v->len, n,        \
+                               sizeof(type));                               \
+  }                                                                         \
+  static inline __attribute__((unused)) int name##_append(name *v,          \
+                                                          type elem)        \
+  {                                                                         \
+    if (name##_reserve(v, 1) == -1)                                         \
+      return -1;                                                            \
+    v->ptr[v->len++] = elem;                                                \
+    return 0;                                                               \
+  }                                                                         \
+  static inline __attribute__((unused)) void name##_reset(name *v)          \
+  {                                                                         \
+    free(v->ptr);                                                           \
+    v->ptr = NULL;                                                          \
+    v->len = v->cap = 0;                                                    \
+  }
+
+DEFINE_VECTOR_TYPE(core_string_vector, char *)
+DEFINE_VECTOR_TYPE(core_double_vector, double)
+
+/* Frees every string, then the vector's storage. */
+void core_string_vector_free(core_string_vector *v);
+
+/* ------------------------------------------------------------------ */
+/* error.c: the per-thread error message.                              */
+
+void core_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "FILE:LINE:COL: message"; col 0 leaves the column out. */
+void core_error_at(const char *file, size_t line, size_t col, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+/* "message: strerror(errno)" */
+void core_error_errno(const char *fmt, ...)
+  __attribute__((format(printf, 1, 2)));
+const char *core_errmsg(void);
+
+/* ------------------------------------------------------------------ */
+/* util.c: checked arithmetic, strings, numbers.                        */
+
+/* Return false on overflow, like __builtin_*_overflow. */
+bool core_mul_size(size_t a, size_t b, size_t *out);
+bool core_add_size(size_t a, size_t b, size_t *out);
+
+/* Never NULL: abort on out-of-memory is not an option in a library, so
+ * these return NULL with the error set; callers check. */
+char *core_strdup(const char *s);
+char *core_strndup(const char *s, size_t n);
+char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a whole string as a number.  FIELD names the value in the error
+ * ("cores: expected an integer, got 'x'").  Decimal only: no hex, no inf
+ * or nan, no trailing characters. */
+int core_parse_int64(const char *s, const char *field, int64_t min,
+                     int64_t max, int64_t *out);
+int core_parse_double(const char *s, const char *field, double min,
+                      double max, double *out);
+
+/* Format a double in the shortest form that reads back exactly. */
+void core_format_double(double v, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* model.c: the data model.                                             */
+
+/* Integer and number fields that are optional hold CORE_UNSET when the
+ * input did not give them; every real value of such a field is >= 0. */
+#define CORE_UNSET (-1)
+
+enum core_firmware { CORE_FIRMWARE_UNSET, CORE_FIRMWARE_BIOS, CORE_FIRMWARE_UEFI };
+enum core_virt { CORE_VIRT_UNSET, CORE_VIRT_NONE, CORE_VIRT_VMX, CORE_VIRT_SVM };
+enum core_os_family {
+  CORE_OS_UNSET, CORE_OS_LINUX, CORE_OS_WINDOWS, CORE_OS_BSD, CORE_OS_OTHER
+};
+enum core_proto { CORE_PROTO_TCP, CORE_PROTO_UDP };
+enum core_mode { CORE_MODE_PARAVIRT, CORE_MODE_FULL, CORE_MODE_PHYSICAL };
+
+/* Bit sets. */
+#define CORE_PV_VIRTIO 1u
+#define CORE_PV_XEN 2u
+#define CORE_HV_KVM 1u
+#define CORE_HV_XEN 2u
+
+/* Names as they appear in the files, indexed by the enums above
+ * (the UNSET slots are NULL). */
+extern const char *const core_firmware_names[];
+extern const char *const core_virt_names[];
+extern const char *const core_os_family_names[];
+extern const char *const core_proto_names[];
+extern const char *const core_mode_names[];
+extern const char *const core_pv_names[];  /* bit 0: virtio, bit 1: xen */
+extern const char *const core_hv_names[];  /* bit 0: kvm, bit 1: xen */
+
+struct core_disk {
+  char *name;
+  int64_t size_bytes;
+  char *model;
+  int rotational;               /* CORE_UNSET, 0 or 1 */
+};
+struct core_filesystem {
+  char *mount;
+  char *device;
+  char *type;
+  int64_t size_bytes;
+  int64_t used_bytes;
+};
+struct core_nic {
+  char *name;
+  char *mac;
+  int64_t speed_mbps;
+  char *driver;
+};
+struct core_pci {
+  char *address;
+  char *vendor;                 /* 4 hex digits */
+  char *device;
+  char *class_;                 /* 4 hex digits: class and subclass */
+  char *driver;
+  char *name;
+  bool passthrough;
+};
+struct core_service {
+  char *name;
+  enum core_proto proto;
+  int64_t port;
+};
+DEFINE_VECTOR_TYPE(core_disk_vector, struct core_disk)
+DEFINE_VECTOR_TYPE(core_filesystem_vector, struct core_filesystem)
+DEFINE_VECTOR_TYPE(core_nic_vector, struct core_nic)
+DEFINE_VECTOR_TYPE(core_pci_vector, struct core_pci)
+DEFINE_VECTOR_TYPE(core_service_vector, struct core_service)
+
+struct core_utilization {
+  int64_t interval_s;           /* CORE_UNSET when no utilization at all */
+  core_double_vector cpu_pct;   /* empty vector: not given */
+  core_double_vector mem_used_mib;
+  core_double_vector disk_iops;
+  core_double_vector disk_mbps;
+  core_double_vector net_mbps;
+};
+
+struct core_cpu {
+  char *model;
+  int64_t sockets, cores, threads;   /* cores is required */
+  double mhz;                        /* required */
+  enum core_virt virt;
+};
+struct core_hardware {
+  char *vendor;
+  char *product;
+  enum core_firmware firmware;
+  struct core_cpu cpu;
+  int64_t memory_mib;                /* required */
+  double watts;                      /* an extension: what the server draws */
+  core_disk_vector disks;
+  core_filesystem_vector filesystems;
+  core_nic_vector nics;
+  core_pci_vector pci;
+};
+struct core_os {
+  enum core_os_family family;
+  char *id;
+  char *name;
+  char *kernel;
+  char *arch;
+  int pv_drivers;                    /* CORE_UNSET or a set of CORE_PV_* */
+};
+struct core_profile {
+  char *source;                 /* where it was read from; not written */
+  char *name;
+  char *collected_at;
+  char *role;
+  char *group;
+  struct core_hardware hardware;
+  struct core_os os;
+  core_service_vector services;
+  struct core_utilization utilization;
+};
+DEFINE_VECTOR_TYPE(core_profile_vector, struct core_profile *)
+
+struct core_host_model {
+  char *model;
+  int64_t cores;
+  double mhz;
+  int64_t memory_mib;
+  double disk_gib;              /* CORE_UNSET: not a constraint */
+  double disk_iops;             /* CORE_UNSET: not a constraint */
+  double net_mbps;              /* CORE_UNSET: not a constraint */
+  enum core_virt virt;
+  bool iommu;
+  unsigned hypervisors;         /* set of CORE_HV_* */
+  double cost;                  /* CORE_UNSET: not given */
+  double watts;                 /* CORE_UNSET: not given */
+  int64_t count;                /* CORE_UNSET: no limit */
+};
+DEFINE_VECTOR_TYPE(core_host_model_vector, struct core_host_model)
+
+struct core_hosts {
+  char *source;
+  core_host_model_vector models;
+};
+
+struct core_overhead {
+  double cpu_pct;               /* percent of the guest's own CPU demand */
+  double cpu_mhz;               /* fixed per guest */
+  double memory_mib;
+};
+struct core_policy {
+  double percentile;
+  double headroom_pct;
+  double cpu_overcommit;
+  double memory_overcommit;
+  int64_t ha_spare_hosts;
+  bool thin_disks;
+  bool windows_pv_drivers;
+  bool allow_passthrough;
+  struct core_overhead overhead_full;
+  struct core_overhead overhead_paravirt;
+};
+
+struct core_demand {
+  double cpu_mhz;
+  double memory_mib;
+  double disk_gib;
+  double iops;
+  double net_mbps;
+};
+struct core_peak {
+  double cpu_pct, memory_pct, disk_pct, iops_pct, net_pct;
+};
+struct core_plan_host {
+  char *name;
+  char *model;
+  unsigned hypervisor;          /* one CORE_HV_* bit */
+  bool spare;
+  core_string_vector workloads;
+  struct core_peak peak;
+};
+struct core_plan_workload {
+  char *name;
+  char *host;                   /* NULL: not placed */
+  enum core_mode mode;
+  int64_t vcpus;
+  int64_t memory_mib;
+  struct core_demand demand;
+  core_string_vector passthrough;  /* devices to pass through */
+  core_string_vector reasons;
+};
+struct core_plan_unplaced {
+  char *name;
+  char *reason;
+};
+DEFINE_VECTOR_TYPE(core_plan_host_vector, struct core_plan_host)
+DEFINE_VECTOR_TYPE(core_plan_workload_vector, struct core_plan_workload)
+DEFINE_VECTOR_TYPE(core_plan_unplaced_vector, struct core_plan_unplaced)
+
+struct core_plan {
+  char *source;
+  struct {
+    int64_t workloads, placed, unplaced, hosts_used;
+    int64_t lower_bound;        /* CORE_UNSET: written as null */
+    double cost;                /* CORE_UNSET: null */
+    double watts_before;        /* CORE_UNSET: null */
+    double watts_after;         /* CORE_UNSET: null */
+  } summary;
+  struct core_policy policy;
+  core_plan_host_vector hosts;
+  core_plan_workload_vector workloads;
+  core_plan_unplaced_vector unplaced;
+};
+
+/* Allocate a profile with every optional field unset. */
+struct core_profile *core_profile_new(void);
+void core_profile_free(struct core_profile *p);
+void core_profiles_free(core_profile_vector *v);   /* frees the profiles too */
+void core_cleanup_profile(struct core_profile **p);
+void core_cleanup_profiles(core_profile_vector *v);
+
+void core_hosts_init(struct core_hosts *h);
+void core_hosts_clear(struct core_hosts *h);
+void core_cleanup_hosts(struct core_hosts *h);
+void core_host_model_init(struct core_host_model *m);
+
+void core_policy_defaults(struct core_policy *p);
+
+void core_plan_init(struct core_plan *plan);
+void core_plan_clear(struct core_plan *plan);
+void core_cleanup_plan(struct core_plan *plan);
+
+/* Equality of the values a file carries (source is ignored); for the
+ * round-trip tests and for deploy's "nothing changed" check. */
+bool core_profile_equal(const struct core_profile *a, const struct core_profile *b);
+bool core_hosts_equal(const struct core_hosts *a, const struct core_hosts *b);
+bool core_policy_equal(const struct core_policy *a, const struct core_policy *b);
+bool core_plan_equal(const struct core_plan *a, const struct core_plan *b);
+
+/* ------------------------------------------------------------------ */
+/* yaml-read.c: readers.  Errors are "FILE:LINE:COL: what".             */
+
+#define CORE_SCHEMA_PROFILE "p2vkit/profile/v1"
+#define CORE_SCHEMA_HOSTS "p2vkit/hosts/v1"
+#define CORE_SCHEMA_POLICY "p2vkit/policy/v1"
+#define CORE_SCHEMA_PLAN "p2vkit/plan/v1"
+
+enum core_file_kind {
+  CORE_FILE_PROFILE, CORE_FILE_HOSTS, CORE_FILE_POLICY, CORE_FILE_PLAN
+};
+
+/* From memory; NAME is used in messages.  The *_read functions read a
+ * file ("-" is stdin). */
+struct core_profile *core_profile_parse(const char *name, const char *buf, size_t len);
+struct core_profile *core_profile_read(const char *path);
+int core_hosts_parse(const char *name, const char *buf, size_t len, struct core_hosts *out);
+int core_hosts_read(const char *path, struct core_hosts *out);
+/* OUT is reset to the defaults first; the file overrides what it gives. */
+int core_policy_parse(const char *name, const char *buf, size_t len, struct core_policy *out);
+int core_policy_read(const char *path, struct core_policy *out);
+int core_plan_parse(const char *name, const char *buf, size_t len, struct core_plan *out);
+int core_plan_read(const char *path, struct core_plan *out);
+
+/* Which schema a YAML file declares; -1 with the error set when it has
+ * none or an unknown one. */
+int core_file_kind(const char *name, const char *buf, size_t len, enum core_file_kind *out);
+
+/* Whole file into memory, NUL-terminated; "-" reads stdin. */
+char *core_read_file(const char *path, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* yaml-write.c: writers.  They write to an open stream.                */
+
+int core_profile_write(FILE *fp, const struct core_profile *p);
+int core_hosts_write(FILE *fp, const struct core_hosts *h);
+int core_policy_write(FILE *fp, const struct core_policy *p);
+int core_plan_write(FILE *fp, const struct core_plan *plan);
+
+/* ------------------------------------------------------------------ */
+/* output.c: files written whole or not at all.                          */
+
+/* Calls WRITE_FN on a temporary file in PATH's folder, then renames it to
+ * PATH.  On any failure (or a signal, see core_tmpfiles_cleanup) nothing
+ * is left behind.  PATH "-" writes to stdout directly. */
+int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
+                      void *opaque);
+
+/* Temporary files that exist right now; a front end's signal handler calls
+ * core_tmpfiles_cleanup (async-signal-safe) to remove them. */
+int core_tmpfiles_add(const char *path);
+void core_tmpfiles_remove(const char *path);
+void core_tmpfiles_cleanup(void);
+
+/* ------------------------------------------------------------------ */
+/* csv.c: RFC 4180 reader.                                               */
+
+struct core_csv_row {
+  size_t line;                  /* 1-based line the row starts on */
+  core_string_vector fields;
+};
+DEFINE_VECTOR_TYPE(core_csv_row_vector, struct core_csv_row)
+
+struct core_csv {
+  core_csv_row_vector rows;     /* rows[0] is the header when there is one */
+};
+
+/* Accepts a UTF-8 BOM, LF or CRLF line ends, quoted fields with "" and
+ * line breaks inside, and skips empty lines.  Every row must have as many
+ * fields as the first. */
+int core_csv_parse(const char *name, const char *buf, size_t len, struct core_csv *out);
+void core_csv_clear(struct core_csv *csv);
+void core_cleanup_csv(struct core_csv *csv);
+
+/* ------------------------------------------------------------------ */
+/* import.c: CSV rows to profiles.                                       */
+
+/* Appends one profile per row to OUT; on error appends nothing. */
+int core_import_csv_parse(const char *name, const char *buf, size_t len,
+                          core_profile_vector *out);
+int core_import_csv(const char *path, core_profile_vector *out);
+
+/* ------------------------------------------------------------------ */
+/* load.c: profiles from files, folders and CSV files.                   */
+
+/* Each path is a profile (.yaml/.yml), a CSV file (.csv) or a folder of
+ * them (not recursive, read in name order).  Fails on no profile at all
+ * and on two profiles with one name. */
+int core_load_profiles(char *const *paths, size_t n, core_profile_vector *out);
+
+/* ------------------------------------------------------------------ */
+/* osinfo.c: what libosinfo's database knows about an OS.               */
+
+struct core_osinfo {
+  char *id;                     /* short-id, e.g. "win2k3" */
+  char *name;                   /* e.g. "Microsoft Windows Server 2003" */
+  enum core_os_family family;
+  int pv_drivers;               /* CORE_UNSET when the database has no answer */
+};
+/* Find an OS by short-id, or by name (case-insensitive, with or without
+ * the vendor's name in front).  Returns 1 when found, 0 when not, -1 on
+ * error (database not loadable). */
+int core_osinfo_lookup(const char *id_or_name, struct core_osinfo *out);
+void core_osinfo_clear(struct core_osinfo *o);
+
+/* ------------------------------------------------------------------ */
+/* child.c: running other programs.                                     */
+
+/* Run ARGV (no shell) and wait.  Captures stdout into *OUT when OUT is not
+ * NULL (NUL-terminated), and stderr's last line into the error message on
+ * failure.  Returns the exit status (0..255), or -1 when it could not be
+ * run or was killed by a signal. */
+int core_run(char *const *argv, char **out);
+
+/* ------------------------------------------------------------------ */
+/* progress.c: progress lines for long work.                            */
+
+struct core_progress {
+  const char *what;             /* "copying sda" */
+  uint64_t total;               /* bytes or items; 0 = unknown */
+  double start;                 /* monotonic seconds */
+  double last_draw;
+  bool tty;                     /* redraw one line, else plain lines */
+  FILE *fp;
+};
+/* Front ends own the stream; the core only reports numbers through
+ * callbacks of this type. */
+typedef void (*core_progress_fn)(void *opaque, uint64_t done, uint64_t total);
+
+void core_progress_start(struct core_progress *p, FILE *fp, const char *what,
+                         uint64_t total);
+void core_progress_update(struct core_progress *p, uint64_t done);
+void core_progress_finish(struct core_progress *p, uint64_t done);
+/* "42% 12.3 MB/s ETA 0:31"-style text for DONE of TOTAL after ELAPSED s. */
+void core_progress_format(char *buf, size_t len, uint64_t done, uint64_t total,
+                          double elapsed);
+double core_monotonic(void);
+
+#endif /* P2VKIT_CORE_H */

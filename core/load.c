@@ -1,0 +1,151 @@
+/* Loading the profiles a command is given: files, CSV files, folders. */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core.h"
+
+static bool
+has_suffix (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcasecmp (s + n - m, suffix) == 0;
+}
+
+static int
+load_one (const char *path, core_profile_vector *out)
+{
+  struct core_profile *p;
+
+  if (has_suffix (path, ".csv"))
+    return core_import_csv (path, out);
+  p = core_profile_read (path);
+  if (p == NULL)
+    return -1;
+  if (core_profile_vector_append (out, p) == -1) {
+    core_profile_free (p);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+load_folder (const char *dir, core_profile_vector *out)
+{
+  core_string_vector names = { 0 };
+  struct dirent *d;
+  DIR *dp;
+  int ret = 0;
+
+  dp = opendir (dir);
+  if (dp == NULL) {
+    core_error_errno ("%s", dir);
+    return -1;
+  }
+  while ((d = readdir (dp)) != NULL) {
+    char *name;
+
+    if (d->d_name[0] == '.'
+        || !(has_suffix (d->d_name, ".yaml") || has_suffix (d->d_name, ".yml")
+             || has_suffix (d->d_name, ".csv")))
+      continue;
+    name = core_sprintf ("%s/%s", dir, d->d_name);
+    if (name == NULL || core_string_vector_append (&names, name) == -1) {
+      free (name);
+      ret = -1;
+      break;
+    }
+  }
+  closedir (dp);
+  if (ret == 0) {
+    /* Name order, so that every run plans the same input the same way. */
+    qsort (names.ptr, names.len, sizeof *names.ptr, cmp_str);
+    for (size_t i = 0; i < names.len && ret == 0; i++)
+      ret = load_one (names.ptr[i], out);
+  }
+  core_string_vector_free (&names);
+  return ret;
+}
+
+/* Sort key for finding duplicate names: the name, then input order. */
+struct name_pos {
+  const struct core_profile *p;
+  size_t pos;
+};
+
+static int
+cmp_name_pos (const void *a, const void *b)
+{
+  const struct name_pos *x = a, *y = b;
+  int c = strcmp (x->p->name, y->p->name);
+
+  if (c)
+    return c;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int
+core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
+{
+  core_profile_vector v = { 0 };
+  struct name_pos *sorted = NULL;
+  size_t bytes;
+
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    int r;
+
+    if (stat (paths[i], &st) == -1) {
+      core_error_errno ("%s", paths[i]);
+      goto fail;
+    }
+    r = S_ISDIR (st.st_mode) ? load_folder (paths[i], &v) : load_one (paths[i], &v);
+    if (r == -1)
+      goto fail;
+  }
+  if (v.len == 0) {
+    if (n == 1)
+      core_error ("%s: no profiles found (*.yaml, *.yml, *.csv)", paths[0]);
+    else
+      core_error ("no profiles given");
+    goto fail;
+  }
+
+  /* One name, one workload: the name becomes a VM and a file name. */
+  if (!core_mul_size (v.len, sizeof *sorted, &bytes)
+      || (sorted = malloc (bytes)) == NULL) {
+    core_error ("out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < v.len; i++)
+    sorted[i] = (struct name_pos) { v.ptr[i], i };
+  qsort (sorted, v.len, sizeof *sorted, cmp_name_pos);
+  for (size_t i = 1; i < v.len; i++)
+    if (strcmp (sorted[i - 1].p->name, sorted[i].p->name) == 0) {
+      core_error ("%s: duplicate workload name '%s' (also in %s)",
+                  sorted[i].p->source, sorted[i].p->name,
+                  sorted[i - 1].p->source);
+      free (sorted);
+      goto fail;
+    }
+  free (sorted);
+
+  if (core_profile_vector_reserve (out, v.len) == -1)
+    goto fail;
+  memcpy (out->ptr + out->len, v.ptr, v.len * sizeof *v.ptr);
+  out->len += v.len;
+  core_profile_vector_reset (&v);
+  return 0;
+
+ fail:
+  core_profiles_free (&v);
+  return -1;
+}

@@ -1,0 +1,228 @@
+/* Small helpers: cleanup functions, vectors, checked arithmetic, strings
+ * and number parsing. */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+void
+core_cleanup_free (void *ptr)
+{
+  free (*(void **) ptr);
+}
+
+void
+core_cleanup_fclose (void *ptr)
+{
+  FILE *fp = *(FILE **) ptr;
+
+  if (fp)
+    fclose (fp);
+}
+
+bool
+core_mul_size (size_t a, size_t b, size_t *out)
+{
+  return !__builtin_mul_overflow (a, b, out);
+}
+
+bool
+core_add_size (size_t a, size_t b, size_t *out)
+{
+  return !__builtin_add_overflow (a, b, out);
+}
+
+int
+core_vector_reserve (void **ptr, size_t *cap, size_t len, size_t n,
+                     size_t elemsize)
+{
+  size_t want, newcap, bytes;
+  void *p;
+
+  if (!core_add_size (len, n, &want)) {
+    core_error ("vector size overflow");
+    return -1;
+  }
+  if (want <= *cap)
+    return 0;
+  /* Grow by half again, so appends are amortized O(1). */
+  newcap = *cap + *cap / 2;
+  if (newcap < want)
+    newcap = want;
+  if (newcap < 8)
+    newcap = 8;
+  if (!core_mul_size (newcap, elemsize, &bytes)) {
+    core_error ("vector size overflow");
+    return -1;
+  }
+  p = realloc (*ptr, bytes);
+  if (p == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  *ptr = p;
+  *cap = newcap;
+  return 0;
+}
+
+void
+core_string_vector_free (core_string_vector *v)
+{
+  if (v == NULL)
+    return;
+  for (size_t i = 0; i < v->len; i++)
+    free (v->ptr[i]);
+  core_string_vector_reset (v);
+}
+
+char *
+core_strdup (const char *s)
+{
+  char *r;
+
+  if (s == NULL)
+    return NULL;
+  r = strdup (s);
+  if (r == NULL)
+    core_error ("out of memory");
+  return r;
+}
+
+char *
+core_strndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+
+  if (r == NULL)
+    core_error ("out of memory");
+  return r;
+}
+
+char *
+core_sprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *r;
+  int n;
+
+  va_start (ap, fmt);
+  n = vasprintf (&r, fmt, ap);
+  va_end (ap);
+  if (n < 0) {
+    core_error ("out of memory");
+    return NULL;
+  }
+  return r;
+}
+
+/* Show at most this much of a bad value in an error message. */
+static const char *
+shorten (const char *s, char *buf, size_t len)
+{
+  size_t n = strlen (s);
+
+  if (n < len)
+    return s;
+  snprintf (buf, len, "%.*s...", (int) (len - 4), s);
+  return buf;
+}
+
+int
+core_parse_int64 (const char *s, const char *field, int64_t min, int64_t max,
+                  int64_t *out)
+{
+  char shortbuf[64];
+  const char *p = s;
+  long long v;
+  char *end;
+
+  if (*p == '+' || *p == '-')
+    p++;
+  if (*p < '0' || *p > '9')
+    goto bad;
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (*end != '\0')
+    goto bad;
+  if (errno == ERANGE || v < min || v > max) {
+    if (max == INT64_MAX)
+      core_error ("%s: %s is out of range (at least %lld)", field,
+                  shorten (s, shortbuf, sizeof shortbuf), (long long) min);
+    else
+      core_error ("%s: %s is out of range (%lld to %lld)", field,
+                  shorten (s, shortbuf, sizeof shortbuf),
+                  (long long) min, (long long) max);
+    return -1;
+  }
+  *out = v;
+  return 0;
+
+ bad:
+  core_error ("%s: expected an integer, got '%s'", field,
+              shorten (s, shortbuf, sizeof shortbuf));
+  return -1;
+}
+
+int
+core_parse_double (const char *s, const char *field, double min, double max,
+                   double *out)
+{
+  char shortbuf[64];
+  const char *p = s;
+  double v;
+  char *end;
+
+  /* strtod also takes hex, inf and nan; a number in these files is
+   * plain decimal, so check the characters first. */
+  if (*p == '+' || *p == '-')
+    p++;
+  if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')))
+    goto bad;
+  for (; *p; p++)
+    if (!strchr ("0123456789.eE+-", *p))
+      goto bad;
+  errno = 0;
+  v = strtod (s, &end);
+  if (*end != '\0')
+    goto bad;
+  if (errno == ERANGE || !isfinite (v) || v < min || v > max) {
+    char a[32], b[32];
+
+    core_format_double (min, a, sizeof a);
+    core_format_double (max, b, sizeof b);
+    if (max == DBL_MAX)
+      core_error ("%s: %s is out of range (at least %s)", field,
+                  shorten (s, shortbuf, sizeof shortbuf), a);
+    else
+      core_error ("%s: %s is out of range (%s to %s)", field,
+                  shorten (s, shortbuf, sizeof shortbuf), a, b);
+    return -1;
+  }
+  *out = v == 0 ? 0 : v;        /* no negative zero */
+  return 0;
+
+ bad:
+  core_error ("%s: expected a number, got '%s'", field,
+              shorten (s, shortbuf, sizeof shortbuf));
+  return -1;
+}
+
+void
+core_format_double (double v, char *buf, size_t len)
+{
+  /* Integers print as integers; otherwise the shortest of %.15g..%.17g
+   * that reads back as the same double. */
+  if (v == (double) (long long) v && fabs (v) < 1e15) {
+    snprintf (buf, len, "%lld", (long long) v);
+    return;
+  }
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf (buf, len, "%.*g", prec, v);
+    if (strtod (buf, NULL) == v)
+      return;
+  }
+}

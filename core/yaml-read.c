@@ -1,0 +1,1641 @@
+/* Readers of the four YAML formats (docs/formats.md).
+ *
+ * libyaml loads the whole document into a node tree; each reader walks it
+ * against the schema.  Every error names the file and the line and column
+ * of the offending node (libyaml's marks are 0-based; ours are 1-based):
+ * unknown or duplicate keys, missing required keys, wrong types, values out
+ * of range.
+ */
+#include <errno.h>
+#include <float.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "core.h"
+
+/* Series longer than a year of one-minute samples are surely a mistake. */
+#define MAX_SERIES (366 * 24 * 60)
+
+struct reader {
+  const char *file;
+  yaml_document_t doc;
+};
+
+static yaml_node_t *
+node_at (struct reader *r, int index)
+{
+  return yaml_document_get_node (&r->doc, index);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+fail (struct reader *r, const yaml_node_t *n, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  core_error_at (r->file, n->start_mark.line + 1, n->start_mark.column + 1,
+                 "%s", msg);
+  return -1;
+}
+
+/* Re-raise the message of a core_parse_* failure at node N. */
+static int
+fail_parse (struct reader *r, const yaml_node_t *n)
+{
+  char msg[1024];
+
+  snprintf (msg, sizeof msg, "%s", core_errmsg ());
+  return fail (r, n, "%s", msg);
+}
+
+static const char *
+scalar (const yaml_node_t *n)
+{
+  return (const char *) n->data.scalar.value;
+}
+
+/* A plain scalar that YAML reads as null: ~, null, or nothing. */
+static bool
+is_null (const yaml_node_t *n)
+{
+  if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    return false;
+  return n->data.scalar.length == 0 || strcmp (scalar (n), "~") == 0
+    || strcmp (scalar (n), "null") == 0 || strcmp (scalar (n), "Null") == 0
+    || strcmp (scalar (n), "NULL") == 0;
+}
+
+static const char *
+type_name (const yaml_node_t *n)
+{
+  switch (n->type) {
+  case YAML_MAPPING_NODE: return "a mapping";
+  case YAML_SEQUENCE_NODE: return "a list";
+  default: return is_null (n) ? "null" : "a scalar";
+  }
+}
+
+static int
+expect_mapping (struct reader *r, const yaml_node_t *n, const char *path)
+{
+  if (n->type != YAML_MAPPING_NODE)
+    return fail (r, n, "%s: expected a mapping, got %s", path, type_name (n));
+  return 0;
+}
+
+static int
+expect_list (struct reader *r, const yaml_node_t *n, const char *path)
+{
+  if (n->type != YAML_SEQUENCE_NODE)
+    return fail (r, n, "%s: expected a list, got %s", path, type_name (n));
+  return 0;
+}
+
+/* Keys -------------------------------------------------------------- */
+
+/* Look KEY up in the NULL-terminated KEYS; fail on an unknown key or on
+ * one seen before in this mapping (SEEN is a bit set over KEYS). */
+static int
+key_index (struct reader *r, const yaml_node_t *k, const char *const *keys,
+           uint64_t *seen, const char *path)
+{
+  if (k->type != YAML_SCALAR_NODE)
+    return fail (r, k, "%s: a key must be a string, got %s", path,
+                 type_name (k));
+  for (int i = 0; keys[i]; i++) {
+    if (strcmp (keys[i], scalar (k)) == 0) {
+      if (*seen & (UINT64_C(1) << i))
+        return fail (r, k, "%s%sduplicate key '%s'", path, path[0] ? ": " : "",
+                     keys[i]);
+      *seen |= UINT64_C(1) << i;
+      return i;
+    }
+  }
+  if (path[0])
+    return fail (r, k, "%s: unknown key '%.64s'", path, scalar (k));
+  return fail (r, k, "unknown key '%.64s'", scalar (k));
+}
+
+/* REQUIRED is a bit set over KEYS. */
+static int
+check_required (struct reader *r, const yaml_node_t *map,
+                const char *const *keys, uint64_t seen, uint64_t required,
+                const char *path)
+{
+  for (int i = 0; keys[i]; i++) {
+    if ((required & (UINT64_C(1) << i)) && !(seen & (UINT64_C(1) << i))) {
+      if (path[0])
+        return fail (r, map, "%s: missing required key '%s'", path, keys[i]);
+      return fail (r, map, "missing required key '%s'", keys[i]);
+    }
+  }
+  return 0;
+}
+
+#define BIT(i) (UINT64_C(1) << (i))
+
+/* Iterate over a mapping's pairs with K and V bound to the key and value
+ * nodes. */
+#define FOR_PAIRS(r, map, k, v)                                             \
+  for (yaml_node_pair_t *pair_ = (map)->data.mapping.pairs.start;           \
+       pair_ < (map)->data.mapping.pairs.top                                \
+         && ((k) = node_at ((r), pair_->key)) != NULL                       \
+         && ((v) = node_at ((r), pair_->value)) != NULL;                    \
+       pair_++)
+
+#define FOR_ITEMS(r, seq, i, item)                                          \
+  for (yaml_node_item_t *item_ = (seq)->data.sequence.items.start;          \
+       item_ < (seq)->data.sequence.items.top                               \
+         && ((item) = node_at ((r), *item_)) != NULL                        \
+         && ((i) = item_ - (seq)->data.sequence.items.start, 1);            \
+       item_++)
+
+/* PATH.KEY into BUF, cut short if it does not fit (it is only a label in
+ * error messages). */
+static void
+subpath (char *buf, size_t len, const char *path, const char *key)
+{
+  size_t n = 0;
+
+  for (const char *s = path; *s && n + 1 < len; s++)
+    buf[n++] = *s;
+  if (path[0] && n + 1 < len)
+    buf[n++] = '.';
+  for (const char *s = key; *s && n + 1 < len; s++)
+    buf[n++] = *s;
+  buf[n] = '\0';
+}
+
+/* Scalars ----------------------------------------------------------- */
+
+static int
+get_string (struct reader *r, const yaml_node_t *n, const char *path,
+            char **out)
+{
+  if (n->type != YAML_SCALAR_NODE || is_null (n))
+    return fail (r, n, "%s: expected a string, got %s", path, type_name (n));
+  if (strlen (scalar (n)) != n->data.scalar.length)
+    return fail (r, n, "%s: string contains a NUL byte", path);
+  free (*out);
+  *out = core_strdup (scalar (n));
+  return *out ? 0 : -1;
+}
+
+/* Nullable string: null gives NULL. */
+static int
+get_string_or_null (struct reader *r, const yaml_node_t *n, const char *path,
+                    char **out)
+{
+  if (is_null (n)) {
+    free (*out);
+    *out = NULL;
+    return 0;
+  }
+  return get_string (r, n, path, out);
+}
+
+/* Numbers are plain scalars: "12" in quotes is a string, not a number. */
+static int
+number_text (struct reader *r, const yaml_node_t *n, const char *path,
+             const char *what)
+{
+  if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE
+      || is_null (n))
+    return fail (r, n, "%s: expected %s, got %s", path, what,
+                 n->type == YAML_SCALAR_NODE && !is_null (n)
+                 ? "a quoted string" : type_name (n));
+  return 0;
+}
+
+static int
+get_int (struct reader *r, const yaml_node_t *n, const char *path,
+         int64_t min, int64_t max, int64_t *out)
+{
+  if (number_text (r, n, path, "an integer") == -1)
+    return -1;
+  if (core_parse_int64 (scalar (n), path, min, max, out) == -1)
+    return fail_parse (r, n);
+  return 0;
+}
+
+static int
+get_double (struct reader *r, const yaml_node_t *n, const char *path,
+            double min, double max, double *out)
+{
+  if (number_text (r, n, path, "a number") == -1)
+    return -1;
+  if (core_parse_double (scalar (n), path, min, max, out) == -1)
+    return fail_parse (r, n);
+  return 0;
+}
+
+static int
+get_double_or_null (struct reader *r, const yaml_node_t *n, const char *path,
+                    double min, double max, double *out)
+{
+  if (is_null (n)) {
+    *out = CORE_UNSET;
+    return 0;
+  }
+  return get_double (r, n, path, min, max, out);
+}
+
+static int
+get_int_or_null (struct reader *r, const yaml_node_t *n, const char *path,
+                 int64_t min, int64_t max, int64_t *out)
+{
+  if (is_null (n)) {
+    *out = CORE_UNSET;
+    return 0;
+  }
+  return get_int (r, n, path, min, max, out);
+}
+
+static int
+get_bool (struct reader *r, const yaml_node_t *n, const char *path, bool *out)
+{
+  if (n->type == YAML_SCALAR_NODE
+      && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+    if (strcmp (scalar (n), "true") == 0) {
+      *out = true;
+      return 0;
+    }
+    if (strcmp (scalar (n), "false") == 0) {
+      *out = false;
+      return 0;
+    }
+  }
+  if (n->type == YAML_SCALAR_NODE && !is_null (n))
+    return fail (r, n, "%s: expected true or false, got '%.64s'", path,
+                 scalar (n));
+  return fail (r, n, "%s: expected true or false, got %s", path,
+               type_name (n));
+}
+
+/* One of NAMES (NULL slots are skipped, the list ends at the first NULL
+ * after index 0... so pass FIRST, the index of the first real name). */
+static int
+get_enum (struct reader *r, const yaml_node_t *n, const char *path,
+          const char *const *names, int first, int *out)
+{
+  char allowed[256] = "";
+  size_t len = 0;
+  int i;
+
+  if (n->type == YAML_SCALAR_NODE && !is_null (n)) {
+    for (i = first; names[i]; i++)
+      if (strcmp (names[i], scalar (n)) == 0) {
+        *out = i;
+        return 0;
+      }
+  }
+  for (i = first; names[i]; i++) {
+    const char *sep = names[i + 1] == NULL ? (i > first ? " or " : "") : (i > first ? ", " : "");
+    len += snprintf (allowed + len, sizeof allowed - len, "%s%s", sep, names[i]);
+    if (len >= sizeof allowed)
+      break;
+  }
+  if (n->type == YAML_SCALAR_NODE && !is_null (n))
+    return fail (r, n, "%s: expected %s, got '%.64s'", path, allowed,
+                 scalar (n));
+  return fail (r, n, "%s: expected %s, got %s", path, allowed, type_name (n));
+}
+
+/* A list of names from NAMES (at most 31) as a bit set. */
+static int
+get_flags (struct reader *r, const yaml_node_t *n, const char *path,
+           const char *const *names, unsigned *out)
+{
+  yaml_node_t *item;
+  size_t i;
+
+  if (expect_list (r, n, path) == -1)
+    return -1;
+  *out = 0;
+  FOR_ITEMS (r, n, i, item) {
+    char ipath[256];
+    int bit;
+
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, i);
+    if (get_enum (r, item, ipath, names, 0, &bit) == -1)
+      return -1;
+    if (*out & (1u << bit))
+      return fail (r, item, "%s: '%s' is listed twice", ipath, names[bit]);
+    *out |= 1u << bit;
+  }
+  return 0;
+}
+
+static int
+get_strings (struct reader *r, const yaml_node_t *n, const char *path,
+             core_string_vector *out)
+{
+  yaml_node_t *item;
+  size_t i;
+
+  if (expect_list (r, n, path) == -1)
+    return -1;
+  core_string_vector_free (out);
+  FOR_ITEMS (r, n, i, item) {
+    char ipath[256];
+    char *s = NULL;
+
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, i);
+    if (get_string (r, item, ipath, &s) == -1)
+      return -1;
+    if (core_string_vector_append (out, s) == -1) {
+      free (s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int
+get_series (struct reader *r, const yaml_node_t *n, const char *path,
+            double max, core_double_vector *out)
+{
+  yaml_node_t *item;
+  size_t i;
+
+  if (expect_list (r, n, path) == -1)
+    return -1;
+  if (n->data.sequence.items.top - n->data.sequence.items.start > MAX_SERIES)
+    return fail (r, n, "%s: more than %d values", path, MAX_SERIES);
+  core_double_vector_reset (out);
+  if (core_double_vector_reserve (out, n->data.sequence.items.top
+                                  - n->data.sequence.items.start) == -1)
+    return -1;
+  FOR_ITEMS (r, n, i, item) {
+    char ipath[256];
+    double v;
+
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, i);
+    if (get_double (r, item, ipath, 0, max, &v) == -1)
+      return -1;
+    out->ptr[out->len++] = v;
+  }
+  return 0;
+}
+
+/* Names of workloads and hosts become file and domain names. */
+static int
+check_name (struct reader *r, const yaml_node_t *n, const char *path,
+            const char *name)
+{
+  if (name[0] == '.' || name[0] == '-' || name[0] == '\0')
+    goto bad;
+  for (const char *p = name; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+          || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'))
+      goto bad;
+  return 0;
+ bad:
+  return fail (r, n, "%s: '%.64s' is not a valid name (letters, digits, "
+               "'.', '-', '_')", path, name);
+}
+
+/* Documents --------------------------------------------------------- */
+
+static int
+load (struct reader *r, const char *name, const char *buf, size_t len)
+{
+  yaml_parser_t parser;
+  yaml_document_t extra;
+  int ok;
+
+  r->file = name;
+  if (!yaml_parser_initialize (&parser)) {
+    core_error ("%s: cannot initialize the YAML parser", name);
+    return -1;
+  }
+  yaml_parser_set_input_string (&parser, (const unsigned char *) buf, len);
+  ok = yaml_parser_load (&parser, &r->doc);
+  if (!ok) {
+    yaml_mark_t m = parser.problem_mark;
+    if (parser.error == YAML_MEMORY_ERROR)
+      core_error ("%s: out of memory", name);
+    else
+      core_error_at (name, m.line + 1, m.column + 1, "YAML syntax error: %s%s%s",
+                     parser.problem ? parser.problem : "unknown",
+                     parser.context ? " " : "",
+                     parser.context ? parser.context : "");
+    yaml_parser_delete (&parser);
+    return -1;
+  }
+  if (yaml_document_get_root_node (&r->doc) == NULL) {
+    yaml_document_delete (&r->doc);
+    yaml_parser_delete (&parser);
+    core_error ("%s: empty file", name);
+    return -1;
+  }
+  /* One document per file. */
+  ok = yaml_parser_load (&parser, &extra);
+  if (ok && yaml_document_get_root_node (&extra) != NULL) {
+    yaml_mark_t m = extra.start_mark;
+    yaml_document_delete (&extra);
+    yaml_document_delete (&r->doc);
+    yaml_parser_delete (&parser);
+    core_error_at (name, m.line + 1, m.column + 1,
+                   "more than one YAML document in the file");
+    return -1;
+  }
+  if (ok)
+    yaml_document_delete (&extra);
+  else {
+    yaml_mark_t m = parser.problem_mark;
+    core_error_at (name, m.line + 1, m.column + 1, "YAML syntax error: %s",
+                   parser.problem ? parser.problem : "unknown");
+    yaml_document_delete (&r->doc);
+    yaml_parser_delete (&parser);
+    return -1;
+  }
+  yaml_parser_delete (&parser);
+  return 0;
+}
+
+static const char *const schema_names[] = {
+  CORE_SCHEMA_PROFILE, CORE_SCHEMA_HOSTS, CORE_SCHEMA_POLICY, CORE_SCHEMA_PLAN,
+  NULL
+};
+
+/* Check the root is a mapping whose "schema" key names a known schema;
+ * return its kind. */
+static int
+root_kind (struct reader *r, yaml_node_t *root, enum core_file_kind *kind)
+{
+  yaml_node_t *k, *v;
+
+  if (root->type != YAML_MAPPING_NODE)
+    return fail (r, root, "expected a mapping at the top, got %s",
+                 type_name (root));
+  FOR_PAIRS (r, root, k, v) {
+    if (k->type == YAML_SCALAR_NODE && strcmp (scalar (k), "schema") == 0) {
+      if (v->type != YAML_SCALAR_NODE || is_null (v))
+        return fail (r, v, "schema: expected a string, got %s", type_name (v));
+      for (int i = 0; schema_names[i]; i++)
+        if (strcmp (scalar (v), schema_names[i]) == 0) {
+          *kind = i;
+          return 0;
+        }
+      return fail (r, v, "unknown schema '%.64s'", scalar (v));
+    }
+  }
+  return fail (r, root, "missing required key 'schema'");
+}
+
+static int
+expect_kind (struct reader *r, yaml_node_t *root, enum core_file_kind want)
+{
+  enum core_file_kind kind;
+  yaml_node_t *k, *v;
+
+  if (root_kind (r, root, &kind) == -1)
+    return -1;
+  if (kind != want) {
+    FOR_PAIRS (r, root, k, v)
+      if (k->type == YAML_SCALAR_NODE && strcmp (scalar (k), "schema") == 0)
+        return fail (r, v, "schema is '%s', expected '%s'", schema_names[kind],
+                     schema_names[want]);
+  }
+  return 0;
+}
+
+int
+core_file_kind (const char *name, const char *buf, size_t len,
+                enum core_file_kind *out)
+{
+  struct reader r;
+  int ret;
+
+  if (load (&r, name, buf, len) == -1)
+    return -1;
+  ret = root_kind (&r, yaml_document_get_root_node (&r.doc), out);
+  yaml_document_delete (&r.doc);
+  return ret;
+}
+
+/* Profile ----------------------------------------------------------- */
+
+static int
+read_cpu (struct reader *r, yaml_node_t *map, struct core_cpu *cpu)
+{
+  static const char *const keys[] =
+    { "model", "sockets", "cores", "threads", "mhz", "virt", NULL };
+  const char *path = "hardware.cpu";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+  int e;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: if (get_string (r, v, p, &cpu->model) == -1) return -1; break;
+    case 1: if (get_int (r, v, p, 1, 1024, &cpu->sockets) == -1) return -1; break;
+    case 2: if (get_int (r, v, p, 1, 65536, &cpu->cores) == -1) return -1; break;
+    case 3: if (get_int (r, v, p, 1, 65536, &cpu->threads) == -1) return -1; break;
+    case 4:
+      /* 0 is excluded: the planner divides by it. */
+      if (get_double (r, v, p, 1, 1e6, &cpu->mhz) == -1) return -1;
+      break;
+    case 5:
+      if (get_enum (r, v, p, core_virt_names, 1, &e) == -1) return -1;
+      cpu->virt = e;
+      break;
+    }
+  }
+  return check_required (r, map, keys, seen, BIT(2) | BIT(4), path);
+}
+
+static int
+read_disks (struct reader *r, yaml_node_t *list, core_disk_vector *out)
+{
+  static const char *const keys[] =
+    { "name", "size_bytes", "model", "rotational", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "hardware.disks") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_disk d = { .size_bytes = CORE_UNSET, .rotational = CORE_UNSET };
+    char path[64];
+    uint64_t seen = 0;
+
+    snprintf (path, sizeof path, "hardware.disks[%zu]", n);
+    if (expect_mapping (r, item, path) == -1 || core_disk_vector_append (out, d) == -1)
+      return -1;
+    struct core_disk *dp = &out->ptr[out->len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+      bool b;
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &dp->name) == -1) return -1; break;
+      case 1: if (get_int (r, v, p, 0, INT64_MAX, &dp->size_bytes) == -1) return -1; break;
+      case 2: if (get_string (r, v, p, &dp->model) == -1) return -1; break;
+      case 3:
+        if (get_bool (r, v, p, &b) == -1) return -1;
+        dp->rotational = b;
+        break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(0), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_filesystems (struct reader *r, yaml_node_t *list,
+                  core_filesystem_vector *out)
+{
+  static const char *const keys[] =
+    { "mount", "device", "type", "size_bytes", "used_bytes", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "hardware.filesystems") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_filesystem f = { .size_bytes = CORE_UNSET, .used_bytes = CORE_UNSET };
+    char path[64];
+    uint64_t seen = 0;
+
+    snprintf (path, sizeof path, "hardware.filesystems[%zu]", n);
+    if (expect_mapping (r, item, path) == -1
+        || core_filesystem_vector_append (out, f) == -1)
+      return -1;
+    struct core_filesystem *fp = &out->ptr[out->len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &fp->mount) == -1) return -1; break;
+      case 1: if (get_string (r, v, p, &fp->device) == -1) return -1; break;
+      case 2: if (get_string (r, v, p, &fp->type) == -1) return -1; break;
+      case 3: if (get_int (r, v, p, 0, INT64_MAX, &fp->size_bytes) == -1) return -1; break;
+      case 4: if (get_int (r, v, p, 0, INT64_MAX, &fp->used_bytes) == -1) return -1; break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(0), path) == -1)
+      return -1;
+    if (fp->size_bytes != CORE_UNSET && fp->used_bytes > fp->size_bytes)
+      return fail (r, item, "%s: used_bytes is larger than size_bytes", path);
+  }
+  return 0;
+}
+
+static int
+read_nics (struct reader *r, yaml_node_t *list, core_nic_vector *out)
+{
+  static const char *const keys[] =
+    { "name", "mac", "speed_mbps", "driver", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "hardware.nics") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_nic nic = { .speed_mbps = CORE_UNSET };
+    char path[64];
+    uint64_t seen = 0;
+
+    snprintf (path, sizeof path, "hardware.nics[%zu]", n);
+    if (expect_mapping (r, item, path) == -1 || core_nic_vector_append (out, nic) == -1)
+      return -1;
+    struct core_nic *np = &out->ptr[out->len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &np->name) == -1) return -1; break;
+      case 1: if (get_string (r, v, p, &np->mac) == -1) return -1; break;
+      case 2: if (get_int (r, v, p, 0, INT64_MAX, &np->speed_mbps) == -1) return -1; break;
+      case 3: if (get_string (r, v, p, &np->driver) == -1) return -1; break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(0), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_pci (struct reader *r, yaml_node_t *list, core_pci_vector *out)
+{
+  static const char *const keys[] =
+    { "address", "vendor", "device", "class", "driver", "name", "passthrough",
+      NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "hardware.pci") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_pci d = { 0 };
+    char path[64];
+    uint64_t seen = 0;
+
+    snprintf (path, sizeof path, "hardware.pci[%zu]", n);
+    if (expect_mapping (r, item, path) == -1 || core_pci_vector_append (out, d) == -1)
+      return -1;
+    struct core_pci *dp = &out->ptr[out->len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &dp->address) == -1) return -1; break;
+      case 1: if (get_string (r, v, p, &dp->vendor) == -1) return -1; break;
+      case 2: if (get_string (r, v, p, &dp->device) == -1) return -1; break;
+      case 3: if (get_string (r, v, p, &dp->class_) == -1) return -1; break;
+      case 4: if (get_string (r, v, p, &dp->driver) == -1) return -1; break;
+      case 5: if (get_string (r, v, p, &dp->name) == -1) return -1; break;
+      case 6: if (get_bool (r, v, p, &dp->passthrough) == -1) return -1; break;
+      }
+    }
+    /* A device must be identifiable somehow. */
+    if (!(seen & (BIT(0) | BIT(5))))
+      return fail (r, item, "%s: needs an 'address' or a 'name'", path);
+  }
+  return 0;
+}
+
+static int
+read_hardware (struct reader *r, yaml_node_t *map, struct core_hardware *hw)
+{
+  static const char *const keys[] =
+    { "vendor", "product", "firmware", "cpu", "memory_mib", "watts", "disks",
+      "filesystems", "nics", "pci", NULL };
+  const char *path = "hardware";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+  int e;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: if (get_string (r, v, p, &hw->vendor) == -1) return -1; break;
+    case 1: if (get_string (r, v, p, &hw->product) == -1) return -1; break;
+    case 2:
+      if (get_enum (r, v, p, core_firmware_names, 1, &e) == -1) return -1;
+      hw->firmware = e;
+      break;
+    case 3: if (read_cpu (r, v, &hw->cpu) == -1) return -1; break;
+    case 4:
+      if (get_int (r, v, p, 1, INT64_C(1) << 40, &hw->memory_mib) == -1) return -1;
+      break;
+    case 5: if (get_double (r, v, p, 0, 1e6, &hw->watts) == -1) return -1; break;
+    case 6: if (read_disks (r, v, &hw->disks) == -1) return -1; break;
+    case 7: if (read_filesystems (r, v, &hw->filesystems) == -1) return -1; break;
+    case 8: if (read_nics (r, v, &hw->nics) == -1) return -1; break;
+    case 9: if (read_pci (r, v, &hw->pci) == -1) return -1; break;
+    }
+  }
+  return check_required (r, map, keys, seen, BIT(3) | BIT(4), path);
+}
+
+static int
+read_os (struct reader *r, yaml_node_t *map, struct core_os *os)
+{
+  static const char *const keys[] =
+    { "family", "id", "name", "kernel", "arch", "pv_drivers", NULL };
+  const char *path = "os";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+  unsigned flags;
+  int e;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0:
+      if (get_enum (r, v, p, core_os_family_names, 1, &e) == -1) return -1;
+      os->family = e;
+      break;
+    case 1: if (get_string (r, v, p, &os->id) == -1) return -1; break;
+    case 2: if (get_string (r, v, p, &os->name) == -1) return -1; break;
+    case 3: if (get_string (r, v, p, &os->kernel) == -1) return -1; break;
+    case 4: if (get_string (r, v, p, &os->arch) == -1) return -1; break;
+    case 5:
+      if (get_flags (r, v, p, core_pv_names, &flags) == -1) return -1;
+      os->pv_drivers = flags;
+      break;
+    }
+  }
+  return 0;
+}
+
+static int
+read_services (struct reader *r, yaml_node_t *list, core_service_vector *out)
+{
+  static const char *const keys[] = { "name", "proto", "port", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "services") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_service s = { .port = CORE_UNSET };
+    char path[64];
+    uint64_t seen = 0;
+    int e;
+
+    snprintf (path, sizeof path, "services[%zu]", n);
+    if (expect_mapping (r, item, path) == -1
+        || core_service_vector_append (out, s) == -1)
+      return -1;
+    struct core_service *sp = &out->ptr[out->len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &sp->name) == -1) return -1; break;
+      case 1:
+        if (get_enum (r, v, p, core_proto_names, 0, &e) == -1) return -1;
+        sp->proto = e;
+        break;
+      case 2: if (get_int (r, v, p, 0, 65535, &sp->port) == -1) return -1; break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(1) | BIT(2), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_utilization (struct reader *r, yaml_node_t *map,
+                  struct core_utilization *u)
+{
+  static const char *const keys[] =
+    { "interval_s", "cpu_pct", "mem_used_mib", "disk_iops", "disk_mbps",
+      "net_mbps", NULL };
+  core_double_vector *series[] =
+    { NULL, &u->cpu_pct, &u->mem_used_mib, &u->disk_iops, &u->disk_mbps,
+      &u->net_mbps };
+  const char *path = "utilization";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+  const char *first = NULL;
+  size_t first_len = 0;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  u->interval_s = 300;          /* the default of docs/formats.md */
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    if (i == 0) {
+      if (get_int (r, v, p, 1, 86400, &u->interval_s) == -1)
+        return -1;
+      continue;
+    }
+    if (get_series (r, v, p, i == 1 ? 100 : 1e12, series[i]) == -1)
+      return -1;
+    /* All present series have one value per interval. */
+    if (first == NULL) {
+      first = keys[i];
+      first_len = series[i]->len;
+    }
+    else if (series[i]->len != first_len)
+      return fail (r, v, "%s: has %zu values but %s has %zu", p,
+                   series[i]->len, first, first_len);
+    if (series[i]->len == 0)
+      return fail (r, v, "%s: is empty", p);
+  }
+  return 0;
+}
+
+static int
+read_profile (struct reader *r, yaml_node_t *root, struct core_profile *p)
+{
+  static const char *const keys[] =
+    { "schema", "name", "collected_at", "role", "group", "hardware", "os",
+      "services", "utilization", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_kind (r, root, CORE_FILE_PROFILE) == -1)
+    return -1;
+  FOR_PAIRS (r, root, k, v) {
+    int i = key_index (r, k, keys, &seen, "");
+
+    if (i == -1)
+      return -1;
+    switch (i) {
+    case 0: break;                      /* checked by expect_kind */
+    case 1:
+      if (get_string (r, v, "name", &p->name) == -1
+          || check_name (r, v, "name", p->name) == -1)
+        return -1;
+      break;
+    case 2: if (get_string (r, v, "collected_at", &p->collected_at) == -1) return -1; break;
+    case 3: if (get_string (r, v, "role", &p->role) == -1) return -1; break;
+    case 4: if (get_string (r, v, "group", &p->group) == -1) return -1; break;
+    case 5: if (read_hardware (r, v, &p->hardware) == -1) return -1; break;
+    case 6: if (read_os (r, v, &p->os) == -1) return -1; break;
+    case 7: if (read_services (r, v, &p->services) == -1) return -1; break;
+    case 8: if (read_utilization (r, v, &p->utilization) == -1) return -1; break;
+    }
+  }
+  return check_required (r, root, keys, seen, BIT(1) | BIT(5), "");
+}
+
+struct core_profile *
+core_profile_parse (const char *name, const char *buf, size_t len)
+{
+  struct reader r;
+  struct core_profile *p;
+
+  if (load (&r, name, buf, len) == -1)
+    return NULL;
+  p = core_profile_new ();
+  if (p == NULL
+      || read_profile (&r, yaml_document_get_root_node (&r.doc), p) == -1
+      || (p->source = core_strdup (name)) == NULL) {
+    core_profile_free (p);
+    p = NULL;
+  }
+  yaml_document_delete (&r.doc);
+  return p;
+}
+
+/* Host catalog ------------------------------------------------------ */
+
+static int
+read_host_model (struct reader *r, yaml_node_t *map, const char *path,
+                 struct core_host_model *m)
+{
+  static const char *const keys[] =
+    { "model", "cores", "mhz", "memory_mib", "disk_gib", "disk_iops",
+      "net_mbps", "virt", "iommu", "hypervisors", "cost", "watts", "count",
+      NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+  int e;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0:
+      if (get_string (r, v, p, &m->model) == -1
+          || check_name (r, v, p, m->model) == -1)
+        return -1;
+      break;
+    case 1: if (get_int (r, v, p, 1, 65536, &m->cores) == -1) return -1; break;
+    case 2: if (get_double (r, v, p, 1, 1e6, &m->mhz) == -1) return -1; break;
+    case 3:
+      if (get_int (r, v, p, 1, INT64_C(1) << 40, &m->memory_mib) == -1) return -1;
+      break;
+    case 4: if (get_double (r, v, p, 0, 1e12, &m->disk_gib) == -1) return -1; break;
+    case 5: if (get_double (r, v, p, 0, 1e12, &m->disk_iops) == -1) return -1; break;
+    case 6: if (get_double (r, v, p, 0, 1e12, &m->net_mbps) == -1) return -1; break;
+    case 7:
+      if (get_enum (r, v, p, core_virt_names, 1, &e) == -1) return -1;
+      m->virt = e;
+      break;
+    case 8: if (get_bool (r, v, p, &m->iommu) == -1) return -1; break;
+    case 9:
+      if (get_flags (r, v, p, core_hv_names, &m->hypervisors) == -1) return -1;
+      if (m->hypervisors == 0)
+        return fail (r, v, "%s: lists no hypervisor", p);
+      break;
+    case 10: if (get_double (r, v, p, 0, 1e15, &m->cost) == -1) return -1; break;
+    case 11: if (get_double (r, v, p, 0, 1e6, &m->watts) == -1) return -1; break;
+    case 12: if (get_int (r, v, p, 0, INT64_C(1) << 31, &m->count) == -1) return -1; break;
+    }
+  }
+  return check_required (r, map, keys, seen,
+                         BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(7) | BIT(9),
+                         path);
+}
+
+static int
+read_hosts (struct reader *r, yaml_node_t *root, struct core_hosts *h)
+{
+  static const char *const keys[] = { "schema", "hosts", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v, *item;
+  size_t n;
+
+  if (expect_kind (r, root, CORE_FILE_HOSTS) == -1)
+    return -1;
+  FOR_PAIRS (r, root, k, v) {
+    int i = key_index (r, k, keys, &seen, "");
+
+    if (i == -1)
+      return -1;
+    if (i != 1)
+      continue;
+    if (expect_list (r, v, "hosts") == -1)
+      return -1;
+    if (v->data.sequence.items.top == v->data.sequence.items.start)
+      return fail (r, v, "hosts: the catalog lists no host model");
+    FOR_ITEMS (r, v, n, item) {
+      struct core_host_model m;
+      char path[64];
+
+      snprintf (path, sizeof path, "hosts[%zu]", n);
+      core_host_model_init (&m);
+      if (core_host_model_vector_append (&h->models, m) == -1
+          || read_host_model (r, item, path, &h->models.ptr[h->models.len - 1]) == -1)
+        return -1;
+      for (size_t j = 0; j + 1 < h->models.len; j++)
+        if (strcmp (h->models.ptr[j].model, h->models.ptr[n].model) == 0)
+          return fail (r, item, "%s: model '%s' is listed twice", path,
+                       h->models.ptr[n].model);
+    }
+  }
+  return check_required (r, root, keys, seen, BIT(1), "");
+}
+
+int
+core_hosts_parse (const char *name, const char *buf, size_t len,
+                  struct core_hosts *out)
+{
+  struct reader r;
+  int ret;
+
+  core_hosts_init (out);
+  if (load (&r, name, buf, len) == -1)
+    return -1;
+  ret = read_hosts (&r, yaml_document_get_root_node (&r.doc), out);
+  if (ret == 0 && (out->source = core_strdup (name)) == NULL)
+    ret = -1;
+  if (ret == -1)
+    core_hosts_clear (out);
+  yaml_document_delete (&r.doc);
+  return ret;
+}
+
+/* Policy ------------------------------------------------------------ */
+
+static int
+read_overhead (struct reader *r, yaml_node_t *map, const char *path,
+               struct core_overhead *o)
+{
+  static const char *const keys[] = { "cpu_pct", "cpu_mhz", "memory_mib", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: if (get_double (r, v, p, 0, 1000, &o->cpu_pct) == -1) return -1; break;
+    case 1: if (get_double (r, v, p, 0, 1e6, &o->cpu_mhz) == -1) return -1; break;
+    case 2: if (get_double (r, v, p, 0, 1e9, &o->memory_mib) == -1) return -1; break;
+    }
+  }
+  return 0;
+}
+
+/* The policy's keys, shared by the policy file and the plan's copy. */
+static int
+read_policy_body (struct reader *r, yaml_node_t *map, const char *path,
+                  bool with_schema, struct core_policy *pol)
+{
+  static const char *const keys[] =
+    { "schema", "percentile", "headroom_pct", "cpu_overcommit",
+      "memory_overcommit", "ha_spare_hosts", "thin_disks",
+      "windows_pv_drivers", "allow_passthrough", "overhead", NULL };
+  static const char *const okeys[] = { "full", "paravirt", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v, *k2, *v2;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i;
+
+    if (!with_schema && k->type == YAML_SCALAR_NODE
+        && strcmp (scalar (k), "schema") == 0)
+      return fail (r, k, "%s: unknown key 'schema'", path);
+    i = key_index (r, k, keys, &seen, path);
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: break;
+    case 1: if (get_double (r, v, p, 1, 100, &pol->percentile) == -1) return -1; break;
+    case 2:
+      /* 100% headroom would leave nothing to place on. */
+      if (get_double (r, v, p, 0, 99, &pol->headroom_pct) == -1) return -1;
+      break;
+    case 3: if (get_double (r, v, p, 1, 1000, &pol->cpu_overcommit) == -1) return -1; break;
+    case 4: if (get_double (r, v, p, 1, 100, &pol->memory_overcommit) == -1) return -1; break;
+    case 5: if (get_int (r, v, p, 0, 1000, &pol->ha_spare_hosts) == -1) return -1; break;
+    case 6: if (get_bool (r, v, p, &pol->thin_disks) == -1) return -1; break;
+    case 7: if (get_bool (r, v, p, &pol->windows_pv_drivers) == -1) return -1; break;
+    case 8: if (get_bool (r, v, p, &pol->allow_passthrough) == -1) return -1; break;
+    case 9: {
+      uint64_t oseen = 0;
+
+      if (expect_mapping (r, v, p) == -1)
+        return -1;
+      FOR_PAIRS (r, v, k2, v2) {
+        char p2[256];
+        int j = key_index (r, k2, okeys, &oseen, p);
+
+        if (j == -1)
+          return -1;
+        subpath (p2, sizeof p2, p, okeys[j]);
+        if (read_overhead (r, v2, p2, j == 0 ? &pol->overhead_full
+                           : &pol->overhead_paravirt) == -1)
+          return -1;
+      }
+      break;
+    }
+    }
+  }
+  return 0;
+}
+
+int
+core_policy_parse (const char *name, const char *buf, size_t len,
+                   struct core_policy *out)
+{
+  struct reader r;
+  yaml_node_t *root;
+  int ret = -1;
+
+  core_policy_defaults (out);
+  if (load (&r, name, buf, len) == -1)
+    return -1;
+  root = yaml_document_get_root_node (&r.doc);
+  if (expect_kind (&r, root, CORE_FILE_POLICY) == 0)
+    ret = read_policy_body (&r, root, "", true, out);
+  yaml_document_delete (&r.doc);
+  return ret;
+}
+
+/* Plan -------------------------------------------------------------- */
+
+static int
+read_summary (struct reader *r, yaml_node_t *map, struct core_plan *plan)
+{
+  static const char *const keys[] =
+    { "workloads", "placed", "unplaced", "hosts_used", "lower_bound", "cost",
+      "watts_before", "watts_after", NULL };
+  const char *path = "summary";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+    int ret = 0;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: ret = get_int (r, v, p, 0, INT64_MAX, &plan->summary.workloads); break;
+    case 1: ret = get_int (r, v, p, 0, INT64_MAX, &plan->summary.placed); break;
+    case 2: ret = get_int (r, v, p, 0, INT64_MAX, &plan->summary.unplaced); break;
+    case 3: ret = get_int (r, v, p, 0, INT64_MAX, &plan->summary.hosts_used); break;
+    case 4: ret = get_int_or_null (r, v, p, 0, INT64_MAX, &plan->summary.lower_bound); break;
+    case 5: ret = get_double_or_null (r, v, p, 0, DBL_MAX, &plan->summary.cost); break;
+    case 6: ret = get_double_or_null (r, v, p, 0, DBL_MAX, &plan->summary.watts_before); break;
+    case 7: ret = get_double_or_null (r, v, p, 0, DBL_MAX, &plan->summary.watts_after); break;
+    }
+    if (ret == -1)
+      return -1;
+  }
+  return check_required (r, map, keys, seen,
+                         BIT(0) | BIT(1) | BIT(2) | BIT(3), path);
+}
+
+static int
+read_peak (struct reader *r, yaml_node_t *map, const char *path,
+           struct core_peak *peak)
+{
+  static const char *const keys[] =
+    { "cpu_pct", "memory_pct", "disk_pct", "iops_pct", "net_pct", NULL };
+  double *fields[] = { &peak->cpu_pct, &peak->memory_pct, &peak->disk_pct,
+                       &peak->iops_pct, &peak->net_pct };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    /* Above 100 is allowed: a hand-edited plan may overload a host, and
+     * `plan --check` is the place that says so. */
+    if (get_double (r, v, p, 0, DBL_MAX, fields[i]) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_plan_hosts (struct reader *r, yaml_node_t *list, struct core_plan *plan)
+{
+  static const char *const keys[] =
+    { "name", "model", "hypervisor", "spare", "workloads", "peak", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "hosts") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_plan_host h = { 0 };
+    char path[64];
+    uint64_t seen = 0;
+    int e;
+
+    snprintf (path, sizeof path, "hosts[%zu]", n);
+    if (expect_mapping (r, item, path) == -1
+        || core_plan_host_vector_append (&plan->hosts, h) == -1)
+      return -1;
+    struct core_plan_host *hp = &plan->hosts.ptr[plan->hosts.len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0:
+        if (get_string (r, v, p, &hp->name) == -1
+            || check_name (r, v, p, hp->name) == -1)
+          return -1;
+        break;
+      case 1: if (get_string (r, v, p, &hp->model) == -1) return -1; break;
+      case 2:
+        if (get_enum (r, v, p, core_hv_names, 0, &e) == -1) return -1;
+        hp->hypervisor = 1u << e;
+        break;
+      case 3: if (get_bool (r, v, p, &hp->spare) == -1) return -1; break;
+      case 4: if (get_strings (r, v, p, &hp->workloads) == -1) return -1; break;
+      case 5: if (read_peak (r, v, p, &hp->peak) == -1) return -1; break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(0) | BIT(1) | BIT(2), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_demand (struct reader *r, yaml_node_t *map, const char *path,
+             struct core_demand *d)
+{
+  static const char *const keys[] =
+    { "cpu_mhz", "memory_mib", "disk_gib", "iops", "net_mbps", NULL };
+  double *fields[] = { &d->cpu_mhz, &d->memory_mib, &d->disk_gib, &d->iops,
+                       &d->net_mbps };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    if (get_double (r, v, p, 0, DBL_MAX, fields[i]) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_plan_workloads (struct reader *r, yaml_node_t *list,
+                     struct core_plan *plan)
+{
+  static const char *const keys[] =
+    { "name", "host", "mode", "vcpus", "memory_mib", "demand", "passthrough",
+      "reasons", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "workloads") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_plan_workload w = { 0 };
+    char path[64];
+    uint64_t seen = 0;
+    int e;
+
+    snprintf (path, sizeof path, "workloads[%zu]", n);
+    if (expect_mapping (r, item, path) == -1
+        || core_plan_workload_vector_append (&plan->workloads, w) == -1)
+      return -1;
+    struct core_plan_workload *wp = &plan->workloads.ptr[plan->workloads.len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      switch (i) {
+      case 0:
+        if (get_string (r, v, p, &wp->name) == -1
+            || check_name (r, v, p, wp->name) == -1)
+          return -1;
+        break;
+      case 1: if (get_string_or_null (r, v, p, &wp->host) == -1) return -1; break;
+      case 2:
+        if (get_enum (r, v, p, core_mode_names, 0, &e) == -1) return -1;
+        wp->mode = e;
+        break;
+      case 3: if (get_int (r, v, p, 0, 65536, &wp->vcpus) == -1) return -1; break;
+      case 4:
+        if (get_int (r, v, p, 0, INT64_C(1) << 40, &wp->memory_mib) == -1) return -1;
+        break;
+      case 5: if (read_demand (r, v, p, &wp->demand) == -1) return -1; break;
+      case 6: if (get_strings (r, v, p, &wp->passthrough) == -1) return -1; break;
+      case 7: if (get_strings (r, v, p, &wp->reasons) == -1) return -1; break;
+      }
+    }
+    if (check_required (r, item, keys, seen, BIT(0) | BIT(2), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+read_unplaced (struct reader *r, yaml_node_t *list, struct core_plan *plan)
+{
+  static const char *const keys[] = { "name", "reason", NULL };
+  yaml_node_t *item, *k, *v;
+  size_t n;
+
+  if (expect_list (r, list, "unplaced") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_plan_unplaced u = { 0 };
+    char path[64];
+    uint64_t seen = 0;
+
+    snprintf (path, sizeof path, "unplaced[%zu]", n);
+    if (expect_mapping (r, item, path) == -1
+        || core_plan_unplaced_vector_append (&plan->unplaced, u) == -1)
+      return -1;
+    struct core_plan_unplaced *up = &plan->unplaced.ptr[plan->unplaced.len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, keys, &seen, path);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, path, keys[i]);
+      if (get_string (r, v, p, i == 0 ? &up->name : &up->reason) == -1)
+        return -1;
+    }
+    if (check_required (r, item, keys, seen, BIT(0) | BIT(1), path) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* What a reader can check without the planner: names are unique and every
+ * reference resolves.  Plans can hold 100,000 workloads, so look names up
+ * in sorted indexes rather than by scanning. */
+static int
+cmp_name_ptr (const void *a, const void *b)
+{
+  return strcmp (**(char *const *const *) a, **(char *const *const *) b);
+}
+
+/* Sorted pointers to the NAME fields of N structs of SIZE bytes at BASE. */
+static char ***
+name_index (void *base, size_t n, size_t size)
+{
+  char ***idx;
+  size_t bytes;
+
+  if (!core_mul_size (n ? n : 1, sizeof *idx, &bytes) || !(idx = malloc (bytes))) {
+    core_error ("out of memory");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    idx[i] = (char **) ((char *) base + i * size);
+  qsort (idx, n, sizeof *idx, cmp_name_ptr);
+  return idx;
+}
+
+static char **
+find_name (char ***idx, size_t n, const char *name)
+{
+  const char *key = name;
+  const char *const *keyp = &key;
+  char ***hit = bsearch (&keyp, idx, n, sizeof *idx, cmp_name_ptr);
+
+  return hit ? *hit : NULL;
+}
+
+static int
+check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
+{
+  /* name is the first member of both structs. */
+  CLEANUP_FREE char ***hosts = name_index (plan->hosts.ptr, plan->hosts.len,
+                                           sizeof *plan->hosts.ptr);
+  CLEANUP_FREE char ***works = name_index (plan->workloads.ptr,
+                                           plan->workloads.len,
+                                           sizeof *plan->workloads.ptr);
+
+  if (hosts == NULL || works == NULL)
+    return -1;
+  for (size_t i = 1; i < plan->hosts.len; i++)
+    if (strcmp (*hosts[i - 1], *hosts[i]) == 0)
+      return fail (r, root, "hosts: host name '%s' is used twice", *hosts[i]);
+  for (size_t i = 1; i < plan->workloads.len; i++)
+    if (strcmp (*works[i - 1], *works[i]) == 0)
+      return fail (r, root, "workloads: workload name '%s' is used twice",
+                   *works[i]);
+  for (size_t i = 0; i < plan->hosts.len; i++) {
+    struct core_plan_host *h = &plan->hosts.ptr[i];
+
+    for (size_t j = 0; j < h->workloads.len; j++) {
+      char **w = find_name (works, plan->workloads.len, h->workloads.ptr[j]);
+      struct core_plan_workload *wp = (struct core_plan_workload *) w;
+
+      if (wp == NULL || wp->host == NULL || strcmp (wp->host, h->name) != 0)
+        return fail (r, root, "hosts[%zu]: workload '%s' is not a workload "
+                     "placed on host '%s'", i, h->workloads.ptr[j], h->name);
+    }
+  }
+  for (size_t i = 0; i < plan->workloads.len; i++) {
+    struct core_plan_workload *w = &plan->workloads.ptr[i];
+
+    if (w->host && find_name (hosts, plan->hosts.len, w->host) == NULL)
+      return fail (r, root, "workloads[%zu]: host '%s' is not in hosts", i,
+                   w->host);
+  }
+  return 0;
+}
+
+static int
+read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
+{
+  static const char *const keys[] =
+    { "schema", "summary", "policy", "hosts", "workloads", "unplaced", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_kind (r, root, CORE_FILE_PLAN) == -1)
+    return -1;
+  FOR_PAIRS (r, root, k, v) {
+    int i = key_index (r, k, keys, &seen, "");
+    int ret = 0;
+
+    if (i == -1)
+      return -1;
+    switch (i) {
+    case 0: break;
+    case 1: ret = read_summary (r, v, plan); break;
+    case 2: ret = read_policy_body (r, v, "policy", false, &plan->policy); break;
+    case 3: ret = read_plan_hosts (r, v, plan); break;
+    case 4: ret = read_plan_workloads (r, v, plan); break;
+    case 5: ret = read_unplaced (r, v, plan); break;
+    }
+    if (ret == -1)
+      return -1;
+  }
+  if (check_required (r, root, keys, seen, BIT(1) | BIT(2) | BIT(3) | BIT(4),
+                      "") == -1)
+    return -1;
+  return check_plan_refs (r, root, plan);
+}
+
+int
+core_plan_parse (const char *name, const char *buf, size_t len,
+                 struct core_plan *out)
+{
+  struct reader r;
+  int ret;
+
+  core_plan_init (out);
+  if (load (&r, name, buf, len) == -1)
+    return -1;
+  ret = read_plan (&r, yaml_document_get_root_node (&r.doc), out);
+  if (ret == 0 && (out->source = core_strdup (name)) == NULL)
+    ret = -1;
+  if (ret == -1)
+    core_plan_clear (out);
+  yaml_document_delete (&r.doc);
+  return ret;
+}
+
+/* Files ------------------------------------------------------------- */
+
+char *
+core_read_file (const char *path, size_t *len)
+{
+  CLEANUP_FCLOSE FILE *fp = NULL;
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  bool is_stdin = strcmp (path, "-") == 0;
+  struct stat st;
+
+  if (is_stdin)
+    fp = fdopen (dup (0), "r");
+  else
+    fp = fopen (path, "r");
+  if (fp == NULL) {
+    core_error_errno ("%s", path);
+    return NULL;
+  }
+  if (fstat (fileno (fp), &st) == 0 && S_ISDIR (st.st_mode)) {
+    core_error ("%s: is a folder, not a file", path);
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+
+    if (n + 1 >= cap) {
+      size_t newcap;
+      char *p;
+
+      if (!core_mul_size (cap ? cap : 32768, 2, &newcap)) {
+        free (buf);
+        core_error ("%s: file too large", path);
+        return NULL;
+      }
+      p = realloc (buf, newcap);
+      if (p == NULL) {
+        free (buf);
+        core_error ("%s: out of memory", path);
+        return NULL;
+      }
+      buf = p;
+      cap = newcap;
+    }
+    got = fread (buf + n, 1, cap - n - 1, fp);
+    n += got;
+    if (got == 0) {
+      if (ferror (fp)) {
+        free (buf);
+        core_error_errno ("%s: read error", path);
+        return NULL;
+      }
+      break;
+    }
+  }
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+struct core_profile *
+core_profile_read (const char *path)
+{
+  CLEANUP_FREE char *buf = NULL;
+  size_t len;
+
+  buf = core_read_file (path, &len);
+  return buf ? core_profile_parse (path, buf, len) : NULL;
+}
+
+int
+core_hosts_read (const char *path, struct core_hosts *out)
+{
+  CLEANUP_FREE char *buf = NULL;
+  size_t len;
+
+  core_hosts_init (out);
+  buf = core_read_file (path, &len);
+  return buf ? core_hosts_parse (path, buf, len, out) : -1;
+}
+
+int
+core_policy_read (const char *path, struct core_policy *out)
+{
+  CLEANUP_FREE char *buf = NULL;
+  size_t len;
+
+  core_policy_defaults (out);
+  buf = core_read_file (path, &len);
+  return buf ? core_policy_parse (path, buf, len, out) : -1;
+}
+
+int
+core_plan_read (const char *path, struct core_plan *out)
+{
+  CLEANUP_FREE char *buf = NULL;
+  size_t len;
+
+  core_plan_init (out);
+  buf = core_read_file (path, &len);
+  return buf ? core_plan_parse (path, buf, len, out) : -1;
+}

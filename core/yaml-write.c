@@ -1,0 +1,604 @@
+/* Writers of the four YAML formats, through libyaml's emitter so that
+ * every string is quoted correctly.  Layout follows docs/formats.md:
+ * block mappings, list items and small records in flow style, series on
+ * one line.  What the reader would read as unset is not written. */
+#include <string.h>
+#include <yaml.h>
+
+#include "core.h"
+
+struct writer {
+  yaml_emitter_t e;
+  bool failed;
+};
+
+static void
+emit (struct writer *w, yaml_event_t *ev)
+{
+  if (w->failed)
+    return;
+  if (!yaml_emitter_emit (&w->e, ev)) {
+    w->failed = true;
+    core_error ("YAML emitter: %s", w->e.problem ? w->e.problem : "write error");
+  }
+}
+
+static void
+map_begin (struct writer *w, bool flow)
+{
+  yaml_event_t ev;
+
+  yaml_mapping_start_event_initialize (&ev, NULL, NULL, 1,
+                                       flow ? YAML_FLOW_MAPPING_STYLE
+                                       : YAML_BLOCK_MAPPING_STYLE);
+  emit (w, &ev);
+}
+
+static void
+map_end (struct writer *w)
+{
+  yaml_event_t ev;
+
+  yaml_mapping_end_event_initialize (&ev);
+  emit (w, &ev);
+}
+
+static void
+seq_begin (struct writer *w, bool flow)
+{
+  yaml_event_t ev;
+
+  yaml_sequence_start_event_initialize (&ev, NULL, NULL, 1,
+                                        flow ? YAML_FLOW_SEQUENCE_STYLE
+                                        : YAML_BLOCK_SEQUENCE_STYLE);
+  emit (w, &ev);
+}
+
+static void
+seq_end (struct writer *w)
+{
+  yaml_event_t ev;
+
+  yaml_sequence_end_event_initialize (&ev);
+  emit (w, &ev);
+}
+
+static void
+raw_scalar (struct writer *w, const char *s, yaml_scalar_style_t style)
+{
+  yaml_event_t ev;
+
+  yaml_scalar_event_initialize (&ev, NULL, NULL, (yaml_char_t *) s,
+                                strlen (s), 1, 1, style);
+  emit (w, &ev);
+}
+
+/* A string that a YAML reader would not take for a string when written
+ * plain (a number, a boolean, null, a date...) is double-quoted; anything
+ * else is left to the emitter, which quotes what needs quoting. */
+static bool
+needs_quotes (const char *s)
+{
+  static const char *const words[] =
+    { "true", "false", "yes", "no", "on", "off", "null", "~", "y", "n", NULL };
+  char *end;
+
+  if (*s == '\0')
+    return true;
+  for (int i = 0; words[i]; i++)
+    if (strcasecmp (s, words[i]) == 0)
+      return true;
+  strtod (s, &end);
+  if (*end == '\0')
+    return true;
+  /* Digits with ':', '-' or '.' may be sexagesimals, dates or versions:
+   * quote anything that starts with a digit and holds no letter... */
+  if ((s[0] >= '0' && s[0] <= '9') || s[0] == '.' || s[0] == '+' || s[0] == '-')
+    return true;
+  return false;
+}
+
+static void
+str (struct writer *w, const char *s)
+{
+  raw_scalar (w, s, needs_quotes (s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+              : YAML_ANY_SCALAR_STYLE);
+}
+
+static void
+key (struct writer *w, const char *k)
+{
+  raw_scalar (w, k, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void
+num (struct writer *w, double v)
+{
+  char buf[64];
+
+  core_format_double (v, buf, sizeof buf);
+  raw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void
+integer (struct writer *w, int64_t v)
+{
+  char buf[32];
+
+  snprintf (buf, sizeof buf, "%lld", (long long) v);
+  raw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void
+null (struct writer *w)
+{
+  raw_scalar (w, "null", YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void
+boolean (struct writer *w, bool b)
+{
+  raw_scalar (w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* key: value pairs that are skipped when unset. */
+static void
+kv_str (struct writer *w, const char *k, const char *v)
+{
+  if (v) {
+    key (w, k);
+    str (w, v);
+  }
+}
+
+static void
+kv_int (struct writer *w, const char *k, int64_t v)
+{
+  if (v != CORE_UNSET) {
+    key (w, k);
+    integer (w, v);
+  }
+}
+
+static void
+kv_num (struct writer *w, const char *k, double v)
+{
+  if (v != CORE_UNSET) {
+    key (w, k);
+    num (w, v);
+  }
+}
+
+static void
+kv_bool (struct writer *w, const char *k, bool v)
+{
+  key (w, k);
+  boolean (w, v);
+}
+
+static void
+kv_enum (struct writer *w, const char *k, const char *const *names, int v)
+{
+  if (names[v]) {
+    key (w, k);
+    raw_scalar (w, names[v], YAML_PLAIN_SCALAR_STYLE);
+  }
+}
+
+static void
+kv_flags (struct writer *w, const char *k, const char *const *names,
+          unsigned flags)
+{
+  key (w, k);
+  seq_begin (w, true);
+  for (int i = 0; names[i]; i++)
+    if (flags & (1u << i))
+      raw_scalar (w, names[i], YAML_PLAIN_SCALAR_STYLE);
+  seq_end (w);
+}
+
+static void
+kv_series (struct writer *w, const char *k, const core_double_vector *v)
+{
+  if (v->len == 0)
+    return;
+  key (w, k);
+  seq_begin (w, true);
+  for (size_t i = 0; i < v->len; i++)
+    num (w, v->ptr[i]);
+  seq_end (w);
+}
+
+static void
+kv_strings (struct writer *w, const char *k, const core_string_vector *v,
+            bool flow)
+{
+  key (w, k);
+  seq_begin (w, flow);
+  for (size_t i = 0; i < v->len; i++)
+    str (w, v->ptr[i]);
+  seq_end (w);
+}
+
+static int
+output_handler (void *data, unsigned char *buffer, size_t size)
+{
+  return fwrite (buffer, 1, size, data) == size;
+}
+
+static void
+begin (struct writer *w, FILE *fp)
+{
+  yaml_event_t ev;
+
+  memset (w, 0, sizeof *w);
+  if (!yaml_emitter_initialize (&w->e)) {
+    w->failed = true;
+    core_error ("cannot initialize the YAML emitter");
+    return;
+  }
+  yaml_emitter_set_output (&w->e, output_handler, fp);
+  yaml_emitter_set_unicode (&w->e, 1);
+  yaml_emitter_set_width (&w->e, -1);   /* a series stays on one line */
+  yaml_emitter_set_indent (&w->e, 2);
+  yaml_stream_start_event_initialize (&ev, YAML_UTF8_ENCODING);
+  emit (w, &ev);
+  yaml_document_start_event_initialize (&ev, NULL, NULL, NULL, 1);
+  emit (w, &ev);
+}
+
+static int
+end (struct writer *w, FILE *fp)
+{
+  yaml_event_t ev;
+
+  yaml_document_end_event_initialize (&ev, 1);
+  emit (w, &ev);
+  yaml_stream_end_event_initialize (&ev);
+  emit (w, &ev);
+  if (!w->failed && !yaml_emitter_flush (&w->e)) {
+    w->failed = true;
+    core_error ("YAML emitter: write error");
+  }
+  yaml_emitter_delete (&w->e);
+  if (!w->failed && (fflush (fp) != 0 || ferror (fp))) {
+    core_error_errno ("write error");
+    w->failed = true;
+  }
+  return w->failed ? -1 : 0;
+}
+
+/* Profile ----------------------------------------------------------- */
+
+static void
+write_hardware (struct writer *w, const struct core_hardware *hw)
+{
+  key (w, "hardware");
+  map_begin (w, false);
+  kv_str (w, "vendor", hw->vendor);
+  kv_str (w, "product", hw->product);
+  kv_enum (w, "firmware", core_firmware_names, hw->firmware);
+  key (w, "cpu");
+  map_begin (w, true);
+  kv_str (w, "model", hw->cpu.model);
+  kv_int (w, "sockets", hw->cpu.sockets);
+  kv_int (w, "cores", hw->cpu.cores);
+  kv_int (w, "threads", hw->cpu.threads);
+  kv_num (w, "mhz", hw->cpu.mhz);
+  kv_enum (w, "virt", core_virt_names, hw->cpu.virt);
+  map_end (w);
+  kv_int (w, "memory_mib", hw->memory_mib);
+  kv_num (w, "watts", hw->watts);
+  if (hw->disks.len) {
+    key (w, "disks");
+    seq_begin (w, false);
+    for (size_t i = 0; i < hw->disks.len; i++) {
+      const struct core_disk *d = &hw->disks.ptr[i];
+      map_begin (w, true);
+      kv_str (w, "name", d->name);
+      kv_int (w, "size_bytes", d->size_bytes);
+      kv_str (w, "model", d->model);
+      if (d->rotational != CORE_UNSET)
+        kv_bool (w, "rotational", d->rotational);
+      map_end (w);
+    }
+    seq_end (w);
+  }
+  if (hw->filesystems.len) {
+    key (w, "filesystems");
+    seq_begin (w, false);
+    for (size_t i = 0; i < hw->filesystems.len; i++) {
+      const struct core_filesystem *f = &hw->filesystems.ptr[i];
+      map_begin (w, true);
+      kv_str (w, "mount", f->mount);
+      kv_str (w, "device", f->device);
+      kv_str (w, "type", f->type);
+      kv_int (w, "size_bytes", f->size_bytes);
+      kv_int (w, "used_bytes", f->used_bytes);
+      map_end (w);
+    }
+    seq_end (w);
+  }
+  if (hw->nics.len) {
+    key (w, "nics");
+    seq_begin (w, false);
+    for (size_t i = 0; i < hw->nics.len; i++) {
+      const struct core_nic *n = &hw->nics.ptr[i];
+      map_begin (w, true);
+      kv_str (w, "name", n->name);
+      kv_str (w, "mac", n->mac);
+      kv_int (w, "speed_mbps", n->speed_mbps);
+      kv_str (w, "driver", n->driver);
+      map_end (w);
+    }
+    seq_end (w);
+  }
+  if (hw->pci.len) {
+    key (w, "pci");
+    seq_begin (w, false);
+    for (size_t i = 0; i < hw->pci.len; i++) {
+      const struct core_pci *d = &hw->pci.ptr[i];
+      map_begin (w, true);
+      kv_str (w, "address", d->address);
+      kv_str (w, "vendor", d->vendor);
+      kv_str (w, "device", d->device);
+      kv_str (w, "class", d->class_);
+      kv_str (w, "driver", d->driver);
+      kv_str (w, "name", d->name);
+      if (d->passthrough)
+        kv_bool (w, "passthrough", true);
+      map_end (w);
+    }
+    seq_end (w);
+  }
+  map_end (w);
+}
+
+static void
+write_os (struct writer *w, const struct core_os *os)
+{
+  if (os->family == CORE_OS_UNSET && !os->id && !os->name && !os->kernel
+      && !os->arch && os->pv_drivers == CORE_UNSET)
+    return;
+  key (w, "os");
+  map_begin (w, false);
+  kv_enum (w, "family", core_os_family_names, os->family);
+  kv_str (w, "id", os->id);
+  kv_str (w, "name", os->name);
+  kv_str (w, "kernel", os->kernel);
+  kv_str (w, "arch", os->arch);
+  if (os->pv_drivers != CORE_UNSET)
+    kv_flags (w, "pv_drivers", core_pv_names, os->pv_drivers);
+  map_end (w);
+}
+
+int
+core_profile_write (FILE *fp, const struct core_profile *p)
+{
+  struct writer w;
+  const struct core_utilization *u = &p->utilization;
+
+  begin (&w, fp);
+  map_begin (&w, false);
+  kv_str (&w, "schema", CORE_SCHEMA_PROFILE);
+  kv_str (&w, "name", p->name);
+  kv_str (&w, "collected_at", p->collected_at);
+  kv_str (&w, "role", p->role);
+  kv_str (&w, "group", p->group);
+  write_hardware (&w, &p->hardware);
+  write_os (&w, &p->os);
+  if (p->services.len) {
+    key (&w, "services");
+    seq_begin (&w, false);
+    for (size_t i = 0; i < p->services.len; i++) {
+      const struct core_service *s = &p->services.ptr[i];
+      map_begin (&w, true);
+      kv_str (&w, "name", s->name);
+      kv_enum (&w, "proto", core_proto_names, s->proto);
+      kv_int (&w, "port", s->port);
+      map_end (&w);
+    }
+    seq_end (&w);
+  }
+  if (u->interval_s != CORE_UNSET) {
+    key (&w, "utilization");
+    map_begin (&w, false);
+    kv_int (&w, "interval_s", u->interval_s);
+    kv_series (&w, "cpu_pct", &u->cpu_pct);
+    kv_series (&w, "mem_used_mib", &u->mem_used_mib);
+    kv_series (&w, "disk_iops", &u->disk_iops);
+    kv_series (&w, "disk_mbps", &u->disk_mbps);
+    kv_series (&w, "net_mbps", &u->net_mbps);
+    map_end (&w);
+  }
+  map_end (&w);
+  return end (&w, fp);
+}
+
+/* Host catalog ------------------------------------------------------ */
+
+int
+core_hosts_write (FILE *fp, const struct core_hosts *h)
+{
+  struct writer w;
+
+  begin (&w, fp);
+  map_begin (&w, false);
+  kv_str (&w, "schema", CORE_SCHEMA_HOSTS);
+  key (&w, "hosts");
+  seq_begin (&w, false);
+  for (size_t i = 0; i < h->models.len; i++) {
+    const struct core_host_model *m = &h->models.ptr[i];
+    map_begin (&w, false);
+    kv_str (&w, "model", m->model);
+    kv_int (&w, "cores", m->cores);
+    kv_num (&w, "mhz", m->mhz);
+    kv_int (&w, "memory_mib", m->memory_mib);
+    kv_num (&w, "disk_gib", m->disk_gib);
+    kv_num (&w, "disk_iops", m->disk_iops);
+    kv_num (&w, "net_mbps", m->net_mbps);
+    kv_enum (&w, "virt", core_virt_names, m->virt);
+    kv_bool (&w, "iommu", m->iommu);
+    kv_flags (&w, "hypervisors", core_hv_names, m->hypervisors);
+    kv_num (&w, "cost", m->cost);
+    kv_num (&w, "watts", m->watts);
+    kv_int (&w, "count", m->count);
+    map_end (&w);
+  }
+  seq_end (&w);
+  map_end (&w);
+  return end (&w, fp);
+}
+
+/* Policy ------------------------------------------------------------ */
+
+static void
+write_overhead (struct writer *w, const char *k, const struct core_overhead *o)
+{
+  key (w, k);
+  map_begin (w, true);
+  kv_num (w, "cpu_pct", o->cpu_pct);
+  kv_num (w, "cpu_mhz", o->cpu_mhz);
+  kv_num (w, "memory_mib", o->memory_mib);
+  map_end (w);
+}
+
+static void
+write_policy_body (struct writer *w, const struct core_policy *p)
+{
+  kv_num (w, "percentile", p->percentile);
+  kv_num (w, "headroom_pct", p->headroom_pct);
+  kv_num (w, "cpu_overcommit", p->cpu_overcommit);
+  kv_num (w, "memory_overcommit", p->memory_overcommit);
+  kv_int (w, "ha_spare_hosts", p->ha_spare_hosts);
+  kv_bool (w, "thin_disks", p->thin_disks);
+  kv_bool (w, "windows_pv_drivers", p->windows_pv_drivers);
+  kv_bool (w, "allow_passthrough", p->allow_passthrough);
+  key (w, "overhead");
+  map_begin (w, false);
+  write_overhead (w, "full", &p->overhead_full);
+  write_overhead (w, "paravirt", &p->overhead_paravirt);
+  map_end (w);
+}
+
+int
+core_policy_write (FILE *fp, const struct core_policy *p)
+{
+  struct writer w;
+
+  begin (&w, fp);
+  map_begin (&w, false);
+  kv_str (&w, "schema", CORE_SCHEMA_POLICY);
+  write_policy_body (&w, p);
+  map_end (&w);
+  return end (&w, fp);
+}
+
+/* Plan -------------------------------------------------------------- */
+
+static void
+kv_num_or_null (struct writer *w, const char *k, double v)
+{
+  key (w, k);
+  if (v == CORE_UNSET)
+    null (w);
+  else
+    num (w, v);
+}
+
+int
+core_plan_write (FILE *fp, const struct core_plan *plan)
+{
+  struct writer w;
+
+  begin (&w, fp);
+  map_begin (&w, false);
+  kv_str (&w, "schema", CORE_SCHEMA_PLAN);
+
+  key (&w, "summary");
+  map_begin (&w, false);
+  kv_int (&w, "workloads", plan->summary.workloads);
+  kv_int (&w, "placed", plan->summary.placed);
+  kv_int (&w, "unplaced", plan->summary.unplaced);
+  kv_int (&w, "hosts_used", plan->summary.hosts_used);
+  key (&w, "lower_bound");
+  if (plan->summary.lower_bound == CORE_UNSET)
+    null (&w);
+  else
+    integer (&w, plan->summary.lower_bound);
+  kv_num_or_null (&w, "cost", plan->summary.cost);
+  kv_num_or_null (&w, "watts_before", plan->summary.watts_before);
+  kv_num_or_null (&w, "watts_after", plan->summary.watts_after);
+  map_end (&w);
+
+  key (&w, "policy");
+  map_begin (&w, false);
+  write_policy_body (&w, &plan->policy);
+  map_end (&w);
+
+  key (&w, "hosts");
+  seq_begin (&w, false);
+  for (size_t i = 0; i < plan->hosts.len; i++) {
+    const struct core_plan_host *h = &plan->hosts.ptr[i];
+    map_begin (&w, false);
+    kv_str (&w, "name", h->name);
+    kv_str (&w, "model", h->model);
+    key (&w, "hypervisor");
+    raw_scalar (&w, h->hypervisor == CORE_HV_XEN ? "xen" : "kvm",
+                YAML_PLAIN_SCALAR_STYLE);
+    kv_bool (&w, "spare", h->spare);
+    kv_strings (&w, "workloads", &h->workloads, true);
+    key (&w, "peak");
+    map_begin (&w, true);
+    kv_num (&w, "cpu_pct", h->peak.cpu_pct);
+    kv_num (&w, "memory_pct", h->peak.memory_pct);
+    kv_num (&w, "disk_pct", h->peak.disk_pct);
+    kv_num (&w, "iops_pct", h->peak.iops_pct);
+    kv_num (&w, "net_pct", h->peak.net_pct);
+    map_end (&w);
+    map_end (&w);
+  }
+  seq_end (&w);
+
+  key (&w, "workloads");
+  seq_begin (&w, false);
+  for (size_t i = 0; i < plan->workloads.len; i++) {
+    const struct core_plan_workload *wl = &plan->workloads.ptr[i];
+    map_begin (&w, false);
+    kv_str (&w, "name", wl->name);
+    key (&w, "host");
+    if (wl->host)
+      str (&w, wl->host);
+    else
+      null (&w);
+    kv_enum (&w, "mode", core_mode_names, wl->mode);
+    kv_int (&w, "vcpus", wl->vcpus);
+    kv_int (&w, "memory_mib", wl->memory_mib);
+    key (&w, "demand");
+    map_begin (&w, true);
+    kv_num (&w, "cpu_mhz", wl->demand.cpu_mhz);
+    kv_num (&w, "memory_mib", wl->demand.memory_mib);
+    kv_num (&w, "disk_gib", wl->demand.disk_gib);
+    kv_num (&w, "iops", wl->demand.iops);
+    kv_num (&w, "net_mbps", wl->demand.net_mbps);
+    map_end (&w);
+    if (wl->passthrough.len)
+      kv_strings (&w, "passthrough", &wl->passthrough, true);
+    kv_strings (&w, "reasons", &wl->reasons, false);
+    map_end (&w);
+  }
+  seq_end (&w);
+
+  key (&w, "unplaced");
+  seq_begin (&w, false);
+  for (size_t i = 0; i < plan->unplaced.len; i++) {
+    map_begin (&w, true);
+    kv_str (&w, "name", plan->unplaced.ptr[i].name);
+    kv_str (&w, "reason", plan->unplaced.ptr[i].reason);
+    map_end (&w);
+  }
+  seq_end (&w);
+
+  map_end (&w);
+  return end (&w, fp);
+}

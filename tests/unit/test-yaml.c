@@ -1,0 +1,321 @@
+/* Round trips of every YAML format (read, write, read gives the same), the
+ * writer's output read by the reader for hand-made values, and the
+ * readers' errors on inputs built here. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+
+#define DATA "tests/data/good/"
+
+/* Write with WRITE_FN into memory. */
+static char *
+to_text (int (*write_fn) (FILE *, const void *), const void *obj, size_t *len)
+{
+  char *buf = NULL;
+  FILE *fp = open_memstream (&buf, len);
+
+  assert_non_null (fp);
+  assert_int_equal (write_fn (fp, obj), 0);
+  assert_int_equal (fclose (fp), 0);
+  return buf;
+}
+
+static int w_profile (FILE *fp, const void *o) { return core_profile_write (fp, o); }
+static int w_hosts (FILE *fp, const void *o) { return core_hosts_write (fp, o); }
+static int w_policy (FILE *fp, const void *o) { return core_policy_write (fp, o); }
+static int w_plan (FILE *fp, const void *o) { return core_plan_write (fp, o); }
+
+static void
+profile_round_trip (const char *path)
+{
+  struct core_profile *a = core_profile_read (path), *b;
+  size_t len;
+  char *text;
+
+  if (a == NULL)
+    fail_msg ("%s", core_errmsg ());
+  text = to_text (w_profile, a, &len);
+  b = core_profile_parse ("written", text, len);
+  if (b == NULL)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_profile_equal (a, b));
+  /* Writing again gives the same bytes: the writer is deterministic. */
+  {
+    size_t len2;
+    char *text2 = to_text (w_profile, b, &len2);
+    assert_int_equal (len, len2);
+    assert_memory_equal (text, text2, len);
+    free (text2);
+  }
+  free (text);
+  core_profile_free (a);
+  core_profile_free (b);
+}
+
+static void test_profile_full (void **s) { (void) s; profile_round_trip (DATA "profile-full.yaml"); }
+static void test_profile_minimal (void **s) { (void) s; profile_round_trip (DATA "profile-minimal.yaml"); }
+static void test_profile_quoting (void **s) { (void) s; profile_round_trip (DATA "profile-quoting.yaml"); }
+
+static void
+test_profile_values (void **state)
+{
+  struct core_profile *p = core_profile_read (DATA "profile-full.yaml");
+
+  (void) state;
+  assert_non_null (p);
+  assert_string_equal (p->name, "pbx01");
+  assert_int_equal (p->hardware.cpu.cores, 2);
+  assert_true (p->hardware.cpu.mhz == 2600);
+  assert_int_equal (p->hardware.cpu.virt, CORE_VIRT_SVM);
+  assert_int_equal (p->hardware.firmware, CORE_FIRMWARE_BIOS);
+  assert_int_equal (p->hardware.memory_mib, 3072);
+  assert_int_equal (p->hardware.disks.len, 1);
+  assert_int_equal (p->hardware.disks.ptr[0].size_bytes, INT64_C(500107862016));
+  assert_int_equal (p->hardware.disks.ptr[0].rotational, 1);
+  assert_int_equal (p->hardware.pci.len, 1);
+  assert_true (p->hardware.pci.ptr[0].passthrough);
+  assert_string_equal (p->hardware.pci.ptr[0].class_, "0780");
+  assert_int_equal (p->os.family, CORE_OS_LINUX);
+  assert_int_equal (p->os.pv_drivers, CORE_PV_VIRTIO | CORE_PV_XEN);
+  assert_int_equal (p->services.len, 1);
+  assert_int_equal (p->services.ptr[0].proto, CORE_PROTO_UDP);
+  assert_int_equal (p->services.ptr[0].port, 5060);
+  assert_int_equal (p->utilization.interval_s, 300);
+  assert_int_equal (p->utilization.cpu_pct.len, 2);
+  assert_true (p->utilization.cpu_pct.ptr[0] == 12.5);
+  assert_true (p->utilization.net_mbps.ptr[1] == 2.7);
+  core_profile_free (p);
+
+  p = core_profile_read (DATA "profile-minimal.yaml");
+  assert_non_null (p);
+  assert_int_equal (p->os.pv_drivers, CORE_UNSET);
+  assert_int_equal (p->utilization.interval_s, CORE_UNSET);
+  assert_int_equal (p->hardware.cpu.threads, CORE_UNSET);
+  core_profile_free (p);
+
+  p = core_profile_read (DATA "profile-quoting.yaml");
+  assert_non_null (p);
+  assert_string_equal (p->name, "0123");
+  assert_string_equal (p->role, "yes");
+  assert_int_equal (p->os.pv_drivers, 0);
+  assert_int_equal (p->utilization.interval_s, 300);
+  core_profile_free (p);
+}
+
+static void
+test_hosts (void **state)
+{
+  struct core_hosts a, b;
+  size_t len;
+  char *text;
+
+  (void) state;
+  if (core_hosts_read (DATA "hosts.yaml", &a) == -1)
+    fail_msg ("%s", core_errmsg ());
+  assert_int_equal (a.models.len, 2);
+  assert_int_equal (a.models.ptr[0].hypervisors, CORE_HV_KVM | CORE_HV_XEN);
+  assert_int_equal (a.models.ptr[0].count, 4);
+  assert_true (a.models.ptr[1].disk_gib == CORE_UNSET);
+  assert_true (a.models.ptr[1].cost == CORE_UNSET);
+  assert_int_equal (a.models.ptr[1].count, CORE_UNSET);
+  assert_int_equal (a.models.ptr[1].hypervisors, CORE_HV_XEN);
+  text = to_text (w_hosts, &a, &len);
+  if (core_hosts_parse ("written", text, len, &b) == -1)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_hosts_equal (&a, &b));
+  free (text);
+  core_hosts_clear (&a);
+  core_hosts_clear (&b);
+  core_hosts_clear (NULL);
+}
+
+static void
+test_policy (void **state)
+{
+  struct core_policy a, b, def;
+  size_t len;
+  char *text;
+
+  (void) state;
+  core_policy_defaults (&def);
+  assert_int_equal (core_policy_read (DATA "policy.yaml", &a), 0);
+  /* The full example in docs/formats.md is the defaults. */
+  assert_true (core_policy_equal (&a, &def));
+  assert_int_equal (core_policy_read (DATA "policy-partial.yaml", &a), 0);
+  assert_true (a.percentile == 99.5);
+  assert_int_equal (a.ha_spare_hosts, 1);
+  assert_true (a.overhead_paravirt.cpu_mhz == 52);
+  assert_true (a.overhead_paravirt.cpu_pct == 2);    /* untouched default */
+  assert_true (a.headroom_pct == 20);
+  text = to_text (w_policy, &a, &len);
+  assert_int_equal (core_policy_parse ("written", text, len, &b), 0);
+  assert_true (core_policy_equal (&a, &b));
+  free (text);
+}
+
+static void
+test_plan (void **state)
+{
+  struct core_plan a, b;
+  size_t len;
+  char *text;
+
+  (void) state;
+  if (core_plan_read (DATA "plan.yaml", &a) == -1)
+    fail_msg ("%s", core_errmsg ());
+  assert_int_equal (a.summary.workloads, 3);
+  assert_int_equal (a.summary.lower_bound, 1);
+  assert_true (a.summary.watts_after == CORE_UNSET);
+  assert_int_equal (a.hosts.len, 1);
+  assert_int_equal (a.hosts.ptr[0].workloads.len, 2);
+  assert_null (a.workloads.ptr[2].host);
+  assert_int_equal (a.workloads.ptr[2].mode, CORE_MODE_PHYSICAL);
+  assert_int_equal (a.workloads.ptr[2].passthrough.len, 1);
+  assert_int_equal (a.unplaced.len, 1);
+  text = to_text (w_plan, &a, &len);
+  if (core_plan_parse ("written", text, len, &b) == -1)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_plan_equal (&a, &b));
+  free (text);
+  core_plan_clear (&a);
+  core_plan_clear (&b);
+  core_plan_clear (NULL);
+}
+
+/* A profile built in code, with every field, survives write and read. */
+static void
+test_profile_built (void **state)
+{
+  struct core_profile *p = core_profile_new (), *q;
+  struct core_disk d = { core_strdup ("vda"), INT64_MAX, NULL, 0 };
+  size_t len;
+  char *text;
+
+  (void) state;
+  p->name = core_strdup ("built");
+  p->hardware.cpu.cores = 4;
+  p->hardware.cpu.mhz = 2400.1 + 0.2;  /* not exactly representable */
+  p->hardware.memory_mib = 1;
+  p->os.pv_drivers = CORE_PV_XEN;
+  p->os.name = core_strdup ("line1\nline2\t\"quoted\"");
+  assert_int_equal (core_disk_vector_append (&p->hardware.disks, d), 0);
+  p->utilization.interval_s = 60;
+  for (int i = 0; i < 1440; i++)
+    assert_int_equal (core_double_vector_append (&p->utilization.cpu_pct,
+                                                 (i * 7919) % 10000 / 100.0), 0);
+  text = to_text (w_profile, p, &len);
+  q = core_profile_parse ("written", text, len);
+  if (q == NULL)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_profile_equal (p, q));
+  free (text);
+  core_profile_free (p);
+  core_profile_free (q);
+  core_profile_free (NULL);
+}
+
+/* Readers reject what is not theirs, with the place of the error. */
+static void
+expect_profile_error (const char *text, const char *msg)
+{
+  struct core_profile *p = core_profile_parse ("in.yaml", text, strlen (text));
+
+  assert_null (p);
+  assert_string_equal (core_errmsg (), msg);
+}
+
+static void
+test_profile_errors (void **state)
+{
+  (void) state;
+  expect_profile_error ("", "in.yaml: empty file");
+  expect_profile_error ("schema: p2vkit/hosts/v1\nhosts: []\n",
+                        "in.yaml:1:9: schema is 'p2vkit/hosts/v1', expected 'p2vkit/profile/v1'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: 1, mhz: 1}\n  memory_mib: 1\n---\nfoo: 1\n",
+                        "in.yaml:6:1: more than one YAML document in the file");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nname: y\n",
+                        "in.yaml:3:1: duplicate key 'name'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: \"1\", mhz: 1}\n",
+                        "in.yaml:4:16: hardware.cpu.cores: expected an integer, got a quoted string");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: 1, mhz: 0x10}\n",
+                        "in.yaml:4:24: hardware.cpu.mhz: expected a number, got '0x10'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: 1, mhz: .nan}\n",
+                        "in.yaml:4:24: hardware.cpu.mhz: expected a number, got '.nan'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "utilization: {cpu_pct: [1, 2], net_mbps: [1]}\n",
+                        "in.yaml:4:42: utilization.net_mbps: has 1 values but cpu_pct has 2");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "utilization: {cpu_pct: [1, 200]}\n",
+                        "in.yaml:4:28: utilization.cpu_pct[1]: 200 is out of range (0 to 100)");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "os: {pv_drivers: [virtio, virtio]}\n",
+                        "in.yaml:4:27: os.pv_drivers[1]: 'virtio' is listed twice");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "os: {pv_drivers: [kvm]}\n",
+                        "in.yaml:4:19: os.pv_drivers[0]: expected virtio or xen, got 'kvm'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: 1, mhz: 1, virt: yes}\n",
+                        "in.yaml:4:33: hardware.cpu.virt: expected none, vmx or svm, got 'yes'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: \"a b\"\n",
+                        "in.yaml:2:7: name: 'a b' is not a valid name (letters, digits, '.', '-', '_')");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware:\n  cpu: {cores: 1, mhz: 1}\n",
+                        "in.yaml:4:3: hardware: missing required key 'memory_mib'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: [x\n",
+                        "in.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+/* A long series and many small files must not be slow or big. */
+static void
+test_number_helpers (void **state)
+{
+  int64_t i;
+  double d;
+  char buf[64];
+
+  (void) state;
+  assert_int_equal (core_parse_int64 ("42", "f", 0, 100, &i), 0);
+  assert_int_equal (i, 42);
+  assert_int_equal (core_parse_int64 ("", "f", 0, 100, &i), -1);
+  assert_string_equal (core_errmsg (), "f: expected an integer, got ''");
+  assert_int_equal (core_parse_int64 ("101", "f", 0, 100, &i), -1);
+  assert_string_equal (core_errmsg (), "f: 101 is out of range (0 to 100)");
+  assert_int_equal (core_parse_int64 ("99999999999999999999", "f", 0, INT64_MAX, &i), -1);
+  assert_string_equal (core_errmsg (), "f: 99999999999999999999 is out of range (at least 0)");
+  assert_int_equal (core_parse_int64 ("1.5", "f", 0, 100, &i), -1);
+  assert_int_equal (core_parse_double ("1e3", "f", 0, 1e4, &d), 0);
+  assert_true (d == 1000);
+  assert_int_equal (core_parse_double ("inf", "f", 0, 1e4, &d), -1);
+  assert_int_equal (core_parse_double ("-0", "f", 0, 1, &d), 0);
+  assert_true (d == 0 && !signbit (d));
+  core_format_double (0.1 + 0.2, buf, sizeof buf);
+  assert_string_equal (buf, "0.30000000000000004");
+  core_format_double (12.5, buf, sizeof buf);
+  assert_string_equal (buf, "12.5");
+  core_format_double (2600, buf, sizeof buf);
+  assert_string_equal (buf, "2600");
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_profile_full),
+    cmocka_unit_test (test_profile_minimal),
+    cmocka_unit_test (test_profile_quoting),
+    cmocka_unit_test (test_profile_values),
+    cmocka_unit_test (test_profile_built),
+    cmocka_unit_test (test_hosts),
+    cmocka_unit_test (test_policy),
+    cmocka_unit_test (test_plan),
+    cmocka_unit_test (test_profile_errors),
+    cmocka_unit_test (test_number_helpers),
+  };
+
+  cmocka_set_message_output (CM_OUTPUT_TAP);
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
