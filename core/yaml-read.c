@@ -881,7 +881,7 @@ read_utilization (struct reader *r, yaml_node_t *map,
         return -1;
       continue;
     }
-    if (get_series (r, v, p, i == 1 ? 100 : 1e12, series[i]) == -1)
+    if (get_series (r, v, p, i == 1 ? 100 : DBL_MAX, series[i]) == -1)
       return -1;
     /* All present series have one value per interval. */
     if (first == NULL) {
@@ -892,7 +892,7 @@ read_utilization (struct reader *r, yaml_node_t *map,
       return fail (r, v, "%s: has %zu values but %s has %zu", p,
                    series[i]->len, first, first_len);
     if (series[i]->len == 0)
-      return fail (r, v, "%s: is empty", p);
+      return fail (r, v, "%s: the list is empty", p);
   }
   return 0;
 }
@@ -985,9 +985,9 @@ read_host_model (struct reader *r, yaml_node_t *map, const char *path,
     case 3:
       if (get_int (r, v, p, 1, INT64_C(1) << 40, &m->memory_mib) == -1) return -1;
       break;
-    case 4: if (get_double (r, v, p, 0, 1e12, &m->disk_gib) == -1) return -1; break;
-    case 5: if (get_double (r, v, p, 0, 1e12, &m->disk_iops) == -1) return -1; break;
-    case 6: if (get_double (r, v, p, 0, 1e12, &m->net_mbps) == -1) return -1; break;
+    case 4: if (get_double (r, v, p, 0, DBL_MAX, &m->disk_gib) == -1) return -1; break;
+    case 5: if (get_double (r, v, p, 0, DBL_MAX, &m->disk_iops) == -1) return -1; break;
+    case 6: if (get_double (r, v, p, 0, DBL_MAX, &m->net_mbps) == -1) return -1; break;
     case 7:
       if (get_enum (r, v, p, core_virt_names, 1, &e) == -1) return -1;
       m->virt = e;
@@ -998,7 +998,7 @@ read_host_model (struct reader *r, yaml_node_t *map, const char *path,
       if (m->hypervisors == 0)
         return fail (r, v, "%s: lists no hypervisor", p);
       break;
-    case 10: if (get_double (r, v, p, 0, 1e15, &m->cost) == -1) return -1; break;
+    case 10: if (get_double (r, v, p, 0, DBL_MAX, &m->cost) == -1) return -1; break;
     case 11: if (get_double (r, v, p, 0, 1e6, &m->watts) == -1) return -1; break;
     case 12: if (get_int (r, v, p, 0, INT64_C(1) << 31, &m->count) == -1) return -1; break;
     }
@@ -1444,6 +1444,21 @@ find_name (char ***idx, size_t n, const char *name)
   return hit ? *hit : NULL;
 }
 
+/* The node of item I of the top-level list KEY, for pointing at it in
+ * an error; the root when there is none. */
+static yaml_node_t *
+top_item (struct reader *r, yaml_node_t *root, const char *key, size_t i)
+{
+  yaml_node_t *k, *v;
+
+  FOR_PAIRS (r, root, k, v)
+    if (k->type == YAML_SCALAR_NODE && strcmp (scalar (k), key) == 0
+        && v->type == YAML_SEQUENCE_NODE
+        && i < (size_t) (v->data.sequence.items.top - v->data.sequence.items.start))
+      return node_at (r, v->data.sequence.items.start[i]);
+  return root;
+}
+
 static int
 check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 {
@@ -1456,13 +1471,24 @@ check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 
   if (hosts == NULL || works == NULL)
     return -1;
+  /* The later of two equal names is the one to point at. */
   for (size_t i = 1; i < plan->hosts.len; i++)
-    if (strcmp (*hosts[i - 1], *hosts[i]) == 0)
-      return fail (r, root, "hosts: host name '%s' is used twice", *hosts[i]);
+    if (strcmp (*hosts[i - 1], *hosts[i]) == 0) {
+      size_t a = (struct core_plan_host *) hosts[i - 1] - plan->hosts.ptr;
+      size_t b = (struct core_plan_host *) hosts[i] - plan->hosts.ptr;
+      size_t at = a > b ? a : b;
+      return fail (r, top_item (r, root, "hosts", at),
+                   "hosts[%zu]: host name '%s' is used twice", at, *hosts[i]);
+    }
   for (size_t i = 1; i < plan->workloads.len; i++)
-    if (strcmp (*works[i - 1], *works[i]) == 0)
-      return fail (r, root, "workloads: workload name '%s' is used twice",
+    if (strcmp (*works[i - 1], *works[i]) == 0) {
+      size_t a = (struct core_plan_workload *) works[i - 1] - plan->workloads.ptr;
+      size_t b = (struct core_plan_workload *) works[i] - plan->workloads.ptr;
+      size_t at = a > b ? a : b;
+      return fail (r, top_item (r, root, "workloads", at),
+                   "workloads[%zu]: workload name '%s' is used twice", at,
                    *works[i]);
+    }
   for (size_t i = 0; i < plan->hosts.len; i++) {
     struct core_plan_host *h = &plan->hosts.ptr[i];
 
@@ -1471,7 +1497,8 @@ check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
       struct core_plan_workload *wp = (struct core_plan_workload *) w;
 
       if (wp == NULL || wp->host == NULL || strcmp (wp->host, h->name) != 0)
-        return fail (r, root, "hosts[%zu]: workload '%s' is not a workload "
+        return fail (r, top_item (r, root, "hosts", i),
+                     "hosts[%zu]: workload '%s' is not a workload "
                      "placed on host '%s'", i, h->workloads.ptr[j], h->name);
     }
   }
@@ -1479,8 +1506,8 @@ check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
     struct core_plan_workload *w = &plan->workloads.ptr[i];
 
     if (w->host && find_name (hosts, plan->hosts.len, w->host) == NULL)
-      return fail (r, root, "workloads[%zu]: host '%s' is not in hosts", i,
-                   w->host);
+      return fail (r, top_item (r, root, "workloads", i),
+                   "workloads[%zu]: host '%s' is not in hosts", i, w->host);
   }
   return 0;
 }

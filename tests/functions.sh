@@ -1,0 +1,64 @@
+# Shared by the shell tests: TAP output, the program under test, and
+# scratch folders.  A test script sources this, calls t_plan, then t_*.
+#
+#   P2VKIT   the program to test (make check sets it; default ./p2vkit)
+#   srcdir   the top of the source tree (default: the parent of tests/)
+
+set -u
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${P2VKIT:=$srcdir/p2vkit}"
+cd "$srcdir" || exit 1
+
+t_count=0
+t_failed=0
+
+t_plan () { echo "1..$1"; }
+
+t_pass () { t_count=$((t_count + 1)); echo "ok $t_count - $1"; }
+
+t_fail () {
+    t_count=$((t_count + 1)); t_failed=$((t_failed + 1))
+    echo "not ok $t_count - $1"
+    shift
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/# /'; done
+}
+
+# t_ok DESC CMD...: CMD exits 0.
+t_ok () {
+    desc=$1; shift
+    if out=$("$@" 2>&1); then t_pass "$desc"; else t_fail "$desc" "exit $?: $out"; fi
+}
+
+# t_exit DESC STATUS CMD...: CMD exits with STATUS.
+t_exit () {
+    desc=$1 want=$2; shift 2
+    out=$("$@" 2>&1); got=$?
+    if [ "$got" -eq "$want" ]; then t_pass "$desc"; else t_fail "$desc" "exit $got, wanted $want: $out"; fi
+}
+
+# t_is DESC EXPECTED ACTUAL
+t_is () {
+    if [ "$2" = "$3" ]; then t_pass "$1"
+    else t_fail "$1" "expected: $2" "     got: $3"; fi
+}
+
+# t_match DESC PATTERN TEXT (grep -E pattern)
+t_match () {
+    if printf '%s\n' "$3" | grep -Eq -- "$2"; then t_pass "$1"
+    else t_fail "$1" "pattern: $2" "   text: $3"; fi
+}
+
+# A scratch folder removed at exit.
+t_tmpdir () {
+    t_tmp=$(mktemp -d "${TMPDIR:-/tmp}/p2vkit-test.XXXXXX")
+    trap 'rm -rf "$t_tmp"' EXIT
+}
+
+t_done () {
+    [ "$t_failed" -eq 0 ]
+    exit $?
+}
+
+# Skip the whole script (exit 77 as in automake) when a real prerequisite
+# is missing; say which.
+t_skip_all () { echo "1..0 # SKIP $1"; exit 0; }
