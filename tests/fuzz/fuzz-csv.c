@@ -1,0 +1,38 @@
+/* libFuzzer target: the CSV import (core_import_csv_parse over core_csv_parse).
+ * Whatever the input, the reader must fail cleanly or give a value that
+ * the writer writes and the reader reads back equal.
+ * Seeds: tests/data/csv tests/data/bad examples/thesis/servers examples/fleet/servers
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/core.h"
+
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  core_profile_vector v = { 0 };
+
+  if (core_import_csv_parse ("fuzz", (const char *) data, size, &v) == 0) {
+    /* Every imported profile must survive the profile writer and reader. */
+    for (size_t i = 0; i < v.len; i++) {
+      char *text = NULL;
+      size_t len;
+      FILE *fp = open_memstream (&text, &len);
+      struct core_profile *b;
+
+      if (core_profile_write (fp, v.ptr[i]) == -1)
+        abort ();
+      fclose (fp);
+      b = core_profile_parse ("again", text, len);
+      if (b == NULL || !core_profile_equal (v.ptr[i], b))
+        abort ();
+      core_profile_free (b);
+      free (text);
+    }
+  }
+  core_profiles_free (&v);
+  return 0;
+}
