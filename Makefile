@@ -53,9 +53,14 @@ PROGRAM := $(if $(filter build,$(BUILD)),p2vkit,$(BUILD)/p2vkit)
 
 all: $(PROGRAM)
 
+# V=1 shows whole command lines.
+V ?= 0
+Q = $(if $(filter 1,$(V)),,@)
+
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(filter 1,$(V)),,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

@@ -70,30 +70,50 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
     cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
     return EXIT_FAILURE_;
   }
+  /* Two phases, so that a failure leaves older profiles of the same names
+   * as they were: every profile into a hidden temporary file first, then
+   * all renamed into place. */
   for (size_t i = 0; i < profiles.len; i++) {
-    char *path = core_sprintf ("%s/%s.yaml", outdir, profiles.ptr[i]->name);
+    char *tmp = core_sprintf ("%s/.%s.yaml.tmp", outdir, profiles.ptr[i]->name);
 
-    if (path == NULL || core_write_atomic (path, write_profile, profiles.ptr[i]) == -1) {
+    if (tmp == NULL || core_tmpfiles_add (tmp) == -1
+        || core_string_vector_append (&written, tmp) == -1) {
       cli_core_error ();
-      free (path);
+      if (tmp)
+        core_tmpfiles_remove (tmp);
+      free (tmp);
       goto out;
     }
-    if (core_string_vector_append (&written, path) == -1) {
+    if (core_write_atomic (tmp, write_profile, profiles.ptr[i]) == -1) {
       cli_core_error ();
-      unlink (path);
-      free (path);
       goto out;
     }
   }
+  for (size_t i = 0; i < profiles.len; i++) {
+    CLEANUP_FREE char *path = core_sprintf ("%s/%s.yaml", outdir,
+                                            profiles.ptr[i]->name);
+    if (path == NULL) {
+      cli_core_error ();
+      goto out;
+    }
+    if (rename (written.ptr[i], path) == -1) {
+      cli_error ("%s: cannot rename into place: %s", path, strerror (errno));
+      goto out;
+    }
+    core_tmpfiles_remove (written.ptr[i]);
+  }
   if (!quiet)
-    printf ("imported %zu servers into %s\n", profiles.len, outdir);
+    printf ("imported %zu server%s into %s\n", profiles.len,
+            profiles.len == 1 ? "" : "s", outdir);
   ret = EXIT_OK;
 
  out:
   if (ret != EXIT_OK) {
     /* All or nothing: take back what this run wrote. */
-    for (size_t i = 0; i < written.len; i++)
+    for (size_t i = 0; i < written.len; i++) {
       unlink (written.ptr[i]);
+      core_tmpfiles_remove (written.ptr[i]);
+    }
     if (made_dir)
       rmdir (outdir);
   }

@@ -13,8 +13,8 @@ cli_getopt (int argc, char **argv, const struct cli_option *opts,
             int *longindex)
 {
   struct option longopts[MAX_OPTIONS + 2];
-  char shortopts[MAX_OPTIONS * 2 + 4] = "+:h";
-  size_t n = 0, s = 3;
+  char shortopts[MAX_OPTIONS * 2 + 4] = ":h";
+  size_t n = 0, s = 2;
   int c;
 
   for (const struct cli_option *o = opts; o->name && n < MAX_OPTIONS; o++, n++) {

@@ -1003,9 +1003,19 @@ read_host_model (struct reader *r, yaml_node_t *map, const char *path,
     case 12: if (get_int (r, v, p, 0, INT64_C(1) << 31, &m->count) == -1) return -1; break;
     }
   }
-  return check_required (r, map, keys, seen,
-                         BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(7) | BIT(9),
-                         path);
+  if (check_required (r, map, keys, seen,
+                      BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(7) | BIT(9),
+                      path) == -1)
+    return -1;
+  /* KVM runs only on hardware virtualization; Xen paravirtualizes
+   * without it. */
+  if ((m->hypervisors & CORE_HV_KVM) && m->virt == CORE_VIRT_NONE) {
+    FOR_PAIRS (r, map, k, v)
+      if (strcmp (scalar (k), "hypervisors") == 0)
+        return fail (r, v, "%s.hypervisors: kvm needs hardware virtualization, "
+                     "and virt is none", path);
+  }
+  return 0;
 }
 
 static int
@@ -1512,6 +1522,53 @@ check_plan_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
   return 0;
 }
 
+/* The summary's counts are those of the lists, and every placed workload
+ * is listed by its host exactly once. */
+static int
+check_plan_counts (struct reader *r, yaml_node_t *root, struct core_plan *plan)
+{
+  int64_t placed = 0, listed = 0;
+  yaml_node_t *k, *v, *summary = root;
+
+  FOR_PAIRS (r, root, k, v)
+    if (strcmp (scalar (k), "summary") == 0)
+      summary = v;
+  for (size_t i = 0; i < plan->workloads.len; i++)
+    placed += plan->workloads.ptr[i].host != NULL;
+  for (size_t i = 0; i < plan->hosts.len; i++)
+    listed += plan->hosts.ptr[i].workloads.len;
+  if (plan->summary.workloads != (int64_t) plan->workloads.len)
+    return fail (r, summary, "summary.workloads: %lld, but the plan lists %zu "
+                 "workloads", (long long) plan->summary.workloads,
+                 plan->workloads.len);
+  if (plan->summary.placed != placed)
+    return fail (r, summary, "summary.placed: %lld, but %lld workloads have a "
+                 "host", (long long) plan->summary.placed, (long long) placed);
+  if (plan->summary.unplaced != (int64_t) plan->unplaced.len)
+    return fail (r, summary, "summary.unplaced: %lld, but the plan lists %zu "
+                 "unplaced workloads", (long long) plan->summary.unplaced,
+                 plan->unplaced.len);
+  if (plan->summary.hosts_used != (int64_t) plan->hosts.len)
+    return fail (r, summary, "summary.hosts_used: %lld, but the plan lists %zu "
+                 "hosts", (long long) plan->summary.hosts_used, plan->hosts.len);
+  /* Each host's list names only its own workloads (check_plan_refs), so
+   * equal totals mean each placed workload is listed once. */
+  if (listed != placed)
+    return fail (r, summary, "hosts list %lld workloads, but %lld workloads "
+                 "have a host", (long long) listed, (long long) placed);
+  for (size_t i = 0; i < plan->unplaced.len; i++) {
+    bool found = false;
+    for (size_t j = 0; j < plan->workloads.len && !found; j++)
+      found = strcmp (plan->workloads.ptr[j].name, plan->unplaced.ptr[i].name) == 0
+        && plan->workloads.ptr[j].host == NULL;
+    if (!found)
+      return fail (r, top_item (r, root, "unplaced", i), "unplaced[%zu]: '%s' "
+                   "is not a workload without a host", i,
+                   plan->unplaced.ptr[i].name);
+  }
+  return 0;
+}
+
 static int
 read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 {
@@ -1542,7 +1599,9 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
   if (check_required (r, root, keys, seen, BIT(1) | BIT(2) | BIT(3) | BIT(4),
                       "") == -1)
     return -1;
-  return check_plan_refs (r, root, plan);
+  if (check_plan_refs (r, root, plan) == -1)
+    return -1;
+  return check_plan_counts (r, root, plan);
 }
 
 int

@@ -25,15 +25,16 @@ t_fail () {
 
 # t_ok DESC CMD...: CMD exits 0.
 t_ok () {
-    desc=$1; shift
-    if out=$("$@" 2>&1); then t_pass "$desc"; else t_fail "$desc" "exit $?: $out"; fi
+    t__desc=$1; shift
+    if t__out=$("$@" 2>&1); then t_pass "$t__desc"; else t_fail "$t__desc" "exit $?: $t__out"; fi
 }
 
 # t_exit DESC STATUS CMD...: CMD exits with STATUS.
 t_exit () {
-    desc=$1 want=$2; shift 2
-    out=$("$@" 2>&1); got=$?
-    if [ "$got" -eq "$want" ]; then t_pass "$desc"; else t_fail "$desc" "exit $got, wanted $want: $out"; fi
+    t__desc=$1 t__want=$2; shift 2
+    t__out=$("$@" 2>&1); t__got=$?
+    if [ "$t__got" -eq "$t__want" ]; then t_pass "$t__desc"
+    else t_fail "$t__desc" "exit $t__got, wanted $t__want: $t__out"; fi
 }
 
 # t_is DESC EXPECTED ACTUAL

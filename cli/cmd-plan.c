@@ -1,0 +1,161 @@
+/* p2vkit plan: profiles + host catalog + policy -> plan. */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "planner/planner.h"
+
+static const struct cli_option opts[] = {
+  { "hosts", required_argument, 'H', "FILE", "the host catalog (p2vkit/hosts/v1)" },
+  { "policy", required_argument, 'p', "FILE", "the policy (p2vkit/policy/v1); defaults otherwise" },
+  { "output", required_argument, 'o', "FILE", "write the plan to FILE (default: standard output)" },
+  { "time-limit", required_argument, 't', "SEC", "search for at most SEC seconds (default 5)" },
+  { "seed", required_argument, 's', "N", "seed of the search's random choices (default 1)" },
+  { "check", required_argument, 'c', "PLAN", "check PLAN against the profiles and catalog instead of planning" },
+  { "quiet", no_argument, 'q', NULL, "print no progress and no summary" },
+  { NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_usage usage = {
+  "PROFILES... --hosts HOSTS.yaml [--policy POLICY.yaml] [-o PLAN.yaml]\n"
+  "       p2vkit plan --check PLAN.yaml PROFILES... --hosts HOSTS.yaml",
+  "Size every workload on a percentile of its utilization, decide whether it\n"
+  "runs paravirtualized, fully virtualized or stays physical (with reasons),\n"
+  "and place it on the fewest (or cheapest) hosts of the catalog such that at\n"
+  "every interval of the day every host keeps its headroom.  PROFILES are\n"
+  "profile files, CSV files, or folders of them.  The rules: docs/planner.md."
+};
+
+struct progress_state {
+  bool tty, quiet;
+  const char *last;
+};
+
+static void
+show_progress (void *opaque, const char *stage, double fraction)
+{
+  struct progress_state *ps = opaque;
+
+  if (ps->quiet)
+    return;
+  if (ps->tty) {
+    fprintf (stderr, "\rplan: %s %3.0f%%\033[K", stage, 100 * fraction);
+    if (strcmp (stage, "done") == 0)
+      fputs ("\r\033[K", stderr);
+  }
+  else if (ps->last == NULL || strcmp (ps->last, stage) != 0) {
+    if (strcmp (stage, "done") != 0)
+      fprintf (stderr, "plan: %s\n", stage);
+  }
+  ps->last = stage;
+}
+
+static int
+write_plan (FILE *fp, void *opaque)
+{
+  return core_plan_write (fp, opaque);
+}
+
+int
+cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
+{
+  CLEANUP_FREE_PROFILES core_profile_vector profiles = { 0 };
+  CLEANUP_FREE_HOSTS struct core_hosts hosts;
+  CLEANUP_FREE_PLAN struct core_plan plan;
+  struct plan_config cfg = { .time_limit = 5, .seed = 1 };
+  struct progress_state ps = { .tty = isatty (2) };
+  const char *hosts_file = NULL, *policy_file = NULL, *output = "-";
+  const char *check = NULL;
+  int64_t seed;
+  int c;
+
+  core_hosts_init (&hosts);
+  core_plan_init (&plan);
+  core_policy_defaults (&cfg.policy);
+  while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
+    switch (c) {
+    case 'H': hosts_file = optarg; break;
+    case 'p': policy_file = optarg; break;
+    case 'o': output = optarg; break;
+    case 'c': check = optarg; break;
+    case 'q': ps.quiet = true; break;
+    case 't':
+      if (core_parse_double (optarg, "--time-limit", 0, 86400, &cfg.time_limit) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      break;
+    case 's':
+      if (core_parse_int64 (optarg, "--seed", 0, INT64_MAX, &seed) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      cfg.seed = seed;
+      break;
+    case 'h': cli_print_help (cmd, &usage, opts); return EXIT_OK;
+    default: return cli_option_error (cmd, argv, c);
+    }
+  }
+  if (optind >= argc)
+    return cli_usage_error (cmd, "no profiles given");
+  if (hosts_file == NULL)
+    return cli_usage_error (cmd, "no host catalog given (--hosts FILE)");
+  if (check && policy_file)
+    return cli_usage_error (cmd, "--check uses the plan's own policy; drop --policy");
+
+  if (core_hosts_read (hosts_file, &hosts) == -1
+      || (policy_file && core_policy_read (policy_file, &cfg.policy) == -1)
+      || core_load_profiles (argv + optind, argc - optind, &profiles) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+
+  if (check) {
+    CLEANUP_FREE char *report = NULL;
+    int r;
+
+    if (core_plan_read (check, &plan) == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+    r = plan_check (&plan, &profiles, &hosts, &report);
+    if (r == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+    if (r == 1) {
+      /* Every violation, one per line, then the one-line verdict. */
+      fputs (report, stderr);
+      cli_error ("%s: the plan breaks its constraints", check);
+      return EXIT_FAILURE_;
+    }
+    if (!ps.quiet)
+      printf ("%s: valid: %zu hosts, %zu workloads, every constraint holds\n",
+              check, plan.hosts.len, plan.workloads.len);
+    return EXIT_OK;
+  }
+
+  cfg.profiles = &profiles;
+  cfg.hosts = &hosts;
+  cfg.progress = show_progress;
+  cfg.opaque = &ps;
+  if (plan_run (&cfg, &plan) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  if (core_write_atomic (output, write_plan, &plan) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  if (!ps.quiet) {
+    FILE *fp = strcmp (output, "-") == 0 ? stderr : stdout;
+    fprintf (fp, "plan: %lld workloads, %lld placed on %lld hosts",
+             (long long) plan.summary.workloads, (long long) plan.summary.placed,
+             (long long) plan.summary.hosts_used);
+    if (plan.summary.lower_bound != CORE_UNSET)
+      fprintf (fp, " (at least %lld needed)", (long long) plan.summary.lower_bound);
+    if (plan.summary.unplaced)
+      fprintf (fp, ", %lld stay physical", (long long) plan.summary.unplaced);
+    if (strcmp (output, "-") != 0)
+      fprintf (fp, "; written to %s", output);
+    fputc ('\n', fp);
+  }
+  return EXIT_OK;
+}

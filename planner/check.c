@@ -1,0 +1,240 @@
+/* An independent check of a plan: from the profiles and the host
+ * catalog, re-derive what every host carries, slot by slot, with the
+ * plan's own policy, and list every broken constraint.  It shares only
+ * the sizing (demand.c) and the mode rules (mode.c) with the planner,
+ * never its packing code, so a packing bug cannot hide from it.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "planner/planner.h"
+
+struct report {
+  char *text;
+  size_t len;
+  FILE *fp;
+  int count;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+violation (struct report *r, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vfprintf (r->fp, fmt, ap);
+  va_end (ap);
+  fputc ('\n', r->fp);
+  r->count++;
+}
+
+static const struct core_profile *
+find_profile (const core_profile_vector *v, const char *name)
+{
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp (v->ptr[i]->name, name) == 0)
+      return v->ptr[i];
+  return NULL;
+}
+
+static const struct core_host_model *
+find_model (const struct core_hosts *h, const char *model)
+{
+  for (size_t i = 0; i < h->models.len; i++)
+    if (strcmp (h->models.ptr[i].model, model) == 0)
+      return &h->models.ptr[i];
+  return NULL;
+}
+
+static const struct core_plan_workload *
+find_workload (const struct core_plan *plan, const char *name)
+{
+  for (size_t i = 0; i < plan->workloads.len; i++)
+    if (strcmp (plan->workloads.ptr[i].name, name) == 0)
+      return &plan->workloads.ptr[i];
+  return NULL;
+}
+
+/* Capacity after headroom, with slack for the rounding of sums. */
+static bool
+over (double load, double capacity)
+{
+  return load > capacity * (1 + 1e-9) + 1e-6;
+}
+
+int
+plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
+            const struct core_hosts *hosts, char **report)
+{
+  const struct core_policy *pol = &plan->policy;
+  struct report r = { 0 };
+  struct plan_grid grid;
+  double keep = 1 - pol->headroom_pct / 100;
+
+  *report = NULL;
+  r.fp = open_memstream (&r.text, &r.len);
+  if (r.fp == NULL) {
+    core_error_errno ("open_memstream");
+    return -1;
+  }
+  plan_grid_choose (profiles, &grid);
+
+  /* Every profile is in the plan once, and nothing else is. */
+  for (size_t i = 0; i < profiles->len; i++)
+    if (find_workload (plan, profiles->ptr[i]->name) == NULL)
+      violation (&r, "workload %s: in the profiles but not in the plan",
+                 profiles->ptr[i]->name);
+  for (size_t i = 0; i < plan->workloads.len; i++) {
+    const struct core_plan_workload *w = &plan->workloads.ptr[i];
+    if (find_profile (profiles, w->name) == NULL)
+      violation (&r, "workload %s: in the plan but not in the profiles", w->name);
+    if ((w->host == NULL) != (w->mode == CORE_MODE_PHYSICAL))
+      violation (&r, "workload %s: mode %s but %s", w->name,
+                 core_mode_names[w->mode], w->host ? "placed on a host" : "not placed");
+  }
+
+  /* Per model: hosts used, spares. */
+  for (size_t m = 0; m < hosts->models.len; m++) {
+    const struct core_host_model *hm = &hosts->models.ptr[m];
+    int64_t used = 0, spares = 0;
+    for (size_t h = 0; h < plan->hosts.len; h++)
+      if (strcmp (plan->hosts.ptr[h].model, hm->model) == 0) {
+        used++;
+        spares += plan->hosts.ptr[h].spare;
+      }
+    if (hm->count != CORE_UNSET && used > hm->count)
+      violation (&r, "model %s: %lld hosts planned, the catalog allows %lld",
+                 hm->model, (long long) used, (long long) hm->count);
+    if (used > 0 && spares < pol->ha_spare_hosts)
+      violation (&r, "model %s: %lld spare hosts, the policy wants %lld",
+                 hm->model, (long long) spares, (long long) pol->ha_spare_hosts);
+  }
+
+  for (size_t h = 0; h < plan->hosts.len; h++) {
+    const struct core_plan_host *ph = &plan->hosts.ptr[h];
+    const struct core_host_model *hm = find_model (hosts, ph->model);
+    double *load[PLAN_NSERIES] = { NULL };
+    double mem = 0, disk = 0, vcpus = 0, peak[PLAN_NSERIES] = { 0 };
+
+    if (hm == NULL) {
+      violation (&r, "host %s: model %s is not in the catalog", ph->name, ph->model);
+      continue;
+    }
+    if (!(hm->hypervisors & ph->hypervisor))
+      violation (&r, "host %s: model %s does not offer %s", ph->name, hm->model,
+                 ph->hypervisor == CORE_HV_KVM ? "kvm" : "xen");
+    if (ph->hypervisor == CORE_HV_KVM && hm->virt == CORE_VIRT_NONE)
+      violation (&r, "host %s: KVM on model %s, which has no hardware "
+                 "virtualization", ph->name, hm->model);
+    if (ph->spare && ph->workloads.len)
+      violation (&r, "host %s: a spare host carries workloads", ph->name);
+
+    for (int k = 0; k < PLAN_NSERIES; k++) {
+      load[k] = calloc (grid.slots, sizeof (double));
+      if (load[k] == NULL) {
+        for (int q = 0; q < k; q++)
+          free (load[q]);
+        fclose (r.fp);
+        free (r.text);
+        core_error ("out of memory");
+        return -1;
+      }
+    }
+    for (size_t q = 0; q < ph->workloads.len; q++) {
+      const char *name = ph->workloads.ptr[q];
+      const struct core_plan_workload *w = find_workload (plan, name);
+      const struct core_profile *p = find_profile (profiles, name);
+      const struct core_overhead *o;
+      struct plan_demand d;
+      struct plan_guest g;
+      char why[512];
+      int mode;
+
+      if (w == NULL || p == NULL) {
+        violation (&r, "host %s: carries %s, which is not a workload of the "
+                   "plan and the profiles", ph->name, name);
+        continue;
+      }
+      if (w->host == NULL || strcmp (w->host, ph->name) != 0)
+        violation (&r, "host %s: carries %s, whose host is %s", ph->name, name,
+                   w->host ? w->host : "none");
+      /* The mode must be the one the rules give for this host. */
+      plan_guest_resolve (p, &g);
+      mode = plan_mode_on (p, &g, hm, ph->hypervisor, pol, why, sizeof why);
+      if (mode < 0)
+        violation (&r, "workload %s: cannot run on host %s: %s", name, ph->name, why);
+      else if (mode != (int) w->mode)
+        violation (&r, "workload %s: mode %s on host %s, the rules give %s",
+                   name, core_mode_names[w->mode], ph->name, core_mode_names[mode]);
+      /* Anti-affinity. */
+      for (size_t q2 = q + 1; p->group && q2 < ph->workloads.len; q2++) {
+        const struct core_profile *p2 = find_profile (profiles, ph->workloads.ptr[q2]);
+        if (p2 && p2->group && strcmp (p->group, p2->group) == 0)
+          violation (&r, "host %s: %s and %s are both in group %s", ph->name,
+                     name, p2->name, p->group);
+      }
+      if (plan_demand_compute (p, pol, &grid, &d) == -1) {
+        for (int k = 0; k < PLAN_NSERIES; k++)
+          free (load[k]);
+        fclose (r.fp);
+        free (r.text);
+        return -1;
+      }
+      o = w->mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
+      for (size_t s = 0; s < grid.slots; s++) {
+        load[PLAN_CPU][s] += d.series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+        load[PLAN_IOPS][s] += d.series[PLAN_IOPS][s];
+        load[PLAN_NET][s] += d.series[PLAN_NET][s];
+      }
+      mem += d.memory_mib / pol->memory_overcommit + o->memory_mib;
+      disk += d.disk_gib;
+      vcpus += d.vcpus;
+      if (w->vcpus != d.vcpus || w->memory_mib != (int64_t) d.memory_mib)
+        violation (&r, "workload %s: sized %lld vCPUs and %lld MiB in the plan, "
+                   "%lld and %.0f from its profile", name, (long long) w->vcpus,
+                   (long long) w->memory_mib, (long long) d.vcpus, d.memory_mib);
+      plan_demand_clear (&d);
+    }
+    for (size_t s = 0; s < grid.slots; s++)
+      for (int k = 0; k < PLAN_NSERIES; k++)
+        peak[k] = fmax (peak[k], load[k][s]);
+    if (over (peak[PLAN_CPU], hm->cores * hm->mhz * keep))
+      violation (&r, "host %s: CPU demand peaks at %.1f MHz, above the %.1f MHz "
+                 "left after headroom", ph->name, peak[PLAN_CPU],
+                 hm->cores * hm->mhz * keep);
+    if (over (mem, hm->memory_mib * keep))
+      violation (&r, "host %s: %.1f MiB of memory reserved, above the %.1f MiB "
+                 "left after headroom", ph->name, mem, hm->memory_mib * keep);
+    if (hm->disk_gib != CORE_UNSET && over (disk, hm->disk_gib * keep))
+      violation (&r, "host %s: %.1f GiB of disk, above the %.1f GiB left after "
+                 "headroom", ph->name, disk, hm->disk_gib * keep);
+    if (hm->disk_iops != CORE_UNSET && over (peak[PLAN_IOPS], hm->disk_iops * keep))
+      violation (&r, "host %s: IOPS peak at %.1f, above the %.1f left after "
+                 "headroom", ph->name, peak[PLAN_IOPS], hm->disk_iops * keep);
+    if (hm->net_mbps != CORE_UNSET && over (peak[PLAN_NET], hm->net_mbps * keep))
+      violation (&r, "host %s: network peaks at %.1f Mb/s, above the %.1f left "
+                 "after headroom", ph->name, peak[PLAN_NET], hm->net_mbps * keep);
+    if (over (vcpus, pol->cpu_overcommit * hm->cores))
+      violation (&r, "host %s: %.0f vCPUs, above %g per core x %lld cores",
+                 ph->name, vcpus, pol->cpu_overcommit, (long long) hm->cores);
+    /* The peaks the plan states must be what the workloads add up to. */
+    if (fabs (ph->peak.cpu_pct - 100 * peak[PLAN_CPU] / (hm->cores * hm->mhz)) > 0.11)
+      violation (&r, "host %s: the plan says CPU peaks at %g%%, the workloads "
+                 "add up to %.1f%%", ph->name, ph->peak.cpu_pct,
+                 100 * peak[PLAN_CPU] / (hm->cores * hm->mhz));
+    if (fabs (ph->peak.memory_pct - 100 * mem / hm->memory_mib) > 0.11)
+      violation (&r, "host %s: the plan says memory at %g%%, the workloads add "
+                 "up to %.1f%%", ph->name, ph->peak.memory_pct,
+                 100 * mem / hm->memory_mib);
+    for (int k = 0; k < PLAN_NSERIES; k++)
+      free (load[k]);
+  }
+
+  if (fclose (r.fp) != 0) {
+    free (r.text);
+    core_error_errno ("plan check report");
+    return -1;
+  }
+  *report = r.text;
+  return r.count > 0;
+}

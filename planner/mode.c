@@ -1,0 +1,155 @@
+/* Full virtualization or paravirtualization, per workload and per host
+ * type (a catalog model running one hypervisor).  The rule table is in
+ * docs/planner.md; every decision comes with a sentence for `reasons`.
+ */
+#include <string.h>
+
+#include "planner/planner.h"
+
+/* Windows versions that current virtio-win releases have drivers for
+ * (Server 2008 and later, Windows 7 and later).  Older ones (2000, XP,
+ * 2003) only had drivers in long-withdrawn releases, so they run fully
+ * virtualized.  Matched on libosinfo short-ids. */
+static const char *const virtio_win_ids[] = {
+  "win2k8", "win2k8r2", "win2k12", "win2k12r2", "win2k16", "win2k19",
+  "win2k22", "win7", "win8", "win8.1", "win10", "win11", NULL
+};
+
+/* Linux kernels have had virtio and the Xen PV front-ends since 2.6.25;
+ * Red Hat backported both to RHEL 5.3. */
+static unsigned
+linux_pv_from_kernel (const char *kernel, const char *id)
+{
+  int a = 0, b = 0, c = 0;
+
+  if (id) {
+    int major = 0, minor = 0;
+    if ((sscanf (id, "rhel%d.%d", &major, &minor) == 2
+         || sscanf (id, "centos%d.%d", &major, &minor) == 2)
+        && (major > 5 || (major == 5 && minor >= 3)))
+      return CORE_PV_VIRTIO | CORE_PV_XEN;
+  }
+  if (kernel && sscanf (kernel, "%d.%d.%d", &a, &b, &c) >= 2) {
+    if (a > 2 || (a == 2 && b > 6) || (a == 2 && b == 6 && c >= 25))
+      return CORE_PV_VIRTIO | CORE_PV_XEN;
+  }
+  return 0;
+}
+
+void
+plan_guest_resolve (const struct core_profile *p, struct plan_guest *g)
+{
+  struct core_osinfo info = { 0 };
+  int found = 0;
+
+  memset (g, 0, sizeof *g);
+  g->family = p->os.family;
+  g->os_label = p->os.name ? p->os.name : p->os.id ? p->os.id : "an unknown OS";
+  if (p->os.id || p->os.name)
+    found = core_osinfo_lookup (p->os.id ? p->os.id : p->os.name, &info);
+  if (found == 1 && g->family == CORE_OS_UNSET)
+    g->family = info.family;
+
+  if (p->os.pv_drivers != CORE_UNSET) {
+    g->pv = p->os.pv_drivers;
+    g->pv_source = "the profile";
+  }
+  else if (found == 1 && info.pv_drivers != CORE_UNSET) {
+    g->pv = info.pv_drivers;
+    g->pv_source = "libosinfo";
+  }
+  else {
+    g->pv = g->family == CORE_OS_LINUX
+      ? linux_pv_from_kernel (p->os.kernel, p->os.id) : 0;
+    g->pv_source = "p2vkit's table";
+  }
+
+  if (g->family == CORE_OS_WINDOWS) {
+    const char *id = p->os.id ? p->os.id : found == 1 ? info.id : NULL;
+    for (int i = 0; id && virtio_win_ids[i]; i++)
+      if (strcmp (id, virtio_win_ids[i]) == 0)
+        g->virtio_win = true;
+  }
+  core_osinfo_clear (&info);
+}
+
+/* The first device the workload cannot run without, or NULL. */
+static const struct core_pci *
+passthrough_device (const struct core_profile *p)
+{
+  for (size_t i = 0; i < p->hardware.pci.len; i++)
+    if (p->hardware.pci.ptr[i].passthrough)
+      return &p->hardware.pci.ptr[i];
+  return NULL;
+}
+
+int
+plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
+              const struct core_host_model *m, unsigned hypervisor,
+              const struct core_policy *pol, char *why, size_t whylen)
+{
+  const struct core_pci *dev = passthrough_device (p);
+  const char *os = g->os_label;
+  const char *hv = hypervisor == CORE_HV_KVM ? "KVM" : "Xen";
+
+  if (dev) {
+    const char *name = dev->name ? dev->name : dev->address;
+    if (!pol->allow_passthrough) {
+      snprintf (why, whylen, "It needs its %s passed through, and the policy "
+                "does not allow passthrough.", name);
+      return -1;
+    }
+    if (!m->iommu) {
+      snprintf (why, whylen, "It needs its %s passed through, which needs a "
+                "host with an IOMMU; model %s has none.", name, m->model);
+      return -1;
+    }
+  }
+  if (hypervisor == CORE_HV_KVM) {
+    if (m->virt == CORE_VIRT_NONE) {
+      snprintf (why, whylen, "KVM needs hardware virtualization, which model "
+                "%s lacks.", m->model);
+      return -1;
+    }
+    if ((g->family == CORE_OS_LINUX || g->family == CORE_OS_BSD)
+        && (g->pv & CORE_PV_VIRTIO)) {
+      snprintf (why, whylen, "%s has virtio drivers (per %s), so it runs "
+                "paravirtualized on KVM.", os, g->pv_source);
+      return CORE_MODE_PARAVIRT;
+    }
+    if (g->family == CORE_OS_WINDOWS && g->virtio_win && pol->windows_pv_drivers) {
+      snprintf (why, whylen, "virtio-win has drivers for %s and the converter "
+                "injects them, so it runs paravirtualized on KVM.", os);
+      return CORE_MODE_PARAVIRT;
+    }
+    if (g->family == CORE_OS_WINDOWS && g->virtio_win)
+      snprintf (why, whylen, "virtio-win has drivers for %s but the policy does "
+                "not use them (windows_pv_drivers: false), so it runs fully "
+                "virtualized on KVM with emulated disk and network.", os);
+    else if (g->family == CORE_OS_WINDOWS)
+      snprintf (why, whylen, "Current virtio-win releases have no drivers for "
+                "%s, so it runs fully virtualized on KVM with emulated disk "
+                "and network.", os);
+    else
+      snprintf (why, whylen, "%s has no virtio drivers (per %s), so it runs "
+                "fully virtualized on KVM with emulated disk and network.",
+                os, g->pv_source);
+    return CORE_MODE_FULL;
+  }
+
+  /* Xen: PV guests need no hardware virtualization; HVM guests do. */
+  if (g->family == CORE_OS_LINUX && (g->pv & CORE_PV_XEN)) {
+    snprintf (why, whylen, "%s has the Xen PV front-ends (per %s), so it runs "
+              "paravirtualized on Xen.", os, g->pv_source);
+    return CORE_MODE_PARAVIRT;
+  }
+  if (m->virt == CORE_VIRT_NONE) {
+    snprintf (why, whylen, "%s cannot run paravirtualized on Xen, and model %s "
+              "has no hardware virtualization for a fully virtualized (HVM) "
+              "guest.", os, m->model);
+    return -1;
+  }
+  snprintf (why, whylen, "%s has no Xen PV front-ends, so it runs fully "
+            "virtualized (HVM) on %s.", os, hv);
+  return CORE_MODE_FULL;
+}

@@ -1,0 +1,1183 @@
+/* Packing workloads onto hosts: a vector bin-packing problem whose
+ * dimensions are memory, disk and vCPUs (constant per workload) and CPU,
+ * IOPS and network at every slot of the day (time-aware: workloads busy at
+ * different hours share a host).  Hosts come in types (a model running a
+ * hypervisor) with a cost and, per model, a count limit.
+ *
+ * 1. Constructive heuristics, as compared in the vector bin-packing
+ *    literature: items in decreasing order of several size measures, placed
+ *    by first fit or by best fit with dot-product and L2-norm scoring, new
+ *    hosts chosen by preferred type or by cost per capacity.  The best
+ *    result is kept.
+ * 2. Local search under a time budget: cheaper types for hosts whose
+ *    load fits them, and emptying hosts one at a time by a tabu search
+ *    that moves their workloads into the other hosts, ejecting smaller
+ *    ones to make room (after the consistent neighborhood search of
+ *    Buljubasic and Vasquez for bin packing).
+ * 3. A balancing pass that evens the hosts' peak utilization.
+ *
+ * The random choices come from one generator seeded by --seed, so a run
+ * is repeatable as long as the time limit does not cut it short.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "planner/planner.h"
+
+#define EPS 1e-9
+
+/* Proxy dimensions for scoring: constants, then series peaks. */
+enum { PX_MEM, PX_DISK, PX_VCPU, PX_CPU, PX_IOPS, PX_NET, NPX };
+
+struct packer {
+  const struct plan_problem *pb;
+  size_t n, ntypes, T;
+  /* Per (item, type): -1 when the item cannot go there. */
+  int *mode;
+  double *mem;                  /* memory reserved, with overhead */
+  double *cpu_a, *cpu_b;        /* CPU demand = series * a + b */
+  double *weight;               /* size measure for the tabu search */
+  double refcap[NPX];           /* largest finite capacity per proxy */
+  struct plan_solution sol;
+  int64_t *model_used;          /* hosts per model in sol */
+  uint64_t rng;
+  double deadline;
+  plan_progress_fn progress;
+  void *opaque;
+  double start;
+};
+
+static uint64_t
+next_random (struct packer *pk)
+{
+  /* xorshift64*: small, fast, and the same on every machine. */
+  pk->rng ^= pk->rng >> 12;
+  pk->rng ^= pk->rng << 25;
+  pk->rng ^= pk->rng >> 27;
+  return pk->rng * UINT64_C(2685821657736338717);
+}
+
+static size_t
+random_below (struct packer *pk, size_t n)
+{
+  return n ? next_random (pk) % n : 0;
+}
+
+static bool
+out_of_time (const struct packer *pk)
+{
+  return core_monotonic () >= pk->deadline;
+}
+
+#define IX(pk, i, t) ((i) * (pk)->ntypes + (t))
+
+double
+plan_item_series (const struct plan_problem *pb, size_t i, size_t t,
+                  enum plan_series r, size_t slot)
+{
+  const struct plan_item *it = &pb->items[i];
+  double v = it->d->series[r][slot];
+
+  if (r == PLAN_CPU) {
+    const struct core_overhead *o = it->mode[t] == CORE_MODE_FULL
+      ? &pb->pol->overhead_full : &pb->pol->overhead_paravirt;
+    v = v * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+  }
+  return v;
+}
+
+double
+plan_item_memory (const struct plan_problem *pb, size_t i, size_t t)
+{
+  const struct plan_item *it = &pb->items[i];
+  const struct core_overhead *o = it->mode[t] == CORE_MODE_FULL
+    ? &pb->pol->overhead_full : &pb->pol->overhead_paravirt;
+
+  return it->d->memory_mib / pb->pol->memory_overcommit + o->memory_mib;
+}
+
+/* Demand of item I on type T for series R at slot S. */
+static inline double
+item_at (const struct packer *pk, size_t i, size_t t, int r, size_t s)
+{
+  double v = pk->pb->items[i].d->series[r][s];
+
+  return r == PLAN_CPU ? v * pk->cpu_a[IX (pk, i, t)] + pk->cpu_b[IX (pk, i, t)] : v;
+}
+
+static inline double
+item_peak (const struct packer *pk, size_t i, size_t t, int r)
+{
+  double v = pk->pb->items[i].d->peak[r];
+
+  return r == PLAN_CPU ? v * pk->cpu_a[IX (pk, i, t)] + pk->cpu_b[IX (pk, i, t)] : v;
+}
+
+/* Bins ----------------------------------------------------------------- */
+
+static int
+bin_init (struct packer *pk, struct plan_bin *b, size_t type)
+{
+  memset (b, 0, sizeof *b);
+  b->type = type;
+  for (int r = 0; r < PLAN_NSERIES; r++) {
+    b->series[r] = calloc (pk->T, sizeof (double));
+    if (b->series[r] == NULL) {
+      core_error ("out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void
+bin_clear (struct plan_bin *b)
+{
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    free (b->series[r]);
+  free (b->items);
+  memset (b, 0, sizeof *b);
+}
+
+static int
+bin_copy (struct packer *pk, struct plan_bin *dst, const struct plan_bin *src)
+{
+  if (bin_init (pk, dst, src->type) == -1)
+    return -1;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    memcpy (dst->series[r], src->series[r], pk->T * sizeof (double));
+  dst->memory_mib = src->memory_mib;
+  dst->disk_gib = src->disk_gib;
+  dst->vcpus = src->vcpus;
+  if (src->nitems) {
+    dst->items = malloc (src->nitems * sizeof *dst->items);
+    if (dst->items == NULL) {
+      bin_clear (dst);
+      core_error ("out of memory");
+      return -1;
+    }
+    memcpy (dst->items, src->items, src->nitems * sizeof *dst->items);
+  }
+  dst->nitems = dst->capitems = src->nitems;
+  return 0;
+}
+
+/* Peak of series R in bin B (the bins keep no cached peak: removals would
+ * make it stale, and the scan is short). */
+static double
+bin_peak (const struct packer *pk, const struct plan_bin *b, int r)
+{
+  double m = 0;
+
+  for (size_t s = 0; s < pk->T; s++)
+    if (b->series[r][s] > m)
+      m = b->series[r][s];
+  return m;
+}
+
+static bool
+group_clash (const struct packer *pk, const struct plan_bin *b, size_t i,
+             const size_t *skip, size_t nskip)
+{
+  int g = pk->pb->items[i].group;
+
+  if (g < 0)
+    return false;
+  for (size_t k = 0; k < b->nitems; k++) {
+    size_t j = b->items[k];
+    bool skipped = false;
+    for (size_t q = 0; q < nskip; q++)
+      skipped |= skip[q] == j;
+    if (!skipped && pk->pb->items[j].group == g)
+      return true;
+  }
+  return false;
+}
+
+/* Would bin B (of its type) hold item I after removing the NOUT items in
+ * OUT?  The core feasibility test of the packer. */
+static bool
+fits_swap (const struct packer *pk, const struct plan_bin *b, size_t i,
+           const size_t *out, size_t nout)
+{
+  size_t t = b->type;
+  const struct plan_capacity *c = &pk->pb->cap[t];
+  double mem = b->memory_mib, disk = b->disk_gib, vcpus = b->vcpus;
+
+  if (pk->mode[IX (pk, i, t)] < 0)
+    return false;
+  for (size_t q = 0; q < nout; q++) {
+    mem -= pk->mem[IX (pk, out[q], t)];
+    disk -= pk->pb->items[out[q]].d->disk_gib;
+    vcpus -= pk->pb->items[out[q]].d->vcpus;
+  }
+  if (mem + pk->mem[IX (pk, i, t)] > c->memory_mib * (1 + EPS) + EPS
+      || disk + pk->pb->items[i].d->disk_gib > c->disk_gib * (1 + EPS) + EPS
+      || vcpus + pk->pb->items[i].d->vcpus > c->vcpus + EPS)
+    return false;
+  if (group_clash (pk, b, i, out, nout))
+    return false;
+  for (int r = 0; r < PLAN_NSERIES; r++) {
+    double cap = c->series[r] * (1 + EPS) + EPS;
+
+    if (isinf (cap))
+      continue;
+    if (nout == 0) {
+      /* Quick accept: even at the bin's peak the item fits. */
+      double peak = 0;
+      for (size_t s = 0; s < pk->T; s++)
+        if (b->series[r][s] > peak)
+          peak = b->series[r][s];
+      if (peak + item_peak (pk, i, t, r) <= cap)
+        continue;
+    }
+    for (size_t s = 0; s < pk->T; s++) {
+      double v = b->series[r][s] + item_at (pk, i, t, r, s);
+      for (size_t q = 0; q < nout; q++)
+        v -= item_at (pk, out[q], t, r, s);
+      if (v > cap)
+        return false;
+    }
+  }
+  return true;
+}
+
+static inline bool
+fits (const struct packer *pk, const struct plan_bin *b, size_t i)
+{
+  return fits_swap (pk, b, i, NULL, 0);
+}
+
+static int
+bin_add (struct packer *pk, struct plan_bin *b, size_t i)
+{
+  size_t t = b->type;
+
+  if (b->nitems == b->capitems) {
+    size_t nc = b->capitems ? b->capitems * 2 : 8;
+    size_t *p = realloc (b->items, nc * sizeof *p);
+    if (p == NULL) {
+      core_error ("out of memory");
+      return -1;
+    }
+    b->items = p;
+    b->capitems = nc;
+  }
+  b->items[b->nitems++] = i;
+  b->memory_mib += pk->mem[IX (pk, i, t)];
+  b->disk_gib += pk->pb->items[i].d->disk_gib;
+  b->vcpus += pk->pb->items[i].d->vcpus;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    for (size_t s = 0; s < pk->T; s++)
+      b->series[r][s] += item_at (pk, i, t, r, s);
+  return 0;
+}
+
+static void
+bin_remove (struct packer *pk, struct plan_bin *b, size_t i)
+{
+  size_t t = b->type;
+
+  for (size_t k = 0; k < b->nitems; k++)
+    if (b->items[k] == i) {
+      b->items[k] = b->items[--b->nitems];
+      break;
+    }
+  b->memory_mib -= pk->mem[IX (pk, i, t)];
+  b->disk_gib -= pk->pb->items[i].d->disk_gib;
+  b->vcpus -= pk->pb->items[i].d->vcpus;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    for (size_t s = 0; s < pk->T; s++)
+      b->series[r][s] -= item_at (pk, i, t, r, s);
+  if (b->nitems == 0) {
+    /* Exactly empty: no rounding residue. */
+    b->memory_mib = b->disk_gib = b->vcpus = 0;
+    for (int r = 0; r < PLAN_NSERIES; r++)
+      memset (b->series[r], 0, pk->T * sizeof (double));
+  }
+}
+
+/* Solutions ------------------------------------------------------------- */
+
+void
+plan_solution_clear (struct plan_solution *s)
+{
+  if (s == NULL)
+    return;
+  for (size_t k = 0; k < s->nbins; k++)
+    bin_clear (&s->bins[k]);
+  free (s->bins);
+  free (s->bin_of);
+  memset (s, 0, sizeof *s);
+}
+
+static double
+solution_cost (const struct packer *pk, const struct plan_solution *s)
+{
+  double c = 0;
+
+  for (size_t k = 0; k < s->nbins; k++)
+    c += pk->pb->cap[s->bins[k].type].cost;
+  return c;
+}
+
+static int
+solution_copy (struct packer *pk, struct plan_solution *dst,
+               const struct plan_solution *src)
+{
+  memset (dst, 0, sizeof *dst);
+  dst->bins = calloc (src->nbins ? src->nbins : 1, sizeof *dst->bins);
+  dst->bin_of = malloc ((pk->n ? pk->n : 1) * sizeof *dst->bin_of);
+  if (dst->bins == NULL || dst->bin_of == NULL) {
+    plan_solution_clear (dst);
+    core_error ("out of memory");
+    return -1;
+  }
+  memcpy (dst->bin_of, src->bin_of, pk->n * sizeof *dst->bin_of);
+  for (size_t k = 0; k < src->nbins; k++) {
+    if (bin_copy (pk, &dst->bins[k], &src->bins[k]) == -1) {
+      dst->nbins = k;
+      plan_solution_clear (dst);
+      return -1;
+    }
+    dst->nbins = k + 1;
+  }
+  dst->cost = src->cost;
+  return 0;
+}
+
+static int
+open_bin (struct packer *pk, size_t type)
+{
+  struct plan_bin *p = realloc (pk->sol.bins, (pk->sol.nbins + 1) * sizeof *p);
+
+  if (p == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  pk->sol.bins = p;
+  if (bin_init (pk, &p[pk->sol.nbins], type) == -1)
+    return -1;
+  pk->sol.nbins++;
+  pk->model_used[pk->pb->cap[type].model]++;
+  return (int) pk->sol.nbins - 1;
+}
+
+/* Remove empty bin K, moving the last bin into its place. */
+static void
+drop_bin (struct packer *pk, size_t k)
+{
+  struct plan_solution *s = &pk->sol;
+  size_t last = s->nbins - 1;
+
+  pk->model_used[pk->pb->cap[s->bins[k].type].model]--;
+  bin_clear (&s->bins[k]);
+  if (k != last) {
+    s->bins[k] = s->bins[last];
+    for (size_t q = 0; q < s->bins[k].nitems; q++)
+      s->bin_of[s->bins[k].items[q]] = k;
+  }
+  memset (&s->bins[last], 0, sizeof s->bins[last]);
+  s->nbins--;
+}
+
+static bool
+model_available (const struct packer *pk, size_t type)
+{
+  const struct plan_capacity *c = &pk->pb->cap[type];
+
+  return c->count == CORE_UNSET || pk->model_used[c->model] < c->count;
+}
+
+/* Proxies and sizes ------------------------------------------------------ */
+
+static void
+item_proxy (const struct packer *pk, size_t i, size_t t, double *v)
+{
+  v[PX_MEM] = pk->mem[IX (pk, i, t)];
+  v[PX_DISK] = pk->pb->items[i].d->disk_gib;
+  v[PX_VCPU] = pk->pb->items[i].d->vcpus;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    v[PX_CPU + r] = item_peak (pk, i, t, r);
+}
+
+static void
+cap_proxy (const struct packer *pk, size_t t, double *v)
+{
+  const struct plan_capacity *c = &pk->pb->cap[t];
+
+  v[PX_MEM] = c->memory_mib;
+  v[PX_DISK] = c->disk_gib;
+  v[PX_VCPU] = c->vcpus;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    v[PX_CPU + r] = c->series[r];
+}
+
+/* Item orders: the size measures of the constructive heuristics. */
+enum measure { M_MAX, M_SUM, M_L2, M_CPU_AVG, NMEASURES };
+
+static double
+item_size (const struct packer *pk, size_t i, enum measure m)
+{
+  double v[NPX], s = 0;
+  size_t t = 0;
+
+  /* Measured on the first type the item can use. */
+  while (t + 1 < pk->ntypes && pk->mode[IX (pk, i, t)] < 0)
+    t++;
+  item_proxy (pk, i, t, v);
+  if (m == M_CPU_AVG) {
+    /* Time-aware: the average CPU over the day plus the constants. */
+    double avg = 0;
+    for (size_t q = 0; q < pk->T; q++)
+      avg += item_at (pk, i, t, PLAN_CPU, q);
+    v[PX_CPU] = avg / pk->T;
+  }
+  for (int d = 0; d < NPX; d++) {
+    double x = pk->refcap[d] > 0 && isfinite (pk->refcap[d]) ? v[d] / pk->refcap[d] : 0;
+    switch (m) {
+    case M_MAX: if (x > s) s = x; break;
+    case M_SUM: case M_CPU_AVG: s += x; break;
+    case M_L2: s += x * x; break;
+    default: break;
+    }
+  }
+  return s;
+}
+
+struct order_entry {
+  double key;
+  size_t i;
+};
+
+static int
+cmp_order (const void *a, const void *b)
+{
+  const struct order_entry *x = a, *y = b;
+
+  if (x->key != y->key)
+    return x->key > y->key ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Constructive heuristics ------------------------------------------------ */
+
+enum rule { R_FIRST_FIT, R_DOT, R_L2, NRULES };
+
+/* Score of putting I into B: higher is better. */
+static double
+placement_score (const struct packer *pk, const struct plan_bin *b, size_t i,
+                 enum rule rule)
+{
+  double iv[NPX], cv[NPX], lv[NPX], s = 0;
+
+  item_proxy (pk, i, b->type, iv);
+  cap_proxy (pk, b->type, cv);
+  lv[PX_MEM] = b->memory_mib;
+  lv[PX_DISK] = b->disk_gib;
+  lv[PX_VCPU] = b->vcpus;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    lv[PX_CPU + r] = bin_peak (pk, b, r);
+  for (int d = 0; d < NPX; d++) {
+    if (!(cv[d] > 0) || isinf (cv[d]))
+      continue;
+    if (rule == R_DOT)
+      s += (iv[d] / cv[d]) * (lv[d] / cv[d]);
+    else {
+      double residual = 1 - (lv[d] + iv[d]) / cv[d];
+      s -= residual * residual;
+    }
+  }
+  return s;
+}
+
+/* The type a new host for item I should have, or -1. */
+static int
+choose_new_type (struct packer *pk, size_t i, int preferred)
+{
+  double best = INFINITY;
+  int pick = -1;
+
+  if (preferred >= 0 && pk->mode[IX (pk, i, preferred)] >= 0
+      && model_available (pk, preferred)) {
+    struct plan_bin empty;
+    if (bin_init (pk, &empty, preferred) == 0) {
+      bool ok = fits (pk, &empty, i);
+      bin_clear (&empty);
+      if (ok)
+        return preferred;
+    }
+  }
+  for (size_t t = 0; t < pk->ntypes; t++) {
+    double cv[NPX], per = 0, score;
+    struct plan_bin empty;
+    bool ok;
+
+    if (pk->mode[IX (pk, i, t)] < 0 || !model_available (pk, t))
+      continue;
+    if (bin_init (pk, &empty, t) == -1)
+      return -1;
+    ok = fits (pk, &empty, i);
+    bin_clear (&empty);
+    if (!ok)
+      continue;
+    /* Cost per unit of capacity, capacity measured against the largest
+     * of each resource. */
+    cap_proxy (pk, t, cv);
+    for (int d = 0; d < NPX; d++)
+      if (pk->refcap[d] > 0 && isfinite (pk->refcap[d]))
+        per += fmin (cv[d], pk->refcap[d]) / pk->refcap[d];
+    score = pk->pb->cap[t].cost / (per > 0 ? per : 1);
+    if (score < best - EPS) {
+      best = score;
+      pick = (int) t;
+    }
+  }
+  return pick;
+}
+
+/* One constructive pass into pk->sol (emptied first). */
+static int
+construct (struct packer *pk, const size_t *order, enum rule rule, int preferred)
+{
+  plan_solution_clear (&pk->sol);
+  memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
+  pk->sol.bin_of = malloc ((pk->n ? pk->n : 1) * sizeof *pk->sol.bin_of);
+  if (pk->sol.bin_of == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < pk->n; i++)
+    pk->sol.bin_of[i] = -1;
+
+  for (size_t q = 0; q < pk->n; q++) {
+    size_t i = order[q];
+    ssize_t best = -1;
+    double best_score = -INFINITY;
+
+    for (size_t k = 0; k < pk->sol.nbins; k++) {
+      struct plan_bin *b = &pk->sol.bins[k];
+      if (!fits (pk, b, i))
+        continue;
+      if (rule == R_FIRST_FIT) {
+        best = k;
+        break;
+      }
+      double sc = placement_score (pk, b, i, rule);
+      if (sc > best_score) {
+        best_score = sc;
+        best = k;
+      }
+    }
+    if (best < 0) {
+      int t = choose_new_type (pk, i, preferred);
+      if (t < 0)
+        continue;               /* no host can take it: left unplaced */
+      best = open_bin (pk, t);
+      if (best < 0)
+        return -1;
+    }
+    if (bin_add (pk, &pk->sol.bins[best], i) == -1)
+      return -1;
+    pk->sol.bin_of[i] = best;
+  }
+  pk->sol.cost = solution_cost (pk, &pk->sol);
+  return 0;
+}
+
+static size_t
+placed_count (const struct packer *pk, const struct plan_solution *s)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < pk->n; i++)
+    n += s->bin_of[i] >= 0;
+  return n;
+}
+
+/* Better: more items placed, then lower cost, then fewer hosts. */
+static bool
+better (const struct packer *pk, const struct plan_solution *a,
+        const struct plan_solution *b)
+{
+  size_t pa = placed_count (pk, a), pb = placed_count (pk, b);
+
+  if (pa != pb)
+    return pa > pb;
+  if (fabs (a->cost - b->cost) > EPS * (1 + fabs (b->cost)))
+    return a->cost < b->cost;
+  return a->nbins < b->nbins;
+}
+
+/* Local search ----------------------------------------------------------- */
+
+/* Hosts whose load fits a cheaper type get that type. */
+static void
+downgrade (struct packer *pk)
+{
+  for (size_t k = 0; k < pk->sol.nbins; k++) {
+    struct plan_bin *b = &pk->sol.bins[k];
+    size_t old = b->type;
+
+    for (size_t t = 0; t < pk->ntypes; t++) {
+      struct plan_bin trial;
+      bool ok = true;
+
+      if (pk->pb->cap[t].cost >= pk->pb->cap[b->type].cost - EPS)
+        continue;
+      if (pk->pb->cap[t].model != pk->pb->cap[old].model && !model_available (pk, t))
+        continue;
+      if (bin_init (pk, &trial, t) == -1)
+        return;
+      for (size_t q = 0; q < b->nitems && ok; q++) {
+        ok = fits (pk, &trial, b->items[q]);
+        if (ok && bin_add (pk, &trial, b->items[q]) == -1)
+          ok = false;
+      }
+      if (ok) {
+        pk->model_used[pk->pb->cap[b->type].model]--;
+        pk->model_used[pk->pb->cap[t].model]++;
+        bin_clear (b);
+        *b = trial;
+      }
+      else
+        bin_clear (&trial);
+    }
+  }
+  pk->sol.cost = solution_cost (pk, &pk->sol);
+}
+
+/* Try to move every item of bin VICTIM into the other bins, ejecting
+ * lighter items into a pool that is emptied in turn (tabu search on the
+ * pool's weight).  On success the bin is gone and 0 is returned; on
+ * failure the solution is restored from BACKUP and 1 is returned. */
+static int
+eliminate_bin (struct packer *pk, size_t victim, long max_iter)
+{
+  struct plan_solution backup;
+  size_t *pool = NULL, npool = 0;
+  long *tabu_until = NULL;
+  long iter;
+  int ret = 1;
+  size_t nb;
+
+  if (solution_copy (pk, &backup, &pk->sol) == -1)
+    return -1;
+  pool = malloc ((pk->n ? pk->n : 1) * sizeof *pool);
+  tabu_until = calloc (pk->n ? pk->n : 1, sizeof *tabu_until);
+  if (pool == NULL || tabu_until == NULL) {
+    core_error ("out of memory");
+    ret = -1;
+    goto out;
+  }
+  /* Empty the victim into the pool and drop it. */
+  {
+    struct plan_bin *b = &pk->sol.bins[victim];
+    for (size_t q = 0; q < b->nitems; q++) {
+      pool[npool++] = b->items[q];
+      pk->sol.bin_of[b->items[q]] = -1;
+    }
+    b->nitems = 0;
+    drop_bin (pk, victim);
+  }
+  nb = pk->sol.nbins;
+  if (nb == 0)
+    goto restore;
+
+  for (iter = 0; iter < max_iter && npool > 0; iter++) {
+    size_t pi, u;
+    ssize_t best_bin = -1;
+    size_t best_out[2], best_nout = 0;
+    double best_w = INFINITY;
+
+    if ((iter & 63) == 0 && out_of_time (pk))
+      break;
+    /* The heaviest pool item first, with some randomness to diversify. */
+    pi = 0;
+    for (size_t q = 1; q < npool; q++)
+      if (pk->weight[pool[q]] > pk->weight[pool[pi]])
+        pi = q;
+    if (npool > 1 && random_below (pk, 4) == 0)
+      pi = random_below (pk, npool);
+    u = pool[pi];
+
+    /* Direct insertion. */
+    for (size_t k = 0; k < nb; k++)
+      if (fits (pk, &pk->sol.bins[k], u)) {
+        best_bin = k;
+        best_nout = 0;
+        best_w = 0;
+        break;
+      }
+    /* Insertion ejecting one or two non-tabu items of lower total weight
+     * (or any weight when nothing improves: a sideways move keeps the
+     * search moving; tabu stops it cycling). */
+    if (best_bin < 0) {
+      size_t start = random_below (pk, nb);
+      for (size_t kk = 0; kk < nb; kk++) {
+        size_t k = (start + kk) % nb;
+        struct plan_bin *b = &pk->sol.bins[k];
+        size_t m = b->nitems;
+        if (pk->mode[IX (pk, u, b->type)] < 0)
+          continue;
+        for (size_t x = 0; x < m; x++) {
+          size_t a = b->items[x];
+          double wa = pk->weight[a];
+          if (tabu_until[a] > iter || wa >= best_w)
+            continue;
+          size_t out1[1] = { a };
+          if (fits_swap (pk, b, u, out1, 1)) {
+            best_w = wa;
+            best_bin = k;
+            best_out[0] = a;
+            best_nout = 1;
+            continue;
+          }
+          if (m > 40)
+            continue;           /* pairs only in small hosts: cost is m^2 */
+          for (size_t y = x + 1; y < m; y++) {
+            size_t c = b->items[y];
+            double w2 = wa + pk->weight[c];
+            if (tabu_until[c] > iter || w2 >= best_w)
+              continue;
+            size_t out2[2] = { a, c };
+            if (fits_swap (pk, b, u, out2, 2)) {
+              best_w = w2;
+              best_bin = k;
+              best_out[0] = a;
+              best_out[1] = c;
+              best_nout = 2;
+            }
+          }
+        }
+      }
+    }
+    if (best_bin < 0) {
+      /* Nothing takes u: put it back at the end and try another. */
+      if (npool == 1)
+        break;
+      tabu_until[u] = iter + 1;
+      size_t tmp = pool[pi];
+      pool[pi] = pool[npool - 1];
+      pool[npool - 1] = tmp;
+      continue;
+    }
+    {
+      struct plan_bin *b = &pk->sol.bins[best_bin];
+      for (size_t q = 0; q < best_nout; q++) {
+        bin_remove (pk, b, best_out[q]);
+        pk->sol.bin_of[best_out[q]] = -1;
+        /* An ejected item may not come straight back. */
+        tabu_until[best_out[q]] = iter + 7 + (long) random_below (pk, 10);
+      }
+      if (bin_add (pk, b, u) == -1) {
+        ret = -1;
+        goto out;
+      }
+      pk->sol.bin_of[u] = best_bin;
+      pool[pi] = pool[--npool];
+      for (size_t q = 0; q < best_nout; q++)
+        pool[npool++] = best_out[q];
+    }
+  }
+  if (npool == 0) {
+    pk->sol.cost = solution_cost (pk, &pk->sol);
+    ret = 0;
+    goto out;
+  }
+
+ restore:
+  plan_solution_clear (&pk->sol);
+  pk->sol = backup;
+  memset (&backup, 0, sizeof backup);
+  memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
+  for (size_t k = 0; k < pk->sol.nbins; k++)
+    pk->model_used[pk->pb->cap[pk->sol.bins[k].type].model]++;
+  ret = 1;
+
+ out:
+  plan_solution_clear (&backup);
+  free (pool);
+  free (tabu_until);
+  return ret;
+}
+
+/* How full bin B is: its largest share of any resource at any time. */
+static double
+bin_fill (const struct packer *pk, const struct plan_bin *b)
+{
+  double cv[NPX], f = 0;
+
+  cap_proxy (pk, b->type, cv);
+  if (cv[PX_MEM] > 0) f = fmax (f, b->memory_mib / cv[PX_MEM]);
+  if (cv[PX_DISK] > 0 && isfinite (cv[PX_DISK])) f = fmax (f, b->disk_gib / cv[PX_DISK]);
+  if (cv[PX_VCPU] > 0) f = fmax (f, b->vcpus / cv[PX_VCPU]);
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    if (cv[PX_CPU + r] > 0 && isfinite (cv[PX_CPU + r]))
+      f = fmax (f, bin_peak (pk, b, r) / cv[PX_CPU + r]);
+  return f;
+}
+
+/* Sum of normalized demand of a bin's items: a finer "how full". */
+static double
+bin_weight (const struct packer *pk, const struct plan_bin *b)
+{
+  double w = 0;
+
+  for (size_t q = 0; q < b->nitems; q++)
+    w += pk->weight[b->items[q]];
+  return w;
+}
+
+static int
+improve (struct packer *pk, int64_t lower_bound)
+{
+  long rounds = 0;
+  bool progress = true;
+
+  downgrade (pk);
+  while (progress && !out_of_time (pk)) {
+    progress = false;
+    if ((int64_t) pk->sol.nbins <= lower_bound && pk->ntypes == 1)
+      break;
+    /* Candidates: the lightest bins first (cheapest to empty). */
+    size_t nb = pk->sol.nbins;
+    struct order_entry *cand = malloc ((nb ? nb : 1) * sizeof *cand);
+    if (cand == NULL) {
+      core_error ("out of memory");
+      return -1;
+    }
+    for (size_t k = 0; k < nb; k++) {
+      cand[k].key = -(bin_weight (pk, &pk->sol.bins[k]) / pk->pb->cap[pk->sol.bins[k].type].cost);
+      cand[k].i = k;
+    }
+    qsort (cand, nb, sizeof *cand, cmp_order);
+    for (size_t q = 0; q < nb && !out_of_time (pk); q++) {
+      /* Bin indexes move when a bin is dropped: find it by identity of
+       * its first item is not stable either, so restart after success. */
+      long budget = 2000 + 200 * (long) pk->n;
+      int r = eliminate_bin (pk, cand[q].i, budget);
+      if (r == -1) {
+        free (cand);
+        return -1;
+      }
+      if (r == 0) {
+        progress = true;
+        downgrade (pk);
+        break;
+      }
+    }
+    free (cand);
+    rounds++;
+    if (pk->progress)
+      pk->progress (pk->opaque, "improving",
+                    fmin (1, (core_monotonic () - pk->start)
+                          / (pk->deadline - pk->start)));
+  }
+  return 0;
+}
+
+/* Even out the hosts' peak utilization without changing their number:
+ * move an item from the fullest host to another when that lowers the
+ * larger of the two fills. */
+static void
+balance (struct packer *pk)
+{
+  for (int round = 0; round < 200 && !out_of_time (pk); round++) {
+    size_t nb = pk->sol.nbins, hi = 0;
+    double hif = -1;
+    bool moved = false;
+
+    if (nb < 2)
+      return;
+    for (size_t k = 0; k < nb; k++) {
+      double f = bin_fill (pk, &pk->sol.bins[k]);
+      if (f > hif) {
+        hif = f;
+        hi = k;
+      }
+    }
+    struct plan_bin *h = &pk->sol.bins[hi];
+    for (size_t q = 0; q < h->nitems && !moved; q++) {
+      size_t i = h->items[q];
+      for (size_t k = 0; k < nb && !moved; k++) {
+        struct plan_bin *b = &pk->sol.bins[k];
+        if (k == hi || b->type != h->type || !fits (pk, b, i))
+          continue;
+        bin_add (pk, b, i);
+        bin_remove (pk, h, i);
+        if (fmax (bin_fill (pk, b), bin_fill (pk, h)) < hif - 1e-6 && h->nitems > 0) {
+          pk->sol.bin_of[i] = k;
+          moved = true;
+        }
+        else {
+          bin_remove (pk, b, i);
+          bin_add (pk, h, i);
+        }
+      }
+    }
+    if (!moved)
+      return;
+  }
+}
+
+/* Entry point ------------------------------------------------------------ */
+
+int
+plan_pack (const struct plan_problem *pb, struct plan_solution *out,
+           plan_progress_fn progress, void *opaque)
+{
+  struct packer pk = { .pb = pb, .n = pb->nitems, .ntypes = pb->ntypes,
+                       .T = pb->slots, .progress = progress, .opaque = opaque };
+  struct plan_solution best = { 0 };
+  struct order_entry *ord = NULL;
+  size_t *order = NULL;
+  int64_t lb;
+  int ret = -1;
+  size_t nn = pk.n * pk.ntypes;
+
+  memset (out, 0, sizeof *out);
+  pk.rng = pb->seed * UINT64_C(0x9E3779B97F4A7C15) + 0x2545F4914F6CDD1D;
+  if (pk.rng == 0)
+    pk.rng = 1;
+  pk.start = core_monotonic ();
+  pk.deadline = pk.start + pb->time_limit;
+  pk.mode = malloc ((nn ? nn : 1) * sizeof *pk.mode);
+  pk.mem = malloc ((nn ? nn : 1) * sizeof *pk.mem);
+  pk.cpu_a = malloc ((nn ? nn : 1) * sizeof *pk.cpu_a);
+  pk.cpu_b = malloc ((nn ? nn : 1) * sizeof *pk.cpu_b);
+  pk.weight = malloc ((pk.n ? pk.n : 1) * sizeof *pk.weight);
+  pk.model_used = calloc (pb->nmodels ? pb->nmodels : 1, sizeof *pk.model_used);
+  ord = malloc ((pk.n ? pk.n : 1) * sizeof *ord);
+  order = malloc ((pk.n ? pk.n : 1) * sizeof *order);
+  if (!pk.mode || !pk.mem || !pk.cpu_a || !pk.cpu_b || !pk.weight
+      || !pk.model_used || !ord || !order) {
+    core_error ("out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < pk.n; i++)
+    for (size_t t = 0; t < pk.ntypes; t++) {
+      int m = pb->items[i].mode[t];
+      const struct core_overhead *o = m == CORE_MODE_FULL
+        ? &pb->pol->overhead_full : &pb->pol->overhead_paravirt;
+      pk.mode[IX (&pk, i, t)] = m;
+      pk.cpu_a[IX (&pk, i, t)] = 1 + o->cpu_pct / 100;
+      pk.cpu_b[IX (&pk, i, t)] = o->cpu_mhz;
+      pk.mem[IX (&pk, i, t)] = plan_item_memory (pb, i, t);
+    }
+  for (int d = 0; d < NPX; d++)
+    pk.refcap[d] = 0;
+  for (size_t t = 0; t < pk.ntypes; t++) {
+    double cv[NPX];
+    cap_proxy (&pk, t, cv);
+    for (int d = 0; d < NPX; d++)
+      if (isfinite (cv[d]) && cv[d] > pk.refcap[d])
+        pk.refcap[d] = cv[d];
+  }
+  for (size_t i = 0; i < pk.n; i++)
+    pk.weight[i] = item_size (&pk, i, M_SUM);
+
+  lb = plan_lower_bound (pb);
+
+  /* 1. Constructive heuristics: every measure x rule x new-host choice. */
+  {
+    int prefs = pk.ntypes > 1 ? (int) pk.ntypes + 1 : 1;
+    int total = NMEASURES * NRULES * prefs, done = 0;
+
+    for (int m = 0; m < NMEASURES; m++) {
+      if (m == M_CPU_AVG && pk.T == 1)
+        continue;               /* the same as M_SUM without a day */
+      for (size_t i = 0; i < pk.n; i++) {
+        ord[i].key = item_size (&pk, i, m);
+        ord[i].i = i;
+      }
+      qsort (ord, pk.n, sizeof *ord, cmp_order);
+      for (size_t i = 0; i < pk.n; i++)
+        order[i] = ord[i].i;
+      for (int r = 0; r < NRULES; r++)
+        for (int p = 0; p < prefs; p++) {
+          /* First fit over thousands of hosts is slow and no better:
+           * on big inputs keep the cheap rules. */
+          if (pk.n > 20000 && r != R_FIRST_FIT)
+            continue;
+          if (construct (&pk, order, r, p < (int) pk.ntypes && prefs > 1 ? p : -1) == -1)
+            goto out;
+          if (best.bin_of == NULL || better (&pk, &pk.sol, &best)) {
+            plan_solution_clear (&best);
+            if (solution_copy (&pk, &best, &pk.sol) == -1)
+              goto out;
+          }
+          done++;
+          if (progress)
+            progress (opaque, "constructing", (double) done / total);
+        }
+    }
+  }
+
+  /* 2. Local search from the best constructed solution. */
+  plan_solution_clear (&pk.sol);
+  if (solution_copy (&pk, &pk.sol, &best) == -1)
+    goto out;
+  memset (pk.model_used, 0, pb->nmodels * sizeof *pk.model_used);
+  for (size_t k = 0; k < pk.sol.nbins; k++)
+    pk.model_used[pb->cap[pk.sol.bins[k].type].model]++;
+  if (improve (&pk, lb) == -1)
+    goto out;
+  if (better (&pk, &pk.sol, &best) || pk.sol.cost <= best.cost) {
+    plan_solution_clear (&best);
+    if (solution_copy (&pk, &best, &pk.sol) == -1)
+      goto out;
+  }
+
+  /* 3. Even the load out. */
+  plan_solution_clear (&pk.sol);
+  if (solution_copy (&pk, &pk.sol, &best) == -1)
+    goto out;
+  balance (&pk);
+
+  *out = pk.sol;
+  memset (&pk.sol, 0, sizeof pk.sol);
+  out->cost = solution_cost (&pk, out);
+  if (progress)
+    progress (opaque, "done", 1);
+  ret = 0;
+
+ out:
+  plan_solution_clear (&pk.sol);
+  plan_solution_clear (&best);
+  free (pk.mode);
+  free (pk.mem);
+  free (pk.cpu_a);
+  free (pk.cpu_b);
+  free (pk.weight);
+  free (pk.model_used);
+  free (ord);
+  free (order);
+  return ret;
+}
+
+/* Lower bound ------------------------------------------------------------ */
+
+static int
+cmp_desc (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x > y ? -1 : x < y;
+}
+
+/* Martello and Toth's L2 for weights W (sorted decreasing) and capacity
+ * C; also >= L1. */
+static int64_t
+bound_l2 (const double *w, size_t n, double C)
+{
+  double total = 0, *prefix;
+  int64_t best;
+
+  if (n == 0 || !(C > 0) || isinf (C))
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    total += w[i];
+  best = (int64_t) ceil (total / C - 1e-9);
+  prefix = malloc ((n + 1) * sizeof *prefix);
+  if (prefix == NULL)
+    return best;
+  prefix[0] = 0;
+  for (size_t i = 0; i < n; i++)
+    prefix[i + 1] = prefix[i] + w[i];
+
+  /* Candidates K: 0 and every weight up to C/2. */
+  for (size_t kidx = 0; kidx <= n; kidx++) {
+    double K = kidx == n ? 0 : w[kidx];
+    size_t j1 = 0, j2, j3;
+    double sum2, sum3, v;
+    int64_t l;
+
+    if (K > C / 2 + 1e-12)
+      continue;
+    if (kidx < n && kidx > 0 && w[kidx] == w[kidx - 1])
+      continue;
+    /* w sorted decreasing: J1 = w > C-K; J2 = C-K >= w > C/2;
+     * J3 = C/2 >= w >= K. */
+    while (j1 < n && w[j1] > C - K + 1e-12)
+      j1++;
+    j2 = j1;
+    while (j2 < n && w[j2] > C / 2 + 1e-12)
+      j2++;
+    j3 = j2;
+    while (j3 < n && w[j3] >= K - 1e-12)
+      j3++;
+    sum2 = prefix[j2] - prefix[j1];
+    sum3 = prefix[j3] - prefix[j2];
+    v = (sum3 - ((double) (j2 - j1) * C - sum2)) / C;
+    l = (int64_t) j2 + (v > 1e-9 ? (int64_t) ceil (v - 1e-9) : 0);
+    if (l > best)
+      best = l;
+  }
+  free (prefix);
+  return best;
+}
+
+int64_t
+plan_lower_bound (const struct plan_problem *pb)
+{
+  size_t n = pb->nitems, T = pb->slots;
+  double *w = malloc ((n ? n : 1) * sizeof *w);
+  double capmax[3 + PLAN_NSERIES] = { 0 };
+  int64_t best = 0;
+
+  if (w == NULL)
+    return 0;
+  /* The largest capacity of any type: a bound on the count of hosts of
+   * any mix of types.  Each item counts with its smallest demand over the
+   * types it can use. */
+  for (size_t t = 0; t < pb->ntypes; t++) {
+    const struct plan_capacity *c = &pb->cap[t];
+    capmax[0] = fmax (capmax[0], c->memory_mib);
+    capmax[1] = fmax (capmax[1], c->disk_gib);
+    capmax[2] = fmax (capmax[2], c->vcpus);
+    for (int r = 0; r < PLAN_NSERIES; r++)
+      capmax[3 + r] = fmax (capmax[3 + r], c->series[r]);
+  }
+  for (int dim = 0; dim < 3 + PLAN_NSERIES; dim++) {
+    size_t slots = dim < 3 ? 1 : T;
+    for (size_t s = 0; s < slots; s++) {
+      size_t m = 0;
+      int64_t l;
+
+      for (size_t i = 0; i < n; i++) {
+        double v = INFINITY;
+        for (size_t t = 0; t < pb->ntypes; t++) {
+          double x;
+          if (pb->items[i].mode[t] < 0)
+            continue;
+          switch (dim) {
+          case 0: x = plan_item_memory (pb, i, t); break;
+          case 1: x = pb->items[i].d->disk_gib; break;
+          case 2: x = pb->items[i].d->vcpus; break;
+          default: x = plan_item_series (pb, i, t, dim - 3, s); break;
+          }
+          v = fmin (v, x);
+        }
+        if (isfinite (v) && v > 0)
+          w[m++] = v;
+      }
+      qsort (w, m, sizeof *w, cmp_desc);
+      l = bound_l2 (w, m, capmax[dim]);
+      if (l > best)
+        best = l;
+    }
+  }
+  free (w);
+  /* Workloads of one anti-affinity group need a host each. */
+  for (size_t i = 0; i < n; i++) {
+    int64_t same = 0;
+    if (pb->items[i].group < 0)
+      continue;
+    for (size_t j = 0; j < n; j++)
+      same += pb->items[j].group == pb->items[i].group;
+    if (same > best)
+      best = same;
+  }
+  return best;
+}

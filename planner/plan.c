@@ -1,0 +1,524 @@
+/* The whole planning job: size every workload, decide its mode per host
+ * type, leave physical what no host can take (with the reason), pack the
+ * rest, and write it all into a plan with sentences a person can read.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "planner/planner.h"
+
+/* Per workload, what the planner learned, kept for the sentences. */
+struct wl {
+  struct plan_demand d;
+  struct plan_guest g;
+  int *mode;                    /* per type */
+  char **why;                   /* per type: the mode decision's sentence */
+  ssize_t item;                 /* index among packed items, or -1 */
+  char *unplaced;               /* reason when left physical */
+};
+
+static void
+wl_clear (struct wl *w, size_t ntypes)
+{
+  plan_demand_clear (&w->d);
+  if (w->why)
+    for (size_t t = 0; t < ntypes; t++)
+      free (w->why[t]);
+  free (w->why);
+  free (w->mode);
+  free (w->unplaced);
+}
+
+static int
+add_reason (struct core_plan_workload *pw, char *sentence)
+{
+  if (sentence == NULL)
+    return -1;
+  if (core_string_vector_append (&pw->reasons, sentence) == -1) {
+    free (sentence);
+    return -1;
+  }
+  return 0;
+}
+
+/* Why an item that some types accept fits no empty host: the first
+ * resource that does not fit on the largest such type. */
+static char *
+too_big_reason (const struct core_profile *p, const struct plan_demand *d,
+                const struct core_hosts *hosts, const struct plan_host_type *types,
+                const struct plan_capacity *cap, size_t ntypes, const int *mode,
+                const struct core_policy *pol)
+{
+  for (size_t t = 0; t < ntypes; t++) {
+    const struct core_overhead *o;
+    const struct core_host_model *m = &hosts->models.ptr[types[t].model];
+    double mem, cpu;
+
+    if (mode[t] < 0)
+      continue;
+    o = mode[t] == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
+    mem = d->memory_mib / pol->memory_overcommit + o->memory_mib;
+    cpu = d->peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+    if (mem > cap[t].memory_mib)
+      return core_sprintf ("Its %.0f MiB of memory exceed the %.0f MiB model "
+                           "%s offers after %g%% headroom.", mem,
+                           cap[t].memory_mib, m->model, pol->headroom_pct);
+    if (cpu > cap[t].series[PLAN_CPU])
+      return core_sprintf ("Its %.0f MHz of CPU at the %gth percentile exceed "
+                           "the %.0f MHz model %s offers after %g%% headroom.",
+                           cpu, pol->percentile, cap[t].series[PLAN_CPU],
+                           m->model, pol->headroom_pct);
+    if (d->disk_gib > cap[t].disk_gib)
+      return core_sprintf ("Its %.0f GiB of disk exceed the %.0f GiB model %s "
+                           "offers after %g%% headroom.", d->disk_gib,
+                           cap[t].disk_gib, m->model, pol->headroom_pct);
+    if (d->vcpus > cap[t].vcpus)
+      return core_sprintf ("Its %lld vCPUs exceed the %.0f model %s allows "
+                           "(cpu_overcommit %g per core).", (long long) d->vcpus,
+                           cap[t].vcpus, m->model, pol->cpu_overcommit);
+    if (d->peak[PLAN_IOPS] > cap[t].series[PLAN_IOPS])
+      return core_sprintf ("Its %.0f IOPS exceed the %.0f model %s offers "
+                           "after %g%% headroom.", d->peak[PLAN_IOPS],
+                           cap[t].series[PLAN_IOPS], m->model, pol->headroom_pct);
+    if (d->peak[PLAN_NET] > cap[t].series[PLAN_NET])
+      return core_sprintf ("Its %.0f Mb/s of network exceed the %.0f model %s "
+                           "offers after %g%% headroom.", d->peak[PLAN_NET],
+                           cap[t].series[PLAN_NET], m->model, pol->headroom_pct);
+  }
+  (void) p;
+  return core_sprintf ("No host model has room for it after %g%% headroom.",
+                       pol->headroom_pct);
+}
+
+static void
+notify (const struct plan_config *cfg, const char *stage, double f)
+{
+  if (cfg->progress)
+    cfg->progress (cfg->opaque, stage, f);
+}
+
+int
+plan_run (const struct plan_config *cfg, struct core_plan *out)
+{
+  const core_profile_vector *profiles = cfg->profiles;
+  const struct core_hosts *hosts = cfg->hosts;
+  const struct core_policy *pol = &cfg->policy;
+  size_t nw = profiles->len, nmodels = hosts->models.len, ntypes = 0;
+  struct plan_host_type *types = NULL;
+  struct plan_capacity *cap = NULL;
+  struct plan_item *items = NULL;
+  struct wl *wls = NULL;
+  struct plan_solution sol = { 0 };
+  struct plan_grid grid;
+  core_string_vector groups = { 0 };
+  size_t nitems = 0;
+  bool all_costs = true;
+  int ret = -1;
+
+  core_plan_init (out);
+  out->policy = *pol;
+  if (nw == 0) {
+    core_error ("no workloads to plan");
+    return -1;
+  }
+  if (nmodels == 0) {
+    core_error ("the host catalog lists no host model");
+    return -1;
+  }
+
+  /* Host types: each model with each hypervisor it offers that can run
+   * on it (KVM needs hardware virtualization). */
+  types = calloc (2 * nmodels, sizeof *types);
+  cap = calloc (2 * nmodels, sizeof *cap);
+  wls = calloc (nw, sizeof *wls);
+  items = calloc (nw, sizeof *items);
+  if (!types || !cap || !wls || !items) {
+    core_error ("out of memory");
+    goto out;
+  }
+  for (size_t m = 0; m < nmodels; m++)
+    all_costs &= hosts->models.ptr[m].cost != CORE_UNSET;
+  for (size_t m = 0; m < nmodels; m++) {
+    const struct core_host_model *hm = &hosts->models.ptr[m];
+    double keep = 1 - pol->headroom_pct / 100;
+
+    for (unsigned hv = CORE_HV_KVM; hv <= CORE_HV_XEN; hv <<= 1) {
+      struct plan_capacity *c = &cap[ntypes];
+      if (!(hm->hypervisors & hv))
+        continue;
+      if (hv == CORE_HV_KVM && hm->virt == CORE_VIRT_NONE)
+        continue;
+      types[ntypes] = (struct plan_host_type) { m, hv };
+      c->series[PLAN_CPU] = hm->cores * hm->mhz * keep;
+      c->series[PLAN_IOPS] = hm->disk_iops == CORE_UNSET ? INFINITY : hm->disk_iops * keep;
+      c->series[PLAN_NET] = hm->net_mbps == CORE_UNSET ? INFINITY : hm->net_mbps * keep;
+      c->memory_mib = hm->memory_mib * keep;
+      c->disk_gib = hm->disk_gib == CORE_UNSET ? INFINITY : hm->disk_gib * keep;
+      c->vcpus = pol->cpu_overcommit * hm->cores;
+      /* Costs only mean something when every model has one; otherwise
+       * every host counts one and the plan minimizes hosts. */
+      c->cost = all_costs ? fmax (hm->cost, 1e-6) : 1;
+      /* Spares come out of the model's count. */
+      c->count = hm->count == CORE_UNSET ? CORE_UNSET
+        : hm->count > pol->ha_spare_hosts ? hm->count - pol->ha_spare_hosts : 0;
+      c->model = m;
+      ntypes++;
+    }
+  }
+
+  /* Size and decide, per workload. */
+  plan_grid_choose (profiles, &grid);
+  for (size_t w = 0; w < nw; w++) {
+    const struct core_profile *p = profiles->ptr[w];
+    struct wl *x = &wls[w];
+    bool any = false, fits_one = false;
+
+    notify (cfg, "sizing", (double) w / nw);
+    x->item = -1;
+    if (plan_demand_compute (p, pol, &grid, &x->d) == -1)
+      goto out;
+    plan_guest_resolve (p, &x->g);
+    x->mode = malloc ((ntypes ? ntypes : 1) * sizeof *x->mode);
+    x->why = calloc (ntypes ? ntypes : 1, sizeof *x->why);
+    if (!x->mode || !x->why) {
+      core_error ("out of memory");
+      goto out;
+    }
+    for (size_t t = 0; t < ntypes; t++) {
+      char why[512];
+      x->mode[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[types[t].model],
+                                 types[t].hypervisor, pol, why, sizeof why);
+      x->why[t] = core_strdup (why);
+      if (x->why[t] == NULL)
+        goto out;
+      if (x->mode[t] >= 0) {
+        const struct core_overhead *o = x->mode[t] == CORE_MODE_FULL
+          ? &pol->overhead_full : &pol->overhead_paravirt;
+        any = true;
+        if (x->d.memory_mib / pol->memory_overcommit + o->memory_mib <= cap[t].memory_mib * (1 + 1e-9)
+            && x->d.peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz
+               <= cap[t].series[PLAN_CPU] * (1 + 1e-9) + 1e-9
+            && x->d.disk_gib <= cap[t].disk_gib * (1 + 1e-9)
+            && x->d.vcpus <= cap[t].vcpus + 1e-9
+            && x->d.peak[PLAN_IOPS] <= cap[t].series[PLAN_IOPS] * (1 + 1e-9)
+            && x->d.peak[PLAN_NET] <= cap[t].series[PLAN_NET] * (1 + 1e-9))
+          fits_one = true;
+        else
+          x->mode[t] = -1;      /* it could run there, but not fit */
+      }
+    }
+    if (!any) {
+      /* No host type can run it: the reasons of the types, deduplicated. */
+      size_t len = 0;
+      char *r = NULL;
+      if (ntypes == 0)
+        r = core_strdup ("The host catalog offers no hypervisor that can run "
+                         "on its models.");
+      for (size_t t = 0; t < ntypes; t++) {
+        bool seen = false;
+        for (size_t u = 0; u < t; u++)
+          seen |= strcmp (x->why[u], x->why[t]) == 0;
+        if (seen)
+          continue;
+        char *n = core_sprintf ("%s%s%s", r ? r : "", r ? " " : "", x->why[t]);
+        free (r);
+        r = n;
+        if (r == NULL)
+          goto out;
+        len++;
+      }
+      x->unplaced = r;
+      if (x->unplaced == NULL)
+        goto out;
+      continue;
+    }
+    if (!fits_one) {
+      int *saved = malloc ((ntypes ? ntypes : 1) * sizeof *saved);
+      if (saved == NULL) {
+        core_error ("out of memory");
+        goto out;
+      }
+      /* Recompute which types could run it, for the sentence. */
+      for (size_t t = 0; t < ntypes; t++) {
+        char why[16];
+        saved[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[types[t].model],
+                                 types[t].hypervisor, pol, why, sizeof why);
+      }
+      x->unplaced = too_big_reason (p, &x->d, hosts, types, cap, ntypes, saved, pol);
+      free (saved);
+      if (x->unplaced == NULL)
+        goto out;
+      continue;
+    }
+    /* A packable item. */
+    {
+      struct plan_item *it = &items[nitems];
+      it->profile = w;
+      it->d = &x->d;
+      it->mode = x->mode;
+      it->group = -1;
+      for (size_t k = 0; k < p->hardware.pci.len; k++)
+        it->passthrough |= p->hardware.pci.ptr[k].passthrough;
+      if (p->group) {
+        size_t g;
+        for (g = 0; g < groups.len; g++)
+          if (strcmp (groups.ptr[g], p->group) == 0)
+            break;
+        if (g == groups.len) {
+          char *s = core_strdup (p->group);
+          if (s == NULL || core_string_vector_append (&groups, s) == -1) {
+            free (s);
+            goto out;
+          }
+        }
+        it->group = (int) g;
+      }
+      x->item = nitems++;
+    }
+  }
+
+  /* Pack. */
+  {
+    struct plan_problem pb = {
+      .slots = grid.slots, .ntypes = ntypes, .types = types, .cap = cap,
+      .nmodels = nmodels, .nitems = nitems, .items = items, .pol = pol,
+      .seed = cfg->seed, .time_limit = cfg->time_limit,
+    };
+    int64_t lb;
+
+    if (plan_pack (&pb, &sol, cfg->progress, cfg->opaque) == -1)
+      goto out;
+    lb = nitems ? plan_lower_bound (&pb) : 0;
+    out->summary.lower_bound = lb + (sol.nbins > 0 ? pol->ha_spare_hosts : 0);
+  }
+
+  /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
+  {
+    int64_t *serial = calloc (nmodels, sizeof *serial);
+    bool *model_in_use = calloc (nmodels, sizeof *model_in_use);
+    if (!serial || !model_in_use) {
+      free (serial);
+      free (model_in_use);
+      core_error ("out of memory");
+      goto out;
+    }
+    for (size_t m = 0; m < nmodels; m++)
+      for (size_t k = 0; k < sol.nbins; k++) {
+        struct plan_bin *b = &sol.bins[k];
+        const struct core_host_model *hm;
+        struct core_plan_host h = { 0 };
+        double pk[PLAN_NSERIES] = { 0 };
+
+        if (cap[b->type].model != m)
+          continue;
+        hm = &hosts->models.ptr[m];
+        model_in_use[m] = true;
+        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
+        h.model = core_strdup (hm->model);
+        h.hypervisor = types[b->type].hypervisor;
+        for (int r = 0; r < PLAN_NSERIES; r++)
+          for (size_t s = 0; s < grid.slots; s++)
+            pk[r] = fmax (pk[r], b->series[r][s]);
+        /* Percent of the model's whole capacity (headroom included). */
+        h.peak.cpu_pct = round (1000 * pk[PLAN_CPU] / (hm->cores * hm->mhz)) / 10;
+        h.peak.memory_pct = round (1000 * b->memory_mib / hm->memory_mib) / 10;
+        h.peak.disk_pct = hm->disk_gib > 0 ? round (1000 * b->disk_gib / hm->disk_gib) / 10 : 0;
+        h.peak.iops_pct = hm->disk_iops > 0 ? round (1000 * pk[PLAN_IOPS] / hm->disk_iops) / 10 : 0;
+        h.peak.net_pct = hm->net_mbps > 0 ? round (1000 * pk[PLAN_NET] / hm->net_mbps) / 10 : 0;
+        if (h.name == NULL || h.model == NULL
+            || core_plan_host_vector_append (&out->hosts, h) == -1) {
+          free (h.name);
+          free (h.model);
+          free (serial);
+          free (model_in_use);
+          goto out;
+        }
+        struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
+        for (size_t q = 0; q < b->nitems; q++) {
+          char *n = core_strdup (profiles->ptr[items[b->items[q]].profile]->name);
+          if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
+            free (n);
+            free (serial);
+            free (model_in_use);
+            goto out;
+          }
+        }
+        /* Workload names in input order on each host. */
+        for (size_t a = 1; a < hp->workloads.len; a++)
+          for (size_t c = a; c > 0; c--) {
+            size_t ia = 0, ic = 0;
+            for (size_t w = 0; w < nw; w++) {
+              if (strcmp (profiles->ptr[w]->name, hp->workloads.ptr[c]) == 0) ia = w;
+              if (strcmp (profiles->ptr[w]->name, hp->workloads.ptr[c - 1]) == 0) ic = w;
+            }
+            if (ic <= ia)
+              break;
+            char *tmp = hp->workloads.ptr[c];
+            hp->workloads.ptr[c] = hp->workloads.ptr[c - 1];
+            hp->workloads.ptr[c - 1] = tmp;
+          }
+      }
+    /* HA spares: per model in use, empty hosts of the same model. */
+    for (size_t m = 0; m < nmodels; m++)
+      for (int64_t s = 0; model_in_use[m] && s < pol->ha_spare_hosts; s++) {
+        const struct core_host_model *hm = &hosts->models.ptr[m];
+        struct core_plan_host h = { 0 };
+        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
+        h.model = core_strdup (hm->model);
+        h.hypervisor = (hm->hypervisors & CORE_HV_KVM) && hm->virt != CORE_VIRT_NONE
+          ? CORE_HV_KVM : CORE_HV_XEN;
+        h.spare = true;
+        if (h.name == NULL || h.model == NULL
+            || core_plan_host_vector_append (&out->hosts, h) == -1) {
+          free (h.name);
+          free (h.model);
+          free (serial);
+          free (model_in_use);
+          goto out;
+        }
+      }
+    free (serial);
+    free (model_in_use);
+  }
+
+  /* Workloads, in input order, with their sentences. */
+  for (size_t w = 0; w < nw; w++) {
+    const struct core_profile *p = profiles->ptr[w];
+    struct wl *x = &wls[w];
+    struct core_plan_workload pw = { 0 };
+    ssize_t bin = x->item >= 0 ? sol.bin_of[x->item] : -1;
+    size_t t = bin >= 0 ? sol.bins[bin].type : 0;
+
+    pw.name = core_strdup (p->name);
+    pw.vcpus = x->d.vcpus;
+    pw.memory_mib = (int64_t) x->d.memory_mib;
+    pw.demand.disk_gib = round (x->d.disk_gib * 10) / 10;
+    pw.demand.iops = round (x->d.peak[PLAN_IOPS] * 10) / 10;
+    pw.demand.net_mbps = round (x->d.peak[PLAN_NET] * 10) / 10;
+    if (bin >= 0) {
+      const struct core_overhead *o;
+      pw.mode = x->mode[t];
+      o = pw.mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
+      pw.demand.cpu_mhz = round ((x->d.peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz) * 10) / 10;
+      pw.demand.memory_mib = round ((x->d.memory_mib / pol->memory_overcommit + o->memory_mib) * 10) / 10;
+      /* The host's name: find it by one of its workloads. */
+      for (size_t h = 0; h < out->hosts.len && pw.host == NULL; h++)
+        for (size_t q = 0; q < out->hosts.ptr[h].workloads.len; q++)
+          if (strcmp (out->hosts.ptr[h].workloads.ptr[q], p->name) == 0) {
+            pw.host = core_strdup (out->hosts.ptr[h].name);
+            break;
+          }
+    }
+    else {
+      pw.mode = CORE_MODE_PHYSICAL;
+      pw.demand.cpu_mhz = round (x->d.peak[PLAN_CPU] * 10) / 10;
+      pw.demand.memory_mib = x->d.memory_mib;
+    }
+    for (size_t k = 0; k < p->hardware.pci.len; k++) {
+      const struct core_pci *dev = &p->hardware.pci.ptr[k];
+      if (!dev->passthrough)
+        continue;
+      char *s = core_sprintf ("%s%s%s", dev->address ? dev->address : "",
+                              dev->address && dev->name ? " " : "",
+                              dev->name ? dev->name : "");
+      if (s == NULL || core_string_vector_append (&pw.passthrough, s) == -1) {
+        free (s);
+        goto fail_pw;
+      }
+    }
+    if (core_plan_workload_vector_append (&out->workloads, pw) == -1)
+      goto fail_pw;
+    struct core_plan_workload *pwp = &out->workloads.ptr[out->workloads.len - 1];
+
+    if (bin >= 0) {
+      const struct core_host_model *hm = &hosts->models.ptr[types[t].model];
+      if (add_reason (pwp, core_strdup (x->why[t])) == -1
+          || add_reason (pwp, core_sprintf (
+               "Sized on the %gth percentile of its utilization: %.0f MHz of "
+               "CPU (the server has %.0f) gives %lld vCPU%s; %.0f MiB of used "
+               "memory plus %g%% headroom gives %lld MiB (the server has %lld).",
+               pol->percentile, x->d.cpu_sized_mhz,
+               p->hardware.cpu.cores * p->hardware.cpu.mhz,
+               (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
+               x->d.mem_sized_mib, pol->headroom_pct, (long long) pwp->memory_mib,
+               (long long) p->hardware.memory_mib)) == -1
+          || add_reason (pwp, core_sprintf ("Placed on %s (model %s, %s).",
+                                            pwp->host, hm->model,
+                                            types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen")) == -1)
+        goto out;
+      if (pwp->passthrough.len
+          && add_reason (pwp, core_sprintf ("Its %s %s passed through to the "
+                                            "VM (model %s has an IOMMU).",
+                                            pwp->passthrough.ptr[0],
+                                            pwp->passthrough.len > 1 ? "and others are" : "is",
+                                            hm->model)) == -1)
+        goto out;
+    }
+    else {
+      struct core_plan_unplaced u;
+      if (add_reason (pwp, core_sprintf ("Stays physical: %s", x->unplaced)) == -1)
+        goto out;
+      u.name = core_strdup (p->name);
+      u.reason = core_strdup (x->unplaced);
+      if (!u.name || !u.reason || core_plan_unplaced_vector_append (&out->unplaced, u) == -1) {
+        free (u.name);
+        free (u.reason);
+        goto out;
+      }
+    }
+    continue;
+  fail_pw:
+    free (pw.name);
+    free (pw.host);
+    core_string_vector_free (&pw.passthrough);
+    goto out;
+  }
+
+  /* Summary. */
+  {
+    bool watts_known = true, host_watts_known = true;
+    double before = 0, after = 0, cost = 0;
+
+    out->summary.workloads = nw;
+    out->summary.unplaced = out->unplaced.len;
+    out->summary.placed = nw - out->unplaced.len;
+    out->summary.hosts_used = out->hosts.len;
+    for (size_t w = 0; w < nw; w++) {
+      double watts = profiles->ptr[w]->hardware.watts;
+      if (watts == CORE_UNSET)
+        watts_known = false;
+      else {
+        before += watts;
+        if (out->workloads.ptr[w].host == NULL)
+          after += watts;       /* still running on its own hardware */
+      }
+    }
+    for (size_t h = 0; h < out->hosts.len; h++)
+      for (size_t m = 0; m < nmodels; m++)
+        if (strcmp (hosts->models.ptr[m].model, out->hosts.ptr[h].model) == 0) {
+          if (hosts->models.ptr[m].watts == CORE_UNSET)
+            host_watts_known = false;
+          else
+            after += hosts->models.ptr[m].watts;
+          cost += hosts->models.ptr[m].cost;
+        }
+    out->summary.cost = all_costs ? cost : CORE_UNSET;
+    out->summary.watts_before = watts_known ? before : CORE_UNSET;
+    out->summary.watts_after = watts_known && host_watts_known ? after : CORE_UNSET;
+  }
+  ret = 0;
+
+ out:
+  if (ret == -1)
+    core_plan_clear (out);
+  plan_solution_clear (&sol);
+  if (wls)
+    for (size_t w = 0; w < nw; w++)
+      wl_clear (&wls[w], ntypes);
+  free (wls);
+  free (items);
+  free (types);
+  free (cap);
+  core_string_vector_free (&groups);
+  return ret;
+}

@@ -1,0 +1,177 @@
+/* planner: from profiles, a host catalog and a policy to a plan.
+ *
+ * The planner answers two questions per workload: can it be virtualized,
+ * and should it run fully virtualized or paravirtualized; then it packs the
+ * workloads onto the fewest (or cheapest) hosts such that at every
+ * interval of the day the summed demand fits every resource of every host.
+ * docs/planner.md describes the rules; this header has one section per .c
+ * file.  Nothing here prints: progress goes through plan_progress_fn.
+ */
+#ifndef P2VKIT_PLANNER_H
+#define P2VKIT_PLANNER_H
+
+#include "core/core.h"
+
+/* Resources with a time series; the rest are constant per workload. */
+enum plan_series { PLAN_CPU, PLAN_IOPS, PLAN_NET, PLAN_NSERIES };
+
+/* ------------------------------------------------------------------ */
+/* demand.c: sizing each workload on its percentile, on a common grid   */
+/* of the day.                                                          */
+
+/* The grid: SLOTS intervals of INTERVAL_S seconds from 00:00. */
+struct plan_grid {
+  int64_t interval_s;
+  size_t slots;
+};
+
+/* What a workload needs, before any mode's overhead. */
+struct plan_demand {
+  double *series[PLAN_NSERIES]; /* grid.slots values each: MHz, IOPS, Mb/s */
+  double peak[PLAN_NSERIES];    /* the largest value of each series */
+  double memory_mib;            /* the VM's memory (right-sized) */
+  double disk_gib;
+  int64_t vcpus;
+  double cpu_sized_mhz;         /* the percentile value of the CPU demand */
+  double mem_sized_mib;         /* the percentile value of used memory */
+};
+
+/* The grid every workload is put on: 300 s unless every series is coarser
+ * (then the finest interval), and one slot when no workload has a series
+ * of more than one value. */
+void plan_grid_choose (const core_profile_vector *profiles, struct plan_grid *grid);
+
+/* Size workload P; OUT's series are allocated (plan_demand_clear frees). */
+int plan_demand_compute (const struct core_profile *p, const struct core_policy *pol,
+                         const struct plan_grid *grid, struct plan_demand *out);
+void plan_demand_clear (struct plan_demand *d);
+
+/* Nearest-rank percentile PCT (1..100) of N values (copied, not changed). */
+double plan_percentile (const double *v, size_t n, double pct);
+
+/* ------------------------------------------------------------------ */
+/* mode.c: full or paravirtualization, per workload and hypervisor.     */
+
+/* A kind of host a workload may go to: a catalog model running one of the
+ * hypervisors it offers. */
+struct plan_host_type {
+  size_t model;                 /* index into the catalog */
+  unsigned hypervisor;          /* CORE_HV_KVM or CORE_HV_XEN */
+};
+
+/* What a guest OS brings, resolved once per workload. */
+struct plan_guest {
+  enum core_os_family family;
+  unsigned pv;                  /* CORE_PV_* the installed OS has */
+  bool virtio_win;              /* Windows that virtio-win drivers support */
+  const char *os_label;         /* for sentences: the OS name or id */
+  const char *pv_source;        /* where pv came from, for sentences */
+};
+
+void plan_guest_resolve (const struct core_profile *p, struct plan_guest *g);
+
+/* Mode of workload P on host type T; -1 when it cannot run there, with
+ * *WHY set to a sentence (static or in the buffer) saying why.  On
+ * success *WHY says why this mode. */
+int plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
+                  const struct core_host_model *m, unsigned hypervisor,
+                  const struct core_policy *pol, char *why, size_t whylen);
+
+/* ------------------------------------------------------------------ */
+/* pack.c: vector bin packing over the grid.                            */
+
+/* One workload as the packer sees it. */
+struct plan_item {
+  size_t profile;               /* index into the profiles */
+  int group;                    /* anti-affinity group id, -1 for none */
+  bool passthrough;             /* needs an IOMMU host */
+  const struct plan_demand *d;
+  /* Per host type: mode (-1 = cannot run there). */
+  int *mode;
+};
+
+/* Capacity of one host type after headroom. */
+struct plan_capacity {
+  double series[PLAN_NSERIES];  /* per slot; INFINITY when unconstrained */
+  double memory_mib;
+  double disk_gib;
+  double vcpus;
+  double cost;                  /* what one host of the type costs (>0) */
+  int64_t count;                /* CORE_UNSET: no limit (shared per model) */
+  size_t model;
+};
+
+struct plan_problem {
+  size_t slots;
+  size_t ntypes;
+  const struct plan_host_type *types;
+  const struct plan_capacity *cap;  /* per type */
+  size_t nmodels;
+  size_t nitems;
+  struct plan_item *items;
+  const struct core_policy *pol;    /* overheads */
+  uint64_t seed;
+  double time_limit;                /* seconds */
+};
+
+/* A host in a solution: its type and its items. */
+struct plan_bin {
+  size_t type;
+  size_t *items;
+  size_t nitems, capitems;
+  /* Loads with overhead: series[r][slot], then constants. */
+  double *series[PLAN_NSERIES];
+  double memory_mib, disk_gib, vcpus;
+};
+
+struct plan_solution {
+  struct plan_bin *bins;
+  size_t nbins;
+  ssize_t *bin_of;              /* per item: its bin, -1 not placed */
+  double cost;
+};
+
+typedef void (*plan_progress_fn) (void *opaque, const char *stage, double fraction);
+
+/* Pack every item that can be placed.  An item no single host can take is
+ * left out (bin_of = -1); the caller has already removed items with no
+ * possible host type. */
+int plan_pack (const struct plan_problem *pb, struct plan_solution *out,
+               plan_progress_fn progress, void *opaque);
+void plan_solution_clear (struct plan_solution *s);
+
+/* The demand item I adds to a host of type T, with T's mode overhead. */
+double plan_item_series (const struct plan_problem *pb, size_t i, size_t t,
+                         enum plan_series r, size_t slot);
+double plan_item_memory (const struct plan_problem *pb, size_t i, size_t t);
+
+/* A proven lower bound on the number of hosts (of any type) the items
+ * need: the larger of the per-resource, per-slot continuous bound (L1)
+ * and Martello and Toth's L2 on each resource and slot. */
+int64_t plan_lower_bound (const struct plan_problem *pb);
+
+/* ------------------------------------------------------------------ */
+/* plan.c: the whole job.                                               */
+
+struct plan_config {
+  const core_profile_vector *profiles;
+  const struct core_hosts *hosts;
+  struct core_policy policy;
+  double time_limit;            /* seconds, default 5 */
+  uint64_t seed;
+  plan_progress_fn progress;
+  void *opaque;
+};
+
+int plan_run (const struct plan_config *cfg, struct core_plan *out);
+
+/* ------------------------------------------------------------------ */
+/* check.c: an independent check of a plan against its inputs.          */
+
+/* Re-derives every host's demand from the profiles and fails (with every
+ * violation in *REPORT, one per line) when a constraint is broken.
+ * Returns 0 valid, 1 violations, -1 error. */
+int plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
+                const struct core_hosts *hosts, char **report);
+
+#endif /* P2VKIT_PLANNER_H */
