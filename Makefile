@@ -125,3 +125,58 @@ install: $(PROGRAM)
 
 clean:
 	rm -rf $(BUILD) p2vkit out
+
+# ---------------------------------------------------------------------
+# The inventory agent that `p2vkit inventory --ssh` copies to servers:
+# `p2vkit inventory` alone (cli/cmd-inventory.c built with -DP2VKIT_AGENT),
+# linked statically so that it runs on older Linux than this one.  With
+# musl (musl-tools) it needs no C library on the server and runs on 2.6
+# kernels; without musl-gcc it falls back to a static glibc build, which
+# needs Linux 3.2 or later.  libosinfo and GLib cannot be linked
+# statically, so the agent leaves them out: the collector resolves os.id
+# (inventory/enrich.c).  See docs/inventory.md.
+LIBEXECDIR ?= $(PREFIX)/lib/p2vkit
+AGENT := $(BUILD)/p2vkit-agent
+AGENT_SRCS := core/error.c core/util.c core/model.c core/yaml-write.c core/output.c \
+	core/progress.c \
+	$(filter-out inventory/enrich.c inventory/fleet.c inventory/summary.c, \
+	  $(wildcard inventory/*.c)) \
+	cli/options.c cli/cmd-inventory.c
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent/%.o)
+YAML_STATIC = $(shell pkg-config --variable=libdir yaml-0.1)/libyaml.a
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+ifneq ($(MUSL_GCC),)
+AGENT_CC := $(MUSL_GCC)
+# musl-gcc sees only musl's headers; libyaml's one header needs only
+# standard C, so it is made visible alone.
+AGENT_INC := $(BUILD)/agent/include/yaml.h
+AGENT_LIBS :=
+else
+AGENT_CC := $(CC)
+AGENT_INC :=
+AGENT_LIBS := -lm
+endif
+AGENT_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation \
+	-D_GNU_SOURCE -DP2VKIT_AGENT -I. -I$(BUILD)/agent/include -Os -g
+
+$(BUILD)/agent/include/yaml.h:
+	@mkdir -p $(dir $@)
+	ln -sf $(shell pkg-config --variable=includedir yaml-0.1)/yaml.h $@
+
+$(BUILD)/agent/%.o: %.c $(HEADERS) $(AGENT_INC)
+	@mkdir -p $(dir $@)
+	$(AGENT_CC) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(AGENT): $(AGENT_OBJS)
+	$(AGENT_CC) -static -o $@ $(AGENT_OBJS) $(YAML_STATIC) $(AGENT_LIBS)
+
+all: $(AGENT)
+
+$(BUILD)/cli/cmd-inventory.o: ALL_CFLAGS += \
+	-DP2VKIT_AGENT_PATH='"$(LIBEXECDIR)/p2vkit-agent"'
+
+.PHONY: install-agent
+install: install-agent
+install-agent: $(AGENT)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(AGENT) $(DESTDIR)$(LIBEXECDIR)/p2vkit-agent

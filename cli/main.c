@@ -10,7 +10,7 @@
 
 static const struct cli_command commands[] = {
   { "inventory", "profile this server (hardware, OS, services, utilization)",
-    cli_cmd_not_yet },
+    cli_cmd_inventory },
   { "import", "turn a CSV of servers into profiles", cli_cmd_import },
   { "validate", "check p2vkit files (profiles, hosts, policy, plans, CSV)",
     cli_cmd_validate },

@@ -1,0 +1,93 @@
+/* What the collecting machine adds to a profile: the libosinfo short-id
+ * (libosinfo and GLib cannot be linked into the static agent) and PCI
+ * names for servers without a pci.ids of their own. */
+#include <string.h>
+
+#include "inventory/inventory.h"
+
+int
+inv_resolve_os_id (struct core_os *os, inv_notify_fn notify, void *opaque)
+{
+  struct core_osinfo info;
+  CLEANUP_FREE char *major = NULL;
+  const char *tries[2];
+  char *dot;
+  int r = 0;
+
+  if (os->id == NULL)
+    return 0;
+  /* The agent's candidate is ID + VERSION_ID ("rocky9.3"); libosinfo may
+   * know the release only by its major version ("rocky9"). */
+  tries[0] = os->id;
+  tries[1] = NULL;
+  dot = strchr (os->id, '.');
+  if (dot) {
+    major = core_strndup (os->id, dot - os->id);
+    if (major == NULL)
+      return -1;
+    tries[1] = major;
+  }
+  for (int i = 0; i < 2 && tries[i]; i++) {
+    r = core_osinfo_lookup (tries[i], &info);
+    if (r == -1)
+      return -1;
+    if (r == 1) {
+      free (os->id);
+      os->id = info.id;
+      info.id = NULL;
+      core_osinfo_clear (&info);
+      return 0;
+    }
+  }
+  if (notify) {
+    char msg[256];
+    snprintf (msg, sizeof msg, "libosinfo does not know '%s'; os.id is left "
+              "out (osinfo-db may be older than the server's OS)", os->id);
+    notify (opaque, INV_EVENT_WARNING, msg);
+  }
+  free (os->id);
+  os->id = NULL;
+  return 0;
+}
+
+int
+inv_fill_pci_names (core_pci_vector *pci)
+{
+  CLEANUP_FREE struct inv_pci_lookup *look = NULL;
+  size_t n = 0;
+  FILE *fp = NULL;
+  int r;
+
+  for (size_t i = 0; i < pci->len; i++)
+    if (pci->ptr[i].name == NULL && pci->ptr[i].vendor && pci->ptr[i].device
+        && strncmp (pci->ptr[i].address ? pci->ptr[i].address : "", "usb:", 4) != 0)
+      n++;
+  if (n == 0)
+    return 0;
+  for (int i = 0; inv_pciids_paths[i] && fp == NULL; i++)
+    fp = fopen (inv_pciids_paths[i], "re");
+  if (fp == NULL)
+    return 0;                   /* no database here either */
+  look = calloc (pci->len, sizeof *look);
+  if (look == NULL) {
+    fclose (fp);
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < pci->len; i++) {
+    struct core_pci *d = &pci->ptr[i];
+    bool skip = d->name || d->vendor == NULL || d->device == NULL
+      || (d->address && strncmp (d->address, "usb:", 4) == 0);
+
+    /* An empty vendor matches no line: named ones and USB devices are
+     * not looked up. */
+    look[i].vendor = skip ? "" : d->vendor;
+    look[i].device = skip ? "" : d->device;
+  }
+  r = inv_pciids_lookup (fp, look, pci->len, NULL, NULL);
+  fclose (fp);
+  for (size_t i = 0; i < pci->len; i++)
+    if (look[i].name)
+      pci->ptr[i].name = look[i].name;
+  return r;
+}

@@ -1,0 +1,319 @@
+/* Hardware facts: CPU (/proc/cpuinfo, cpufreq), memory (/proc/meminfo),
+ * firmware (/sys/firmware), DMI (/sys/class/dmi/id), disks (/sys/block),
+ * file systems (/proc/mounts and statvfs) and NICs (/sys/class/net). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "inventory/inventory.h"
+
+static int
+read_cpu (struct inv_src *s, struct core_cpu *cpu)
+{
+  CLEANUP_FREE char *text = inv_src_read_warn (s, "/proc/cpuinfo", 16 << 20, NULL);
+  struct inv_cpuinfo ci;
+  int64_t khz;
+
+  if (text == NULL)
+    return 0;
+  inv_parse_cpuinfo (text, &ci);
+  cpu->model = ci.model;
+  ci.model = NULL;
+  cpu->sockets = ci.sockets;
+  cpu->cores = ci.cores;
+  cpu->threads = ci.threads;
+  cpu->virt = ci.virt;
+  /* The rated top frequency when cpufreq gives it; "cpu MHz" is the
+   * current one, lower when the CPU is idle and scaled down. */
+  if (inv_src_int64 (s, "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq",
+                     &khz) == 0 && khz >= 1000)
+    cpu->mhz = round (khz / 1000.0);
+  else if (ci.mhz != CORE_UNSET)
+    cpu->mhz = round (ci.mhz);
+  if (cpu->cores == CORE_UNSET)
+    inv_warn (s, "%s/proc/cpuinfo lists no processor; the CPU count is left out",
+              s->root);
+  if (cpu->mhz == CORE_UNSET)
+    inv_warn (s, "%s/proc/cpuinfo gives no frequency; cpu.mhz is left out",
+              s->root);
+  return 0;
+}
+
+static int
+read_memory (struct inv_src *s, struct core_hardware *hw)
+{
+  CLEANUP_FREE char *text = inv_src_read_warn (s, "/proc/meminfo", 1 << 20, NULL);
+  struct inv_meminfo m;
+
+  if (text == NULL)
+    return 0;
+  inv_parse_meminfo (text, &m);
+  /* MemTotal: what the kernel manages, a little less than the modules
+   * installed (firmware and the kernel image take the rest). */
+  if (m.total_kib > 0)
+    hw->memory_mib = (m.total_kib + 512) / 1024;
+  else
+    inv_warn (s, "%s/proc/meminfo has no MemTotal; memory_mib is left out",
+              s->root);
+  return 0;
+}
+
+static void
+read_platform (struct inv_src *s, struct core_hardware *hw)
+{
+  /* /sys/firmware/efi exists when the kernel was booted by UEFI. */
+  if (inv_src_exists (s, "/sys/firmware/efi"))
+    hw->firmware = CORE_FIRMWARE_UEFI;
+  else if (inv_src_exists (s, "/sys/firmware"))
+    hw->firmware = CORE_FIRMWARE_BIOS;
+  else
+    inv_warn (s, "%s/sys/firmware is missing; firmware is left out", s->root);
+
+  hw->vendor = inv_src_line (s, "/sys/class/dmi/id/sys_vendor");
+  hw->product = inv_src_line (s, "/sys/class/dmi/id/product_name");
+  if (hw->vendor == NULL && hw->product == NULL)
+    inv_warn (s, "%s/sys/class/dmi/id gives no vendor or product "
+              "(no DMI tables, or a kernel before 2.6.23); they are left out",
+              s->root);
+}
+
+/* Disks ---------------------------------------------------------------- */
+
+static bool
+has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+int
+inv_list_disks (struct inv_src *s, core_string_vector *out)
+{
+  core_string_vector names = { 0 };
+
+  if (inv_src_list (s, "/sys/block", &names) == -1) {
+    inv_warn (s, "cannot list %s/sys/block: %s; disks are left out", s->root,
+              strerror (errno));
+    return 0;
+  }
+  for (size_t i = 0; i < names.len; i++) {
+    CLEANUP_FREE char *dev = core_sprintf ("/sys/block/%s/device", names.ptr[i]);
+    const char *n = names.ptr[i];
+
+    if (dev == NULL)
+      goto fail;
+    /* Floppies and optical drives are backed by devices too, but hold no
+     * server's data. */
+    if (has_prefix (n, "fd") || has_prefix (n, "sr") || has_prefix (n, "scd"))
+      continue;
+    if (!inv_src_exists (s, dev))
+      continue;
+    if (core_string_vector_append (out, names.ptr[i]) == -1)
+      goto fail;
+    names.ptr[i] = NULL;
+  }
+  core_string_vector_free (&names);
+  return 0;
+
+ fail:
+  core_string_vector_free (&names);
+  return -1;
+}
+
+static int
+read_disks (struct inv_src *s, core_disk_vector *out)
+{
+  core_string_vector names = { 0 };
+
+  if (inv_list_disks (s, &names) == -1)
+    return -1;
+  for (size_t i = 0; i < names.len; i++) {
+    struct core_disk d = { .size_bytes = CORE_UNSET, .rotational = CORE_UNSET };
+    CLEANUP_FREE char *size = core_sprintf ("/sys/block/%s/size", names.ptr[i]);
+    CLEANUP_FREE char *model = core_sprintf ("/sys/block/%s/device/model", names.ptr[i]);
+    CLEANUP_FREE char *rot = core_sprintf ("/sys/block/%s/queue/rotational", names.ptr[i]);
+    CLEANUP_FREE char *removable = core_sprintf ("/sys/block/%s/removable", names.ptr[i]);
+    int64_t v;
+
+    if (size == NULL || model == NULL || rot == NULL || removable == NULL)
+      goto fail;
+    /* sysfs counts 512-byte sectors whatever the disk's block size. */
+    if (inv_src_int64 (s, size, &v) == 0 && v >= 0 && v <= INT64_MAX / 512)
+      d.size_bytes = v * 512;
+    else
+      inv_warn (s, "cannot read %s%s; the size of %s is left out", s->root,
+                size, names.ptr[i]);
+    /* An empty card reader or removable drive. */
+    if (d.size_bytes == 0 && inv_src_int64 (s, removable, &v) == 0 && v == 1)
+      continue;
+    /* queue/rotational appeared in 2.6.29. */
+    if (inv_src_int64 (s, rot, &v) == 0 && (v == 0 || v == 1))
+      d.rotational = v;
+    d.model = inv_src_line (s, model);
+    d.name = names.ptr[i];
+    names.ptr[i] = NULL;
+    if (core_disk_vector_append (out, d) == -1) {
+      free (d.name);
+      free (d.model);
+      goto fail;
+    }
+  }
+  core_string_vector_free (&names);
+  return 0;
+
+ fail:
+  core_string_vector_free (&names);
+  return -1;
+}
+
+/* File systems ---------------------------------------------------------- */
+
+/* File systems on local block devices: what would move with the server.
+ * Network file systems and the kernel's own (proc, tmpfs, cgroup...) are
+ * left out; a device mounted twice (bind mounts) counts once. */
+static int
+read_filesystems (struct inv_src *s, core_filesystem_vector *out)
+{
+  CLEANUP_FREE char *text = inv_src_read_warn (s, "/proc/mounts", 16 << 20, NULL);
+  inv_mount_vector mounts = { 0 };
+  bool warned = false;
+  int ret = -1;
+
+  if (text == NULL)
+    return 0;
+  if (inv_parse_mounts (text, &mounts) == -1)
+    return -1;
+  for (size_t i = 0; i < mounts.len; i++) {
+    struct inv_mount *m = &mounts.ptr[i];
+    struct core_filesystem f = { .size_bytes = CORE_UNSET, .used_bytes = CORE_UNSET };
+    bool dup = false;
+
+    if (!has_prefix (m->device, "/dev/") || strcmp (m->type, "nfs") == 0
+        || strcmp (m->type, "nfs4") == 0 || strcmp (m->type, "cifs") == 0
+        || strcmp (m->type, "smbfs") == 0 || strcmp (m->type, "swap") == 0)
+      continue;
+    for (size_t j = 0; j < out->len; j++)
+      if (strcmp (out->ptr[j].device, m->device) == 0)
+        dup = true;
+    if (dup)
+      continue;
+    /* Sizes come from statvfs, a system call: only the running system
+     * has them, a recorded tree does not. */
+    if (inv_src_live (s)) {
+      struct statvfs sv;
+      if (statvfs (m->mount, &sv) == 0) {
+        uint64_t frsize = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+        if (sv.f_blocks <= (uint64_t) INT64_MAX / frsize) {
+          f.size_bytes = sv.f_blocks * frsize;
+          f.used_bytes = (sv.f_blocks - (sv.f_bfree <= sv.f_blocks ? sv.f_bfree : sv.f_blocks)) * frsize;
+        }
+      }
+      else
+        inv_warn (s, "statvfs %s: %s; its size is left out", m->mount,
+                  strerror (errno));
+    }
+    else if (!warned) {
+      inv_warn (s, "file system sizes come from statvfs and are left out "
+                "with --root");
+      warned = true;
+    }
+    f.mount = m->mount;
+    f.device = m->device;
+    f.type = m->type;
+    m->mount = m->device = m->type = NULL;
+    if (core_filesystem_vector_append (out, f) == -1) {
+      free (f.mount);
+      free (f.device);
+      free (f.type);
+      goto out;
+    }
+  }
+  ret = 0;
+ out:
+  inv_mounts_free (&mounts);
+  return ret;
+}
+
+/* NICs ------------------------------------------------------------------ */
+
+int
+inv_list_nics (struct inv_src *s, core_string_vector *out)
+{
+  core_string_vector names = { 0 };
+
+  if (inv_src_list (s, "/sys/class/net", &names) == -1) {
+    inv_warn (s, "cannot list %s/sys/class/net: %s; NICs are left out",
+              s->root, strerror (errno));
+    return 0;
+  }
+  for (size_t i = 0; i < names.len; i++) {
+    CLEANUP_FREE char *dev = core_sprintf ("/sys/class/net/%s/device", names.ptr[i]);
+
+    if (dev == NULL)
+      goto fail;
+    if (!inv_src_exists (s, dev))
+      continue;
+    if (core_string_vector_append (out, names.ptr[i]) == -1)
+      goto fail;
+    names.ptr[i] = NULL;
+  }
+  core_string_vector_free (&names);
+  return 0;
+
+ fail:
+  core_string_vector_free (&names);
+  return -1;
+}
+
+static int
+read_nics (struct inv_src *s, core_nic_vector *out)
+{
+  core_string_vector names = { 0 };
+
+  if (inv_list_nics (s, &names) == -1)
+    return -1;
+  for (size_t i = 0; i < names.len; i++) {
+    struct core_nic n = { .speed_mbps = CORE_UNSET };
+    CLEANUP_FREE char *addr = core_sprintf ("/sys/class/net/%s/address", names.ptr[i]);
+    CLEANUP_FREE char *speed = core_sprintf ("/sys/class/net/%s/speed", names.ptr[i]);
+    CLEANUP_FREE char *drv = core_sprintf ("/sys/class/net/%s/device/driver", names.ptr[i]);
+    int64_t v;
+
+    if (addr == NULL || speed == NULL || drv == NULL)
+      goto fail;
+    n.mac = inv_src_line (s, addr);
+    /* speed is -1, or cannot be read (EINVAL), while the link is down
+     * and on virtual hardware. */
+    if (inv_src_int64 (s, speed, &v) == 0 && v > 0)
+      n.speed_mbps = v;
+    n.driver = inv_src_link_name (s, drv);
+    n.name = names.ptr[i];
+    names.ptr[i] = NULL;
+    if (core_nic_vector_append (out, n) == -1) {
+      free (n.name);
+      free (n.mac);
+      free (n.driver);
+      goto fail;
+    }
+  }
+  core_string_vector_free (&names);
+  return 0;
+
+ fail:
+  core_string_vector_free (&names);
+  return -1;
+}
+
+int
+inv_read_hardware (struct inv_src *s, struct core_hardware *hw)
+{
+  read_platform (s, hw);
+  if (read_cpu (s, &hw->cpu) == -1
+      || read_memory (s, hw) == -1
+      || read_disks (s, &hw->disks) == -1
+      || read_filesystems (s, &hw->filesystems) == -1
+      || read_nics (s, &hw->nics) == -1
+      || inv_read_devices (s, &hw->pci) == -1)
+    return -1;
+  return 0;
+}
