@@ -278,10 +278,11 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
   inv_host_vector hosts = { 0 };
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
   int failed, ret = EXIT_FAILURE_;
+  size_t len;
 
   if (outdir == NULL || strcmp (outdir, "-") == 0)
     return cli_usage_error (cmd, "--ssh needs an output folder (-o DIR)");
-  text = core_read_file (hosts_file, NULL);
+  text = core_read_file (hosts_file, &len);
   if (text == NULL || inv_parse_hosts (hosts_file, text, &hosts) == -1
       || (agent = find_agent (fo->agent)) == NULL) {
     cli_core_error ();

@@ -293,7 +293,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
 {
   const char *label = j->host->line_text;
   CLEANUP_FREE_PROFILE struct core_profile *p = NULL;
-  CLEANUP_FREE char *path = NULL;
+  CLEANUP_FREE char *path = NULL, *agent_os_id = NULL;
   char why[1024];
   int status;
 
@@ -352,6 +352,8 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
             "%s", label, core_errmsg ());
     return 1;
   }
+  if (p->os.id && (agent_os_id = core_strdup (p->os.id)) == NULL)
+    return -1;
   for (size_t i = 0; i < written_names->len; i++)
     if (strcmp (written_names->ptr[i], p->name) == 0) {
       notify (o, INV_EVENT_HOST_FAILED, "%s: another host of this run is also "
@@ -360,11 +362,14 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
       return 1;
     }
   /* What only the collecting machine can add. */
-  if (inv_resolve_os_id (&p->os, o->notify, o->opaque) == -1
+  if (inv_resolve_os_id (&p->os, NULL, NULL) == -1
       || inv_fill_pci_names (&p->hardware.pci) == -1) {
     notify (o, INV_EVENT_HOST_FAILED, "%s: %s", label, core_errmsg ());
     return 1;
   }
+  if (agent_os_id && p->os.id == NULL)
+    notify (o, INV_EVENT_WARNING, "%s: libosinfo does not know '%s'; os.id "
+            "is left out", label, agent_os_id);
   path = core_sprintf ("%s/%s.yaml", o->outdir, p->name);
   if (path == NULL)
     return -1;

@@ -108,6 +108,13 @@ inv_list_disks (struct inv_src *s, core_string_vector *out)
       continue;
     if (!inv_src_exists (s, dev))
       continue;
+    /* Old IDE drives (hda...) say what they are in "media". */
+    if (has_prefix (n, "hd")) {
+      CLEANUP_FREE char *mp = core_sprintf ("/sys/block/%s/device/media", n);
+      CLEANUP_FREE char *media = mp ? inv_src_line (s, mp) : NULL;
+      if (media && strcmp (media, "disk") != 0)
+        continue;
+    }
     if (core_string_vector_append (out, names.ptr[i]) == -1)
       goto fail;
     names.ptr[i] = NULL;
