@@ -1,0 +1,53 @@
+#!/bin/sh
+# p2vkit inventory --root: each recorded tree in tests/data/roots/NAME/
+# gives exactly NAME.yaml, with exactly the warnings of NAME.err.
+#
+# The trees: debian12-vm was recorded on the project's reference machine
+# with --record; centos5-pbx (a Trixbox PBX with a Digium card) and
+# debian6-novirt (a file server whose CPUs lack vmx/svm, with a HASP
+# dongle and a serial card) were written by hand from real machines of
+# that era.  The output is made deterministic by SOURCE_DATE_EPOCH=0 and
+# by sampling once: a tree's counters do not move, so every rate is 0
+# and used memory is what its meminfo says.
+#
+#   tests/inventory-roots.sh --regen   rewrites the expected files
+. "$(dirname "$0")/functions.sh"
+
+regen=no
+[ "${1:-}" = --regen ] && regen=yes
+roots=$(cd tests/data/roots && for d in */; do echo "${d%/}"; done)
+n=$(echo "$roots" | wc -l)
+t_tmpdir
+[ $regen = no ] && t_plan $((2 * n + 2))
+
+for r in $roots; do
+    SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory --root "tests/data/roots/$r" \
+        --samples 1 --interval 1 > "$t_tmp/$r.yaml" 2> "$t_tmp/$r.err"
+    if [ $regen = yes ]; then
+        cp "$t_tmp/$r.yaml" "tests/data/roots/$r.yaml"
+        cp "$t_tmp/$r.err" "tests/data/roots/$r.err"
+        echo "regenerated tests/data/roots/$r.yaml and .err"
+        continue
+    fi
+    if diff -u "tests/data/roots/$r.yaml" "$t_tmp/$r.yaml" > "$t_tmp/diff"; then
+        t_pass "$r gives its expected profile"
+    else
+        t_fail "$r gives its expected profile" "$(cat "$t_tmp/diff")"
+    fi
+    if diff -u "tests/data/roots/$r.err" "$t_tmp/$r.err" > "$t_tmp/diff"; then
+        t_pass "$r gives its expected warnings"
+    else
+        t_fail "$r gives its expected warnings" "$(cat "$t_tmp/diff")"
+    fi
+done
+[ $regen = yes ] && exit 0
+
+# Recording a recorded tree gives a tree that gives the same profile.
+SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory -q --root tests/data/roots/centos5-pbx \
+    --record "$t_tmp/again" --samples 1 --interval 1 > /dev/null 2>&1
+SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory --root "$t_tmp/again" --samples 1 \
+    --interval 1 > "$t_tmp/again.yaml" 2>/dev/null
+t_is "a tree recorded from a tree gives the same profile" \
+    "$(cat tests/data/roots/centos5-pbx.yaml)" "$(cat "$t_tmp/again.yaml")"
+t_exit "a root without proc/ is an error" 1 "$P2VKIT" inventory --root "$t_tmp/nonexistent" --samples 0
+t_done
