@@ -90,7 +90,7 @@ check: deps
 	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
 	P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit \
 	  srcdir=$(CURDIR) prove -e '' $(UNIT_BINS) \
-	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(sort $(wildcard tests/*.sh))
+	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(sort $(filter-out tests/functions.sh,$(wildcard tests/*.sh)))
 
 # Rewrite the expected outputs of the golden-file tests from the current
 # program; review the diff before committing it.

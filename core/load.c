@@ -67,7 +67,8 @@ load_folder (const char *dir, core_profile_vector *out)
   closedir (dp);
   if (ret == 0) {
     /* Name order, so that every run plans the same input the same way. */
-    qsort (names.ptr, names.len, sizeof *names.ptr, cmp_str);
+    if (names.len > 1)
+      qsort (names.ptr, names.len, sizeof *names.ptr, cmp_str);
     for (size_t i = 0; i < names.len && ret == 0; i++)
       ret = load_one (names.ptr[i], out);
   }

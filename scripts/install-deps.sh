@@ -9,6 +9,7 @@
 #   libcmocka-dev               unit tests (tests/unit/)
 #   clang libclang-rt-14-dev    fuzz targets (make fuzz): libFuzzer runtime
 #   perl                        prove, the TAP runner of make check
+#   openssh-server openssh-client  fleet collection tests run real sshd/ssh
 set -eu
 
 packages="
@@ -21,6 +22,8 @@ libcmocka-dev
 clang
 libclang-rt-14-dev
 perl
+openssh-server
+openssh-client
 "
 
 missing=

@@ -8,7 +8,7 @@ for tool in lscpu free lsblk ip df; do
     command -v $tool >/dev/null 2>&1 || t_skip_all "no $tool to compare with"
 done
 t_tmpdir
-t_plan 44
+t_plan 48
 
 p=$t_tmp/live.yaml
 t_ok "profile this machine" "$P2VKIT" inventory -q --samples 0 -o "$p"

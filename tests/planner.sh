@@ -3,7 +3,7 @@
 # --check on every plan the tests produce.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 37
+t_plan 38
 
 plan () { "$P2VKIT" plan -q "$@"; }
 # check PLAN PROFILES... HOSTS: the independent checker passes.
