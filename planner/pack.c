@@ -36,7 +36,10 @@ struct packer {
   int *mode;
   double *mem;                  /* memory reserved, with overhead */
   double *cpu_a, *cpu_b;        /* CPU demand = series * a + b */
-  double *weight;               /* size measure for the tabu search */
+  double *size;                 /* normalized size: fills of bins */
+  double *weight;               /* size squared: the pool's objective, which
+                                 * so prefers big items in hosts and small
+                                 * ones left to place */
   double refcap[NPX];           /* largest finite capacity per proxy */
   struct plan_solution sol;
   int64_t *model_used;          /* hosts per model in sol */
@@ -194,45 +197,60 @@ group_clash (const struct packer *pk, const struct plan_bin *b, size_t i,
   return false;
 }
 
-/* Would bin B (of its type) hold item I after removing the NOUT items in
- * OUT?  The core feasibility test of the packer. */
+/* Would bin B (of its type) hold the NIN items IN after removing the
+ * NOUT items OUT?  The core feasibility test of the packer. */
 static bool
-fits_swap (const struct packer *pk, const struct plan_bin *b, size_t i,
-           const size_t *out, size_t nout)
+fits_move (const struct packer *pk, const struct plan_bin *b,
+           const size_t *in, size_t nin, const size_t *out, size_t nout)
 {
   size_t t = b->type;
   const struct plan_capacity *c = &pk->pb->cap[t];
   double mem = b->memory_mib, disk = b->disk_gib, vcpus = b->vcpus;
 
-  if (pk->mode[IX (pk, i, t)] < 0)
-    return false;
+  for (size_t q = 0; q < nin; q++) {
+    if (pk->mode[IX (pk, in[q], t)] < 0)
+      return false;
+    mem += pk->mem[IX (pk, in[q], t)];
+    disk += pk->pb->items[in[q]].d->disk_gib;
+    vcpus += pk->pb->items[in[q]].d->vcpus;
+  }
   for (size_t q = 0; q < nout; q++) {
     mem -= pk->mem[IX (pk, out[q], t)];
     disk -= pk->pb->items[out[q]].d->disk_gib;
     vcpus -= pk->pb->items[out[q]].d->vcpus;
   }
-  if (mem + pk->mem[IX (pk, i, t)] > c->memory_mib * (1 + EPS) + EPS
-      || disk + pk->pb->items[i].d->disk_gib > c->disk_gib * (1 + EPS) + EPS
-      || vcpus + pk->pb->items[i].d->vcpus > c->vcpus + EPS)
+  if (mem > c->memory_mib * (1 + EPS) + EPS
+      || disk > c->disk_gib * (1 + EPS) + EPS
+      || vcpus > c->vcpus + EPS)
     return false;
-  if (group_clash (pk, b, i, out, nout))
-    return false;
+  for (size_t q = 0; q < nin; q++) {
+    if (group_clash (pk, b, in[q], out, nout))
+      return false;
+    for (size_t q2 = q + 1; q2 < nin; q2++)
+      if (pk->pb->items[in[q]].group >= 0
+          && pk->pb->items[in[q]].group == pk->pb->items[in[q2]].group)
+        return false;
+  }
   for (int r = 0; r < PLAN_NSERIES; r++) {
     double cap = c->series[r] * (1 + EPS) + EPS;
 
     if (isinf (cap))
       continue;
     if (nout == 0) {
-      /* Quick accept: even at the bin's peak the item fits. */
+      /* Quick accept: even at the bin's peak the items fit. */
       double peak = 0;
       for (size_t s = 0; s < pk->T; s++)
         if (b->series[r][s] > peak)
           peak = b->series[r][s];
-      if (peak + item_peak (pk, i, t, r) <= cap)
+      for (size_t q = 0; q < nin; q++)
+        peak += item_peak (pk, in[q], t, r);
+      if (peak <= cap)
         continue;
     }
     for (size_t s = 0; s < pk->T; s++) {
-      double v = b->series[r][s] + item_at (pk, i, t, r, s);
+      double v = b->series[r][s];
+      for (size_t q = 0; q < nin; q++)
+        v += item_at (pk, in[q], t, r, s);
       for (size_t q = 0; q < nout; q++)
         v -= item_at (pk, out[q], t, r, s);
       if (v > cap)
@@ -240,6 +258,13 @@ fits_swap (const struct packer *pk, const struct plan_bin *b, size_t i,
     }
   }
   return true;
+}
+
+static inline bool
+fits_swap (const struct packer *pk, const struct plan_bin *b, size_t i,
+           const size_t *out, size_t nout)
+{
+  return fits_move (pk, b, &i, 1, out, nout);
 }
 
 static inline bool
@@ -647,19 +672,319 @@ downgrade (struct packer *pk)
   pk->sol.cost = solution_cost (pk, &pk->sol);
 }
 
-/* Try to move every item of bin VICTIM into the other bins, ejecting
- * lighter items into a pool that is emptied in turn (tabu search on the
- * pool's weight).  On success the bin is gone and 0 is returned; on
- * failure the solution is restored from BACKUP and 1 is returned. */
+/* One improving move between two bins that concentrates their load:
+ * shift an item, or swap one or two for one, from the emptier bin to the
+ * fuller one, when that raises the sum of the squared bin weights.  Free
+ * space gathers in few bins, where a pool item then fits.  Returns true
+ * when a move was made. */
+static bool
+bin_weight_sum (const struct packer *pk, const struct plan_bin *b, double *w)
+{
+  *w = 0;
+  for (size_t q = 0; q < b->nitems; q++)
+    *w += pk->size[b->items[q]];
+  return true;
+}
+
+static bool
+consolidate_step (struct packer *pk, const long *tabu_until, long iter)
+{
+  size_t nb = pk->sol.nbins;
+  size_t start = random_below (pk, nb ? nb : 1);
+
+  for (size_t aa = 0; aa < nb; aa++) {
+    size_t ka = (start + aa) % nb;
+    struct plan_bin *A = &pk->sol.bins[ka];
+    double wa;
+    bin_weight_sum (pk, A, &wa);
+    for (size_t kb = 0; kb < nb; kb++) {
+      struct plan_bin *B = &pk->sol.bins[kb];
+      double wb;
+      if (kb == ka)
+        continue;
+      bin_weight_sum (pk, B, &wb);
+      if (wb > wa || (wb == wa && kb < ka))
+        continue;               /* A is the fuller one */
+      /* Shift y from B to A: A gains w(y). */
+      for (size_t y = 0; y < B->nitems; y++) {
+        size_t iy = B->items[y];
+        if (tabu_until[iy] > iter)
+          continue;
+        if (fits_move (pk, A, &iy, 1, NULL, 0)) {
+          bin_remove (pk, B, iy);
+          bin_add (pk, A, iy);
+          pk->sol.bin_of[iy] = ka;
+          return true;
+        }
+      }
+      /* Swap x of A with y (or y1, y2) of B, heavier: A gains. */
+      for (size_t x = 0; x < A->nitems; x++) {
+        size_t ix = A->items[x];
+        if (tabu_until[ix] > iter)
+          continue;
+        for (size_t y = 0; y < B->nitems; y++) {
+          size_t iy = B->items[y];
+          for (size_t y2 = y; y2 < B->nitems; y2++) {
+            size_t in[2] = { iy, B->items[y2] };
+            size_t nin = y2 == y ? 1 : 2;
+            double gain = pk->size[iy] + (nin == 2 ? pk->size[in[1]] : 0)
+              - pk->size[ix];
+            if (gain <= 1e-12 || tabu_until[in[0]] > iter
+                || (nin == 2 && tabu_until[in[1]] > iter))
+              continue;
+            if (!fits_move (pk, A, in, nin, &ix, 1)
+                || !fits_move (pk, B, &ix, 1, in, nin))
+              continue;
+            for (size_t q = 0; q < nin; q++)
+              bin_remove (pk, B, in[q]);
+            bin_remove (pk, A, ix);
+            for (size_t q = 0; q < nin; q++) {
+              bin_add (pk, A, in[q]);
+              pk->sol.bin_of[in[q]] = ka;
+            }
+            bin_add (pk, B, ix);
+            pk->sol.bin_of[ix] = kb;
+            return true;
+          }
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/* Can the NPOOL items of POOL be packed into new hosts of the NT types
+ * TYPES (first fit, heaviest first)?  On success the hosts are added to
+ * the solution. */
 static int
-eliminate_bin (struct packer *pk, size_t victim, long max_iter)
+pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
+                    const size_t *types, size_t nt, bool commit)
+{
+  struct plan_bin fresh[3];
+  size_t order[64];
+  bool ok = true;
+
+  if (npool > 64 || nt > 3)
+    return 0;
+  for (size_t q = 0; q < npool; q++)
+    order[q] = pool[q];
+  /* Heaviest first: insertion sort, the pool is small. */
+  for (size_t q = 1; q < npool; q++)
+    for (size_t j = q; j > 0 && pk->size[order[j]] > pk->size[order[j - 1]]; j--) {
+      size_t t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+    }
+  for (size_t k = 0; k < nt; k++)
+    if (bin_init (pk, &fresh[k], types[k]) == -1) {
+      for (size_t j = 0; j < k; j++)
+        bin_clear (&fresh[j]);
+      return -1;
+    }
+  for (size_t q = 0; q < npool && ok; q++) {
+    size_t k;
+    for (k = 0; k < nt; k++)
+      if (fits (pk, &fresh[k], order[q]))
+        break;
+    if (k == nt || bin_add (pk, &fresh[k], order[q]) == -1)
+      ok = false;
+  }
+  if (ok && commit) {
+    for (size_t k = 0; k < nt; k++) {
+      int idx;
+      if (fresh[k].nitems == 0) {
+        bin_clear (&fresh[k]);
+        continue;
+      }
+      idx = open_bin (pk, fresh[k].type);
+      if (idx < 0) {
+        for (size_t j = k; j < nt; j++)
+          bin_clear (&fresh[j]);
+        return -1;
+      }
+      bin_clear (&pk->sol.bins[idx]);
+      pk->sol.bins[idx] = fresh[k];
+      for (size_t q = 0; q < fresh[k].nitems; q++)
+        pk->sol.bin_of[fresh[k].items[q]] = idx;
+    }
+    return 1;
+  }
+  for (size_t k = 0; k < nt; k++)
+    bin_clear (&fresh[k]);
+  return ok ? 1 : 0;
+}
+
+/* The descent of the search: refill bin B with the heaviest subset of its
+ * items and the pool's that fits, found by a depth-first search over at
+ * most MAXSET candidates.  Returns true when the pool got lighter. */
+#define MAXSET 16
+static bool
+pack_set (struct packer *pk, size_t k, size_t *pool, size_t *npool,
+          const long *tabu_until, long iter)
+{
+  struct plan_bin *b = &pk->sol.bins[k];
+  size_t cand[MAXSET], nc = 0, fixed[64], nfixed = 0;
+  size_t chosen[MAXSET], best[MAXSET], nchosen = 0, nbest = 0;
+  double cur_w = 0, best_w = 0, rest[MAXSET + 1];
+  struct plan_bin trial;
+  long nodes = 0;
+
+  /* Candidates: the bin's movable items and the heaviest pool items. */
+  for (size_t q = 0; q < b->nitems; q++) {
+    size_t i = b->items[q];
+    if (tabu_until[i] > iter || nc >= MAXSET / 2) {
+      if (nfixed < 64)
+        fixed[nfixed++] = i;
+      else
+        return false;
+    }
+    else
+      cand[nc++] = i;
+  }
+  for (size_t q = 0; q < *npool && nc < MAXSET; q++)
+    if (pk->mode[IX (pk, pool[q], b->type)] >= 0)
+      cand[nc++] = pool[q];
+  if (nc == 0)
+    return false;
+  /* Heaviest first, for pruning. */
+  for (size_t q = 1; q < nc; q++)
+    for (size_t j = q; j > 0 && pk->weight[cand[j]] > pk->weight[cand[j - 1]]; j--) {
+      size_t t = cand[j]; cand[j] = cand[j - 1]; cand[j - 1] = t;
+    }
+  rest[nc] = 0;
+  for (size_t q = nc; q > 0; q--)
+    rest[q - 1] = rest[q] + pk->weight[cand[q - 1]];
+  for (size_t q = 0; q < b->nitems; q++) {
+    bool is_fixed = false;
+    for (size_t j = 0; j < nfixed; j++)
+      is_fixed |= fixed[j] == b->items[q];
+    if (!is_fixed)
+      best_w += pk->weight[b->items[q]];
+  }
+  /* The current content is the one to beat. */
+  nbest = 0;
+  for (size_t q = 0; q < nc; q++)
+    for (size_t j = 0; j < b->nitems; j++)
+      if (b->items[j] == cand[q])
+        best[nbest++] = cand[q];
+  {
+    double have = best_w;
+    best_w = have + 1e-12;
+  }
+
+  if (bin_init (pk, &trial, b->type) == -1)
+    return false;
+  for (size_t q = 0; q < nfixed; q++)
+    bin_add (pk, &trial, fixed[q]);
+
+  /* Iterative DFS: at depth d decide cand[d]. */
+  {
+    size_t d = 0;
+    signed char state[MAXSET + 1];     /* 0: try in, 1: try out, 2: done */
+    memset (state, 0, sizeof state);
+    for (;;) {
+      if (++nodes > 20000)
+        break;
+      if (d == nc || cur_w + rest[d] <= best_w) {
+        if (cur_w > best_w) {
+          best_w = cur_w;
+          nbest = nchosen;
+          memcpy (best, chosen, nchosen * sizeof *chosen);
+        }
+        /* Back up. */
+        for (;;) {
+          if (d == 0)
+            goto done;
+          d--;
+          if (state[d] == 1) {
+            /* cand[d] was in: take it out and try "out". */
+            bin_remove (pk, &trial, cand[d]);
+            nchosen--;
+            cur_w -= pk->weight[cand[d]];
+            state[d] = 2;
+            d++;
+            state[d] = 0;
+            break;
+          }
+          /* state 2: both tried; keep backing up. */
+        }
+        continue;
+      }
+      if (state[d] == 0) {
+        if (fits (pk, &trial, cand[d]) && bin_add (pk, &trial, cand[d]) == 0) {
+          chosen[nchosen++] = cand[d];
+          cur_w += pk->weight[cand[d]];
+          state[d] = 1;
+          d++;
+          state[d] = 0;
+        }
+        else {
+          state[d] = 2;
+          d++;
+          state[d] = 0;
+        }
+      }
+    }
+  }
+ done:
+  bin_clear (&trial);
+  if (best_w <= 1e-12)
+    return false;
+  /* Did the pool get lighter?  best holds the new movable content. */
+  {
+    double old_w = 0, new_w = 0;
+    for (size_t q = 0; q < b->nitems; q++) {
+      bool is_fixed = false;
+      for (size_t j = 0; j < nfixed; j++)
+        is_fixed |= fixed[j] == b->items[q];
+      if (!is_fixed)
+        old_w += pk->weight[b->items[q]];
+    }
+    for (size_t q = 0; q < nbest; q++)
+      new_w += pk->weight[best[q]];
+    if (new_w <= old_w + 1e-12)
+      return false;
+    /* Apply: movable items out to the pool, the best set in. */
+    size_t movable[MAXSET], nm = 0;
+    for (size_t q = 0; q < b->nitems; q++) {
+      bool is_fixed = false;
+      for (size_t j = 0; j < nfixed; j++)
+        is_fixed |= fixed[j] == b->items[q];
+      if (!is_fixed)
+        movable[nm++] = b->items[q];
+    }
+    for (size_t q = 0; q < nm; q++) {
+      bin_remove (pk, b, movable[q]);
+      pk->sol.bin_of[movable[q]] = -1;
+      pool[(*npool)++] = movable[q];
+    }
+    for (size_t q = 0; q < nbest; q++) {
+      bin_add (pk, b, best[q]);
+      pk->sol.bin_of[best[q]] = k;
+      for (size_t p = 0; p < *npool; p++)
+        if (pool[p] == best[q]) {
+          pool[p] = pool[--*npool];
+          break;
+        }
+    }
+  }
+  return true;
+}
+
+/* Reduce the solution by one host: take out the three lightest hosts
+ * (R in general), put their workloads in a pool, and search over the
+ * remaining hosts, exchanging workloads with the pool, until the pool
+ * fits into R-1 new hosts (after the consistent neighborhood search of
+ * Buljubasic and Vasquez).  Returns 0 on success, 1 when it gave up (the
+ * solution is then as before), -1 on error. */
+static int
+reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
+            long max_iter)
 {
   struct plan_solution backup;
-  size_t *pool = NULL, npool = 0;
+  size_t *pool = NULL, npool = 0, types[3], victims[3];
   long *tabu_until = NULL;
-  long iter;
-  int ret = 1;
-  size_t nb;
+  long iter = 0;
+  int ret = 1, fitted;
+  size_t nb, nt;
 
   if (solution_copy (pk, &backup, &pk->sol) == -1)
     return -1;
@@ -670,123 +995,145 @@ eliminate_bin (struct packer *pk, size_t victim, long max_iter)
     ret = -1;
     goto out;
   }
-  /* Empty the victim into the pool and drop it. */
-  {
-    struct plan_bin *b = &pk->sol.bins[victim];
-    for (size_t q = 0; q < b->nitems; q++) {
-      pool[npool++] = b->items[q];
-      pk->sol.bin_of[b->items[q]] = -1;
+  /* The new hosts: the victims' types less the dearest one. */
+  memcpy (victims, victims_in, r * sizeof *victims);
+  for (size_t q = 0; q < r; q++)
+    types[q] = pk->sol.bins[victims[q]].type;
+  for (size_t q = 1; q < r; q++)
+    for (size_t j = q; j > 0 && pk->pb->cap[types[j]].cost < pk->pb->cap[types[j - 1]].cost; j--) {
+      size_t t = types[j]; types[j] = types[j - 1]; types[j - 1] = t;
+    }
+  nt = r - 1;
+  /* Empty the victims into the pool, highest index first so that
+   * dropping one does not move another. */
+  for (size_t q = 1; q < r; q++)
+    for (size_t j = q; j > 0 && victims[j] > victims[j - 1]; j--) {
+      size_t t = victims[j]; victims[j] = victims[j - 1]; victims[j - 1] = t;
+    }
+  for (size_t q = 0; q < r; q++) {
+    struct plan_bin *b = &pk->sol.bins[victims[q]];
+    for (size_t j = 0; j < b->nitems; j++) {
+      pool[npool++] = b->items[j];
+      pk->sol.bin_of[b->items[j]] = -1;
     }
     b->nitems = 0;
-    drop_bin (pk, victim);
+    drop_bin (pk, victims[q]);
   }
   nb = pk->sol.nbins;
-  if (nb == 0)
-    goto restore;
 
-  for (iter = 0; iter < max_iter && npool > 0; iter++) {
-    size_t pi, u;
-    ssize_t best_bin = -1;
-    size_t best_out[2], best_nout = 0;
-    double best_w = INFINITY;
+  for (;;) {
+    ssize_t bk = -1;
+    size_t bin_[2], bout[2], bnin = 0, bnout = 0;
+    double bgain = -INFINITY;
+    size_t start;
+    bool pool_pairs = npool <= 24;
 
-    if ((iter & 63) == 0 && out_of_time (pk))
+    fitted = pool_into_new_bins (pk, pool, npool, types, nt, true);
+    if (fitted == -1) {
+      ret = -1;
+      goto out;
+    }
+    if (fitted == 1) {
+      pk->sol.cost = solution_cost (pk, &pk->sol);
+      ret = 0;
+      goto out;
+    }
+    if (++iter > max_iter || nb == 0 || ((iter & 15) == 0 && out_of_time (pk)))
       break;
-    /* The heaviest pool item first, with some randomness to diversify. */
-    pi = 0;
-    for (size_t q = 1; q < npool; q++)
-      if (pk->weight[pool[q]] > pk->weight[pool[pi]])
-        pi = q;
-    if (npool > 1 && random_below (pk, 4) == 0)
-      pi = random_below (pk, npool);
-    u = pool[pi];
 
-    /* Direct insertion. */
-    for (size_t k = 0; k < nb; k++)
-      if (fits (pk, &pk->sol.bins[k], u)) {
-        best_bin = k;
-        best_nout = 0;
-        best_w = 0;
-        break;
-      }
-    /* Insertion ejecting one or two non-tabu items of lower total weight
-     * (or any weight when nothing improves: a sideways move keeps the
-     * search moving; tabu stops it cycling). */
-    if (best_bin < 0) {
-      size_t start = random_below (pk, nb);
-      for (size_t kk = 0; kk < nb; kk++) {
-        size_t k = (start + kk) % nb;
-        struct plan_bin *b = &pk->sol.bins[k];
-        size_t m = b->nitems;
-        if (pk->mode[IX (pk, u, b->type)] < 0)
-          continue;
-        for (size_t x = 0; x < m; x++) {
-          size_t a = b->items[x];
-          double wa = pk->weight[a];
-          if (tabu_until[a] > iter || wa >= best_w)
+    /* The best move: into bin K put pool items IN (one or two), taking out
+     * bin items OUT (none, one or two, not tabu), scored by how much
+     * weight leaves the pool.  The best non-tabu move is made even when it
+     * adds weight to the pool, so the search does not stall; tabu keeps
+     * it from undoing its last moves. */
+    start = random_below (pk, nb);
+    for (size_t kk = 0; kk < nb; kk++) {
+      size_t k = (start + kk) % nb;
+      struct plan_bin *b = &pk->sol.bins[k];
+      size_t m = b->nitems;
+      bool bin_pairs = m <= 40;
+
+      for (size_t p1 = 0; p1 < npool; p1++)
+        for (size_t p2 = p1; p2 < (pool_pairs ? npool : p1 + 1); p2++) {
+          size_t in[2] = { pool[p1], pool[p2] };
+          size_t nin = p2 == p1 ? 1 : 2;
+          double win = pk->weight[in[0]] + (nin == 2 ? pk->weight[in[1]] : 0);
+
+          if (pk->mode[IX (pk, in[0], b->type)] < 0
+              || (nin == 2 && pk->mode[IX (pk, in[1], b->type)] < 0))
             continue;
-          size_t out1[1] = { a };
-          if (fits_swap (pk, b, u, out1, 1)) {
-            best_w = wa;
-            best_bin = k;
-            best_out[0] = a;
-            best_nout = 1;
-            continue;
+          if (win > bgain && fits_move (pk, b, in, nin, NULL, 0)) {
+            bgain = win; bk = k; bnin = nin; bnout = 0;
+            bin_[0] = in[0]; bin_[1] = in[1];
           }
-          if (m > 40)
-            continue;           /* pairs only in small hosts: cost is m^2 */
-          for (size_t y = x + 1; y < m; y++) {
-            size_t c = b->items[y];
-            double w2 = wa + pk->weight[c];
-            if (tabu_until[c] > iter || w2 >= best_w)
+          for (size_t x = 0; x < m; x++) {
+            size_t a = b->items[x];
+            double g1 = win - pk->weight[a];
+            if (tabu_until[a] > iter)
               continue;
-            size_t out2[2] = { a, c };
-            if (fits_swap (pk, b, u, out2, 2)) {
-              best_w = w2;
-              best_bin = k;
-              best_out[0] = a;
-              best_out[1] = c;
-              best_nout = 2;
+            if (g1 > bgain + 1e-12) {
+              size_t out1[1] = { a };
+              if (fits_move (pk, b, in, nin, out1, 1)) {
+                bgain = g1; bk = k; bnin = nin; bnout = 1;
+                bin_[0] = in[0]; bin_[1] = in[1]; bout[0] = a;
+              }
+            }
+            if (!bin_pairs)
+              continue;
+            for (size_t y = x + 1; y < m; y++) {
+              size_t c = b->items[y];
+              double g2 = g1 - pk->weight[c];
+              if (tabu_until[c] > iter || g2 <= bgain + 1e-12)
+                continue;
+              size_t out2[2] = { a, c };
+              if (fits_move (pk, b, in, nin, out2, 2)) {
+                bgain = g2; bk = k; bnin = nin; bnout = 2;
+                bin_[0] = in[0]; bin_[1] = in[1]; bout[0] = a; bout[1] = c;
+              }
             }
           }
         }
-      }
     }
-    if (best_bin < 0) {
-      /* Nothing takes u: put it back at the end and try another. */
-      if (npool == 1)
-        break;
-      tabu_until[u] = iter + 1;
-      size_t tmp = pool[pi];
-      pool[pi] = pool[npool - 1];
-      pool[npool - 1] = tmp;
-      continue;
+    /* No exchange lightens the pool: descend with the general move
+     * (refill a host with the heaviest subset of its and the pool's
+     * items), then gather free space between hosts, and only then make
+     * the best sideways exchange. */
+    if (bgain <= 1e-12) {
+      bool moved = false;
+      size_t s0 = random_below (pk, nb);
+      for (size_t kk = 0; kk < nb && !moved; kk++)
+        moved = pack_set (pk, (s0 + kk) % nb, pool, &npool, tabu_until, iter);
+      if (moved || consolidate_step (pk, tabu_until, iter))
+        continue;
     }
+    if (bk < 0)
+      break;                    /* nothing can move at all */
     {
-      struct plan_bin *b = &pk->sol.bins[best_bin];
-      for (size_t q = 0; q < best_nout; q++) {
-        bin_remove (pk, b, best_out[q]);
-        pk->sol.bin_of[best_out[q]] = -1;
-        /* An ejected item may not come straight back. */
-        tabu_until[best_out[q]] = iter + 7 + (long) random_below (pk, 10);
+      struct plan_bin *b = &pk->sol.bins[bk];
+      for (size_t q = 0; q < bnout; q++) {
+        bin_remove (pk, b, bout[q]);
+        pk->sol.bin_of[bout[q]] = -1;
       }
-      if (bin_add (pk, b, u) == -1) {
-        ret = -1;
-        goto out;
+      for (size_t q = 0; q < bnin; q++) {
+        if (bin_add (pk, b, bin_[q]) == -1) {
+          ret = -1;
+          goto out;
+        }
+        pk->sol.bin_of[bin_[q]] = bk;
+        /* What just went in stays for a while. */
+        tabu_until[bin_[q]] = iter + 3 + (long) random_below (pk, 8);
+        for (size_t p = 0; p < npool; p++)
+          if (pool[p] == bin_[q]) {
+            pool[p] = pool[--npool];
+            break;
+          }
       }
-      pk->sol.bin_of[u] = best_bin;
-      pool[pi] = pool[--npool];
-      for (size_t q = 0; q < best_nout; q++)
-        pool[npool++] = best_out[q];
+      for (size_t q = 0; q < bnout; q++)
+        pool[npool++] = bout[q];
     }
-  }
-  if (npool == 0) {
-    pk->sol.cost = solution_cost (pk, &pk->sol);
-    ret = 0;
-    goto out;
   }
 
- restore:
+  /* Gave up: back to the solution as it was. */
   plan_solution_clear (&pk->sol);
   pk->sol = backup;
   memset (&backup, 0, sizeof backup);
@@ -825,24 +1172,27 @@ bin_weight (const struct packer *pk, const struct plan_bin *b)
   double w = 0;
 
   for (size_t q = 0; q < b->nitems; q++)
-    w += pk->weight[b->items[q]];
+    w += pk->size[b->items[q]];
   return w;
 }
 
 static int
 improve (struct packer *pk, int64_t lower_bound)
 {
-  long rounds = 0;
-  bool progress = true;
+  long attempt = 0;
+  int failures = 0;
 
   downgrade (pk);
-  while (progress && !out_of_time (pk)) {
-    progress = false;
-    if ((int64_t) pk->sol.nbins <= lower_bound && pk->ntypes == 1)
+  while (!out_of_time (pk)) {
+    size_t nb = pk->sol.nbins, r = nb < 3 ? nb : 3, victims[3];
+    struct order_entry *cand;
+    int res;
+
+    if (nb == 0 || ((int64_t) nb <= lower_bound && pk->ntypes == 1))
       break;
-    /* Candidates: the lightest bins first (cheapest to empty). */
-    size_t nb = pk->sol.nbins;
-    struct order_entry *cand = malloc ((nb ? nb : 1) * sizeof *cand);
+    /* The lightest hosts relative to their cost, with a rotating choice
+     * of the third so that repeated attempts differ. */
+    cand = malloc (nb * sizeof *cand);
     if (cand == NULL) {
       core_error ("out of memory");
       return -1;
@@ -852,23 +1202,21 @@ improve (struct packer *pk, int64_t lower_bound)
       cand[k].i = k;
     }
     qsort (cand, nb, sizeof *cand, cmp_order);
-    for (size_t q = 0; q < nb && !out_of_time (pk); q++) {
-      /* Bin indexes move when a bin is dropped: find it by identity of
-       * its first item is not stable either, so restart after success. */
-      long budget = 2000 + 200 * (long) pk->n;
-      int r = eliminate_bin (pk, cand[q].i, budget);
-      if (r == -1) {
-        free (cand);
-        return -1;
-      }
-      if (r == 0) {
-        progress = true;
-        downgrade (pk);
-        break;
-      }
-    }
+    for (size_t q = 0; q < r; q++)
+      victims[q] = cand[q].i;
+    if (r == 3 && nb > 3)
+      victims[2] = cand[2 + (size_t) attempt % (nb - 2)].i;
     free (cand);
-    rounds++;
+    res = reduce_one (pk, victims, r, 2000 + 50 * (long) pk->n);
+    if (res == -1)
+      return -1;
+    attempt++;
+    if (res == 0) {
+      failures = 0;
+      downgrade (pk);
+    }
+    else if (++failures > (int) nb + 2)
+      break;                    /* every host tried as the third */
     if (pk->progress)
       pk->progress (pk->opaque, "improving",
                     fmin (1, (core_monotonic () - pk->start)
@@ -947,10 +1295,11 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   pk.cpu_a = malloc ((nn ? nn : 1) * sizeof *pk.cpu_a);
   pk.cpu_b = malloc ((nn ? nn : 1) * sizeof *pk.cpu_b);
   pk.weight = malloc ((pk.n ? pk.n : 1) * sizeof *pk.weight);
+  pk.size = malloc ((pk.n ? pk.n : 1) * sizeof *pk.size);
   pk.model_used = calloc (pb->nmodels ? pb->nmodels : 1, sizeof *pk.model_used);
   ord = malloc ((pk.n ? pk.n : 1) * sizeof *ord);
   order = malloc ((pk.n ? pk.n : 1) * sizeof *order);
-  if (!pk.mode || !pk.mem || !pk.cpu_a || !pk.cpu_b || !pk.weight
+  if (!pk.mode || !pk.mem || !pk.cpu_a || !pk.cpu_b || !pk.weight || !pk.size
       || !pk.model_used || !ord || !order) {
     core_error ("out of memory");
     goto out;
@@ -974,8 +1323,10 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
       if (isfinite (cv[d]) && cv[d] > pk.refcap[d])
         pk.refcap[d] = cv[d];
   }
-  for (size_t i = 0; i < pk.n; i++)
-    pk.weight[i] = item_size (&pk, i, M_SUM);
+  for (size_t i = 0; i < pk.n; i++) {
+    pk.size[i] = item_size (&pk, i, M_SUM);
+    pk.weight[i] = pk.size[i];
+  }
 
   lb = plan_lower_bound (pb);
 
@@ -1050,6 +1401,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   free (pk.cpu_a);
   free (pk.cpu_b);
   free (pk.weight);
+  free (pk.size);
   free (pk.model_used);
   free (ord);
   free (order);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Packing quality on the one-dimensional bin-packing sets with known
+# optima (../shared/benchmarks/binpacking-1d, see its README), through the
+# planner's public interface: every item becomes a workload of a CSV (its
+# weight as CPU MHz), every bin a host of the bin's capacity, with no
+# headroom and no overhead.  Prints per set: instances, how many the plan
+# solves optimally, mean hosts over the optimum, mean seconds.
+#
+#   tests/bench/binpack-1d.sh [--time-limit SEC] [--jobs N] [SET...]
+#
+# SETs are folder names (falkenauer_u falkenauer_t scholl_1 scholl_2
+# scholl_3 hard28); default all.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+data=${BENCH_DATA:-$top/../shared/benchmarks/binpacking-1d}
+P2VKIT=${P2VKIT:-$top/p2vkit}
+limit=2
+jobs=2
+while [ $# -gt 0 ]; do
+    case $1 in
+        --time-limit) limit=$2; shift 2 ;;
+        --jobs) jobs=$2; shift 2 ;;
+        *) break ;;
+    esac
+done
+sets=${*:-falkenauer_u falkenauer_t scholl_1 scholl_2 scholl_3 hard28}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cat > "$work/policy.yaml" <<EOT
+schema: p2vkit/policy/v1
+percentile: 100
+headroom_pct: 0
+cpu_overcommit: 1000
+overhead:
+  full: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
+  paravirt: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
+EOT
+
+# One instance: prints "hosts seconds".
+run_one () {
+    inst=$1 dir=$2
+    awk -v dir="$dir" '{ sub(/\r$/, "") } NR == 1 { n = $1; next }
+        NR == 2 {
+            printf "schema: p2vkit/hosts/v1\nhosts:\n  - {model: bin, cores: 1, mhz: %s, memory_mib: 1099511627776, virt: vmx, hypervisors: [kvm]}\n", $1 > dir "/hosts.yaml"
+            print "name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,pv_drivers" > dir "/items.csv"
+            next }
+        NF { printf "i%d,debian11,1,%s,1,0,100,1,virtio\n", NR - 2, $1 > dir "/items.csv" }' "$inst"
+    start=$(date +%s.%N)
+    "$P2VKIT" plan -q "$dir/items.csv" --hosts "$dir/hosts.yaml" --policy "$work/policy.yaml" \
+        --time-limit "$limit" -o "$dir/plan.yaml"
+    end=$(date +%s.%N)
+    echo "$(sed -n 's/^  hosts_used: //p' "$dir/plan.yaml") $(echo "$end - $start" | bc)"
+}
+
+printf '%-14s %9s %8s %10s %8s\n' set instances optimal hosts/opt seconds
+for set in $sets; do
+    out=$work/$set.results
+    : > "$out"
+    ls "$data/$set"/*.txt | sort > "$work/list"
+    # N at a time.
+    i=0
+    while read -r inst; do
+        i=$((i + 1))
+        rel=$set/$(basename "$inst")
+        opt=$(awk -v k="$rel" '{ sub(/\r$/, "") } $1 == k { print $2 }' "$data/optima.tsv")
+        d=$work/$set.$i
+        mkdir -p "$d"
+        ( r=$(run_one "$inst" "$d"); echo "$rel $opt $r" >> "$out"; rm -rf "$d" ) &
+        if [ $((i % jobs)) -eq 0 ]; then wait; fi
+    done < "$work/list"
+    wait
+    sort "$out" > "$out.sorted"
+    [ -n "${BENCH_KEEP:-}" ] && cp "$out.sorted" "$BENCH_KEEP.$set"
+    awk -v set="$set" '{ n++; if ($3 == $2) o++; r += $3 / $2; s += $4 }
+        END { printf "%-14s %9d %8d %10.4f %8.2f\n", set, n, o, r / n, s / n }' "$out.sorted"
+done
