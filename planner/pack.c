@@ -37,10 +37,14 @@ struct packer {
   double *mem;                  /* memory reserved, with overhead */
   double *cpu_a, *cpu_b;        /* CPU demand = series * a + b */
   double *size;                 /* normalized size: fills of bins */
-  double *weight;               /* size squared: the pool's objective, which
-                                 * so prefers big items in hosts and small
-                                 * ones left to place */
+  double *weight;               /* the pool's objective (= size; squared
+                                 * sizes did worse on the benchmarks) */
   double refcap[NPX];           /* largest finite capacity per proxy */
+  /* With one slot (no day series) every demand is a vector of ND numbers:
+   * VEC per (item, type) and CAPV per type make the fit test a few
+   * additions. */
+  double *vec, *capv;
+  bool has_groups;
   struct plan_solution sol;
   int64_t *model_used;          /* hosts per model in sol */
   uint64_t rng;
@@ -199,10 +203,59 @@ group_clash (const struct packer *pk, const struct plan_bin *b, size_t i,
 
 /* Would bin B (of its type) hold the NIN items IN after removing the
  * NOUT items OUT?  The core feasibility test of the packer. */
+#define ND (3 + PLAN_NSERIES)
+
+static bool
+groups_allow (const struct packer *pk, const struct plan_bin *b,
+              const size_t *in, size_t nin, const size_t *out, size_t nout)
+{
+  for (size_t q = 0; q < nin; q++) {
+    if (group_clash (pk, b, in[q], out, nout))
+      return false;
+    for (size_t q2 = q + 1; q2 < nin; q2++)
+      if (pk->pb->items[in[q]].group >= 0
+          && pk->pb->items[in[q]].group == pk->pb->items[in[q2]].group)
+        return false;
+  }
+  return true;
+}
+
+/* fits_move for one slot. */
+static bool
+fits_move_1 (const struct packer *pk, const struct plan_bin *b,
+             const size_t *in, size_t nin, const size_t *out, size_t nout)
+{
+  size_t t = b->type;
+  const double *cv = pk->capv + t * ND;
+  double load[ND] = { b->memory_mib, b->disk_gib, b->vcpus };
+
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    load[3 + r] = b->series[r][0];
+  for (size_t q = 0; q < nin; q++) {
+    const double *v = pk->vec + IX (pk, in[q], t) * ND;
+    if (pk->mode[IX (pk, in[q], t)] < 0)
+      return false;
+    for (int d = 0; d < ND; d++)
+      load[d] += v[d];
+  }
+  for (size_t q = 0; q < nout; q++) {
+    const double *v = pk->vec + IX (pk, out[q], t) * ND;
+    for (int d = 0; d < ND; d++)
+      load[d] -= v[d];
+  }
+  for (int d = 0; d < ND; d++)
+    if (load[d] > cv[d])
+      return false;
+  return !pk->has_groups || groups_allow (pk, b, in, nin, out, nout);
+}
+
 static bool
 fits_move (const struct packer *pk, const struct plan_bin *b,
            const size_t *in, size_t nin, const size_t *out, size_t nout)
 {
+  if (pk->vec)
+    return fits_move_1 (pk, b, in, nin, out, nout);
+
   size_t t = b->type;
   const struct plan_capacity *c = &pk->pb->cap[t];
   double mem = b->memory_mib, disk = b->disk_gib, vcpus = b->vcpus;
@@ -223,14 +276,8 @@ fits_move (const struct packer *pk, const struct plan_bin *b,
       || disk > c->disk_gib * (1 + EPS) + EPS
       || vcpus > c->vcpus + EPS)
     return false;
-  for (size_t q = 0; q < nin; q++) {
-    if (group_clash (pk, b, in[q], out, nout))
-      return false;
-    for (size_t q2 = q + 1; q2 < nin; q2++)
-      if (pk->pb->items[in[q]].group >= 0
-          && pk->pb->items[in[q]].group == pk->pb->items[in[q2]].group)
-        return false;
-  }
+  if (pk->has_groups && !groups_allow (pk, b, in, nin, out, nout))
+    return false;
   for (int r = 0; r < PLAN_NSERIES; r++) {
     double cap = c->series[r] * (1 + EPS) + EPS;
 
@@ -672,87 +719,6 @@ downgrade (struct packer *pk)
   pk->sol.cost = solution_cost (pk, &pk->sol);
 }
 
-/* One improving move between two bins that concentrates their load:
- * shift an item, or swap one or two for one, from the emptier bin to the
- * fuller one, when that raises the sum of the squared bin weights.  Free
- * space gathers in few bins, where a pool item then fits.  Returns true
- * when a move was made. */
-static bool
-bin_weight_sum (const struct packer *pk, const struct plan_bin *b, double *w)
-{
-  *w = 0;
-  for (size_t q = 0; q < b->nitems; q++)
-    *w += pk->size[b->items[q]];
-  return true;
-}
-
-static bool
-consolidate_step (struct packer *pk, const long *tabu_until, long iter)
-{
-  size_t nb = pk->sol.nbins;
-  size_t start = random_below (pk, nb ? nb : 1);
-
-  for (size_t aa = 0; aa < nb; aa++) {
-    size_t ka = (start + aa) % nb;
-    struct plan_bin *A = &pk->sol.bins[ka];
-    double wa;
-    bin_weight_sum (pk, A, &wa);
-    for (size_t kb = 0; kb < nb; kb++) {
-      struct plan_bin *B = &pk->sol.bins[kb];
-      double wb;
-      if (kb == ka)
-        continue;
-      bin_weight_sum (pk, B, &wb);
-      if (wb > wa || (wb == wa && kb < ka))
-        continue;               /* A is the fuller one */
-      /* Shift y from B to A: A gains w(y). */
-      for (size_t y = 0; y < B->nitems; y++) {
-        size_t iy = B->items[y];
-        if (tabu_until[iy] > iter)
-          continue;
-        if (fits_move (pk, A, &iy, 1, NULL, 0)) {
-          bin_remove (pk, B, iy);
-          bin_add (pk, A, iy);
-          pk->sol.bin_of[iy] = ka;
-          return true;
-        }
-      }
-      /* Swap x of A with y (or y1, y2) of B, heavier: A gains. */
-      for (size_t x = 0; x < A->nitems; x++) {
-        size_t ix = A->items[x];
-        if (tabu_until[ix] > iter)
-          continue;
-        for (size_t y = 0; y < B->nitems; y++) {
-          size_t iy = B->items[y];
-          for (size_t y2 = y; y2 < B->nitems; y2++) {
-            size_t in[2] = { iy, B->items[y2] };
-            size_t nin = y2 == y ? 1 : 2;
-            double gain = pk->size[iy] + (nin == 2 ? pk->size[in[1]] : 0)
-              - pk->size[ix];
-            if (gain <= 1e-12 || tabu_until[in[0]] > iter
-                || (nin == 2 && tabu_until[in[1]] > iter))
-              continue;
-            if (!fits_move (pk, A, in, nin, &ix, 1)
-                || !fits_move (pk, B, &ix, 1, in, nin))
-              continue;
-            for (size_t q = 0; q < nin; q++)
-              bin_remove (pk, B, in[q]);
-            bin_remove (pk, A, ix);
-            for (size_t q = 0; q < nin; q++) {
-              bin_add (pk, A, in[q]);
-              pk->sol.bin_of[in[q]] = ka;
-            }
-            bin_add (pk, B, ix);
-            pk->sol.bin_of[ix] = kb;
-            return true;
-          }
-        }
-      }
-    }
-  }
-  return false;
-}
-
 /* Can the NPOOL items of POOL be packed into new hosts of the NT types
  * TYPES (first fit, heaviest first)?  On success the hosts are added to
  * the solution. */
@@ -812,162 +778,11 @@ pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
   return ok ? 1 : 0;
 }
 
-/* The descent of the search: refill bin B with the heaviest subset of its
- * items and the pool's that fits, found by a depth-first search over at
- * most MAXSET candidates.  Returns true when the pool got lighter. */
-#define MAXSET 16
-static bool
-pack_set (struct packer *pk, size_t k, size_t *pool, size_t *npool,
-          const long *tabu_until, long iter)
-{
-  struct plan_bin *b = &pk->sol.bins[k];
-  size_t cand[MAXSET], nc = 0, fixed[64], nfixed = 0;
-  size_t chosen[MAXSET], best[MAXSET], nchosen = 0, nbest = 0;
-  double cur_w = 0, best_w = 0, rest[MAXSET + 1];
-  struct plan_bin trial;
-  long nodes = 0;
-
-  /* Candidates: the bin's movable items and the heaviest pool items. */
-  for (size_t q = 0; q < b->nitems; q++) {
-    size_t i = b->items[q];
-    if (tabu_until[i] > iter || nc >= MAXSET / 2) {
-      if (nfixed < 64)
-        fixed[nfixed++] = i;
-      else
-        return false;
-    }
-    else
-      cand[nc++] = i;
-  }
-  for (size_t q = 0; q < *npool && nc < MAXSET; q++)
-    if (pk->mode[IX (pk, pool[q], b->type)] >= 0)
-      cand[nc++] = pool[q];
-  if (nc == 0)
-    return false;
-  /* Heaviest first, for pruning. */
-  for (size_t q = 1; q < nc; q++)
-    for (size_t j = q; j > 0 && pk->weight[cand[j]] > pk->weight[cand[j - 1]]; j--) {
-      size_t t = cand[j]; cand[j] = cand[j - 1]; cand[j - 1] = t;
-    }
-  rest[nc] = 0;
-  for (size_t q = nc; q > 0; q--)
-    rest[q - 1] = rest[q] + pk->weight[cand[q - 1]];
-  for (size_t q = 0; q < b->nitems; q++) {
-    bool is_fixed = false;
-    for (size_t j = 0; j < nfixed; j++)
-      is_fixed |= fixed[j] == b->items[q];
-    if (!is_fixed)
-      best_w += pk->weight[b->items[q]];
-  }
-  /* The current content is the one to beat. */
-  nbest = 0;
-  for (size_t q = 0; q < nc; q++)
-    for (size_t j = 0; j < b->nitems; j++)
-      if (b->items[j] == cand[q])
-        best[nbest++] = cand[q];
-  {
-    double have = best_w;
-    best_w = have + 1e-12;
-  }
-
-  if (bin_init (pk, &trial, b->type) == -1)
-    return false;
-  for (size_t q = 0; q < nfixed; q++)
-    bin_add (pk, &trial, fixed[q]);
-
-  /* Iterative DFS: at depth d decide cand[d]. */
-  {
-    size_t d = 0;
-    signed char state[MAXSET + 1];     /* 0: try in, 1: try out, 2: done */
-    memset (state, 0, sizeof state);
-    for (;;) {
-      if (++nodes > 20000)
-        break;
-      if (d == nc || cur_w + rest[d] <= best_w) {
-        if (cur_w > best_w) {
-          best_w = cur_w;
-          nbest = nchosen;
-          memcpy (best, chosen, nchosen * sizeof *chosen);
-        }
-        /* Back up. */
-        for (;;) {
-          if (d == 0)
-            goto done;
-          d--;
-          if (state[d] == 1) {
-            /* cand[d] was in: take it out and try "out". */
-            bin_remove (pk, &trial, cand[d]);
-            nchosen--;
-            cur_w -= pk->weight[cand[d]];
-            state[d] = 2;
-            d++;
-            state[d] = 0;
-            break;
-          }
-          /* state 2: both tried; keep backing up. */
-        }
-        continue;
-      }
-      if (state[d] == 0) {
-        if (fits (pk, &trial, cand[d]) && bin_add (pk, &trial, cand[d]) == 0) {
-          chosen[nchosen++] = cand[d];
-          cur_w += pk->weight[cand[d]];
-          state[d] = 1;
-          d++;
-          state[d] = 0;
-        }
-        else {
-          state[d] = 2;
-          d++;
-          state[d] = 0;
-        }
-      }
-    }
-  }
- done:
-  bin_clear (&trial);
-  if (best_w <= 1e-12)
-    return false;
-  /* Did the pool get lighter?  best holds the new movable content. */
-  {
-    double old_w = 0, new_w = 0;
-    for (size_t q = 0; q < b->nitems; q++) {
-      bool is_fixed = false;
-      for (size_t j = 0; j < nfixed; j++)
-        is_fixed |= fixed[j] == b->items[q];
-      if (!is_fixed)
-        old_w += pk->weight[b->items[q]];
-    }
-    for (size_t q = 0; q < nbest; q++)
-      new_w += pk->weight[best[q]];
-    if (new_w <= old_w + 1e-12)
-      return false;
-    /* Apply: movable items out to the pool, the best set in. */
-    size_t movable[MAXSET], nm = 0;
-    for (size_t q = 0; q < b->nitems; q++) {
-      bool is_fixed = false;
-      for (size_t j = 0; j < nfixed; j++)
-        is_fixed |= fixed[j] == b->items[q];
-      if (!is_fixed)
-        movable[nm++] = b->items[q];
-    }
-    for (size_t q = 0; q < nm; q++) {
-      bin_remove (pk, b, movable[q]);
-      pk->sol.bin_of[movable[q]] = -1;
-      pool[(*npool)++] = movable[q];
-    }
-    for (size_t q = 0; q < nbest; q++) {
-      bin_add (pk, b, best[q]);
-      pk->sol.bin_of[best[q]] = k;
-      for (size_t p = 0; p < *npool; p++)
-        if (pool[p] == best[q]) {
-          pool[p] = pool[--*npool];
-          break;
-        }
-    }
-  }
-  return true;
-}
+/* Hosts looked at per step of the search, from a random start.  Looking
+ * at all of them finds the best exchange but makes every step slow; a
+ * random few make many more, more varied steps, which on the benchmark
+ * sets reaches more optima in the same time (docs/benchmarks.md). */
+#define SCAN_HOSTS 16
 
 /* Reduce the solution by one host: take out the three lightest hosts
  * (R in general), put their workloads in a pool, and search over the
@@ -982,6 +797,7 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
   struct plan_solution backup;
   size_t *pool = NULL, npool = 0, types[3], victims[3];
   long *tabu_until = NULL;
+  size_t *light = NULL, cap_light = 0;   /* a host's movable items */
   long iter = 0;
   int ret = 1, fitted;
   size_t nb, nt;
@@ -1045,33 +861,68 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
      * bin items OUT (none, one or two, not tabu), scored by how much
      * weight leaves the pool.  The best non-tabu move is made even when it
      * adds weight to the pool, so the search does not stall; tabu keeps
-     * it from undoing its last moves. */
+     * it from undoing its last moves.  Heaviest pool items first and
+     * lightest host items first, so that gains only fall along each loop
+     * and a loop stops as soon as it cannot beat the best move found. */
+    for (size_t q = 1; q < npool; q++)
+      for (size_t j = q; j > 0 && pk->weight[pool[j]] > pk->weight[pool[j - 1]]; j--) {
+        size_t t = pool[j]; pool[j] = pool[j - 1]; pool[j - 1] = t;
+      }
     start = random_below (pk, nb);
-    for (size_t kk = 0; kk < nb; kk++) {
+    for (size_t kk = 0; kk < nb && kk < SCAN_HOSTS; kk++) {
       size_t k = (start + kk) % nb;
       struct plan_bin *b = &pk->sol.bins[k];
-      size_t m = b->nitems;
-      bool bin_pairs = m <= 40;
+      size_t m = 0;
+      bool bin_pairs = b->nitems <= 40;
 
-      for (size_t p1 = 0; p1 < npool; p1++)
-        for (size_t p2 = p1; p2 < (pool_pairs ? npool : p1 + 1); p2++) {
-          size_t in[2] = { pool[p1], pool[p2] };
-          size_t nin = p2 == p1 ? 1 : 2;
+      if (b->nitems > cap_light) {
+        size_t *p = realloc (light, b->nitems * sizeof *p);
+        if (p == NULL) {
+          core_error ("out of memory");
+          ret = -1;
+          goto out;
+        }
+        light = p;
+        cap_light = b->nitems;
+      }
+      for (size_t q = 0; q < b->nitems; q++)
+        if (tabu_until[b->items[q]] <= iter)
+          light[m++] = b->items[q];
+      for (size_t q = 1; q < m; q++)
+        for (size_t j = q; j > 0 && pk->weight[light[j]] < pk->weight[light[j - 1]]; j--) {
+          size_t t = light[j]; light[j] = light[j - 1]; light[j - 1] = t;
+        }
+
+      for (size_t p1 = 0; p1 < npool; p1++) {
+        if (pk->mode[IX (pk, pool[p1], b->type)] < 0)
+          continue;
+        /* Pairs first (heavier), the single last; P2 > P1. */
+        for (size_t p2 = p1 + 1; p2 <= (pool_pairs ? npool : p1 + 1); p2++) {
+          bool single = p2 == npool || !pool_pairs;
+          size_t in[2] = { pool[p1], single ? pool[p1] : pool[p2] };
+          size_t nin = single ? 1 : 2;
           double win = pk->weight[in[0]] + (nin == 2 ? pk->weight[in[1]] : 0);
 
-          if (pk->mode[IX (pk, in[0], b->type)] < 0
-              || (nin == 2 && pk->mode[IX (pk, in[1], b->type)] < 0))
+          if (single)
+            p2 = npool;         /* the last round of this loop */
+          else if (pk->mode[IX (pk, in[1], b->type)] < 0)
             continue;
-          if (win > bgain && fits_move (pk, b, in, nin, NULL, 0)) {
+          if (win <= bgain + 1e-12) {
+            if (single)
+              break;
+            p2 = npool - 1;     /* lighter pairs cannot win: the single */
+            continue;
+          }
+          if (fits_move (pk, b, in, nin, NULL, 0)) {
             bgain = win; bk = k; bnin = nin; bnout = 0;
             bin_[0] = in[0]; bin_[1] = in[1];
           }
           for (size_t x = 0; x < m; x++) {
-            size_t a = b->items[x];
+            size_t a = light[x];
             double g1 = win - pk->weight[a];
-            if (tabu_until[a] > iter)
-              continue;
-            if (g1 > bgain + 1e-12) {
+            if (g1 <= bgain + 1e-12)
+              break;
+            {
               size_t out1[1] = { a };
               if (fits_move (pk, b, in, nin, out1, 1)) {
                 bgain = g1; bk = k; bnin = nin; bnout = 1;
@@ -1081,10 +932,10 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
             if (!bin_pairs)
               continue;
             for (size_t y = x + 1; y < m; y++) {
-              size_t c = b->items[y];
+              size_t c = light[y];
               double g2 = g1 - pk->weight[c];
-              if (tabu_until[c] > iter || g2 <= bgain + 1e-12)
-                continue;
+              if (g2 <= bgain + 1e-12)
+                break;
               size_t out2[2] = { a, c };
               if (fits_move (pk, b, in, nin, out2, 2)) {
                 bgain = g2; bk = k; bnin = nin; bnout = 2;
@@ -1093,18 +944,7 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
             }
           }
         }
-    }
-    /* No exchange lightens the pool: descend with the general move
-     * (refill a host with the heaviest subset of its and the pool's
-     * items), then gather free space between hosts, and only then make
-     * the best sideways exchange. */
-    if (bgain <= 1e-12) {
-      bool moved = false;
-      size_t s0 = random_below (pk, nb);
-      for (size_t kk = 0; kk < nb && !moved; kk++)
-        moved = pack_set (pk, (s0 + kk) % nb, pool, &npool, tabu_until, iter);
-      if (moved || consolidate_step (pk, tabu_until, iter))
-        continue;
+      }
     }
     if (bk < 0)
       break;                    /* nothing can move at all */
@@ -1146,6 +986,7 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
   plan_solution_clear (&backup);
   free (pool);
   free (tabu_until);
+  free (light);
   return ret;
 }
 
@@ -1328,6 +1169,34 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
     pk.weight[i] = pk.size[i];
   }
 
+  for (size_t i = 0; i < pk.n; i++)
+    pk.has_groups |= pb->items[i].group >= 0;
+  if (pk.T == 1) {
+    pk.vec = malloc ((nn ? nn : 1) * ND * sizeof *pk.vec);
+    pk.capv = malloc ((pk.ntypes ? pk.ntypes : 1) * ND * sizeof *pk.capv);
+    if (pk.vec == NULL || pk.capv == NULL) {
+      core_error ("out of memory");
+      goto out;
+    }
+    for (size_t t = 0; t < pk.ntypes; t++) {
+      const struct plan_capacity *c = &pb->cap[t];
+      double *cv = pk.capv + t * ND;
+      cv[0] = c->memory_mib * (1 + EPS) + EPS;
+      cv[1] = c->disk_gib * (1 + EPS) + EPS;
+      cv[2] = c->vcpus + EPS;
+      for (int r = 0; r < PLAN_NSERIES; r++)
+        cv[3 + r] = c->series[r] * (1 + EPS) + EPS;
+      for (size_t i = 0; i < pk.n; i++) {
+        double *v = pk.vec + IX (&pk, i, t) * ND;
+        v[0] = pk.mem[IX (&pk, i, t)];
+        v[1] = pb->items[i].d->disk_gib;
+        v[2] = pb->items[i].d->vcpus;
+        for (int r = 0; r < PLAN_NSERIES; r++)
+          v[3 + r] = item_at (&pk, i, t, r, 0);
+      }
+    }
+  }
+
   lb = plan_lower_bound (pb);
 
   /* 1. Constructive heuristics: every measure x rule x new-host choice. */
@@ -1402,6 +1271,8 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   free (pk.cpu_b);
   free (pk.weight);
   free (pk.size);
+  free (pk.vec);
+  free (pk.capv);
   free (pk.model_used);
   free (ord);
   free (order);
