@@ -4,7 +4,9 @@
 # planner's public interface: every item becomes a workload of a CSV (its
 # weight as CPU MHz), every bin a host of the bin's capacity, with no
 # headroom and no overhead.  Prints per set: instances, how many the plan
-# solves optimally, mean hosts over the optimum, mean seconds.
+# solves optimally, mean hosts over the optimum, mean seconds, and the same
+# two quality figures for plain first-fit decreasing (computed here, in
+# awk) as the reference.
 #
 #   tests/bench/binpack-1d.sh [--time-limit SEC] [--jobs N] [SET...]
 #
@@ -37,6 +39,22 @@ overhead:
   paravirt: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
 EOT
 
+# First-fit decreasing on one instance: prints its bin count.
+ffd () {
+    awk '{ sub(/\r$/, "") } NR == 1 { next } NR == 2 { C = $1; next } NF { w[n++] = $1 }
+        END {
+            # insertion sort, decreasing (n <= 1000)
+            for (i = 1; i < n; i++) { x = w[i]; for (j = i - 1; j >= 0 && w[j] < x; j--) w[j + 1] = w[j]; w[j + 1] = x }
+            nb = 0
+            for (i = 0; i < n; i++) {
+                for (b = 0; b < nb && load[b] + w[i] > C; b++) ;
+                if (b == nb) nb++
+                load[b] += w[i]
+            }
+            print nb
+        }' "$1"
+}
+
 # One instance: prints "hosts seconds".
 run_one () {
     inst=$1 dir=$2
@@ -53,7 +71,7 @@ run_one () {
     echo "$(sed -n 's/^  hosts_used: //p' "$dir/plan.yaml") $(echo "$end - $start" | bc)"
 }
 
-printf '%-14s %9s %8s %10s %8s\n' set instances optimal hosts/opt seconds
+printf '%-14s %9s %8s %10s %8s %8s %10s\n' set instances optimal hosts/opt seconds ffd-opt ffd/opt
 for set in $sets; do
     out=$work/$set.results
     : > "$out"
@@ -66,12 +84,12 @@ for set in $sets; do
         opt=$(awk -v k="$rel" '{ sub(/\r$/, "") } $1 == k { print $2 }' "$data/optima.tsv")
         d=$work/$set.$i
         mkdir -p "$d"
-        ( r=$(run_one "$inst" "$d"); echo "$rel $opt $r" >> "$out"; rm -rf "$d" ) &
+        ( r=$(run_one "$inst" "$d"); echo "$rel $opt $r $(ffd "$inst")" >> "$out"; rm -rf "$d" ) &
         if [ $((i % jobs)) -eq 0 ]; then wait; fi
     done < "$work/list"
     wait
     sort "$out" > "$out.sorted"
     [ -n "${BENCH_KEEP:-}" ] && cp "$out.sorted" "$BENCH_KEEP.$set"
-    awk -v set="$set" '{ n++; if ($3 == $2) o++; r += $3 / $2; s += $4 }
-        END { printf "%-14s %9d %8d %10.4f %8.2f\n", set, n, o, r / n, s / n }' "$out.sorted"
+    awk -v set="$set" '{ n++; if ($3 == $2) o++; r += $3 / $2; s += $4; if ($5 == $2) fo++; fr += $5 / $2 }
+        END { printf "%-14s %9d %8d %10.4f %8.2f %8d %10.4f\n", set, n, o, r / n, s / n, fo, fr / n }' "$out.sorted"
 done
