@@ -10,6 +10,12 @@
 #   clang libclang-rt-14-dev    fuzz targets (make fuzz): libFuzzer runtime
 #   perl                        prove, the TAP runner of make check
 #   openssh-server openssh-client  fleet collection tests run real sshd/ssh
+#
+# `scripts/install-deps.sh bench` also installs what tests/bench/ compares
+# against or measures with (not needed by make check):
+#   prometheus-node-exporter    the footprint reference (footprint.sh)
+#   curl                        scrapes node_exporter (footprint.sh)
+#   time bc                     GNU time and arithmetic in the scripts
 set -eu
 
 packages="
@@ -25,6 +31,10 @@ perl
 openssh-server
 openssh-client
 "
+
+if [ "${1:-}" = bench ]; then
+    packages="$packages prometheus-node-exporter curl time bc"
+fi
 
 missing=
 for p in $packages; do
