@@ -608,29 +608,83 @@ choose_new_type (struct packer *pk, size_t i, int preferred)
   return pick;
 }
 
+#define WINDOW 128
+
+/* With one slot: can bin B take nothing of demand at least MIN per
+ * dimension? */
+static bool
+bin_closed (const struct packer *pk, const struct plan_bin *b, const double *min)
+{
+  const double *cv = pk->capv + b->type * ND;
+  double load[ND] = { b->memory_mib, b->disk_gib, b->vcpus };
+
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    load[3 + r] = b->series[r][0];
+  for (int d = 0; d < ND; d++)
+    if (load[d] + min[d] > cv[d])
+      return true;
+  return false;
+}
+
 /* One constructive pass into pk->sol (emptied first). */
 static int
 construct (struct packer *pk, const size_t *order, enum rule rule, int preferred)
 {
+  /* With one slot, a host whose slack in some dimension is below every
+   * remaining workload's demand there can take none of them: it is
+   * closed and no longer scanned (exact, and what keeps first fit fast
+   * over thousands of hosts).  SUFMIN[q] is the least demand per
+   * dimension of the workloads from position q on. */
+  double *sufmin = NULL;
+  size_t *open = NULL, nopen = 0;
+  int ret = -1;
+
   plan_solution_clear (&pk->sol);
   memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
   pk->sol.bin_of = malloc ((pk->n ? pk->n : 1) * sizeof *pk->sol.bin_of);
-  if (pk->sol.bin_of == NULL) {
+  open = malloc ((pk->n ? pk->n : 1) * sizeof *open);
+  if (pk->vec)
+    sufmin = malloc ((pk->n + 1) * ND * sizeof *sufmin);
+  if (pk->sol.bin_of == NULL || open == NULL || (pk->vec && sufmin == NULL)) {
     core_error ("out of memory");
-    return -1;
+    goto out;
   }
   for (size_t i = 0; i < pk->n; i++)
     pk->sol.bin_of[i] = -1;
+  if (sufmin) {
+    for (int d = 0; d < ND; d++)
+      sufmin[pk->n * ND + d] = INFINITY;
+    for (size_t q = pk->n; q > 0; q--)
+      for (int d = 0; d < ND; d++) {
+        double m = sufmin[q * ND + d];
+        for (size_t t = 0; t < pk->ntypes; t++)
+          if (pk->mode[IX (pk, order[q - 1], t)] >= 0)
+            m = fmin (m, pk->vec[IX (pk, order[q - 1], t) * ND + d]);
+        sufmin[(q - 1) * ND + d] = m;
+      }
+  }
 
   for (size_t q = 0; q < pk->n; q++) {
     size_t i = order[q];
     ssize_t best = -1;
     double best_score = -INFINITY;
 
-    for (size_t k = 0; k < pk->sol.nbins; k++) {
+    for (size_t o = 0; o < nopen; o++) {
+      /* Past 20,000 workloads scan only the first and the last WINDOW
+       * open hosts: the fullest and the newest, where first fit places
+       * nearly everything anyway. */
+      if (pk->n > 20000 && o == WINDOW && nopen > 2 * WINDOW)
+        o = nopen - WINDOW;
+      size_t k = open[o];
       struct plan_bin *b = &pk->sol.bins[k];
-      if (!fits (pk, b, i))
+      if (!fits (pk, b, i)) {
+        if (sufmin && bin_closed (pk, b, sufmin + q * ND)) {
+          memmove (&open[o], &open[o + 1], (nopen - o - 1) * sizeof *open);
+          nopen--;
+          o--;
+        }
         continue;
+      }
       if (rule == R_FIRST_FIT) {
         best = k;
         break;
@@ -647,14 +701,19 @@ construct (struct packer *pk, const size_t *order, enum rule rule, int preferred
         continue;               /* no host can take it: left unplaced */
       best = open_bin (pk, t);
       if (best < 0)
-        return -1;
+        goto out;
+      open[nopen++] = best;
     }
     if (bin_add (pk, &pk->sol.bins[best], i) == -1)
-      return -1;
+      goto out;
     pk->sol.bin_of[i] = best;
   }
   pk->sol.cost = solution_cost (pk, &pk->sol);
-  return 0;
+  ret = 0;
+ out:
+  free (sufmin);
+  free (open);
+  return ret;
 }
 
 static size_t
@@ -1219,6 +1278,9 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
           /* First fit over thousands of hosts is slow and no better:
            * on big inputs keep the cheap rules. */
           if (pk.n > 20000 && r != R_FIRST_FIT)
+            continue;
+          /* The time limit covers construction too, past the first. */
+          if (best.bin_of != NULL && out_of_time (&pk))
             continue;
           if (construct (&pk, order, r, p < (int) pk.ntypes && prefs > 1 ? p : -1) == -1)
             goto out;

@@ -30,6 +30,14 @@ wl_clear (struct wl *w, size_t ntypes)
 }
 
 static int
+cmp_size (const void *a, const void *b)
+{
+  size_t x = *(const size_t *) a, y = *(const size_t *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static int
 add_reason (struct core_plan_workload *pw, char *sentence)
 {
   if (sentence == NULL)
@@ -112,6 +120,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
   struct plan_grid grid;
   core_string_vector groups = { 0 };
   size_t nitems = 0;
+  size_t *bin_host = NULL;       /* host index in OUT per bin */
   bool all_costs = true;
   int ret = -1;
 
@@ -293,6 +302,11 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
   }
 
   /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
+  bin_host = malloc ((sol.nbins ? sol.nbins : 1) * sizeof *bin_host);
+  if (bin_host == NULL) {
+    core_error ("out of memory");
+    goto out;
+  }
   {
     int64_t *serial = calloc (nmodels, sizeof *serial);
     bool *model_in_use = calloc (nmodels, sizeof *model_in_use);
@@ -313,6 +327,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           continue;
         hm = &hosts->models.ptr[m];
         model_in_use[m] = true;
+        bin_host[k] = out->hosts.len;
         h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
         h.model = core_strdup (hm->model);
         h.hypervisor = types[b->type].hypervisor;
@@ -334,6 +349,9 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           goto out;
         }
         struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
+        /* Workload names in input order on each host: items are numbered
+         * in profile order. */
+        qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
         for (size_t q = 0; q < b->nitems; q++) {
           char *n = core_strdup (profiles->ptr[items[b->items[q]].profile]->name);
           if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
@@ -343,20 +361,6 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
             goto out;
           }
         }
-        /* Workload names in input order on each host. */
-        for (size_t a = 1; a < hp->workloads.len; a++)
-          for (size_t c = a; c > 0; c--) {
-            size_t ia = 0, ic = 0;
-            for (size_t w = 0; w < nw; w++) {
-              if (strcmp (profiles->ptr[w]->name, hp->workloads.ptr[c]) == 0) ia = w;
-              if (strcmp (profiles->ptr[w]->name, hp->workloads.ptr[c - 1]) == 0) ic = w;
-            }
-            if (ic <= ia)
-              break;
-            char *tmp = hp->workloads.ptr[c];
-            hp->workloads.ptr[c] = hp->workloads.ptr[c - 1];
-            hp->workloads.ptr[c - 1] = tmp;
-          }
       }
     /* HA spares: per model in use, empty hosts of the same model. */
     for (size_t m = 0; m < nmodels; m++)
@@ -401,13 +405,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       o = pw.mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
       pw.demand.cpu_mhz = round ((x->d.peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz) * 10) / 10;
       pw.demand.memory_mib = round ((x->d.memory_mib / pol->memory_overcommit + o->memory_mib) * 10) / 10;
-      /* The host's name: find it by one of its workloads. */
-      for (size_t h = 0; h < out->hosts.len && pw.host == NULL; h++)
-        for (size_t q = 0; q < out->hosts.ptr[h].workloads.len; q++)
-          if (strcmp (out->hosts.ptr[h].workloads.ptr[q], p->name) == 0) {
-            pw.host = core_strdup (out->hosts.ptr[h].name);
-            break;
-          }
+      pw.host = core_strdup (out->hosts.ptr[bin_host[bin]].name);
     }
     else {
       pw.mode = CORE_MODE_PHYSICAL;
@@ -519,6 +517,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
   free (items);
   free (types);
   free (cap);
+  free (bin_host);
   core_string_vector_free (&groups);
   return ret;
 }
