@@ -117,10 +117,13 @@ fuzz:
 	    $(FUZZ_BUILD)/corpus/$$t $$(sed -n 's/^ \* Seeds: //p' $$src); \
 	done
 
+# templates/ (report's) is installed when the tree has it.
 install: $(PROGRAM)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/p2vkit
-	cp -R templates/. $(DESTDIR)$(DATADIR)/templates/
+	if [ -d templates ]; then \
+	  install -d $(DESTDIR)$(DATADIR)/templates && \
+	  cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:

@@ -33,6 +33,7 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
   CLEANUP_FREE_PROFILES core_profile_vector profiles = { 0 };
   core_string_vector written = { 0 };
   const char *outdir = NULL;
+  char *stage = NULL;
   bool quiet = false, made_dir = false;
   int c, ret = EXIT_FAILURE_;
 
@@ -71,16 +72,34 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
     return EXIT_FAILURE_;
   }
   /* Two phases, so that a failure leaves older profiles of the same names
-   * as they were: every profile into a hidden temporary file first, then
-   * all renamed into place. */
+   * as they were: every profile into a private hidden folder in DIR
+   * first, then all renamed into place.  The folder is one entry of the
+   * temporary files however many rows there are, and a signal removes it
+   * with what it holds. */
+  stage = core_sprintf ("%s/.p2vkit-import.XXXXXX", outdir);
+  if (stage == NULL) {
+    cli_core_error ();
+    goto out;
+  }
+  if (mkdtemp (stage) == NULL) {
+    cli_error ("%s: cannot create a temporary folder: %s", outdir,
+               strerror (errno));
+    free (stage);
+    stage = NULL;
+    goto out;
+  }
+  if (core_tmpfiles_add (stage) == -1) {
+    cli_core_error ();
+    rmdir (stage);
+    free (stage);
+    stage = NULL;
+    goto out;
+  }
   for (size_t i = 0; i < profiles.len; i++) {
-    char *tmp = core_sprintf ("%s/.%s.yaml.tmp", outdir, profiles.ptr[i]->name);
+    char *tmp = core_sprintf ("%s/%s.yaml", stage, profiles.ptr[i]->name);
 
-    if (tmp == NULL || core_tmpfiles_add (tmp) == -1
-        || core_string_vector_append (&written, tmp) == -1) {
+    if (tmp == NULL || core_string_vector_append (&written, tmp) == -1) {
       cli_core_error ();
-      if (tmp)
-        core_tmpfiles_remove (tmp);
       free (tmp);
       goto out;
     }
@@ -100,7 +119,6 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
       cli_error ("%s: cannot rename into place: %s", path, strerror (errno));
       goto out;
     }
-    core_tmpfiles_remove (written.ptr[i]);
   }
   if (!quiet)
     printf ("imported %zu server%s into %s\n", profiles.len,
@@ -108,15 +126,16 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
   ret = EXIT_OK;
 
  out:
-  if (ret != EXIT_OK) {
-    /* All or nothing: take back what this run wrote. */
-    for (size_t i = 0; i < written.len; i++) {
+  if (stage) {
+    /* Renamed files are gone from it; on failure the rest are removed. */
+    for (size_t i = 0; i < written.len; i++)
       unlink (written.ptr[i]);
-      core_tmpfiles_remove (written.ptr[i]);
-    }
-    if (made_dir)
-      rmdir (outdir);
+    rmdir (stage);
+    core_tmpfiles_remove (stage);
+    free (stage);
   }
+  if (ret != EXIT_OK && made_dir)
+    rmdir (outdir);
   core_string_vector_free (&written);
   return ret;
 }

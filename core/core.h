@@ -394,7 +394,8 @@ int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
                       void *opaque);
 
 /* Temporary files that exist right now; a front end's signal handler calls
- * core_tmpfiles_cleanup (async-signal-safe) to remove them. */
+ * core_tmpfiles_cleanup (async-signal-safe) to remove them.  A path may
+ * be a folder of files (no subfolders): the files and the folder go. */
 int core_tmpfiles_add(const char *path);
 void core_tmpfiles_remove(const char *path);
 void core_tmpfiles_cleanup(void);

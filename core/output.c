@@ -2,10 +2,12 @@
  * the same folder (so rename is atomic), renamed on success, removed on
  * failure or, through core_tmpfiles_cleanup, on a signal. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -44,13 +46,41 @@ core_tmpfiles_remove (const char *path)
     }
 }
 
+/* Remove the files in folder PATH, then the folder.  Only system calls:
+ * it runs in signal handlers, where opendir and readdir (malloc) may not. */
+static void
+remove_folder (const char *path)
+{
+  char buf[4096];
+  long n;
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd == -1)
+    return;
+  while ((n = syscall (SYS_getdents64, fd, buf, sizeof buf)) > 0)
+    for (long off = 0; off < n; ) {
+      /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+      unsigned short reclen;
+      const char *name = buf + off + 19;
+
+      memcpy (&reclen, buf + off + 16, sizeof reclen);
+      if (strcmp (name, ".") != 0 && strcmp (name, "..") != 0)
+        unlinkat (fd, name, 0);
+      off += reclen;
+    }
+  close (fd);
+  rmdir (path);
+}
+
 void
 core_tmpfiles_cleanup (void)
 {
-  /* Called from signal handlers: unlink is async-signal-safe. */
+  /* Called from signal handlers: unlink, rmdir and the calls of
+   * remove_folder are async-signal-safe. */
   for (int i = 0; i < MAX_TMPFILES; i++)
     if (tmpfile_used[i]) {
-      unlink (tmpfiles[i]);
+      if (unlink (tmpfiles[i]) == -1 && errno == EISDIR)
+        remove_folder (tmpfiles[i]);
       tmpfile_used[i] = 0;
     }
 }

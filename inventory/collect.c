@@ -41,6 +41,7 @@ inv_collect (const struct inv_options *o)
   CLEANUP_FREE_PROFILE struct core_profile *p = core_profile_new ();
   struct core_profile *ret = NULL;
   struct inv_src s;
+  int done;
 
   if (p == NULL)
     return NULL;
@@ -63,8 +64,7 @@ inv_collect (const struct inv_options *o)
   }
 
   p->name = o->name ? core_strdup (o->name) : default_name (&s);
-  p->collected_at = inv_format_time (o->collected_at);
-  if (p->name == NULL || p->collected_at == NULL
+  if (p->name == NULL
       || inv_read_hardware (&s, &p->hardware) == -1
       || inv_read_os (&s, &p->os) == -1
       || inv_read_services (&s, &p->services) == -1)
@@ -79,7 +79,13 @@ inv_collect (const struct inv_options *o)
                 *s.root ? s.root : "this system");
     goto out;
   }
-  if (inv_sample (&s, p, o->interval_s, o->samples, o->stop) == -1)
+  done = inv_sample (&s, p, o->interval_s, o->samples, o->stop);
+  if (done == -1)
+    goto out;
+  /* The series end when the sampling ends: the planner lines up the
+   * workloads' days from collected_at back. */
+  p->collected_at = inv_format_time (o->collected_at + (time_t) done * o->interval_s);
+  if (p->collected_at == NULL)
     goto out;
   ret = p;
   p = NULL;

@@ -246,7 +246,8 @@ void inv_rates_compute (const struct inv_counters *a,
 /* Sample SAMPLES intervals of INTERVAL_S seconds into P->utilization,
  * using P's disks and NICs.  Stops early, keeping the whole intervals
  * done, when *STOP becomes non-zero.  A series missing in any interval is
- * dropped with a warning (all series have one value per interval). */
+ * dropped with a warning (all series have one value per interval).
+ * Returns the number of whole intervals sampled, or -1. */
 int inv_sample (struct inv_src *s, struct core_profile *p,
                 int64_t interval_s, int64_t samples,
                 volatile sig_atomic_t *stop);
@@ -263,7 +264,9 @@ struct inv_options {
   const char *name;             /* NULL: from the host name */
   int64_t interval_s;
   int64_t samples;              /* 0: snapshot only */
-  time_t collected_at;
+  time_t collected_at;          /* when collection starts; the profile's
+                                 * collected_at is this plus the intervals
+                                 * sampled: the end of its series */
   volatile sig_atomic_t *stop;  /* may be NULL */
   inv_notify_fn notify;
   void *opaque;

@@ -4,6 +4,7 @@
  * interval.  Reads are small and few so that sampling every second costs
  * the server next to nothing (docs/benchmarks.md). */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -240,7 +241,7 @@ inv_sample (struct inv_src *s, struct core_profile *p, int64_t interval_s,
   if (done > 0 && (u->cpu_pct.len || u->mem_used_mib.len || u->disk_iops.len
                    || u->disk_mbps.len || u->net_mbps.len))
     u->interval_s = interval_s;
-  ret = 0;
+  ret = done > INT_MAX ? INT_MAX : (int) done;
  out:
   /* The names belong to the profile. */
   core_string_vector_reset (&disks);

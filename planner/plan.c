@@ -301,6 +301,25 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     out->summary.lower_bound = lb + (sol.nbins > 0 ? pol->ha_spare_hosts : 0);
   }
 
+  /* A workload that fits an empty host but was not placed: the catalog's
+   * counts ran out. */
+  for (size_t w = 0; w < nw; w++) {
+    struct wl *x = &wls[w];
+    if (x->item < 0 || sol.bin_of[x->item] >= 0)
+      continue;
+    if (pol->ha_spare_hosts > 0)
+      x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
+                                  "catalog's counts allow (less %lld spare per "
+                                  "model) are all in use and none has room "
+                                  "left for it.", (long long) pol->ha_spare_hosts);
+    else
+      x->unplaced = core_strdup ("It fits an empty host, but the hosts the "
+                                 "catalog's counts allow are all in use and "
+                                 "none has room left for it.");
+    if (x->unplaced == NULL)
+      goto out;
+  }
+
   /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
   bin_host = malloc ((sol.nbins ? sol.nbins : 1) * sizeof *bin_host);
   if (bin_host == NULL) {

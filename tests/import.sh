@@ -2,7 +2,7 @@
 # p2vkit import: all or nothing, and what it writes reads back.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 11
+t_plan 15
 
 out=$t_tmp/profiles
 t_ok "import the golden CSV" "$P2VKIT" import -q tests/data/golden/legacy.csv -o "$out"
@@ -30,6 +30,31 @@ else
     err=$("$P2VKIT" import tests/data/golden/legacy.csv -o "$t_tmp/ro" 2>&1); st=$?
     t_match "an unwritable output folder is named in the error" "$t_tmp/ro" "$err"
 fi
+
+# More rows than the temporary files a run may track at once (64): every
+# profile written, nothing else left.
+{ echo "name,os,cores,mhz,memory_mib,disk_gib"
+  i=1; while [ $i -le 100 ]; do echo "s$i,debian11,2,2000,2048,20"; i=$((i + 1)); done
+} > "$t_tmp/many.csv"
+t_ok "import 100 rows" "$P2VKIT" import -q "$t_tmp/many.csv" -o "$t_tmp/many"
+t_is "100 profiles and nothing else" "100 100" "$(ls -A "$t_tmp/many" | grep -c '^s[0-9]*\.yaml$') $(ls -A "$t_tmp/many" | wc -l)"
+
+# Ctrl-C while the profiles are written: the private folder and what it
+# holds are removed, and what was in the output folder stays.
+{ echo "name,os,cores,mhz,memory_mib,disk_gib"
+  i=1; while [ $i -le 3000 ]; do echo "s$i,debian11,2,2000,2048,20"; i=$((i + 1)); done
+} > "$t_tmp/big.csv"
+mkdir "$t_tmp/int" && echo keep > "$t_tmp/int/other.txt"
+"$P2VKIT" import -q "$t_tmp/big.csv" -o "$t_tmp/int" & pid=$!
+# Wait until profiles are being written (at most 60 s), then interrupt.
+n=0
+while [ $n -lt 600 ] && ! ls "$t_tmp"/int/.p2vkit-import.*/s1.yaml >/dev/null 2>&1; do
+    sleep 0.1; n=$((n + 1))
+done
+kill -INT $pid
+wait $pid; st=$?
+t_is "Ctrl-C ends the import as a signal" 130 "$st"
+t_is "and leaves the output folder as it was" "other.txt" "$(ls -A "$t_tmp/int")"
 
 t_exit "no -o is a usage error" 2 "$P2VKIT" import tests/data/golden/legacy.csv
 t_exit "a missing input file is a failure" 1 "$P2VKIT" import "$t_tmp/nonexistent.csv" -o "$t_tmp/x"

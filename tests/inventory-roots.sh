@@ -18,7 +18,7 @@ regen=no
 roots=$(cd tests/data/roots && for d in */; do echo "${d%/}"; done)
 n=$(echo "$roots" | wc -l)
 t_tmpdir
-[ $regen = no ] && t_plan $((2 * n + 2))
+[ $regen = no ] && t_plan $((2 * n + 4))
 
 for r in $roots; do
     SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory --root "tests/data/roots/$r" \
@@ -49,5 +49,13 @@ SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory --root "$t_tmp/again" --samples 1 \
     --interval 1 > "$t_tmp/again.yaml" 2>/dev/null
 t_is "a tree recorded from a tree gives the same profile" \
     "$(cat tests/data/roots/centos5-pbx.yaml)" "$(cat "$t_tmp/again.yaml")"
+# collected_at is when the series end: the start plus the intervals
+# sampled (the planner lines up the days from it), and the start for a
+# snapshot.
+at () { sed -n 's/^collected_at: "\(.*\)"$/\1/p'; }
+t_is "collected_at is the end of 3 samples of 1 s" "1970-01-01T00:00:03Z" \
+    "$(SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory -q --root tests/data/roots/centos5-pbx --samples 3 --interval 1 2>/dev/null | at)"
+t_is "and the start for a snapshot" "1970-01-01T00:00:00Z" \
+    "$(SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory -q --root tests/data/roots/centos5-pbx --samples 0 2>/dev/null | at)"
 t_exit "a root without proc/ is an error" 1 "$P2VKIT" inventory --root "$t_tmp/nonexistent" --samples 0
 t_done

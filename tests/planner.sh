@@ -3,7 +3,7 @@
 # --check on every plan the tests produce.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 38
+t_plan 41
 
 plan () { "$P2VKIT" plan -q "$@"; }
 # check PLAN PROFILES... HOSTS: the independent checker passes.
@@ -102,6 +102,12 @@ EOT
 t_ok "plan the thesis lab on a Xen host without hardware virtualization" plan examples/thesis/servers --hosts "$t_tmp/no-virt.yaml" -o "$t_tmp/xen.yaml"
 t_is "the PBX runs paravirtualized on Xen" "paravirt" "$(wl_field "$t_tmp/xen.yaml" pbx01 mode)"
 t_match "the Windows DC stays physical: no HVM without VT/AMD-V" "name: dc01, reason: .*no hardware virtualization" "$(grep 'name: dc01, reason' "$t_tmp/xen.yaml")"
+# A catalog whose count is used up: what does not fit the hosts it allows
+# stays physical with the reason, and the plan is still written.
+sed 's/hypervisors: \[kvm\]/hypervisors: [kvm]\n    count: 1/' examples/overhead/hosts.yaml > "$t_tmp/one-host.yaml"
+t_ok "plan 10 full guests with one host allowed" plan examples/overhead/servers-full --hosts "$t_tmp/one-host.yaml" --policy examples/overhead/policy.yaml -o "$t_tmp/count.yaml"
+t_match "the sixth guest stays physical: the count is used up" "name: guest06, reason: .*catalog's counts allow are all in use" "$(grep 'name: guest06, reason' "$t_tmp/count.yaml" | sed "s/''/'/g")"
+t_ok "--check passes on it" check "$t_tmp/count.yaml" examples/overhead/servers-full --hosts "$t_tmp/one-host.yaml"
 
 # 7. The checker catches a broken plan: one host's CPU peak edited, and a
 #    workload moved onto a host it does not fit.
