@@ -308,6 +308,7 @@ struct core_plan_server {
   enum core_firmware firmware;
   core_string_vector disks;     /* device names */
   double disk_gib;              /* all disks together */
+  double used_gib;              /* in use on its file systems */
   char *os;
   enum core_os_family family;
   char *role;

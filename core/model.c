@@ -180,7 +180,7 @@ core_plan_server_init (struct core_plan_server *s)
 {
   memset (s, 0, sizeof *s);
   s->cores = s->memory_mib = CORE_UNSET;
-  s->mhz = s->disk_gib = s->watts = CORE_UNSET;
+  s->mhz = s->disk_gib = s->used_gib = s->watts = CORE_UNSET;
 }
 
 static void
@@ -370,6 +370,7 @@ server_eq (const struct core_plan_server *x, const struct core_plan_server *y)
     && x->mhz == y->mhz && x->memory_mib == y->memory_mib
     && x->virt == y->virt && x->firmware == y->firmware
     && strings_eq (&x->disks, &y->disks) && x->disk_gib == y->disk_gib
+    && x->used_gib == y->used_gib
     && str_eq (x->os, y->os) && x->family == y->family
     && str_eq (x->role, y->role) && str_eq (x->group, y->group)
     && strings_eq (&x->services, &y->services) && x->watts == y->watts;

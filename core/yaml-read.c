@@ -1366,7 +1366,8 @@ read_plan_server (struct reader *r, yaml_node_t *map, const char *path,
 {
   static const char *const keys[] =
     { "machine", "cores", "mhz", "memory_mib", "virt", "firmware", "disks",
-      "disk_gib", "os", "family", "role", "group", "services", "watts", NULL };
+      "disk_gib", "used_gib", "os", "family", "role", "group", "services",
+      "watts", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v;
 
@@ -1396,15 +1397,16 @@ read_plan_server (struct reader *r, yaml_node_t *map, const char *path,
       break;
     case 6: ret = get_strings (r, v, p, &s->disks); break;
     case 7: ret = get_double (r, v, p, 0, DBL_MAX, &s->disk_gib); break;
-    case 8: ret = get_string (r, v, p, &s->os); break;
-    case 9:
+    case 8: ret = get_double (r, v, p, 0, DBL_MAX, &s->used_gib); break;
+    case 9: ret = get_string (r, v, p, &s->os); break;
+    case 10:
       ret = get_enum (r, v, p, core_os_family_names, 1, &e);
       s->family = ret == 0 ? e : CORE_OS_UNSET;
       break;
-    case 10: ret = get_string (r, v, p, &s->role); break;
-    case 11: ret = get_string (r, v, p, &s->group); break;
-    case 12: ret = get_strings (r, v, p, &s->services); break;
-    case 13: ret = get_double (r, v, p, 0, 1e6, &s->watts); break;
+    case 11: ret = get_string (r, v, p, &s->role); break;
+    case 12: ret = get_string (r, v, p, &s->group); break;
+    case 13: ret = get_strings (r, v, p, &s->services); break;
+    case 14: ret = get_double (r, v, p, 0, 1e6, &s->watts); break;
     }
     if (ret == -1)
       return -1;

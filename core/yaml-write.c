@@ -525,6 +525,7 @@ write_plan_server (struct writer *w, const struct core_plan_server *s)
   if (s->disks.len)
     kv_strings (w, "disks", &s->disks, true);
   kv_num (w, "disk_gib", s->disk_gib);
+  kv_num (w, "used_gib", s->used_gib);
   kv_str (w, "os", s->os);
   kv_enum (w, "family", core_os_family_names, s->family);
   kv_str (w, "role", s->role);

@@ -148,6 +148,12 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
   }
   if (hw->disks.len)
     s->disk_gib = round (bytes / (1024.0 * 1024 * 1024) * 10) / 10;
+  bytes = 0;
+  for (size_t i = 0; i < hw->filesystems.len; i++)
+    if (hw->filesystems.ptr[i].used_bytes != CORE_UNSET)
+      bytes += hw->filesystems.ptr[i].used_bytes;
+  if (hw->filesystems.len)
+    s->used_gib = round (bytes / (1024.0 * 1024 * 1024) * 10) / 10;
   if ((p->os.name && !(s->os = core_strdup (p->os.name)))
       || (!p->os.name && p->os.id && !(s->os = core_strdup (p->os.id)))
       || (p->role && !(s->role = core_strdup (p->role)))

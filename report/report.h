@@ -51,6 +51,17 @@ bool rep_truthy (const struct rep_value *v);
 
 void rep_value_free (struct rep_value *v);
 
+/* The tree as JSON, keys in the order they were set (for people writing
+ * templates: `p2vkit report --values`). */
+int rep_value_write_json (FILE *fp, const struct rep_value *v);
+
+/* For building many values with one check at the end: like rep_map_set
+ * and rep_list_add (V is taken over in any case), but a failure sets
+ * *FAILED instead of returning it. */
+void rep_set (bool *failed, struct rep_value *map, const char *key,
+              struct rep_value *v);
+void rep_add (bool *failed, struct rep_value *list, struct rep_value *v);
+
 /* ------------------------------------------------------------------ */
 /* template.c: the template language.                                  */
 
@@ -75,14 +86,59 @@ int rep_templates_add (struct rep_templates *t, const char *name,
 char *rep_render (struct rep_templates *t, const char *name,
                   const struct rep_value *data, size_t *len);
 
-/* ------------------------------------------------------------------ */
-/* build.c: the values of a plan, as docs/templates.md lists them.     */
-
+/* What a report is made with, besides the plan and its templates. */
 struct rep_options {
   const char *plan_file;        /* shown in the document and runbooks */
   double rate_mbs;              /* transfer rate for the waves, MB/s */
   double window_h;              /* longest transfer a wave may take, h */
+  size_t wave_size;             /* most workloads in a wave */
 };
+
+/* ------------------------------------------------------------------ */
+/* format.c: numbers as documents show them.  Each writes into BUF and */
+/* returns it.                                                          */
+
+/* Thousands separated, at most DECIMALS decimals, trailing zeros dropped:
+ * 16690 -> "16,690", 4.50 -> "4.5". */
+char *rep_fmt_num (char *buf, size_t len, double v, int decimals);
+/* "768 MiB", "14.3 GiB", "12 TiB". */
+char *rep_fmt_mib (char *buf, size_t len, double mib);
+char *rep_fmt_gib (char *buf, size_t len, double gib);
+/* "800 MHz", "2.27 GHz". */
+char *rep_fmt_mhz (char *buf, size_t len, double mhz);
+/* "12 min", "2 h 05 min", "3 d 4 h". */
+char *rep_fmt_duration (char *buf, size_t len, double seconds);
+
+/* ------------------------------------------------------------------ */
+/* chart.c: a host's CPU chart, as numbers for an SVG template.        */
+
+/* N values of summed demand (MHz), each covering INTERVAL_S seconds from
+ * 00:00, against CAPACITY_MHZ of which HEADROOM_PCT is kept free. */
+struct rep_value *rep_chart_values (const double *mhz, size_t n,
+                                    int64_t interval_s, double capacity_mhz,
+                                    double headroom_pct);
+
+/* ------------------------------------------------------------------ */
+/* waves.c: migration waves and runbooks.                              */
+
+struct rep_waves_stats {
+  size_t waves;
+  size_t moved;                 /* workloads with a host */
+  size_t infrastructure;        /* workloads moved in the first waves */
+  double seconds;               /* all transfers, one after the other */
+  double disk_gib;              /* data to copy */
+};
+
+/* Orders the plan's virtualized workloads into waves; sets wave, risk and
+ * infrastructure in each of WORKLOADS (the plan's workloads' maps, in
+ * plan order) and adds waves, runbooks and migration to ROOT. */
+int rep_waves_build (const struct core_plan *plan,
+                     const struct rep_options *opts, struct rep_value *root,
+                     struct rep_value **workloads,
+                     struct rep_waves_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* build.c: the values of a plan, as docs/templates.md lists them.     */
 
 struct rep_value *rep_plan_values (const struct core_plan *plan,
                                    const struct rep_options *opts);

@@ -200,3 +200,75 @@ rep_value_free (struct rep_value *v)
   free (v->s);
   free (v);
 }
+
+void
+rep_set (bool *failed, struct rep_value *map, const char *key,
+         struct rep_value *v)
+{
+  if (rep_map_set (map, key, v) == -1)
+    *failed = true;
+}
+
+void
+rep_add (bool *failed, struct rep_value *list, struct rep_value *v)
+{
+  if (rep_list_add (list, v) == -1)
+    *failed = true;
+}
+
+static void
+json_string (FILE *fp, const char *s)
+{
+  fputc ('"', fp);
+  for (; *s; s++) {
+    unsigned char c = *s;
+    if (c == '"' || c == '\\')
+      fprintf (fp, "\\%c", c);
+    else if (c == '\n')
+      fputs ("\\n", fp);
+    else if (c < 0x20)
+      fprintf (fp, "\\u%04x", c);
+    else
+      fputc (c, fp);
+  }
+  fputc ('"', fp);
+}
+
+static void
+json_value (FILE *fp, const struct rep_value *v, int indent)
+{
+  switch (v->kind) {
+  case REP_NULL: fputs ("null", fp); return;
+  case REP_BOOL: fputs (v->b ? "true" : "false", fp); return;
+  case REP_STRING: json_string (fp, v->s); return;
+  case REP_LIST:
+  case REP_MAP:
+    if (v->len == 0) {
+      fputs (v->kind == REP_LIST ? "[]" : "{}", fp);
+      return;
+    }
+    fputc (v->kind == REP_LIST ? '[' : '{', fp);
+    for (size_t i = 0; i < v->len; i++) {
+      fprintf (fp, "%s\n%*s", i ? "," : "", indent + 2, "");
+      if (v->kind == REP_MAP) {
+        json_string (fp, v->keys[i]);
+        fputs (": ", fp);
+      }
+      json_value (fp, v->items[i], indent + 2);
+    }
+    fprintf (fp, "\n%*s%c", indent, "", v->kind == REP_LIST ? ']' : '}');
+    return;
+  }
+}
+
+int
+rep_value_write_json (FILE *fp, const struct rep_value *v)
+{
+  json_value (fp, v, 0);
+  fputc ('\n', fp);
+  if (ferror (fp)) {
+    core_error_errno ("write error");
+    return -1;
+  }
+  return 0;
+}

@@ -216,6 +216,7 @@ test_plan_extended (void **state)
   assert_int_equal (s->virt, CORE_VIRT_NONE);
   assert_int_equal (s->family, CORE_OS_LINUX);
   assert_int_equal (s->services.len, 2);
+  assert_true (s->used_gib == 4.2);
   assert_true (s->watts == 95);
   s = &a.workloads.ptr[1].server;
   assert_true (s->given);
