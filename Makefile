@@ -97,6 +97,7 @@ check: deps
 regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 
 demo: deps
 	$(MAKE) all

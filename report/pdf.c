@@ -1,10 +1,12 @@
 /* HTML to PDF through headless Chromium (Debian's chromium package).
  *
- * Chromium needs files: the page to print, a profile folder, the PDF it
- * writes.  They go into a scratch folder that a small guardian process
- * removes when this process ends, however it ends (Ctrl-C, kill), so no
- * partial work stays behind; the PDF reaches OUTPUT through
- * core_write_atomic, whole or not at all.
+ * Chromium needs files: the page to print, a profile, a home, the PDF it
+ * writes.  They all go into one scratch folder, and Chromium runs in a
+ * process group of its own.  A small guardian process waits for this
+ * process to end, however it ends (success, error, Ctrl-C, kill): then it
+ * kills whatever is left of Chromium's group and removes the scratch
+ * folder, so no partial work stays behind.  The PDF reaches OUTPUT
+ * through core_write_atomic, whole or not at all.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -12,8 +14,10 @@
 #include <ftw.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report/report.h"
@@ -34,9 +38,18 @@ remove_tree (const char *dir)
   nftw (dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A child that waits for the end of the pipe it reads (this process
- * closing it, or dying) and then removes DIR.  Returns its pid and the
- * write end of the pipe in *FD. */
+static void
+pause_ms (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+  while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+    ;
+}
+
+/* The guardian: reads the process group of Chromium from the pipe, and at
+ * its end (this process closing it or dying) kills that group and removes
+ * DIR.  Returns its pid; the write end of the pipe is in *FD. */
 static pid_t
 start_guardian (const char *dir, int *fd)
 {
@@ -56,14 +69,28 @@ start_guardian (const char *dir, int *fd)
   }
   if (pid == 0) {
     static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
-    char c;
+    int null = open ("/dev/null", O_RDWR);
+    pid_t group = 0, got;
+    ssize_t r;
 
-    /* Ctrl-C reaches the whole process group: outlive it. */
+    /* Ctrl-C reaches the whole foreground group: outlive it.  Hold no
+     * one's terminal or pipe open. */
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
       signal (sigs[i], SIG_IGN);
     close (p[1]);
-    while (read (p[0], &c, 1) == -1 && errno == EINTR)
-      ;
+    if (null >= 0) {
+      dup2 (null, 0);
+      dup2 (null, 1);
+      dup2 (null, 2);
+    }
+    while ((r = read (p[0], &got, sizeof got)) != 0) {
+      if (r == sizeof got)
+        group = got;
+      else if (r == -1 && errno != EINTR)
+        break;
+    }
+    if (group > 0 && killpg (group, SIGKILL) == 0)
+      pause_ms (200);           /* let the kernel reap them */
     remove_tree (dir);
     _exit (0);
   }
@@ -100,6 +127,92 @@ write_all (const char *path, const char *buf, size_t len)
   return 0;
 }
 
+/* The last non-empty line of FILE that is not one of Chromium's routine
+ * complaints about D-Bus (there is no session bus in a headless run). */
+static char *
+last_line (const char *file)
+{
+  CLEANUP_FREE char *text = NULL;
+  char *last = NULL;
+  size_t len;
+
+  text = core_read_file (file, &len);
+  if (text == NULL)
+    return NULL;
+  for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
+    if (strstr (line, "dbus") == NULL && strstr (line, "DBus") == NULL)
+      last = line;
+  return last ? core_strdup (last) : NULL;
+}
+
+/* Run Chromium in a process group of its own, with its home and temporary
+ * files in DIR and its output in DIR/chromium.log; tell the guardian the
+ * group through FD.  Returns its exit status, or -1. */
+static int
+run_chromium (char *const *argv, const char *dir, int fd)
+{
+  CLEANUP_FREE char *log = core_sprintf ("%s/chromium.log", dir);
+  pid_t parent = getpid (), pid;
+  int status;
+
+  if (log == NULL)
+    return -1;
+  pid = fork ();
+  if (pid == -1) {
+    core_error_errno ("fork");
+    return -1;
+  }
+  if (pid == 0) {
+    int out = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+    setpgid (0, 0);
+    /* Die with this process rather than print for no one. */
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid () != parent)
+      _exit (126);
+    if (out >= 0) {
+      dup2 (out, 1);
+      dup2 (out, 2);
+    }
+    setenv ("HOME", dir, 1);
+    setenv ("TMPDIR", dir, 1);
+    unsetenv ("XDG_CONFIG_HOME");
+    unsetenv ("XDG_CACHE_HOME");
+    signal (SIGINT, SIG_DFL);
+    signal (SIGPIPE, SIG_DFL);
+    execvp (argv[0], argv);
+    dprintf (2, "%s: %s\n", argv[0], strerror (errno));
+    _exit (127);
+  }
+  setpgid (pid, pid);
+  if (write (fd, &pid, sizeof pid) != sizeof pid) {
+    core_error_errno ("guardian pipe");
+    kill (pid, SIGKILL);
+  }
+  while (waitpid (pid, &status, 0) == -1)
+    if (errno != EINTR) {
+      core_error_errno ("waitpid");
+      return -1;
+    }
+  /* Its helpers end with it; any that does not is not waited for. */
+  killpg (pid, SIGKILL);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127) {
+    core_error ("%s: cannot run it (install the chromium package, or set "
+                "P2VKIT_CHROMIUM)", argv[0]);
+    return -1;
+  }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    CLEANUP_FREE char *why = last_line (log);
+    if (WIFSIGNALED (status))
+      core_error ("%s: killed by signal %d", argv[0], WTERMSIG (status));
+    else
+      core_error ("%s: exited with status %d%s%s", argv[0], WEXITSTATUS (status),
+                  why ? ": " : "", why ? why : "");
+    return -1;
+  }
+  return 0;
+}
+
 struct pdf_copy {
   const char *data;
   size_t len;
@@ -121,14 +234,14 @@ int
 rep_pdf_write (const char *html, size_t len, const char *output,
                const char *chromium)
 {
-  CLEANUP_FREE char *dir = NULL, *page = NULL, *pdf = NULL, *profile = NULL;
+  CLEANUP_FREE char *dir = NULL, *page = NULL, *pdf = NULL;
   CLEANUP_FREE char *print_arg = NULL, *profile_arg = NULL, *url = NULL;
   CLEANUP_FREE char *data = NULL;
   const char *tmp = getenv ("TMPDIR");
   struct pdf_copy copy;
   size_t pdf_len;
   pid_t guardian;
-  int fd = -1, r, ret = -1;
+  int fd = -1, ret = -1;
 
   if (chromium == NULL)
     chromium = getenv ("P2VKIT_CHROMIUM");
@@ -148,11 +261,10 @@ rep_pdf_write (const char *html, size_t len, const char *output,
   }
   page = core_sprintf ("%s/report.html", dir);
   pdf = core_sprintf ("%s/report.pdf", dir);
-  profile = core_sprintf ("%s/profile", dir);
   print_arg = core_sprintf ("--print-to-pdf=%s", pdf ? pdf : "");
-  profile_arg = core_sprintf ("--user-data-dir=%s", profile ? profile : "");
+  profile_arg = core_sprintf ("--user-data-dir=%s/profile", dir);
   url = core_sprintf ("file://%s", page ? page : "");
-  if (!page || !pdf || !profile || !print_arg || !profile_arg || !url)
+  if (!page || !pdf || !print_arg || !profile_arg || !url)
     goto out;
   if (write_all (page, html, len) == -1)
     goto out;
@@ -160,18 +272,12 @@ rep_pdf_write (const char *html, size_t len, const char *output,
     char *argv[] = {
       (char *) chromium, (char *) "--headless", (char *) "--no-sandbox",
       (char *) "--disable-gpu", (char *) "--disable-background-networking",
-      (char *) "--no-first-run", (char *) "--no-pdf-header-footer",
-      (char *) "--timeout=120000", profile_arg, print_arg, url, NULL
+      (char *) "--disable-crash-reporter", (char *) "--no-first-run",
+      (char *) "--no-pdf-header-footer", (char *) "--timeout=120000",
+      profile_arg, print_arg, url, NULL
     };
-    r = core_run (argv, NULL);
-  }
-  if (r != 0) {
-    if (r > 0 && r != 127)
-      goto out;             /* core_run said why */
-    if (r == 127)
-      core_error ("%s: cannot run it (install the chromium package, or set "
-                  "P2VKIT_CHROMIUM)", chromium);
-    goto out;
+    if (run_chromium (argv, dir, fd) == -1)
+      goto out;
   }
   data = core_read_file (pdf, &pdf_len);
   if (data == NULL) {
@@ -188,8 +294,7 @@ rep_pdf_write (const char *html, size_t len, const char *output,
   ret = 0;
 
  out:
-  /* Remove the scratch folder now; the guardian then finds it gone. */
-  remove_tree (dir);
+  /* The guardian removes the scratch folder once the pipe ends. */
   close (fd);
   while (waitpid (guardian, NULL, 0) == -1 && errno == EINTR)
     ;
