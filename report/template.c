@@ -436,7 +436,8 @@ load_template (struct rep_templates *t, const char *name, const char *text,
     }
     text = buf;
   }
-  if (strlen (text) != len) {
+  /* TEXT need not end in a NUL: only LEN bytes are read. */
+  if (memchr (text, '\0', len)) {
     core_error ("%s: holds a NUL byte", tpl->file);
     template_free (tpl);
     return -1;

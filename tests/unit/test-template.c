@@ -204,6 +204,10 @@ test_partials (void **state)
   /* Escaping follows the partial's own name. */
   assert_int_equal (add (t, "cell.md", "{{title}}_"), 0);
   assert_int_equal (add (t, "page.html", "{{> cell.md}}{{title}}"), 0);
+  /* Only LEN bytes of the text are read: it need not end in a NUL. */
+  assert_int_equal (rep_templates_add (t, "part.html", "{{title}}]]]", 9), 0);
+  assert_int_equal (rep_templates_add (t, "nul.html", "a\0b", 3), -1);
+  assert_string_equal (core_errmsg (), "nul.html: holds a NUL byte");
   /* A template of that name is there already. */
   assert_int_equal (add (t, "page.html", "x"), -1);
   rep_value_free (v);
@@ -211,6 +215,10 @@ test_partials (void **state)
   out = rep_render (t, "page.html", v, &len);
   assert_non_null (out);
   assert_string_equal (out, "a\\_b_a_b");
+  free (out);
+  out = rep_render (t, "part.html", v, &len);
+  assert_non_null (out);
+  assert_string_equal (out, "a_b");
   free (out);
   rep_value_free (v);
   rep_templates_free (t);
