@@ -94,8 +94,10 @@ check: deps
 
 # Rewrite the expected outputs of the golden-file tests from the current
 # program; review the diff before committing it.
-regen-golden: all
+regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
+	$(BUILD)/tests/test-template --regen
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 
 demo: deps
 	$(MAKE) all

@@ -61,6 +61,7 @@ int cli_usage_error (const struct cli_command *cmd, const char *fmt, ...)
 int cli_cmd_import (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_report (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_not_yet (const struct cli_command *cmd, int argc, char **argv);
 

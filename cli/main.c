@@ -15,7 +15,7 @@ static const struct cli_command commands[] = {
   { "validate", "check p2vkit files (profiles, hosts, policy, plans, CSV)",
     cli_cmd_validate },
   { "plan", "choose a mode and a host for every workload", cli_cmd_plan },
-  { "report", "render a plan as a deployment-plan document", cli_cmd_not_yet },
+  { "report", "render a plan as a deployment-plan document", cli_cmd_report },
   { "convert", "clone disks and make them boot as a VM", cli_cmd_not_yet },
   { "capture", "stream a running server's disks to a receiver",
     cli_cmd_not_yet },

@@ -279,6 +279,13 @@ struct core_demand {
 struct core_peak {
   double cpu_pct, memory_pct, disk_pct, iops_pct, net_pct;
 };
+/* A host's summed CPU demand over the day, overhead included, from 00:00
+ * UTC in steps of interval_s (an optional extension for reports; empty
+ * cpu_mhz: not given). */
+struct core_plan_series {
+  int64_t interval_s;
+  core_double_vector cpu_mhz;
+};
 struct core_plan_host {
   char *name;
   char *model;
@@ -286,6 +293,28 @@ struct core_plan_host {
   bool spare;
   core_string_vector workloads;
   struct core_peak peak;
+  struct core_plan_series series;
+};
+/* What the physical server is and does, copied from its profile (an
+ * optional extension for reports and runbooks).  Numbers are CORE_UNSET
+ * and strings NULL when not known. */
+struct core_plan_server {
+  bool given;                   /* false: the plan has no `server` */
+  char *machine;                /* vendor and product */
+  int64_t cores;
+  double mhz;
+  int64_t memory_mib;
+  enum core_virt virt;
+  enum core_firmware firmware;
+  core_string_vector disks;     /* device names */
+  double disk_gib;              /* all disks together */
+  double used_gib;              /* in use on its file systems */
+  char *os;
+  enum core_os_family family;
+  char *role;
+  char *group;
+  core_string_vector services;  /* service names, each once */
+  double watts;
 };
 struct core_plan_workload {
   char *name;
@@ -296,6 +325,7 @@ struct core_plan_workload {
   struct core_demand demand;
   core_string_vector passthrough;  /* devices to pass through */
   core_string_vector reasons;
+  struct core_plan_server server;
 };
 struct core_plan_unplaced {
   char *name;
@@ -318,6 +348,8 @@ struct core_plan {
   core_plan_host_vector hosts;
   core_plan_workload_vector workloads;
   core_plan_unplaced_vector unplaced;
+  core_host_model_vector models;  /* catalog entries of the hosts' models
+                                   * (optional; empty: not given) */
 };
 
 /* Allocate a profile with every optional field unset. */
@@ -335,6 +367,8 @@ void core_host_model_init(struct core_host_model *m);
 void core_policy_defaults(struct core_policy *p);
 
 void core_plan_init(struct core_plan *plan);
+/* Every field unknown, given false. */
+void core_plan_server_init(struct core_plan_server *s);
 void core_plan_clear(struct core_plan *plan);
 void core_cleanup_plan(struct core_plan *plan);
 

@@ -176,6 +176,25 @@ core_plan_init (struct core_plan *plan)
 }
 
 void
+core_plan_server_init (struct core_plan_server *s)
+{
+  memset (s, 0, sizeof *s);
+  s->cores = s->memory_mib = CORE_UNSET;
+  s->mhz = s->disk_gib = s->used_gib = s->watts = CORE_UNSET;
+}
+
+static void
+plan_server_clear (struct core_plan_server *s)
+{
+  free (s->machine);
+  core_string_vector_free (&s->disks);
+  free (s->os);
+  free (s->role);
+  free (s->group);
+  core_string_vector_free (&s->services);
+}
+
+void
 core_plan_clear (struct core_plan *plan)
 {
   if (plan == NULL)
@@ -186,6 +205,7 @@ core_plan_clear (struct core_plan *plan)
     free (h->name);
     free (h->model);
     core_string_vector_free (&h->workloads);
+    core_double_vector_reset (&h->series.cpu_mhz);
   }
   core_plan_host_vector_reset (&plan->hosts);
   for (size_t i = 0; i < plan->workloads.len; i++) {
@@ -194,6 +214,7 @@ core_plan_clear (struct core_plan *plan)
     free (w->host);
     core_string_vector_free (&w->passthrough);
     core_string_vector_free (&w->reasons);
+    plan_server_clear (&w->server);
   }
   core_plan_workload_vector_reset (&plan->workloads);
   for (size_t i = 0; i < plan->unplaced.len; i++) {
@@ -201,6 +222,9 @@ core_plan_clear (struct core_plan *plan)
     free (plan->unplaced.ptr[i].reason);
   }
   core_plan_unplaced_vector_reset (&plan->unplaced);
+  for (size_t i = 0; i < plan->models.len; i++)
+    free (plan->models.ptr[i].model);
+  core_host_model_vector_reset (&plan->models);
   core_plan_init (plan);
 }
 
@@ -311,13 +335,13 @@ core_profile_equal (const struct core_profile *a, const struct core_profile *b)
     && series_eq (&a->utilization.net_mbps, &b->utilization.net_mbps);
 }
 
-bool
-core_hosts_equal (const struct core_hosts *a, const struct core_hosts *b)
+static bool
+models_eq (const core_host_model_vector *a, const core_host_model_vector *b)
 {
-  if (a->models.len != b->models.len)
+  if (a->len != b->len)
     return false;
-  for (size_t i = 0; i < a->models.len; i++) {
-    const struct core_host_model *x = &a->models.ptr[i], *y = &b->models.ptr[i];
+  for (size_t i = 0; i < a->len; i++) {
+    const struct core_host_model *x = &a->ptr[i], *y = &b->ptr[i];
     if (!str_eq (x->model, y->model) || x->cores != y->cores
         || x->mhz != y->mhz || x->memory_mib != y->memory_mib
         || x->disk_gib != y->disk_gib || x->disk_iops != y->disk_iops
@@ -327,6 +351,29 @@ core_hosts_equal (const struct core_hosts *a, const struct core_hosts *b)
       return false;
   }
   return true;
+}
+
+bool
+core_hosts_equal (const struct core_hosts *a, const struct core_hosts *b)
+{
+  return models_eq (&a->models, &b->models);
+}
+
+static bool
+server_eq (const struct core_plan_server *x, const struct core_plan_server *y)
+{
+  if (x->given != y->given)
+    return false;
+  if (!x->given)
+    return true;
+  return str_eq (x->machine, y->machine) && x->cores == y->cores
+    && x->mhz == y->mhz && x->memory_mib == y->memory_mib
+    && x->virt == y->virt && x->firmware == y->firmware
+    && strings_eq (&x->disks, &y->disks) && x->disk_gib == y->disk_gib
+    && x->used_gib == y->used_gib
+    && str_eq (x->os, y->os) && x->family == y->family
+    && str_eq (x->role, y->role) && str_eq (x->group, y->group)
+    && strings_eq (&x->services, &y->services) && x->watts == y->watts;
 }
 
 static bool
@@ -355,6 +402,7 @@ core_plan_equal (const struct core_plan *a, const struct core_plan *b)
 {
   if (memcmp (&a->summary, &b->summary, sizeof a->summary) != 0
       || !core_policy_equal (&a->policy, &b->policy)
+      || !models_eq (&a->models, &b->models)
       || a->hosts.len != b->hosts.len || a->workloads.len != b->workloads.len
       || a->unplaced.len != b->unplaced.len)
     return false;
@@ -363,7 +411,9 @@ core_plan_equal (const struct core_plan *a, const struct core_plan *b)
     if (!str_eq (x->name, y->name) || !str_eq (x->model, y->model)
         || x->hypervisor != y->hypervisor || x->spare != y->spare
         || !strings_eq (&x->workloads, &y->workloads)
-        || memcmp (&x->peak, &y->peak, sizeof x->peak) != 0)
+        || memcmp (&x->peak, &y->peak, sizeof x->peak) != 0
+        || !series_eq (&x->series.cpu_mhz, &y->series.cpu_mhz)
+        || (x->series.cpu_mhz.len && x->series.interval_s != y->series.interval_s))
       return false;
   }
   for (size_t i = 0; i < a->workloads.len; i++) {
@@ -374,7 +424,8 @@ core_plan_equal (const struct core_plan *a, const struct core_plan *b)
         || x->memory_mib != y->memory_mib
         || memcmp (&x->demand, &y->demand, sizeof x->demand) != 0
         || !strings_eq (&x->passthrough, &y->passthrough)
-        || !strings_eq (&x->reasons, &y->reasons))
+        || !strings_eq (&x->reasons, &y->reasons)
+        || !server_eq (&x->server, &y->server))
       return false;
   }
   for (size_t i = 0; i < a->unplaced.len; i++)

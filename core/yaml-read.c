@@ -1252,10 +1252,42 @@ read_peak (struct reader *r, yaml_node_t *map, const char *path,
 }
 
 static int
+read_plan_series (struct reader *r, yaml_node_t *map, const char *path,
+                  struct core_plan_series *series)
+{
+  static const char *const keys[] = { "interval_s", "cpu_mhz", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    if (i == 0) {
+      if (get_int (r, v, p, 1, 86400, &series->interval_s) == -1)
+        return -1;
+    }
+    else {
+      if (get_series (r, v, p, DBL_MAX, &series->cpu_mhz) == -1)
+        return -1;
+      if (series->cpu_mhz.len == 0)
+        return fail (r, v, "%s: expected at least one value", p);
+    }
+  }
+  return check_required (r, map, keys, seen, BIT(0) | BIT(1), path);
+}
+
+static int
 read_plan_hosts (struct reader *r, yaml_node_t *list, struct core_plan *plan)
 {
   static const char *const keys[] =
-    { "name", "model", "hypervisor", "spare", "workloads", "peak", NULL };
+    { "name", "model", "hypervisor", "spare", "workloads", "peak", "series",
+      NULL };
   yaml_node_t *item, *k, *v;
   size_t n;
 
@@ -1293,6 +1325,7 @@ read_plan_hosts (struct reader *r, yaml_node_t *list, struct core_plan *plan)
       case 3: if (get_bool (r, v, p, &hp->spare) == -1) return -1; break;
       case 4: if (get_strings (r, v, p, &hp->workloads) == -1) return -1; break;
       case 5: if (read_peak (r, v, p, &hp->peak) == -1) return -1; break;
+      case 6: if (read_plan_series (r, v, p, &hp->series) == -1) return -1; break;
       }
     }
     if (check_required (r, item, keys, seen, BIT(0) | BIT(1) | BIT(2), path) == -1)
@@ -1328,12 +1361,66 @@ read_demand (struct reader *r, yaml_node_t *map, const char *path,
 }
 
 static int
+read_plan_server (struct reader *r, yaml_node_t *map, const char *path,
+                  struct core_plan_server *s)
+{
+  static const char *const keys[] =
+    { "machine", "cores", "mhz", "memory_mib", "virt", "firmware", "disks",
+      "disk_gib", "used_gib", "os", "family", "role", "group", "services",
+      "watts", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  s->given = true;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+    int e, ret = 0;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: ret = get_string (r, v, p, &s->machine); break;
+    case 1: ret = get_int (r, v, p, 1, 65536, &s->cores); break;
+    case 2: ret = get_double (r, v, p, 1, 1e6, &s->mhz); break;
+    case 3: ret = get_int (r, v, p, 1, INT64_C(1) << 40, &s->memory_mib); break;
+    case 4:
+      ret = get_enum (r, v, p, core_virt_names, 1, &e);
+      s->virt = ret == 0 ? e : CORE_VIRT_UNSET;
+      break;
+    case 5:
+      ret = get_enum (r, v, p, core_firmware_names, 1, &e);
+      s->firmware = ret == 0 ? e : CORE_FIRMWARE_UNSET;
+      break;
+    case 6: ret = get_strings (r, v, p, &s->disks); break;
+    case 7: ret = get_double (r, v, p, 0, DBL_MAX, &s->disk_gib); break;
+    case 8: ret = get_double (r, v, p, 0, DBL_MAX, &s->used_gib); break;
+    case 9: ret = get_string (r, v, p, &s->os); break;
+    case 10:
+      ret = get_enum (r, v, p, core_os_family_names, 1, &e);
+      s->family = ret == 0 ? e : CORE_OS_UNSET;
+      break;
+    case 11: ret = get_string (r, v, p, &s->role); break;
+    case 12: ret = get_string (r, v, p, &s->group); break;
+    case 13: ret = get_strings (r, v, p, &s->services); break;
+    case 14: ret = get_double (r, v, p, 0, 1e6, &s->watts); break;
+    }
+    if (ret == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
 read_plan_workloads (struct reader *r, yaml_node_t *list,
                      struct core_plan *plan)
 {
   static const char *const keys[] =
     { "name", "host", "mode", "vcpus", "memory_mib", "demand", "passthrough",
-      "reasons", NULL };
+      "reasons", "server", NULL };
   yaml_node_t *item, *k, *v;
   size_t n;
 
@@ -1375,6 +1462,10 @@ read_plan_workloads (struct reader *r, yaml_node_t *list,
       case 5: if (read_demand (r, v, p, &wp->demand) == -1) return -1; break;
       case 6: if (get_strings (r, v, p, &wp->passthrough) == -1) return -1; break;
       case 7: if (get_strings (r, v, p, &wp->reasons) == -1) return -1; break;
+      case 8:
+        core_plan_server_init (&wp->server);
+        if (read_plan_server (r, v, p, &wp->server) == -1) return -1;
+        break;
       }
     }
     if (check_required (r, item, keys, seen, BIT(0) | BIT(2), path) == -1)
@@ -1569,11 +1660,58 @@ check_plan_counts (struct reader *r, yaml_node_t *root, struct core_plan *plan)
   return 0;
 }
 
+/* The catalog entries of the models the hosts use, as in a host catalog;
+ * when given, every host's model must be among them. */
+static int
+read_plan_models (struct reader *r, yaml_node_t *list, struct core_plan *plan)
+{
+  yaml_node_t *item;
+  size_t n;
+
+  if (expect_list (r, list, "models") == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    struct core_host_model m;
+    char path[64];
+
+    snprintf (path, sizeof path, "models[%zu]", n);
+    core_host_model_init (&m);
+    if (core_host_model_vector_append (&plan->models, m) == -1
+        || read_host_model (r, item, path,
+                            &plan->models.ptr[plan->models.len - 1]) == -1)
+      return -1;
+    for (size_t j = 0; j + 1 < plan->models.len; j++)
+      if (strcmp (plan->models.ptr[j].model, plan->models.ptr[n].model) == 0)
+        return fail (r, item, "%s: model '%s' is listed twice", path,
+                     plan->models.ptr[n].model);
+  }
+  return 0;
+}
+
+static int
+check_plan_models (struct reader *r, yaml_node_t *root, struct core_plan *plan)
+{
+  if (plan->models.len == 0)
+    return 0;
+  for (size_t i = 0; i < plan->hosts.len; i++) {
+    bool found = false;
+
+    for (size_t j = 0; j < plan->models.len && !found; j++)
+      found = strcmp (plan->hosts.ptr[i].model, plan->models.ptr[j].model) == 0;
+    if (!found)
+      return fail (r, top_item (r, root, "hosts", i),
+                   "hosts[%zu]: model '%s' is not in models", i,
+                   plan->hosts.ptr[i].model);
+  }
+  return 0;
+}
+
 static int
 read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 {
   static const char *const keys[] =
-    { "schema", "summary", "policy", "hosts", "workloads", "unplaced", NULL };
+    { "schema", "summary", "policy", "hosts", "workloads", "unplaced",
+      "models", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v;
 
@@ -1592,6 +1730,7 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
     case 3: ret = read_plan_hosts (r, v, plan); break;
     case 4: ret = read_plan_workloads (r, v, plan); break;
     case 5: ret = read_unplaced (r, v, plan); break;
+    case 6: ret = read_plan_models (r, v, plan); break;
     }
     if (ret == -1)
       return -1;
@@ -1599,7 +1738,8 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
   if (check_required (r, root, keys, seen, BIT(1) | BIT(2) | BIT(3) | BIT(4),
                       "") == -1)
     return -1;
-  if (check_plan_refs (r, root, plan) == -1)
+  if (check_plan_refs (r, root, plan) == -1
+      || check_plan_models (r, root, plan) == -1)
     return -1;
   return check_plan_counts (r, root, plan);
 }

@@ -417,6 +417,27 @@ core_profile_write (FILE *fp, const struct core_profile *p)
 
 /* Host catalog ------------------------------------------------------ */
 
+/* Also the items of a plan's `models`. */
+static void
+write_host_model (struct writer *w, const struct core_host_model *m)
+{
+  map_begin (w, false);
+  kv_str (w, "model", m->model);
+  kv_int (w, "cores", m->cores);
+  kv_num (w, "mhz", m->mhz);
+  kv_int (w, "memory_mib", m->memory_mib);
+  kv_num (w, "disk_gib", m->disk_gib);
+  kv_num (w, "disk_iops", m->disk_iops);
+  kv_num (w, "net_mbps", m->net_mbps);
+  kv_enum (w, "virt", core_virt_names, m->virt);
+  kv_bool (w, "iommu", m->iommu);
+  kv_flags (w, "hypervisors", core_hv_names, m->hypervisors);
+  kv_num (w, "cost", m->cost);
+  kv_num (w, "watts", m->watts);
+  kv_int (w, "count", m->count);
+  map_end (w);
+}
+
 int
 core_hosts_write (FILE *fp, const struct core_hosts *h)
 {
@@ -427,24 +448,8 @@ core_hosts_write (FILE *fp, const struct core_hosts *h)
   kv_str (&w, "schema", CORE_SCHEMA_HOSTS);
   key (&w, "hosts");
   seq_begin (&w, false);
-  for (size_t i = 0; i < h->models.len; i++) {
-    const struct core_host_model *m = &h->models.ptr[i];
-    map_begin (&w, false);
-    kv_str (&w, "model", m->model);
-    kv_int (&w, "cores", m->cores);
-    kv_num (&w, "mhz", m->mhz);
-    kv_int (&w, "memory_mib", m->memory_mib);
-    kv_num (&w, "disk_gib", m->disk_gib);
-    kv_num (&w, "disk_iops", m->disk_iops);
-    kv_num (&w, "net_mbps", m->net_mbps);
-    kv_enum (&w, "virt", core_virt_names, m->virt);
-    kv_bool (&w, "iommu", m->iommu);
-    kv_flags (&w, "hypervisors", core_hv_names, m->hypervisors);
-    kv_num (&w, "cost", m->cost);
-    kv_num (&w, "watts", m->watts);
-    kv_int (&w, "count", m->count);
-    map_end (&w);
-  }
+  for (size_t i = 0; i < h->models.len; i++)
+    write_host_model (&w, &h->models.ptr[i]);
   seq_end (&w);
   map_end (&w);
   return end (&w, fp);
@@ -506,6 +511,31 @@ kv_num_or_null (struct writer *w, const char *k, double v)
     num (w, v);
 }
 
+static void
+write_plan_server (struct writer *w, const struct core_plan_server *s)
+{
+  key (w, "server");
+  map_begin (w, true);
+  kv_str (w, "machine", s->machine);
+  kv_int (w, "cores", s->cores);
+  kv_num (w, "mhz", s->mhz);
+  kv_int (w, "memory_mib", s->memory_mib);
+  kv_enum (w, "virt", core_virt_names, s->virt);
+  kv_enum (w, "firmware", core_firmware_names, s->firmware);
+  if (s->disks.len)
+    kv_strings (w, "disks", &s->disks, true);
+  kv_num (w, "disk_gib", s->disk_gib);
+  kv_num (w, "used_gib", s->used_gib);
+  kv_str (w, "os", s->os);
+  kv_enum (w, "family", core_os_family_names, s->family);
+  kv_str (w, "role", s->role);
+  kv_str (w, "group", s->group);
+  if (s->services.len)
+    kv_strings (w, "services", &s->services, true);
+  kv_num (w, "watts", s->watts);
+  map_end (w);
+}
+
 int
 core_plan_write (FILE *fp, const struct core_plan *plan)
 {
@@ -536,6 +566,14 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
   write_policy_body (&w, &plan->policy);
   map_end (&w);
 
+  if (plan->models.len) {
+    key (&w, "models");
+    seq_begin (&w, false);
+    for (size_t i = 0; i < plan->models.len; i++)
+      write_host_model (&w, &plan->models.ptr[i]);
+    seq_end (&w);
+  }
+
   key (&w, "hosts");
   seq_begin (&w, false);
   for (size_t i = 0; i < plan->hosts.len; i++) {
@@ -556,6 +594,13 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
     kv_num (&w, "iops_pct", h->peak.iops_pct);
     kv_num (&w, "net_pct", h->peak.net_pct);
     map_end (&w);
+    if (h->series.cpu_mhz.len) {
+      key (&w, "series");
+      map_begin (&w, false);
+      kv_int (&w, "interval_s", h->series.interval_s);
+      kv_series (&w, "cpu_mhz", &h->series.cpu_mhz);
+      map_end (&w);
+    }
     map_end (&w);
   }
   seq_end (&w);
@@ -585,6 +630,8 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
     if (wl->passthrough.len)
       kv_strings (&w, "passthrough", &wl->passthrough, true);
     kv_strings (&w, "reasons", &wl->reasons, false);
+    if (wl->server.given)
+      write_plan_server (&w, &wl->server);
     map_end (&w);
   }
   seq_end (&w);

@@ -98,6 +98,93 @@ too_big_reason (const struct core_profile *p, const struct plan_demand *d,
                        pol->headroom_pct);
 }
 
+/* A host's summed CPU demand for the plan file: at most PLAN_SERIES_POINTS
+ * points over the day, each the largest of the grid slots it covers so
+ * that no peak is hidden. */
+#define PLAN_SERIES_POINTS 96
+
+static int
+downsample_series (const struct plan_grid *grid, const double *slots,
+                   struct core_plan_series *out)
+{
+  size_t per = (grid->slots + PLAN_SERIES_POINTS - 1) / PLAN_SERIES_POINTS;
+
+  if (per == 0)
+    return 0;
+  out->interval_s = grid->interval_s * (int64_t) per;
+  if (out->interval_s > 86400)
+    out->interval_s = 86400;
+  for (size_t s = 0; s < grid->slots; s += per) {
+    double m = 0;
+    for (size_t k = s; k < s + per && k < grid->slots; k++)
+      m = fmax (m, slots[k]);
+    if (core_double_vector_append (&out->cpu_mhz, round (m * 10) / 10) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* What the physical server is, for reports and runbooks. */
+static int
+fill_server (struct core_plan_server *s, const struct core_profile *p)
+{
+  const struct core_hardware *hw = &p->hardware;
+  double bytes = 0;
+
+  core_plan_server_init (s);
+  s->given = true;
+  if (hw->vendor || hw->product) {
+    s->machine = core_sprintf ("%s%s%s", hw->vendor ? hw->vendor : "",
+                               hw->vendor && hw->product ? " " : "",
+                               hw->product ? hw->product : "");
+    if (s->machine == NULL)
+      return -1;
+  }
+  s->cores = hw->cpu.cores;
+  s->mhz = hw->cpu.mhz;
+  s->memory_mib = hw->memory_mib;
+  s->virt = hw->cpu.virt;
+  s->firmware = hw->firmware;
+  for (size_t i = 0; i < hw->disks.len; i++) {
+    char *n = core_strdup (hw->disks.ptr[i].name);
+    if (n == NULL || core_string_vector_append (&s->disks, n) == -1) {
+      free (n);
+      return -1;
+    }
+    if (hw->disks.ptr[i].size_bytes != CORE_UNSET)
+      bytes += hw->disks.ptr[i].size_bytes;
+  }
+  if (hw->disks.len)
+    s->disk_gib = round (bytes / (1024.0 * 1024 * 1024) * 10) / 10;
+  bytes = 0;
+  for (size_t i = 0; i < hw->filesystems.len; i++)
+    if (hw->filesystems.ptr[i].used_bytes != CORE_UNSET)
+      bytes += hw->filesystems.ptr[i].used_bytes;
+  if (hw->filesystems.len)
+    s->used_gib = round (bytes / (1024.0 * 1024 * 1024) * 10) / 10;
+  if ((p->os.name && !(s->os = core_strdup (p->os.name)))
+      || (!p->os.name && p->os.id && !(s->os = core_strdup (p->os.id)))
+      || (p->role && !(s->role = core_strdup (p->role)))
+      || (p->group && !(s->group = core_strdup (p->group))))
+    return -1;
+  s->family = p->os.family;
+  for (size_t i = 0; i < p->services.len; i++) {
+    const char *name = p->services.ptr[i].name;
+    bool seen = false;
+    for (size_t j = 0; j < s->services.len && !seen; j++)
+      seen = strcmp (s->services.ptr[j], name) == 0;
+    if (seen)
+      continue;
+    char *n = core_strdup (name);
+    if (n == NULL || core_string_vector_append (&s->services, n) == -1) {
+      free (n);
+      return -1;
+    }
+  }
+  s->watts = hw->watts;
+  return 0;
+}
+
 static void
 notify (const struct plan_config *cfg, const char *stage, double f)
 {
@@ -368,6 +455,11 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           goto out;
         }
         struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
+        if (downsample_series (&grid, b->series[PLAN_CPU], &hp->series) == -1) {
+          free (serial);
+          free (model_in_use);
+          goto out;
+        }
         /* Workload names in input order on each host: items are numbered
          * in profile order. */
         qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
@@ -400,6 +492,21 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           goto out;
         }
       }
+    /* The catalog entries of the models in use, for the bill of
+     * materials and the hosts' capacities. */
+    for (size_t m = 0; m < nmodels; m++) {
+      struct core_host_model hm = hosts->models.ptr[m];
+      if (!model_in_use[m])
+        continue;
+      hm.model = core_strdup (hm.model);
+      if (hm.model == NULL
+          || core_host_model_vector_append (&out->models, hm) == -1) {
+        free (hm.model);
+        free (serial);
+        free (model_in_use);
+        goto out;
+      }
+    }
     free (serial);
     free (model_in_use);
   }
@@ -446,6 +553,8 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     if (core_plan_workload_vector_append (&out->workloads, pw) == -1)
       goto fail_pw;
     struct core_plan_workload *pwp = &out->workloads.ptr[out->workloads.len - 1];
+    if (fill_server (&pwp->server, p) == -1)
+      goto out;
 
     if (bin >= 0) {
       const struct core_host_model *hm = &hosts->models.ptr[types[t].model];

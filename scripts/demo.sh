@@ -28,7 +28,7 @@ step () {
 }
 
 plan=out/$(basename "$example")-plan.yaml
-report=out/$(basename "$example")-report.html
+report=out/$(basename "$example")-report
 policy=
 [ -f "$example/policy.yaml" ] && policy="--policy $example/policy.yaml"
 
@@ -37,7 +37,11 @@ echo "== 2. plan"
 if step plan "$P2VKIT" plan "$example/servers" --hosts "$example/hosts.yaml" $policy -o "$plan"; then
     echo "plan: $plan"
     echo "== 3. report"
-    step report "$P2VKIT" report "$plan" --format html -o "$report" && echo "report: $report"
+    # The same document three ways: HTML to read on screen, PDF (the HTML
+    # printed by headless Chromium) to sign off, Markdown for a wiki.
+    step report "$P2VKIT" report "$plan" --format html -o "$report.html" &&
+    step report "$P2VKIT" report "$plan" --format md -o "$report.md" &&
+    step report "$P2VKIT" report "$plan" --format pdf -o "$report.pdf"
 fi
 
 if [ -n "$missing" ]; then

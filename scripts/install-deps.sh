@@ -10,6 +10,9 @@
 #   clang libclang-rt-14-dev    fuzz targets (make fuzz): libFuzzer runtime
 #   perl                        prove, the TAP runner of make check
 #   openssh-server openssh-client  fleet collection tests run real sshd/ssh
+#   chromium                    p2vkit report --format pdf prints the HTML with it
+#   fonts-liberation2           the fonts the report's HTML asks for
+#   poppler-utils               report tests read the PDF's text (pdftotext)
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -30,6 +33,9 @@ libclang-rt-14-dev
 perl
 openssh-server
 openssh-client
+chromium
+fonts-liberation2
+poppler-utils
 "
 
 if [ "${1:-}" = bench ]; then

@@ -1,7 +1,7 @@
 /* libFuzzer target: the plan reader (core_plan_parse).
  * Whatever the input, the reader must fail cleanly or give a value that
  * the writer writes and the reader reads back equal.
- * Seeds: tests/data/good tests/data/bad
+ * Seeds: tests/data/good tests/data/bad tests/data/report
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -188,6 +188,56 @@ test_plan (void **state)
   core_plan_clear (NULL);
 }
 
+/* The optional keys for reports: models, hosts[].series and
+ * workloads[].server are read, written and read back equal; a plan
+ * without them reads as before (test_plan). */
+static void
+test_plan_extended (void **state)
+{
+  struct core_plan a, b;
+  const struct core_plan_server *s;
+  size_t len;
+  char *text;
+
+  (void) state;
+  if (core_plan_read (DATA "plan-extended.yaml", &a) == -1)
+    fail_msg ("%s", core_errmsg ());
+  assert_int_equal (a.models.len, 1);
+  assert_string_equal (a.models.ptr[0].model, "athlon-x2-5200");
+  assert_int_equal (a.models.ptr[0].count, 2);
+  assert_int_equal (a.hosts.ptr[0].series.interval_s, 21600);
+  assert_int_equal (a.hosts.ptr[0].series.cpu_mhz.len, 4);
+  assert_true (a.hosts.ptr[0].series.cpu_mhz.ptr[1] == 850.5);
+  assert_int_equal (a.hosts.ptr[1].series.cpu_mhz.len, 0);
+  s = &a.workloads.ptr[0].server;
+  assert_true (s->given);
+  assert_string_equal (s->machine, "Dell Inc. OptiPlex GX620");
+  assert_int_equal (s->cores, 2);
+  assert_int_equal (s->virt, CORE_VIRT_NONE);
+  assert_int_equal (s->family, CORE_OS_LINUX);
+  assert_int_equal (s->services.len, 2);
+  assert_true (s->used_gib == 4.2);
+  assert_true (s->watts == 95);
+  s = &a.workloads.ptr[1].server;
+  assert_true (s->given);
+  assert_null (s->os);
+  assert_true (s->mhz == CORE_UNSET);
+  assert_int_equal (s->virt, CORE_VIRT_UNSET);
+  text = to_text (w_plan, &a, &len);
+  if (core_plan_parse ("written", text, len, &b) == -1)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_plan_equal (&a, &b));
+  /* Equality sees the new fields. */
+  b.hosts.ptr[0].series.cpu_mhz.ptr[2] += 1;
+  assert_false (core_plan_equal (&a, &b));
+  b.hosts.ptr[0].series.cpu_mhz.ptr[2] -= 1;
+  b.workloads.ptr[0].server.cores = 4;
+  assert_false (core_plan_equal (&a, &b));
+  free (text);
+  core_plan_clear (&a);
+  core_plan_clear (&b);
+}
+
 /* A profile built in code, with every field, survives write and read. */
 static void
 test_profile_built (void **state)
@@ -312,6 +362,7 @@ main (void)
     cmocka_unit_test (test_hosts),
     cmocka_unit_test (test_policy),
     cmocka_unit_test (test_plan),
+    cmocka_unit_test (test_plan_extended),
     cmocka_unit_test (test_profile_errors),
     cmocka_unit_test (test_number_helpers),
   };

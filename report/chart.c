@@ -1,0 +1,180 @@
+/* The geometry of a host's chart: its summed CPU demand over the day
+ * against its capacity and the usable part of it (capacity less the
+ * policy's headroom).  Templates draw the SVG from these numbers, so the
+ * look stays editable; the numbers come from the plan, never by hand. */
+#include <math.h>
+#include <string.h>
+
+#include "report/report.h"
+
+#define DAY 86400.0
+
+/* The drawing, in SVG user units (the template's viewBox). */
+#define W 640.0
+#define H 170.0
+#define LEFT 56.0
+#define RIGHT 12.0
+#define TOP 12.0
+#define BOTTOM 28.0
+
+static double
+xpos (double seconds)
+{
+  return LEFT + (W - LEFT - RIGHT) * seconds / DAY;
+}
+
+/* Append "x,y " to a growable string. */
+static int
+point (char **s, size_t *len, size_t *cap, double x, double y)
+{
+  char tmp[64];
+  int n = snprintf (tmp, sizeof tmp, "%s%.1f,%.1f", *len ? " " : "", x, y);
+
+  if (*len + n + 1 > *cap) {
+    size_t want = *cap ? *cap * 2 : 1024;
+    char *p;
+
+    while (want < *len + n + 1)
+      want *= 2;
+    p = realloc (*s, want);
+    if (p == NULL) {
+      core_error ("out of memory");
+      return -1;
+    }
+    *s = p;
+    *cap = want;
+  }
+  memcpy (*s + *len, tmp, n + 1);
+  *len += n;
+  return 0;
+}
+
+struct rep_value *
+rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
+                  double capacity_mhz, double headroom_pct)
+{
+  struct rep_value *c = rep_map (), *xt = rep_list (), *yt = rep_list ();
+  char *line = NULL, *area = NULL;
+  size_t llen = 0, lcap = 0, alen = 0, acap = 0, peak_i = 0;
+  double bottom = H - BOTTOM, plot_h = H - TOP - BOTTOM, ymax, peak = 0;
+  bool failed = false;
+  char num[64];
+
+  if (n == 0 || capacity_mhz <= 0 || interval_s <= 0) {
+    rep_value_free (c);
+    rep_value_free (xt);
+    rep_value_free (yt);
+    core_error ("a chart needs a series and a capacity");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (mhz[i] > peak) {
+      peak = mhz[i];
+      peak_i = i;
+    }
+  /* The whole capacity is the top, unless the plan overloads the host. */
+  ymax = fmax (capacity_mhz, peak);
+
+#define Y(v) (bottom - plot_h * (v) / ymax)
+  /* Each value covers its interval: a step line over the day. */
+  if (point (&area, &alen, &acap, xpos (0), bottom) == -1)
+    failed = true;
+  for (size_t i = 0; i < n && !failed; i++) {
+    double t0 = fmin (i * (double) interval_s, DAY);
+    double t1 = fmin ((i + 1) * (double) interval_s, DAY);
+
+    if (n == 1)
+      t1 = DAY;
+    if (point (&line, &llen, &lcap, xpos (t0), Y (mhz[i])) == -1
+        || point (&line, &llen, &lcap, xpos (t1), Y (mhz[i])) == -1
+        || point (&area, &alen, &acap, xpos (t0), Y (mhz[i])) == -1
+        || point (&area, &alen, &acap, xpos (t1), Y (mhz[i])) == -1)
+      failed = true;
+  }
+  if (!failed && point (&area, &alen, &acap, xpos (n == 1 ? DAY : fmin (n * (double) interval_s, DAY)), bottom) == -1)
+    failed = true;
+  if (failed) {
+    free (line);
+    free (area);
+    rep_value_free (c);
+    rep_value_free (xt);
+    rep_value_free (yt);
+    return NULL;
+  }
+
+  rep_set (&failed, c, "width", rep_stringf ("%.0f", W));
+  rep_set (&failed, c, "height", rep_stringf ("%.0f", H));
+  rep_set (&failed, c, "left", rep_stringf ("%.0f", LEFT));
+  rep_set (&failed, c, "right", rep_stringf ("%.0f", W - RIGHT));
+  rep_set (&failed, c, "top", rep_stringf ("%.0f", TOP));
+  rep_set (&failed, c, "bottom", rep_stringf ("%.0f", bottom));
+  rep_set (&failed, c, "line", rep_string (line));
+  rep_set (&failed, c, "area", rep_string (area));
+  free (line);
+  free (area);
+  rep_set (&failed, c, "capacity_y", rep_stringf ("%.1f", Y (capacity_mhz)));
+  rep_set (&failed, c, "capacity_label",
+           rep_stringf ("capacity %s", rep_fmt_mhz (num, sizeof num, capacity_mhz)));
+  rep_set (&failed, c, "limit_y",
+           rep_stringf ("%.1f", Y (capacity_mhz * (1 - headroom_pct / 100))));
+  rep_set (&failed, c, "limit_label",
+           rep_stringf ("usable %s (%s%% headroom)",
+                        rep_fmt_mhz (num, sizeof num, capacity_mhz * (1 - headroom_pct / 100)),
+                        rep_fmt_num ((char[32]) { 0 }, 32, headroom_pct, 1)));
+  {
+    double t = n == 1 ? DAY / 2 : (peak_i + 0.5) * interval_s;
+    rep_set (&failed, c, "peak_x", rep_stringf ("%.1f", xpos (fmin (t, DAY))));
+  }
+  rep_set (&failed, c, "peak_y", rep_stringf ("%.1f", Y (peak)));
+  rep_set (&failed, c, "peak_label",
+           rep_stringf ("peak %s (%s%%)", rep_fmt_mhz (num, sizeof num, peak),
+                        rep_fmt_num ((char[32]) { 0 }, 32, 100 * peak / capacity_mhz, 1)));
+  /* The peak's label sits left of the point in the right half. */
+  rep_set (&failed, c, "peak_anchor",
+           rep_string (n > 1 && peak_i * 2 >= n ? "end" : "start"));
+  rep_set (&failed, c, "points", rep_stringf ("%zu", n));
+  rep_set (&failed, c, "interval", rep_stringf ("%s min", rep_fmt_num (num, sizeof num, interval_s / 60.0, 1)));
+
+  /* For text documents: the hourly peaks as block characters, the
+   * highest block being the day's peak. */
+  {
+    static const char *const blocks[] =
+      { "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
+    char spark[24 * 4 + 1] = "";
+
+    for (int h = 0; h < 24; h++) {
+      double m = 0;
+      for (size_t i = 0; i < n; i++) {
+        double t0 = n == 1 ? 0 : i * (double) interval_s;
+        double t1 = n == 1 ? DAY : (i + 1) * (double) interval_s;
+        if (t0 < (h + 1) * 3600.0 && t1 > h * 3600.0)
+          m = fmax (m, mhz[i]);
+      }
+      strcat (spark, blocks[peak > 0 ? (int) fmin (7, floor (8 * m / peak * 0.9999)) : 0]);
+    }
+    rep_set (&failed, c, "spark", rep_string (spark));
+  }
+
+  for (int h = 0; h <= 24; h += 3) {
+    struct rep_value *tick = rep_map ();
+    rep_set (&failed, tick, "x", rep_stringf ("%.1f", xpos (h * 3600.0)));
+    rep_set (&failed, tick, "label", rep_stringf ("%02d:00", h));
+    rep_add (&failed, xt, tick);
+  }
+  for (int q = 0; q <= 4; q++) {
+    struct rep_value *tick = rep_map ();
+    double v = capacity_mhz * q / 4;
+    rep_set (&failed, tick, "y", rep_stringf ("%.1f", Y (v)));
+    rep_set (&failed, tick, "label", rep_stringf ("%d%%", q * 25));
+    rep_set (&failed, tick, "value", rep_string (rep_fmt_mhz (num, sizeof num, v)));
+    rep_add (&failed, yt, tick);
+  }
+#undef Y
+  rep_set (&failed, c, "xticks", xt);
+  rep_set (&failed, c, "yticks", yt);
+  if (failed) {
+    rep_value_free (c);
+    return NULL;
+  }
+  return c;
+}
