@@ -184,7 +184,7 @@ int inv_list_nics (struct inv_src *s, core_string_vector *out);
 /* pci.c: PCI devices, USB dongles, names from pci.ids, passthrough.      */
 
 int inv_read_devices (struct inv_src *s, core_pci_vector *out);
-/* The passthrough rule (docs/inventory.md): VENDOR and CLASS as 4 hex
+/* The passthrough rule (p2vkit-inventory(1), "Devices that must be passed through"): VENDOR and CLASS as 4 hex
  * digits ("d161", "0780"). */
 bool inv_pci_passthrough (const char *vendor, const char *class_);
 /* A USB device that is a license dongle or capture device; NAME is set

@@ -1,7 +1,8 @@
 /* Devices: PCI functions from /sys/bus/pci/devices, named from the
  * pci.ids database, and USB license dongles from /sys/bus/usb/devices;
  * and the rule that marks the ones a workload cannot run without
- * (passthrough: true).  The rule is in docs/inventory.md. */
+ * (passthrough: true).  The rule is told in
+ * p2vkit-inventory(1), "Devices that must be passed through". */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
