@@ -39,7 +39,7 @@ fi
 
 command -v chromium >/dev/null || t_skip_all "chromium is not installed (scripts/install-deps.sh)"
 command -v pdftotext >/dev/null || t_skip_all "pdftotext is not installed (poppler-utils)"
-t_plan 45
+t_plan 47
 
 for p in $plans; do golden "$p" "$D/$p-plan.yaml"; done
 golden old tests/data/good/plan.yaml
