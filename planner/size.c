@@ -163,10 +163,11 @@ search (struct sizer *z, int64_t n, double *cap)
   }
   for (int k = 0; k < ND_SIZE; k++)
     cap[k] = lo[k] + b * (hi[k] - lo[k]);
-  /* One dimension at a time, memory and CPU first (they cost most). */
+  /* One dimension at a time, memory and CPU first (they cost most);
+   * twice, as shrinking one can make room in another. */
   static const int order[ND_SIZE] = { D_MEM, D_CPU, D_DISK, D_IOPS, D_NET, D_VCPUS };
-  for (int q = 0; q < ND_SIZE; q++) {
-    int k = order[q];
+  for (int q = 0; q < 2 * ND_SIZE; q++) {
+    int k = order[q % ND_SIZE];
     double l = lo[k], h = cap[k];
     for (int it = 0; it < 8 && h - l > 1e-6 * fmax (1, h); it++) {
       cap[k] = (l + h) / 2;
@@ -180,7 +181,7 @@ search (struct sizer *z, int64_t n, double *cap)
     }
     cap[k] = h;
     if (z->cfg->progress)
-      z->cfg->progress (z->cfg->opaque, "sizing", 0.5 + q / 12.0);
+      z->cfg->progress (z->cfg->opaque, "sizing", 0.5 + q / 24.0);
   }
   return 0;
 }
@@ -283,7 +284,8 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   struct core_hosts catalog = { 0 };
   double keep = 1 - pol->headroom_pct / 100;
   double cap[ND_SIZE], need_mib, need_gib, need_gb, need_cores, need_iops, need_net;
-  int64_t n, networks = 1, ports_bw = 1;
+  int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
+  char *group_name = NULL;
   size_t peak_slot[PLAN_NSERIES] = { 0 };
   double ratio[CORE_NRES];
   int ret = -1;
@@ -390,10 +392,11 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       }
     }
   }
-  /* Anti-affinity groups: with one host there is nothing to spread;
-   * with N the packer keeps them apart. */
-  if (n > 1) {
+  /* Anti-affinity groups: their members go to different hosts, so the
+   * largest group sets the fewest hosts. */
+  {
     core_string_vector groups = { 0 };
+    size_t *members = NULL;
     for (size_t i = 0; i < z.nitems; i++) {
       const char *gname = profiles->ptr[z.items[i].profile]->group;
       size_t gi;
@@ -412,7 +415,33 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       }
       z.items[i].group = (int) gi;
     }
+    members = calloc (groups.len ? groups.len : 1, sizeof *members);
+    if (members == NULL) {
+      core_string_vector_free (&groups);
+      core_error ("out of memory");
+      goto out;
+    }
+    for (size_t i = 0; i < z.nitems; i++)
+      if (z.items[i].group >= 0
+          && ++members[z.items[i].group] > (size_t) group_hosts) {
+        group_hosts = members[z.items[i].group];
+        free (group_name);
+        group_name = core_strdup (groups.ptr[z.items[i].group]);
+      }
+    free (members);
     core_string_vector_free (&groups);
+    if (group_hosts > 1 && group_name == NULL)
+      goto out;
+  }
+  if (group_hosts > n) {
+    if (sc->hosts_max > 0) {
+      core_error ("anti-affinity group %s has %lld workloads, which need as "
+                  "many hosts; --hosts-max %lld leaves %lld to carry them",
+                  group_name, (long long) group_hosts, (long long) sc->hosts_max,
+                  (long long) n);
+      goto out;
+    }
+    n = group_hosts;
   }
 
   for (int r = 0; r < PLAN_NSERIES; r++) {
@@ -544,18 +573,30 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
 
     if (virt == NULL || iommu == NULL)
       goto out;
-    if (add_reason (&sz->reasons, core_sprintf (
-          "%lld host%s of %g cores at %g MHz, %g GiB of memory, %g GB of disk, "
-          "%g IOPS and %lld network port%s of %g Mb/s carr%s the %zu "
-          "workload%s with %g%% headroom; unrounded, %s needs %.2f cores, "
-          "%.2f GiB, %.1f GB, %.1f IOPS and %.1f Mb/s.",
-          (long long) n, n == 1 ? "" : "s", sz->cores.spec, sc->core_mhz,
-          sz->memory_gib.spec, sz->disk_gb.spec, sz->disk_iops.spec,
-          (long long) sz->nic_ports.spec, sz->nic_ports.spec == 1 ? "" : "s",
-          sz->port_mbps, n == 1 ? "ies" : "y", z.nitems, z.nitems == 1 ? "" : "s",
-          pol->headroom_pct, n == 1 ? "it" : "each", need_cores, need_gib,
-          need_gb, need_iops, need_net)) == -1)
-      goto out;
+    {
+      /* Disk and IOPS only when the profiles give any. */
+      char disk[64] = "", iops[64] = "", udisk[64] = "", uiops[64] = "";
+      if (sz->disk_gb.spec > 0) {
+        snprintf (disk, sizeof disk, ", %g GB of disk", sz->disk_gb.spec);
+        snprintf (udisk, sizeof udisk, ", %.1f GB", need_gb);
+      }
+      if (sz->disk_iops.spec > 0) {
+        snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
+        snprintf (uiops, sizeof uiops, ", %.1f IOPS", need_iops);
+      }
+      if (add_reason (&sz->reasons, core_sprintf (
+            "%lld host%s of %g cores at %g MHz, %g GiB of memory%s%s and "
+            "%lld network port%s of %g Mb/s carr%s the %zu workload%s with "
+            "%g%% headroom; unrounded, %s needs %.2f cores, %.2f GiB%s%s "
+            "and %.1f Mb/s.",
+            (long long) n, n == 1 ? "" : "s", sz->cores.spec, sc->core_mhz,
+            sz->memory_gib.spec, disk, iops,
+            (long long) sz->nic_ports.spec, sz->nic_ports.spec == 1 ? "" : "s",
+            sz->port_mbps, n == 1 ? "ies" : "y", z.nitems, z.nitems == 1 ? "" : "s",
+            pol->headroom_pct, n == 1 ? "it" : "each", need_cores, need_gib,
+            udisk, uiops, need_net)) == -1)
+        goto out;
+    }
     if (z.grid.slots > 1 && z.nitems > 1
         && add_reason (&sz->reasons, core_sprintf (
              "Sized on the workloads' summed demand at every %lld-minute "
@@ -564,6 +605,12 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
              (long long) (z.grid.interval_s / 60), z.total[D_CPU],
              interval_text (&z.grid, peak_slot[PLAN_CPU], buf, sizeof buf),
              z.peaksum[D_CPU])) == -1)
+      goto out;
+    if (group_hosts > 1 && sc->hosts_max == 0 && n == group_hosts
+        && add_reason (&sz->reasons, core_sprintf (
+             "%lld hosts, not one: the %lld workloads of anti-affinity group "
+             "%s must run on different hosts.", (long long) n,
+             (long long) group_hosts, group_name)) == -1)
       goto out;
     if (n > 1 && add_reason (&sz->reasons, core_sprintf (
           "The smallest spec of which %lld hosts carry the workloads (found "
@@ -631,5 +678,6 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
     free (catalog.models.ptr[i].model);
   core_host_model_vector_reset (&catalog.models);
   sizer_clear (&z);
+  free (group_name);
   return ret;
 }

@@ -39,7 +39,7 @@ fi
 
 command -v chromium >/dev/null || t_skip_all "chromium is not installed (scripts/install-deps.sh)"
 command -v pdftotext >/dev/null || t_skip_all "pdftotext is not installed (poppler-utils)"
-t_plan 50
+t_plan 51
 
 for p in $plans; do golden "$p" "$D/$p-plan.yaml"; done
 golden old tests/data/good/plan.yaml
@@ -181,7 +181,7 @@ t_is "-o NAME.md writes Markdown" "# Deployment plan" "$(head -n 1 "$t_tmp/by-na
 keys=$("$P2VKIT" report "$D/thesis-plan.yaml" --values | perl -MJSON::PP -0777 -ne \
     'my $v = decode_json ($_); print join (" ", sort grep { $_ ne "generator" } keys %$v)')
 t_is "--values: JSON with the top-level names of docs/templates.md" \
-    "bom bom_cost bom_count bom_watts guide has_charts has_models hosts migration physical plan_file policy runbooks spares summary title waves workloads" "$keys"
+    "bom bom_cost bom_count bom_watts growth guide has_charts has_models hosts migration physical plan_file policy runbooks sizing spares summary title waves workloads" "$keys"
 
 # Installed: the program finds the templates under its prefix.
 if make -s -C "$srcdir" install DESTDIR="$t_tmp/root" PREFIX=/opt/p2vkit >/dev/null 2>&1; then
