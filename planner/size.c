@@ -285,6 +285,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   double keep = 1 - pol->headroom_pct / 100;
   double cap[ND_SIZE], need_mib, need_gib, need_gb, need_cores, need_iops, need_net;
   int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
+  bool few_workloads = false;
   char *group_name = NULL;
   size_t peak_slot[PLAN_NSERIES] = { 0 };
   double ratio[CORE_NRES];
@@ -432,6 +433,11 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
     core_string_vector_free (&groups);
     if (group_hosts > 1 && group_name == NULL)
       goto out;
+  }
+  /* More hosts than workloads would stand empty. */
+  if (n > 1 && (size_t) n > z.nitems) {
+    few_workloads = true;
+    n = z.nitems > 0 ? (int64_t) z.nitems : 1;
   }
   if (group_hosts > n) {
     if (sc->hosts_max > 0) {
@@ -611,6 +617,12 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
              "%lld hosts, not one: the %lld workloads of anti-affinity group "
              "%s must run on different hosts.", (long long) n,
              (long long) group_hosts, group_name)) == -1)
+      goto out;
+    if (few_workloads
+        && add_reason (&sz->reasons, core_sprintf (
+             "Sized for %lld host%s, one per workload: --hosts-max %lld would "
+             "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
+             (long long) sc->hosts_max)) == -1)
       goto out;
     if (n > 1 && add_reason (&sz->reasons, core_sprintf (
           "The smallest spec of which %lld hosts carry the workloads (found "
