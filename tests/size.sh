@@ -3,7 +3,7 @@
 # out), on the thesis lab and on cases built here.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 62
+t_plan 64
 
 plan () { "$P2VKIT" plan -q "$@"; }
 # The value of KEY of the sizing (a flow mapping is printed whole).
@@ -48,6 +48,9 @@ t_is "cores: even" 0 "$(( $(dim "$t_tmp/lab.yaml" cores spec) % 2 ))"
 t_match "hardware virtualization, naming the workloads" "feature: virt, workloads: \[dc01, pbx01\]" "$(cat "$t_tmp/lab.yaml")"
 t_is "no IOMMU without passthrough" "" "$(grep 'feature: iommu' "$t_tmp/lab.yaml")"
 t_match "the reasons say what to buy" "1 host of 2 cores at 2600 MHz, 3 GiB of memory, 120 GB of disk" "$(cat "$t_tmp/lab.yaml")"
+sed 's/^  memory_gib: {need: 2.62, spec: 3}$/  memory_gib: {need: 2.62, spec: 2}/' "$t_tmp/lab.yaml" > "$t_tmp/lab-edited.yaml"
+t_exit "--check fails on a spec edited below the need" 1 plan --check "$t_tmp/lab-edited.yaml" "$t_tmp/lab"
+t_match "and says which" "sizing: memory_gib to buy \(2\) is less than needed \(2.62\)" "$("$P2VKIT" plan --check "$t_tmp/lab-edited.yaml" "$t_tmp/lab" 2>&1)"
 
 # 2. 30% a year.  Demand in month m is (1.3)^(m/12) times today's, the
 #    overheads fixed: memory needs 2048 f + 96 MiB, and the 3 GiB host
