@@ -13,18 +13,26 @@ static const struct cli_option opts[] = {
   { "time-limit", required_argument, 't', "SEC", "search for at most SEC seconds (default 5)" },
   { "seed", required_argument, 's', "N", "seed of the search's random choices (default 1)" },
   { "check", required_argument, 'c', "PLAN", "check PLAN against the profiles and catalog instead of planning" },
+  { "size", no_argument, 'S', NULL, "size the host to buy instead of packing onto a catalog" },
+  { "hosts-max", required_argument, 'N', "N", "with --size: the spec of which N identical hosts carry the workloads" },
+  { "core-mhz", required_argument, 'M', "MHZ", "with --size: the clock the spec's cores are assumed at (default 2600)" },
+  { "growth", required_argument, 'g', "PCT", "demand grows PCT a year (0 to 1000): say when the hosts run out" },
+  { "years", required_argument, 'y', "Y", "with --growth: how many years to look ahead (1 to 20, default 3)" },
   { "quiet", no_argument, 'q', NULL, "print no progress and no summary" },
   { NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_usage usage = {
   "PROFILES... --hosts HOSTS.yaml [--policy POLICY.yaml] [-o PLAN.yaml]\n"
+  "       p2vkit plan PROFILES... --size [--hosts-max N] [--policy POLICY.yaml] [-o PLAN.yaml]\n"
   "       p2vkit plan --check PLAN.yaml PROFILES... --hosts HOSTS.yaml",
   "Size every workload on a percentile of its utilization, decide whether it\n"
   "runs paravirtualized, fully virtualized or stays physical (with reasons),\n"
   "and place it on the fewest (or cheapest) hosts of the catalog such that at\n"
-  "every interval of the day every host keeps its headroom.  PROFILES are\n"
-  "profile files, CSV files, or folders of them.  The rules: docs/planner.md."
+  "every interval of the day every host keeps its headroom.  With --size,\n"
+  "find the smallest host to buy that carries them instead; with --growth,\n"
+  "say in which month each host runs out.  PROFILES are profile files, CSV\n"
+  "files, or folders of them.  The rules: docs/planner.md."
 };
 
 struct progress_state {
@@ -67,6 +75,10 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   struct progress_state ps = { .tty = isatty (2) };
   const char *hosts_file = NULL, *policy_file = NULL, *output = "-";
   const char *check = NULL;
+  struct plan_size_config sc = { .core_mhz = 2600, .growth_pct = CORE_UNSET };
+  bool size = false, grow = false, core_mhz_given = false, years_given = false;
+  double growth = 0;
+  int64_t years = 3;
   int64_t seed;
   int c;
 
@@ -80,6 +92,26 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     case 'o': output = optarg; break;
     case 'c': check = optarg; break;
     case 'q': ps.quiet = true; break;
+    case 'S': size = true; break;
+    case 'N':
+      if (core_parse_int64 (optarg, "--hosts-max", 1, 1000000, &sc.hosts_max) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      break;
+    case 'M':
+      if (core_parse_double (optarg, "--core-mhz", 1, 1e6, &sc.core_mhz) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      core_mhz_given = true;
+      break;
+    case 'g':
+      if (core_parse_double (optarg, "--growth", 0, 1000, &growth) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      grow = true;
+      break;
+    case 'y':
+      if (core_parse_int64 (optarg, "--years", 1, 20, &years) == -1)
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      years_given = true;
+      break;
     case 't':
       if (core_parse_double (optarg, "--time-limit", 0, 86400, &cfg.time_limit) == -1)
         return cli_usage_error (cmd, "%s", core_errmsg ());
@@ -95,12 +127,22 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   }
   if (optind >= argc)
     return cli_usage_error (cmd, "no profiles given");
-  if (hosts_file == NULL)
-    return cli_usage_error (cmd, "no host catalog given (--hosts FILE)");
+  if (hosts_file == NULL && !size && !check)
+    return cli_usage_error (cmd, "no host catalog given (--hosts FILE), and no --size");
   if (check && policy_file)
     return cli_usage_error (cmd, "--check uses the plan's own policy; drop --policy");
+  if (check && (size || grow || years_given))
+    return cli_usage_error (cmd, "--check checks a plan: drop --size, --growth and --years");
+  if (years_given && !grow)
+    return cli_usage_error (cmd, "--years needs --growth PCT");
+  if (size && hosts_file && !grow)
+    return cli_usage_error (cmd, "--size sizes a host to buy instead of using the "
+                            "catalog: drop --hosts, or add --growth to size one "
+                            "that lasts while the catalog's hosts run out");
+  if (!size && (sc.hosts_max || core_mhz_given))
+    return cli_usage_error (cmd, "--hosts-max and --core-mhz go with --size");
 
-  if (core_hosts_read (hosts_file, &hosts) == -1
+  if ((hosts_file && core_hosts_read (hosts_file, &hosts) == -1)
       || (policy_file && core_policy_read (policy_file, &cfg.policy) == -1)
       || core_load_profiles (argv + optind, argc - optind, &profiles) == -1) {
     cli_core_error ();
@@ -114,6 +156,23 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     if (core_plan_read (check, &plan) == -1) {
       cli_core_error ();
       return EXIT_FAILURE_;
+    }
+    /* Without a catalog, the plan's own models are the catalog (a sized
+     * plan has no other). */
+    if (hosts_file == NULL) {
+      if (plan.models.len == 0) {
+        cli_error ("%s: the plan lists no models; give the catalog (--hosts FILE)", check);
+        return EXIT_FAILURE_;
+      }
+      for (size_t i = 0; i < plan.models.len; i++) {
+        struct core_host_model m = plan.models.ptr[i];
+        m.model = core_strdup (m.model);
+        if (m.model == NULL || core_host_model_vector_append (&hosts.models, m) == -1) {
+          free (m.model);
+          cli_core_error ();
+          return EXIT_FAILURE_;
+        }
+      }
     }
     r = plan_check (&plan, &profiles, &hosts, &report);
     if (r == -1) {
@@ -136,9 +195,36 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   cfg.hosts = &hosts;
   cfg.progress = show_progress;
   cfg.opaque = &ps;
-  if (plan_run (&cfg, &plan) == -1) {
+  if (hosts_file) {
+    if (plan_run (&cfg, &plan) == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+  }
+  else if (plan_size (&cfg, &sc, &plan) == -1) {
     cli_core_error ();
     return EXIT_FAILURE_;
+  }
+  if (grow && plan_growth (&plan, &profiles, growth, years) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  if (size && hosts_file) {
+    /* Next to the catalog's plan: the spec that lasts the whole period. */
+    CLEANUP_FREE_PLAN struct core_plan sized;
+
+    core_plan_init (&sized);
+    sc.spec_only = true;
+    sc.growth_pct = growth;
+    sc.grow_months = 12.0 * years;
+    if (plan_size (&cfg, &sc, &sized) == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+    plan.sizing = sized.sizing;
+    memset (&sized.sizing, 0, sizeof sized.sizing);
+    plan.sizing.has_runs_out = true;
+    plan.sizing.runs_out.month = CORE_UNSET;
   }
   if (core_write_atomic (output, write_plan, &plan) == -1) {
     cli_core_error ();
@@ -153,6 +239,28 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
       fprintf (fp, " (at least %lld needed)", (long long) plan.summary.lower_bound);
     if (plan.summary.unplaced)
       fprintf (fp, ", %lld stay physical", (long long) plan.summary.unplaced);
+    if (plan.sizing.given)
+      fprintf (fp, "; sized: %lld x %g cores at %g MHz, %g GiB, %g GB, %g IOPS, "
+               "%g x %g Mb/s (%s binds)", (long long) plan.sizing.hosts,
+               plan.sizing.cores.spec, plan.sizing.core_mhz,
+               plan.sizing.memory_gib.spec, plan.sizing.disk_gb.spec,
+               plan.sizing.disk_iops.spec, plan.sizing.nic_ports.spec,
+               plan.sizing.port_mbps, core_resource_names[plan.sizing.binding]);
+    if (plan.growth.given) {
+      int64_t first = CORE_UNSET;
+      const char *res = NULL;
+      for (size_t i = 0; i < plan.growth.hosts.len; i++) {
+        const struct core_runs_out *r = &plan.growth.hosts.ptr[i].runs_out;
+        if (r->month != CORE_UNSET && (first == CORE_UNSET || r->month < first)) {
+          first = r->month;
+          res = core_resource_names[r->resource];
+        }
+      }
+      if (first == CORE_UNSET)
+        fprintf (fp, "; the hosts last %lld years", (long long) years);
+      else
+        fprintf (fp, "; first out of %s in month %lld", res, (long long) first);
+    }
     if (strcmp (output, "-") != 0)
       fprintf (fp, "; written to %s", output);
     fputc ('\n', fp);

@@ -63,8 +63,10 @@ check_file (const char *path)
     CLEANUP_FREE_PLAN struct core_plan plan;
     if (core_plan_parse (path, buf, len, &plan) == -1)
       return NULL;
-    return core_sprintf ("plan of %zu workloads on %zu hosts",
-                         plan.workloads.len, plan.hosts.len);
+    return core_sprintf ("plan of %zu workloads on %zu hosts%s%s",
+                         plan.workloads.len, plan.hosts.len,
+                         plan.sizing.given ? ", with a host sizing" : "",
+                         plan.growth.given ? ", with growth" : "");
   }
   }
   core_error ("%s: unknown kind of file", path);

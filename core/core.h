@@ -226,6 +226,8 @@ struct core_profile {
   struct core_os os;
   core_service_vector services;
   struct core_utilization utilization;
+  double growth_pct;            /* yearly growth of its demand; CORE_UNSET:
+                                 * the plan's --growth */
 };
 DEFINE_VECTOR_TYPE(core_profile_vector, struct core_profile *)
 
@@ -331,6 +333,53 @@ struct core_plan_unplaced {
   char *name;
   char *reason;
 };
+/* What host to buy (p2vkit plan --size): per dimension the unrounded
+ * capacity the workloads need (headroom included) and the buyable spec. */
+enum core_resource {
+  CORE_RES_CPU, CORE_RES_MEMORY, CORE_RES_DISK, CORE_RES_IOPS, CORE_RES_NET,
+  CORE_NRES
+};
+extern const char *const core_resource_names[];  /* cpu memory disk iops net */
+struct core_size_dim {
+  double need;
+  double spec;
+};
+struct core_runs_out {
+  int64_t month;                /* CORE_UNSET: lasts the whole period */
+  enum core_resource resource;
+};
+struct core_plan_sizing {
+  bool given;
+  int64_t hosts;                /* hosts that carry the workloads */
+  int64_t spare_hosts;
+  double core_mhz;
+  struct core_size_dim cores, memory_gib, disk_gb, disk_iops, net_mbps, nic_ports;
+  double port_mbps;
+  enum core_resource binding;
+  char *interval;               /* "HH:MM-HH:MM" UTC; NULL: all day */
+  double binding_pct;           /* need / spec of the binding dimension */
+  core_string_vector virt;      /* workloads needing hardware virtualization */
+  core_string_vector iommu;     /* workloads needing an IOMMU */
+  bool has_runs_out;            /* with growth only */
+  struct core_runs_out runs_out;
+  core_string_vector reasons;
+};
+/* How long each host lasts when demand grows (--growth, --years). */
+struct core_plan_growth_host {
+  char *host;
+  struct core_runs_out runs_out;
+  core_double_vector peak_pct;  /* months 0..12*years: the most used
+                                 * resource, % of the host's capacity */
+};
+DEFINE_VECTOR_TYPE(core_plan_growth_host_vector, struct core_plan_growth_host)
+struct core_plan_growth {
+  bool given;
+  double pct;
+  int64_t years;
+  core_plan_growth_host_vector hosts;
+  core_string_vector reasons;
+};
+
 DEFINE_VECTOR_TYPE(core_plan_host_vector, struct core_plan_host)
 DEFINE_VECTOR_TYPE(core_plan_workload_vector, struct core_plan_workload)
 DEFINE_VECTOR_TYPE(core_plan_unplaced_vector, struct core_plan_unplaced)
@@ -350,6 +399,8 @@ struct core_plan {
   core_plan_unplaced_vector unplaced;
   core_host_model_vector models;  /* catalog entries of the hosts' models
                                    * (optional; empty: not given) */
+  struct core_plan_sizing sizing;   /* optional */
+  struct core_plan_growth growth;   /* optional */
 };
 
 /* Allocate a profile with every optional field unset. */

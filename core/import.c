@@ -16,7 +16,7 @@ enum column {
   COL_NAME, COL_OS, COL_CORES, COL_MHZ, COL_MEMORY_MIB, COL_DISK_GIB,
   COL_CPU_PCT, COL_MEM_USED, COL_DISK_IOPS, COL_DISK_MBPS, COL_NET_MBPS,
   COL_ROLE, COL_GROUP, COL_PV_DRIVERS, COL_PASSTHROUGH, COL_FIRMWARE,
-  COL_VIRT, COL_WATTS,
+  COL_VIRT, COL_WATTS, COL_GROWTH_PCT,
   NR_COLUMNS
 };
 
@@ -42,6 +42,7 @@ static const struct {
   [COL_FIRMWARE] = { "firmware", false },
   [COL_VIRT] = { "virt", false },
   [COL_WATTS] = { "watts", false },
+  [COL_GROWTH_PCT] = { "growth_pct", false },
 };
 
 /* The limits of the contract. */
@@ -425,6 +426,9 @@ import_row (const struct importer *im, struct core_profile *p)
   p->hardware.cpu.virt = e == -1 ? CORE_VIRT_UNSET : e + 1;
   if (get_double (im, COL_WATTS, false, CORE_UNSET, 0, 1e6,
                   &p->hardware.watts) == -1)
+    return -1;
+  if (get_double (im, COL_GROWTH_PCT, false, CORE_UNSET, 0, 1000,
+                  &p->growth_pct) == -1)
     return -1;
 
   /* Check pv_drivers before the (slower) OS lookup. */

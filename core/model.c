@@ -11,6 +11,8 @@ const char *const core_proto_names[] = { "tcp", "udp", NULL };
 const char *const core_mode_names[] = { "paravirt", "full", "physical", NULL };
 const char *const core_pv_names[] = { "virtio", "xen", NULL };
 const char *const core_hv_names[] = { "kvm", "xen", NULL };
+const char *const core_resource_names[] =
+  { "cpu", "memory", "disk", "iops", "net", NULL };
 
 struct core_profile *
 core_profile_new (void)
@@ -26,6 +28,7 @@ core_profile_new (void)
   p->hardware.cpu.mhz = CORE_UNSET;
   p->hardware.memory_mib = CORE_UNSET;
   p->hardware.watts = CORE_UNSET;
+  p->growth_pct = CORE_UNSET;
   p->os.pv_drivers = CORE_UNSET;
   p->utilization.interval_s = CORE_UNSET;
   return p;
@@ -173,6 +176,7 @@ core_plan_init (struct core_plan *plan)
   plan->summary.watts_before = CORE_UNSET;
   plan->summary.watts_after = CORE_UNSET;
   core_policy_defaults (&plan->policy);
+  plan->sizing.runs_out.month = CORE_UNSET;
 }
 
 void
@@ -225,6 +229,16 @@ core_plan_clear (struct core_plan *plan)
   for (size_t i = 0; i < plan->models.len; i++)
     free (plan->models.ptr[i].model);
   core_host_model_vector_reset (&plan->models);
+  free (plan->sizing.interval);
+  core_string_vector_free (&plan->sizing.virt);
+  core_string_vector_free (&plan->sizing.iommu);
+  core_string_vector_free (&plan->sizing.reasons);
+  for (size_t i = 0; i < plan->growth.hosts.len; i++) {
+    free (plan->growth.hosts.ptr[i].host);
+    core_double_vector_reset (&plan->growth.hosts.ptr[i].peak_pct);
+  }
+  core_plan_growth_host_vector_reset (&plan->growth.hosts);
+  core_string_vector_free (&plan->growth.reasons);
   core_plan_init (plan);
 }
 
@@ -272,7 +286,8 @@ core_profile_equal (const struct core_profile *a, const struct core_profile *b)
   const struct core_hardware *ha = &a->hardware, *hb = &b->hardware;
 
   if (!str_eq (a->name, b->name) || !str_eq (a->collected_at, b->collected_at)
-      || !str_eq (a->role, b->role) || !str_eq (a->group, b->group))
+      || !str_eq (a->role, b->role) || !str_eq (a->group, b->group)
+      || a->growth_pct != b->growth_pct)
     return false;
   if (!str_eq (ha->vendor, hb->vendor) || !str_eq (ha->product, hb->product)
       || ha->firmware != hb->firmware
@@ -397,9 +412,62 @@ core_policy_equal (const struct core_policy *a, const struct core_policy *b)
     && overhead_eq (&a->overhead_paravirt, &b->overhead_paravirt);
 }
 
+static bool
+dim_eq (const struct core_size_dim *a, const struct core_size_dim *b)
+{
+  return a->need == b->need && a->spec == b->spec;
+}
+
+static bool
+runs_out_eq (const struct core_runs_out *a, const struct core_runs_out *b)
+{
+  return a->month == b->month && (a->month == CORE_UNSET || a->resource == b->resource);
+}
+
+static bool
+sizing_eq (const struct core_plan_sizing *a, const struct core_plan_sizing *b)
+{
+  if (a->given != b->given)
+    return false;
+  if (!a->given)
+    return true;
+  return a->hosts == b->hosts && a->spare_hosts == b->spare_hosts
+    && a->core_mhz == b->core_mhz && dim_eq (&a->cores, &b->cores)
+    && dim_eq (&a->memory_gib, &b->memory_gib) && dim_eq (&a->disk_gb, &b->disk_gb)
+    && dim_eq (&a->disk_iops, &b->disk_iops) && dim_eq (&a->net_mbps, &b->net_mbps)
+    && dim_eq (&a->nic_ports, &b->nic_ports) && a->port_mbps == b->port_mbps
+    && a->binding == b->binding && str_eq (a->interval, b->interval)
+    && a->binding_pct == b->binding_pct
+    && strings_eq (&a->virt, &b->virt) && strings_eq (&a->iommu, &b->iommu)
+    && a->has_runs_out == b->has_runs_out
+    && (!a->has_runs_out || runs_out_eq (&a->runs_out, &b->runs_out))
+    && strings_eq (&a->reasons, &b->reasons);
+}
+
+static bool
+growth_eq (const struct core_plan_growth *a, const struct core_plan_growth *b)
+{
+  if (a->given != b->given)
+    return false;
+  if (!a->given)
+    return true;
+  if (a->pct != b->pct || a->years != b->years || a->hosts.len != b->hosts.len
+      || !strings_eq (&a->reasons, &b->reasons))
+    return false;
+  for (size_t i = 0; i < a->hosts.len; i++) {
+    const struct core_plan_growth_host *x = &a->hosts.ptr[i], *y = &b->hosts.ptr[i];
+    if (!str_eq (x->host, y->host) || !runs_out_eq (&x->runs_out, &y->runs_out)
+        || !series_eq (&x->peak_pct, &y->peak_pct))
+      return false;
+  }
+  return true;
+}
+
 bool
 core_plan_equal (const struct core_plan *a, const struct core_plan *b)
 {
+  if (!sizing_eq (&a->sizing, &b->sizing) || !growth_eq (&a->growth, &b->growth))
+    return false;
   if (memcmp (&a->summary, &b->summary, sizeof a->summary) != 0
       || !core_policy_equal (&a->policy, &b->policy)
       || !models_eq (&a->models, &b->models)

@@ -902,7 +902,7 @@ read_profile (struct reader *r, yaml_node_t *root, struct core_profile *p)
 {
   static const char *const keys[] =
     { "schema", "name", "collected_at", "role", "group", "hardware", "os",
-      "services", "utilization", NULL };
+      "services", "utilization", "growth_pct", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v;
 
@@ -927,6 +927,7 @@ read_profile (struct reader *r, yaml_node_t *root, struct core_profile *p)
     case 6: if (read_os (r, v, &p->os) == -1) return -1; break;
     case 7: if (read_services (r, v, &p->services) == -1) return -1; break;
     case 8: if (read_utilization (r, v, &p->utilization) == -1) return -1; break;
+    case 9: if (get_double (r, v, "growth_pct", 0, 1000, &p->growth_pct) == -1) return -1; break;
     }
   }
   return check_required (r, root, keys, seen, BIT(1) | BIT(5), "");
@@ -1706,12 +1707,350 @@ check_plan_models (struct reader *r, yaml_node_t *root, struct core_plan *plan)
   return 0;
 }
 
+/* Sizing and growth ------------------------------------------------ */
+
+static int
+read_dim (struct reader *r, yaml_node_t *map, const char *path, double max,
+          struct core_size_dim *d)
+{
+  static const char *const keys[] = { "need", "spec", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    if (get_double (r, v, p, 0, max, i == 0 ? &d->need : &d->spec) == -1)
+      return -1;
+  }
+  return check_required (r, map, keys, seen, BIT(0) | BIT(1), path);
+}
+
+/* At most 20 years of months. */
+#define MAX_MONTHS (12 * 20)
+
+static int
+read_runs_out (struct reader *r, yaml_node_t *n, const char *path,
+               struct core_runs_out *out)
+{
+  static const char *const keys[] = { "month", "resource", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  out->month = CORE_UNSET;
+  if (is_null (n))
+    return 0;
+  if (expect_mapping (r, n, path) == -1)
+    return -1;
+  FOR_PAIRS (r, n, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path), e;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    if (i == 0) {
+      if (get_int (r, v, p, 0, MAX_MONTHS, &out->month) == -1)
+        return -1;
+    }
+    else {
+      if (get_enum (r, v, p, core_resource_names, 0, &e) == -1)
+        return -1;
+      out->resource = e;
+    }
+  }
+  return check_required (r, n, keys, seen, BIT(0) | BIT(1), path);
+}
+
+/* "HH:MM-HH:MM", from 00:00 to 24:00, the end after the start. */
+static int
+check_interval (struct reader *r, const yaml_node_t *n, const char *path,
+                const char *s)
+{
+  int h1, m1, h2, m2, len = 0;
+
+  if (sscanf (s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &len) != 4
+      || len != 11 || (size_t) len != strlen (s) || s[2] != ':' || s[8] != ':'
+      || h1 < 0 || h1 > 23 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 24
+      || m2 < 0 || m2 > 59 || (h2 == 24 && m2 != 0)
+      || h2 * 60 + m2 <= h1 * 60 + m1)
+    return fail (r, n, "%s: expected HH:MM-HH:MM within the day, got '%.64s'",
+                 path, s);
+  return 0;
+}
+
+static int
+read_binding (struct reader *r, yaml_node_t *map, const char *path,
+              struct core_plan_sizing *s)
+{
+  static const char *const keys[] = { "resource", "interval", "used_pct", NULL };
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path), e;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0:
+      if (get_enum (r, v, p, core_resource_names, 0, &e) == -1)
+        return -1;
+      s->binding = e;
+      break;
+    case 1:
+      if (get_string_or_null (r, v, p, &s->interval) == -1
+          || (s->interval && check_interval (r, v, p, s->interval) == -1))
+        return -1;
+      break;
+    case 2:
+      if (get_double (r, v, p, 0, DBL_MAX, &s->binding_pct) == -1)
+        return -1;
+      break;
+    }
+  }
+  return check_required (r, map, keys, seen, BIT(0) | BIT(1) | BIT(2), path);
+}
+
+static int
+read_features (struct reader *r, yaml_node_t *list, const char *path,
+               struct core_plan_sizing *s)
+{
+  static const char *const keys[] = { "feature", "workloads", NULL };
+  static const char *const names[] = { "virt", "iommu", NULL };
+  yaml_node_t *item, *k, *v;
+  unsigned have = 0;
+  size_t n;
+
+  if (expect_list (r, list, path) == -1)
+    return -1;
+  FOR_ITEMS (r, list, n, item) {
+    char ipath[256];
+    uint64_t seen = 0;
+    int feature = -1;
+    yaml_node_t *wl = NULL;
+
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, n);
+    if (expect_mapping (r, item, ipath) == -1)
+      return -1;
+    FOR_PAIRS (r, item, k, v) {
+      char p[300];
+      int i = key_index (r, k, keys, &seen, ipath);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, ipath, keys[i]);
+      if (i == 0) {
+        if (get_enum (r, v, p, names, 0, &feature) == -1)
+          return -1;
+      }
+      else
+        wl = v;
+    }
+    if (check_required (r, item, keys, seen, BIT(0) | BIT(1), ipath) == -1)
+      return -1;
+    if (have & (1u << feature))
+      return fail (r, item, "%s: feature '%s' is listed twice", ipath,
+                   names[feature]);
+    have |= 1u << feature;
+    {
+      char p[300];
+      core_string_vector *out = feature == 0 ? &s->virt : &s->iommu;
+      subpath (p, sizeof p, ipath, "workloads");
+      if (get_strings (r, wl, p, out) == -1)
+        return -1;
+      if (out->len == 0)
+        return fail (r, wl, "%s: the list is empty", p);
+    }
+  }
+  return 0;
+}
+
+static int
+read_sizing (struct reader *r, yaml_node_t *map, struct core_plan_sizing *s)
+{
+  static const char *const keys[] =
+    { "hosts", "spare_hosts", "core_mhz", "cores", "memory_gib", "disk_gb",
+      "disk_iops", "net_mbps", "nic_ports", "port_mbps", "binding", "features",
+      "runs_out", "reasons", NULL };
+  const char *path = "sizing";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  s->given = true;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+    int ret = 0;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: ret = get_int (r, v, p, 1, 1000000, &s->hosts); break;
+    case 1: ret = get_int (r, v, p, 0, 1000, &s->spare_hosts); break;
+    case 2: ret = get_double (r, v, p, 1, 1e6, &s->core_mhz); break;
+    case 3: ret = read_dim (r, v, p, 65536, &s->cores); break;
+    case 4: ret = read_dim (r, v, p, DBL_MAX, &s->memory_gib); break;
+    case 5: ret = read_dim (r, v, p, DBL_MAX, &s->disk_gb); break;
+    case 6: ret = read_dim (r, v, p, DBL_MAX, &s->disk_iops); break;
+    case 7: ret = read_dim (r, v, p, DBL_MAX, &s->net_mbps); break;
+    case 8: ret = read_dim (r, v, p, 65536, &s->nic_ports); break;
+    case 9: ret = get_double (r, v, p, 1, DBL_MAX, &s->port_mbps); break;
+    case 10: ret = read_binding (r, v, p, s); break;
+    case 11: ret = read_features (r, v, p, s); break;
+    case 12:
+      s->has_runs_out = true;
+      ret = read_runs_out (r, v, p, &s->runs_out);
+      break;
+    case 13: ret = get_strings (r, v, p, &s->reasons); break;
+    }
+    if (ret == -1)
+      return -1;
+  }
+  return check_required (r, map, keys, seen, BIT(12) - 1, path);
+}
+
+static int
+read_growth (struct reader *r, yaml_node_t *map, struct core_plan_growth *g)
+{
+  static const char *const keys[] = { "pct", "years", "hosts", "reasons", NULL };
+  static const char *const hkeys[] = { "host", "runs_out", "peak_pct", NULL };
+  const char *path = "growth";
+  uint64_t seen = 0;
+  yaml_node_t *k, *v, *hosts = NULL, *item;
+  size_t n;
+
+  if (expect_mapping (r, map, path) == -1)
+    return -1;
+  g->given = true;
+  FOR_PAIRS (r, map, k, v) {
+    char p[256];
+    int i = key_index (r, k, keys, &seen, path);
+    int ret = 0;
+
+    if (i == -1)
+      return -1;
+    subpath (p, sizeof p, path, keys[i]);
+    switch (i) {
+    case 0: ret = get_double (r, v, p, 0, 1000, &g->pct); break;
+    case 1: ret = get_int (r, v, p, 1, 20, &g->years); break;
+    case 2: ret = expect_list (r, v, p); hosts = v; break;
+    case 3: ret = get_strings (r, v, p, &g->reasons); break;
+    }
+    if (ret == -1)
+      return -1;
+  }
+  if (check_required (r, map, keys, seen, BIT(0) | BIT(1) | BIT(2), path) == -1)
+    return -1;
+  /* The hosts last: their curves' length depends on years. */
+  FOR_ITEMS (r, hosts, n, item) {
+    struct core_plan_growth_host h = { .runs_out.month = CORE_UNSET };
+    char ipath[64];
+    uint64_t hseen = 0;
+
+    snprintf (ipath, sizeof ipath, "growth.hosts[%zu]", n);
+    if (expect_mapping (r, item, ipath) == -1
+        || core_plan_growth_host_vector_append (&g->hosts, h) == -1)
+      return -1;
+    struct core_plan_growth_host *hp = &g->hosts.ptr[g->hosts.len - 1];
+    FOR_PAIRS (r, item, k, v) {
+      char p[256];
+      int i = key_index (r, k, hkeys, &hseen, ipath);
+
+      if (i == -1)
+        return -1;
+      subpath (p, sizeof p, ipath, hkeys[i]);
+      switch (i) {
+      case 0: if (get_string (r, v, p, &hp->host) == -1) return -1; break;
+      case 1:
+        if (read_runs_out (r, v, p, &hp->runs_out) == -1)
+          return -1;
+        if (hp->runs_out.month > 12 * g->years)
+          return fail (r, v, "%s: month %lld is after the %lld months of "
+                       "growth", p, (long long) hp->runs_out.month,
+                       (long long) (12 * g->years));
+        break;
+      case 2:
+        if (get_series (r, v, p, DBL_MAX, &hp->peak_pct) == -1)
+          return -1;
+        if (hp->peak_pct.len != (size_t) (12 * g->years + 1))
+          return fail (r, v, "%s: expected %lld values (months 0 to %lld), "
+                       "got %zu", p, (long long) (12 * g->years + 1),
+                       (long long) (12 * g->years), hp->peak_pct.len);
+        break;
+      }
+    }
+    if (check_required (r, item, hkeys, hseen, BIT(0) | BIT(1) | BIT(2), ipath) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* The value node of KEY in mapping MAP, or MAP itself. */
+static yaml_node_t *
+value_of (struct reader *r, yaml_node_t *map, const char *key)
+{
+  yaml_node_t *k, *v;
+
+  if (map->type != YAML_MAPPING_NODE)
+    return map;
+  FOR_PAIRS (r, map, k, v)
+    if (k->type == YAML_SCALAR_NODE && strcmp (scalar (k), key) == 0)
+      return v;
+  return map;
+}
+
+/* Names in sizing and growth refer to the plan's workloads and hosts. */
+static int
+check_sizing_refs (struct reader *r, yaml_node_t *root, struct core_plan *plan)
+{
+  const core_string_vector *lists[2] = { &plan->sizing.virt, &plan->sizing.iommu };
+
+  for (int f = 0; f < 2 && plan->sizing.given; f++)
+    for (size_t i = 0; i < lists[f]->len; i++) {
+      bool found = false;
+      for (size_t j = 0; j < plan->workloads.len && !found; j++)
+        found = strcmp (plan->workloads.ptr[j].name, lists[f]->ptr[i]) == 0;
+      if (!found)
+        return fail (r, value_of (r, value_of (r, root, "sizing"), "features"),
+                     "sizing.features: '%s' is not a workload of the plan",
+                     lists[f]->ptr[i]);
+    }
+  for (size_t i = 0; plan->growth.given && i < plan->growth.hosts.len; i++) {
+    const char *h = plan->growth.hosts.ptr[i].host;
+    bool found = false;
+    for (size_t j = 0; j < plan->hosts.len && !found; j++)
+      found = strcmp (plan->hosts.ptr[j].name, h) == 0;
+    for (size_t j = 0; j < i && found; j++)
+      if (strcmp (plan->growth.hosts.ptr[j].host, h) == 0)
+        return fail (r, value_of (r, value_of (r, root, "growth"), "hosts"),
+                     "growth.hosts[%zu]: host '%s' is listed twice", i, h);
+    if (!found)
+      return fail (r, value_of (r, value_of (r, root, "growth"), "hosts"),
+                   "growth.hosts[%zu]: host '%s' is not in hosts", i, h);
+  }
+  return 0;
+}
+
 static int
 read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 {
   static const char *const keys[] =
     { "schema", "summary", "policy", "hosts", "workloads", "unplaced",
-      "models", NULL };
+      "models", "sizing", "growth", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v;
 
@@ -1731,6 +2070,8 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
     case 4: ret = read_plan_workloads (r, v, plan); break;
     case 5: ret = read_unplaced (r, v, plan); break;
     case 6: ret = read_plan_models (r, v, plan); break;
+    case 7: ret = read_sizing (r, v, &plan->sizing); break;
+    case 8: ret = read_growth (r, v, &plan->growth); break;
     }
     if (ret == -1)
       return -1;
@@ -1739,7 +2080,8 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
                       "") == -1)
     return -1;
   if (check_plan_refs (r, root, plan) == -1
-      || check_plan_models (r, root, plan) == -1)
+      || check_plan_models (r, root, plan) == -1
+      || check_sizing_refs (r, root, plan) == -1)
     return -1;
   return check_plan_counts (r, root, plan);
 }

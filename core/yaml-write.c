@@ -385,6 +385,7 @@ core_profile_write (FILE *fp, const struct core_profile *p)
   kv_str (&w, "collected_at", p->collected_at);
   kv_str (&w, "role", p->role);
   kv_str (&w, "group", p->group);
+  kv_num (&w, "growth_pct", p->growth_pct);
   write_hardware (&w, &p->hardware);
   write_os (&w, &p->os);
   if (p->services.len) {
@@ -536,6 +537,102 @@ write_plan_server (struct writer *w, const struct core_plan_server *s)
   map_end (w);
 }
 
+static void
+kv_dim (struct writer *w, const char *k, const struct core_size_dim *d)
+{
+  key (w, k);
+  map_begin (w, true);
+  kv_num (w, "need", d->need);
+  kv_num (w, "spec", d->spec);
+  map_end (w);
+}
+
+static void
+kv_runs_out (struct writer *w, const struct core_runs_out *r)
+{
+  key (w, "runs_out");
+  if (r->month == CORE_UNSET) {
+    null (w);
+    return;
+  }
+  map_begin (w, true);
+  kv_int (w, "month", r->month);
+  kv_enum (w, "resource", core_resource_names, r->resource);
+  map_end (w);
+}
+
+static void
+write_sizing (struct writer *w, const struct core_plan_sizing *s)
+{
+  key (w, "sizing");
+  map_begin (w, false);
+  kv_int (w, "hosts", s->hosts);
+  kv_int (w, "spare_hosts", s->spare_hosts);
+  kv_num (w, "core_mhz", s->core_mhz);
+  kv_dim (w, "cores", &s->cores);
+  kv_dim (w, "memory_gib", &s->memory_gib);
+  kv_dim (w, "disk_gb", &s->disk_gb);
+  kv_dim (w, "disk_iops", &s->disk_iops);
+  kv_dim (w, "net_mbps", &s->net_mbps);
+  kv_dim (w, "nic_ports", &s->nic_ports);
+  kv_num (w, "port_mbps", s->port_mbps);
+  key (w, "binding");
+  map_begin (w, true);
+  kv_enum (w, "resource", core_resource_names, s->binding);
+  key (w, "interval");
+  if (s->interval)
+    str (w, s->interval);
+  else
+    null (w);
+  kv_num (w, "used_pct", s->binding_pct);
+  map_end (w);
+  key (w, "features");
+  seq_begin (w, false);
+  if (s->virt.len) {
+    map_begin (w, true);
+    kv_str (w, "feature", "virt");
+    kv_strings (w, "workloads", &s->virt, true);
+    map_end (w);
+  }
+  if (s->iommu.len) {
+    map_begin (w, true);
+    kv_str (w, "feature", "iommu");
+    kv_strings (w, "workloads", &s->iommu, true);
+    map_end (w);
+  }
+  seq_end (w);
+  if (s->has_runs_out)
+    kv_runs_out (w, &s->runs_out);
+  kv_strings (w, "reasons", &s->reasons, false);
+  map_end (w);
+}
+
+static void
+write_growth (struct writer *w, const struct core_plan_growth *g)
+{
+  key (w, "growth");
+  map_begin (w, false);
+  kv_num (w, "pct", g->pct);
+  kv_int (w, "years", g->years);
+  key (w, "hosts");
+  seq_begin (w, false);
+  for (size_t i = 0; i < g->hosts.len; i++) {
+    const struct core_plan_growth_host *h = &g->hosts.ptr[i];
+    map_begin (w, false);
+    kv_str (w, "host", h->host);
+    kv_runs_out (w, &h->runs_out);
+    key (w, "peak_pct");
+    seq_begin (w, true);
+    for (size_t m = 0; m < h->peak_pct.len; m++)
+      num (w, h->peak_pct.ptr[m]);
+    seq_end (w);
+    map_end (w);
+  }
+  seq_end (w);
+  kv_strings (w, "reasons", &g->reasons, false);
+  map_end (w);
+}
+
 int
 core_plan_write (FILE *fp, const struct core_plan *plan)
 {
@@ -645,6 +742,11 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
     map_end (&w);
   }
   seq_end (&w);
+
+  if (plan->sizing.given)
+    write_sizing (&w, &plan->sizing);
+  if (plan->growth.given)
+    write_growth (&w, &plan->growth);
 
   map_end (&w);
   return end (&w, fp);

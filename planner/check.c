@@ -230,6 +230,35 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
       free (load[k]);
   }
 
+  /* A sized plan: what to buy covers what is needed, and its hosts are
+   * of that spec. */
+  if (plan->sizing.given) {
+    const struct core_plan_sizing *sz = &plan->sizing;
+    const struct core_host_model *hm = find_model (hosts, "sized");
+    const struct { const char *name; const struct core_size_dim *d; } dims[] = {
+      { "cores", &sz->cores }, { "memory_gib", &sz->memory_gib },
+      { "disk_gb", &sz->disk_gb }, { "disk_iops", &sz->disk_iops },
+      { "net_mbps", &sz->net_mbps }, { "nic_ports", &sz->nic_ports },
+    };
+    for (size_t k = 0; k < sizeof dims / sizeof *dims; k++)
+      if (dims[k].d->spec + 1e-9 < dims[k].d->need)
+        violation (&r, "sizing: %s to buy (%g) is less than needed (%g)",
+                   dims[k].name, dims[k].d->spec, dims[k].d->need);
+    if (hm && plan->hosts.len) {
+      if (hm->cores != (int64_t) sz->cores.spec)
+        violation (&r, "sizing: %g cores, but model sized has %lld",
+                   sz->cores.spec, (long long) hm->cores);
+      if (hm->memory_mib != (int64_t) (sz->memory_gib.spec * 1024) && sz->memory_gib.spec > 0)
+        violation (&r, "sizing: %g GiB of memory, but model sized has %lld MiB",
+                   sz->memory_gib.spec, (long long) hm->memory_mib);
+      if (hm->mhz != sz->core_mhz)
+        violation (&r, "sizing: cores at %g MHz, but model sized has %g",
+                   sz->core_mhz, hm->mhz);
+      if (sz->iommu.len && !hm->iommu)
+        violation (&r, "sizing: an IOMMU is required, but model sized has none");
+    }
+  }
+
   if (fclose (r.fp) != 0) {
     free (r.text);
     core_error_errno ("plan check report");

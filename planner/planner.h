@@ -166,6 +166,40 @@ struct plan_config {
 int plan_run (const struct plan_config *cfg, struct core_plan *out);
 
 /* ------------------------------------------------------------------ */
+/* size.c: the smallest host spec that carries the workloads.          */
+
+struct plan_size_config {
+  int64_t hosts_max;            /* 0: one host (plus the HA spares) */
+  double core_mhz;              /* the clock the spec's cores are assumed at */
+  double growth_pct;            /* CORE_UNSET: no growth */
+  double grow_months;           /* size for the demand grown this long */
+  bool spec_only;               /* only out->sizing; no hosts */
+};
+
+/* Writes a whole plan onto hosts of the sized spec (model "sized") with
+ * out->sizing filled, or with SPEC_ONLY just out->sizing. */
+int plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
+               struct core_plan *out);
+
+/* (1 + pct/100)^(months/12), pct being the profile's growth_pct when it
+ * has one, else DEFAULT_PCT (CORE_UNSET: no growth). */
+double plan_growth_factor (const struct core_profile *p, double default_pct,
+                           double months);
+/* Scale a workload's demand (series, memory, disk; not its vCPUs). */
+void plan_demand_grow (struct plan_demand *d, size_t slots, double f);
+
+/* ------------------------------------------------------------------ */
+/* growth.c: how long each host of a plan lasts as demand grows.        */
+
+/* Fills plan->growth (and plan->sizing's runs_out when the plan has a
+ * sizing): per non-spare host, the month its workloads, grown by PCT a
+ * year (or their own growth_pct), first exceed its capacity after
+ * headroom, the resource, and the most used resource per month.  The
+ * capacities come from plan->models. */
+int plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
+                 double pct, int64_t years);
+
+/* ------------------------------------------------------------------ */
 /* check.c: an independent check of a plan against its inputs.          */
 
 /* Re-derives every host's demand from the profiles and fails (with every

@@ -15,6 +15,7 @@ struct build {
 
 #define FMT(fn, ...) fn (buf, sizeof buf, __VA_ARGS__)
 
+
 static const struct core_host_model *
 find_model (const struct core_plan *plan, const char *name)
 {
@@ -381,6 +382,141 @@ workload_values (struct build *b, const struct core_plan_workload *w)
   return m;
 }
 
+/* Sizing and growth ------------------------------------------------- */
+
+static const char *const resource_label[CORE_NRES] =
+  { "CPU", "memory", "disk", "IOPS", "network" };
+
+static struct rep_value *
+spec_line (struct build *b, const char *label, const char *spec, const char *need)
+{
+  struct rep_value *m = rep_map ();
+
+  rep_set (&b->failed, m, "label", rep_string (label));
+  rep_set (&b->failed, m, "spec", rep_string (spec));
+  rep_set (&b->failed, m, "need", rep_string (need));
+  return m;
+}
+
+static void
+build_sizing (struct build *b, struct rep_value *root)
+{
+  const struct core_plan_sizing *sz = &b->plan->sizing;
+  const struct core_plan_growth *gr = &b->plan->growth;
+  struct rep_value *m, *spec, *features, *reasons;
+  char buf[64];
+
+  if (!sz->given)
+    rep_set (&b->failed, root, "sizing", rep_null ());
+  else {
+    m = rep_map ();
+    spec = rep_list ();
+    features = rep_list ();
+    reasons = rep_list ();
+    rep_set (&b->failed, m, "hosts", rep_stringf ("%lld", (long long) sz->hosts));
+    rep_set (&b->failed, m, "hosts_label", rep_stringf ("%lld %s", (long long) sz->hosts,
+                                                       plural (sz->hosts, "host", "identical hosts")));
+    rep_set (&b->failed, m, "spares", rep_stringf ("%lld", (long long) sz->spare_hosts));
+    rep_set (&b->failed, m, "has_spares", rep_bool (sz->spare_hosts > 0));
+    {
+      char a[64], c[64], need[96], have[96];
+
+      snprintf (have, sizeof have, "%s at %s", rep_fmt_num (a, sizeof a, sz->cores.spec, 0),
+                rep_fmt_mhz (c, sizeof c, sz->core_mhz));
+      rep_add (&b->failed, spec, spec_line (b, "Cores", have, rep_fmt_num (need, sizeof need, sz->cores.need, 2)));
+      snprintf (have, sizeof have, "%s GiB", rep_fmt_num (a, sizeof a, sz->memory_gib.spec, 0));
+      snprintf (need, sizeof need, "%s GiB", rep_fmt_num (c, sizeof c, sz->memory_gib.need, 2));
+      rep_add (&b->failed, spec, spec_line (b, "Memory", have, need));
+      snprintf (have, sizeof have, "%s GB", rep_fmt_num (a, sizeof a, sz->disk_gb.spec, 0));
+      snprintf (need, sizeof need, "%s GB", rep_fmt_num (c, sizeof c, sz->disk_gb.need, 1));
+      rep_add (&b->failed, spec, spec_line (b, "Disk", have, need));
+      rep_fmt_num (have, sizeof have, sz->disk_iops.spec, 0);
+      rep_fmt_num (need, sizeof need, sz->disk_iops.need, 1);
+      rep_add (&b->failed, spec, spec_line (b, "IOPS", have, need));
+      snprintf (have, sizeof have, "%s × %s Mb/s", rep_fmt_num (a, sizeof a, sz->nic_ports.spec, 0),
+                rep_fmt_num (c, sizeof c, sz->port_mbps, 0));
+      snprintf (need, sizeof need, "%s Mb/s, %s port%s", rep_fmt_num (a, sizeof a, sz->net_mbps.need, 1),
+                rep_fmt_num (c, sizeof c, sz->nic_ports.need, 0), sz->nic_ports.need == 1 ? "" : "s");
+      rep_add (&b->failed, spec, spec_line (b, "Network", have, need));
+    }
+    rep_set (&b->failed, m, "spec", spec);
+    rep_set (&b->failed, m, "binding", rep_string (resource_label[sz->binding]));
+    rep_set (&b->failed, m, "binding_when", rep_string (sz->interval));
+    rep_set (&b->failed, m, "binding_pct", rep_string (FMT (rep_fmt_num, sz->binding_pct, 1)));
+    if (sz->virt.len) {
+      struct rep_value *f = rep_map ();
+      CLEANUP_FREE char *names = name_list ((const char *const *) sz->virt.ptr, sz->virt.len, 8);
+      rep_set (&b->failed, f, "label", rep_string ("Hardware virtualization (Intel VT-x or AMD-V)"));
+      rep_set (&b->failed, f, "workloads", rep_string (names));
+      rep_add (&b->failed, features, f);
+    }
+    if (sz->iommu.len) {
+      struct rep_value *f = rep_map ();
+      CLEANUP_FREE char *names = name_list ((const char *const *) sz->iommu.ptr, sz->iommu.len, 8);
+      rep_set (&b->failed, f, "label", rep_string ("IOMMU (Intel VT-d or AMD-Vi)"));
+      rep_set (&b->failed, f, "workloads", rep_string (names));
+      rep_add (&b->failed, features, f);
+    }
+    rep_set (&b->failed, m, "features", features);
+    if (sz->has_runs_out && sz->runs_out.month != CORE_UNSET)
+      rep_set (&b->failed, m, "runs_out", rep_stringf ("runs out of %s headroom in month %lld",
+                                                       resource_label[sz->runs_out.resource],
+                                                       (long long) sz->runs_out.month));
+    else if (sz->has_runs_out)
+      rep_set (&b->failed, m, "runs_out", rep_string ("lasts the whole period"));
+    else
+      rep_set (&b->failed, m, "runs_out", rep_null ());
+    for (size_t i = 0; i < sz->reasons.len; i++)
+      rep_add (&b->failed, reasons, rep_string (sz->reasons.ptr[i]));
+    rep_set (&b->failed, m, "reasons", reasons);
+    rep_set (&b->failed, root, "sizing", m);
+  }
+
+  if (!gr->given)
+    rep_set (&b->failed, root, "growth", rep_null ());
+  else {
+    m = rep_map ();
+    reasons = rep_list ();
+    rep_set (&b->failed, m, "pct", rep_string (FMT (rep_fmt_num, gr->pct, 1)));
+    rep_set (&b->failed, m, "years", rep_stringf ("%lld", (long long) gr->years));
+    rep_set (&b->failed, m, "months", rep_stringf ("%lld", (long long) (12 * gr->years)));
+    for (size_t i = 0; i < gr->reasons.len; i++)
+      rep_add (&b->failed, reasons, rep_string (gr->reasons.ptr[i]));
+    rep_set (&b->failed, m, "reasons", reasons);
+    rep_set (&b->failed, root, "growth", m);
+  }
+}
+
+/* A host's growth: when it runs out and its curve, or null. */
+static struct rep_value *
+host_growth (struct build *b, const struct core_plan_host *h)
+{
+  const struct core_plan_growth *gr = &b->plan->growth;
+  const struct core_plan_growth_host *g = NULL;
+  struct rep_value *m, *chart;
+
+  for (size_t i = 0; gr->given && i < gr->hosts.len && !g; i++)
+    if (strcmp (gr->hosts.ptr[i].host, h->name) == 0)
+      g = &gr->hosts.ptr[i];
+  if (g == NULL)
+    return rep_null ();
+  m = rep_map ();
+  if (g->runs_out.month != CORE_UNSET)
+    rep_set (&b->failed, m, "runs_out", rep_stringf ("runs out of %s headroom in month %lld",
+                                                     resource_label[g->runs_out.resource],
+                                                     (long long) g->runs_out.month));
+  else
+    rep_set (&b->failed, m, "runs_out", rep_null ());
+  rep_set (&b->failed, m, "lasts", rep_bool (g->runs_out.month == CORE_UNSET));
+  rep_set (&b->failed, m, "months", rep_stringf ("%lld", (long long) (12 * gr->years)));
+  chart = rep_growth_chart_values (g->peak_pct.ptr, g->peak_pct.len,
+                                   b->plan->policy.headroom_pct, g->runs_out.month);
+  if (chart == NULL)
+    b->failed = true;
+  rep_set (&b->failed, m, "chart", chart);
+  return m;
+}
+
 /* Hosts ------------------------------------------------------------- */
 
 static struct rep_value *
@@ -495,6 +631,7 @@ build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
     }
 #undef USED
     rep_set (&b->failed, hm, "bars", bars);
+    rep_set (&b->failed, hm, "growth", h->spare ? rep_null () : host_growth (b, h));
 
     if (m && h->series.cpu_mhz.len && !h->spare) {
       struct rep_value *chart = rep_chart_values (h->series.cpu_mhz.ptr, h->series.cpu_mhz.len,
@@ -785,6 +922,7 @@ rep_plan_values (const struct core_plan *plan, const struct rep_options *opts)
   build_summary (&b, root);
   build_bom (&b, root);
   build_policy (&b, root);
+  build_sizing (&b, root);
 
   for (size_t i = 0; i < n; i++) {
     const struct core_plan_workload *w = &plan->workloads.ptr[i];

@@ -178,3 +178,111 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
   }
   return c;
 }
+
+/* Growth ------------------------------------------------------------ */
+
+struct rep_value *
+rep_growth_chart_values (const double *pct, size_t n, double headroom_pct,
+                         int64_t runs_out)
+{
+  struct rep_value *c = rep_map (), *xt = rep_list (), *yt = rep_list ();
+  char *line = NULL;
+  size_t llen = 0, lcap = 0;
+  double bottom = H - BOTTOM, plot_h = H - TOP - BOTTOM, ymax = 100, limit;
+  double months = n > 1 ? (double) (n - 1) : 1;
+  bool failed = false;
+  char num[64];
+
+  if (n == 0) {
+    rep_value_free (c);
+    rep_value_free (xt);
+    rep_value_free (yt);
+    core_error ("a growth chart needs a curve");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    ymax = fmax (ymax, pct[i]);
+  /* Round the top up to a multiple of 50% so the ticks are round. */
+  ymax = ceil (ymax / 50) * 50;
+  limit = 100 - headroom_pct;
+
+#define GX(m) (LEFT + (W - LEFT - RIGHT) * (m) / months)
+#define GY(v) (bottom - plot_h * (v) / ymax)
+  for (size_t i = 0; i < n && !failed; i++)
+    if (point (&line, &llen, &lcap, GX ((double) i), GY (pct[i])) == -1)
+      failed = true;
+  if (failed) {
+    free (line);
+    rep_value_free (c);
+    rep_value_free (xt);
+    rep_value_free (yt);
+    return NULL;
+  }
+  rep_set (&failed, c, "width", rep_stringf ("%.0f", W));
+  rep_set (&failed, c, "height", rep_stringf ("%.0f", H));
+  rep_set (&failed, c, "left", rep_stringf ("%.0f", LEFT));
+  rep_set (&failed, c, "right", rep_stringf ("%.0f", W - RIGHT));
+  rep_set (&failed, c, "top", rep_stringf ("%.0f", TOP));
+  rep_set (&failed, c, "bottom", rep_stringf ("%.0f", bottom));
+  rep_set (&failed, c, "line", rep_string (line));
+  free (line);
+  rep_set (&failed, c, "limit_y", rep_stringf ("%.1f", GY (limit)));
+  rep_set (&failed, c, "limit_label",
+           rep_stringf ("usable %s%% (%s%% headroom)", rep_fmt_num (num, sizeof num, limit, 1),
+                        rep_fmt_num ((char[32]) { 0 }, 32, headroom_pct, 1)));
+  rep_set (&failed, c, "start_label",
+           rep_stringf ("%s%% now", rep_fmt_num (num, sizeof num, pct[0], 1)));
+  rep_set (&failed, c, "end_label",
+           rep_stringf ("%s%% in month %zu", rep_fmt_num (num, sizeof num, pct[n - 1], 1), n - 1));
+  if (runs_out != CORE_UNSET && (size_t) runs_out < n) {
+    rep_set (&failed, c, "out", rep_bool (true));
+    rep_set (&failed, c, "out_x", rep_stringf ("%.1f", GX ((double) runs_out)));
+    rep_set (&failed, c, "out_y", rep_stringf ("%.1f", GY (pct[runs_out])));
+    rep_set (&failed, c, "out_label", rep_stringf ("month %lld", (long long) runs_out));
+    rep_set (&failed, c, "out_anchor", rep_string ((double) runs_out * 2 >= months ? "end" : "start"));
+  }
+  else
+    rep_set (&failed, c, "out", rep_bool (false));
+  /* A tick a year (a quarter when the curve covers one year). */
+  {
+    int step = n - 1 <= 12 ? 3 : 12;
+    for (size_t m = 0; m < n; m += step) {
+      struct rep_value *tick = rep_map ();
+      rep_set (&failed, tick, "x", rep_stringf ("%.1f", GX ((double) m)));
+      rep_set (&failed, tick, "label", step == 12 && m > 0
+               ? rep_stringf ("year %zu", m / 12) : rep_stringf ("month %zu", m));
+      rep_add (&failed, xt, tick);
+    }
+  }
+  for (double v = 0; v <= ymax + 1e-9; v += ymax <= 200 ? 25 : 50) {
+    struct rep_value *tick = rep_map ();
+    rep_set (&failed, tick, "y", rep_stringf ("%.1f", GY (v)));
+    rep_set (&failed, tick, "label", rep_stringf ("%.0f%%", v));
+    rep_add (&failed, yt, tick);
+  }
+#undef GX
+#undef GY
+  /* For text documents: one block per year or quarter, the top block
+   * being 100%; a cross past it. */
+  {
+    static const char *const blocks[] =
+      { "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
+    char spark[4 * 64 + 1] = "";
+    size_t step = n - 1 <= 60 ? 1 : (n - 1 + 59) / 60;
+
+    for (size_t m = 0; m < n && strlen (spark) + 4 < sizeof spark; m += step) {
+      double v = pct[m];
+      strcat (spark, v > 100 ? "\u2573" : blocks[(int) fmin (7, floor (8 * v / 100 * 0.9999))]);
+    }
+    rep_set (&failed, c, "spark", rep_string (spark));
+    rep_set (&failed, c, "spark_step", step == 1 ? rep_string ("a month")
+             : rep_stringf ("every %zu months", step));
+  }
+  rep_set (&failed, c, "xticks", xt);
+  rep_set (&failed, c, "yticks", yt);
+  if (failed) {
+    rep_value_free (c);
+    return NULL;
+  }
+  return c;
+}

@@ -118,6 +118,12 @@ struct rep_value *rep_chart_values (const double *mhz, size_t n,
                                     int64_t interval_s, double capacity_mhz,
                                     double headroom_pct);
 
+/* A host's growth curve: PCT[m] (months 0 to N-1) is its most used
+ * resource in percent of capacity; above 100 - HEADROOM_PCT it has run
+ * out, which RUNS_OUT (a month, or CORE_UNSET) marks. */
+struct rep_value *rep_growth_chart_values (const double *pct, size_t n,
+                                           double headroom_pct, int64_t runs_out);
+
 /* ------------------------------------------------------------------ */
 /* waves.c: migration waves and runbooks.                              */
 

@@ -13,7 +13,7 @@ regen=false
 t_tmpdir
 D=tests/data/report
 TPL="--template $srcdir/templates"
-plans="thesis fleet hostile"
+plans="thesis fleet hostile sized"
 
 # The Markdown of every committed plan, and of a plan from before the
 # report's extensions, is exactly the expected file.
@@ -31,7 +31,7 @@ golden () {     # NAME PLAN
     fi
 }
 if $regen; then
-    t_plan 4
+    t_plan 5
     for p in $plans; do golden "$p" "$D/$p-plan.yaml"; done
     golden old tests/data/good/plan.yaml
     t_done
@@ -39,7 +39,7 @@ fi
 
 command -v chromium >/dev/null || t_skip_all "chromium is not installed (scripts/install-deps.sh)"
 command -v pdftotext >/dev/null || t_skip_all "pdftotext is not installed (poppler-utils)"
-t_plan 47
+t_plan 51
 
 for p in $plans; do golden "$p" "$D/$p-plan.yaml"; done
 golden old tests/data/good/plan.yaml
@@ -51,6 +51,12 @@ t_ok "HTML of the fleet with the templates next to the program" \
 t_is "the HTML refers to nothing outside itself" "" \
     "$(grep -Eo '(src|href)="[a-z]+:[^"]*"|url\([^)#]|@import' "$html" | head -3)"
 t_is "one chart per running host" 12 "$(grep -c 'aria-label="CPU demand of' "$html")"
+# A sized plan with growth: the host to buy, and a growth curve per
+# running host that marks the month it runs out.
+"$P2VKIT" report "$D/sized-plan.yaml" $TPL -q -o "$t_tmp/sized.html"
+t_match "HTML of a sized plan: the host to buy" '<h3 id="sizing">The host to buy</h3>' "$(cat "$t_tmp/sized.html")"
+t_is "one growth chart per running host" 1 "$(grep -c 'aria-label="Growth of sized-1' "$t_tmp/sized.html")"
+t_match "marking month 7" 'runs out: month 7' "$(cat "$t_tmp/sized.html")"
 "$P2VKIT" report "$D/fleet-plan.yaml" $TPL -q -o "$t_tmp/fleet-san.html"
 t_ok "the sanitizer build writes the same HTML" cmp "$html" "$t_tmp/fleet-san.html"
 
@@ -175,7 +181,7 @@ t_is "-o NAME.md writes Markdown" "# Deployment plan" "$(head -n 1 "$t_tmp/by-na
 keys=$("$P2VKIT" report "$D/thesis-plan.yaml" --values | perl -MJSON::PP -0777 -ne \
     'my $v = decode_json ($_); print join (" ", sort grep { $_ ne "generator" } keys %$v)')
 t_is "--values: JSON with the top-level names of docs/templates.md" \
-    "bom bom_cost bom_count bom_watts guide has_charts has_models hosts migration physical plan_file policy runbooks spares summary title waves workloads" "$keys"
+    "bom bom_cost bom_count bom_watts growth guide has_charts has_models hosts migration physical plan_file policy runbooks sizing spares summary title waves workloads" "$keys"
 
 # Installed: the program finds the templates under its prefix.
 if make -s -C "$srcdir" install DESTDIR="$t_tmp/root" PREFIX=/opt/p2vkit >/dev/null 2>&1; then

@@ -75,6 +75,7 @@ test_profile_values (void **state)
   assert_int_equal (p->hardware.cpu.virt, CORE_VIRT_SVM);
   assert_int_equal (p->hardware.firmware, CORE_FIRMWARE_BIOS);
   assert_int_equal (p->hardware.memory_mib, 3072);
+  assert_true (p->growth_pct == 12.5);
   assert_int_equal (p->hardware.disks.len, 1);
   assert_int_equal (p->hardware.disks.ptr[0].size_bytes, INT64_C(500107862016));
   assert_int_equal (p->hardware.disks.ptr[0].rotational, 1);
@@ -186,6 +187,48 @@ test_plan (void **state)
   core_plan_clear (&a);
   core_plan_clear (&b);
   core_plan_clear (NULL);
+}
+
+/* A sized plan with growth: sizing and growth are read, written and read
+ * back equal. */
+static void
+test_plan_sized (void **state)
+{
+  struct core_plan a, b;
+  size_t len;
+  char *text;
+
+  (void) state;
+  if (core_plan_read (DATA "plan-sized.yaml", &a) == -1)
+    fail_msg ("%s", core_errmsg ());
+  assert_true (a.sizing.given);
+  assert_int_equal (a.sizing.hosts, 1);
+  assert_true (a.sizing.cores.spec == 2);
+  assert_true (a.sizing.memory_gib.need == 2.27);
+  assert_true (a.sizing.memory_gib.spec == 3);
+  assert_int_equal (a.sizing.binding, CORE_RES_MEMORY);
+  assert_null (a.sizing.interval);
+  assert_int_equal (a.sizing.iommu.len, 1);
+  assert_string_equal (a.sizing.iommu.ptr[0], "fax01");
+  assert_int_equal (a.sizing.virt.len, 2);
+  assert_true (a.sizing.has_runs_out);
+  assert_int_equal (a.sizing.runs_out.month, CORE_UNSET);
+  assert_true (a.growth.given);
+  assert_true (a.growth.pct == 40);
+  assert_int_equal (a.growth.years, 1);
+  assert_int_equal (a.growth.hosts.len, 1);
+  assert_int_equal (a.growth.hosts.ptr[0].peak_pct.len, 13);
+  text = to_text (w_plan, &a, &len);
+  if (core_plan_parse ("written", text, len, &b) == -1)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_plan_equal (&a, &b));
+  /* A month the growth runs out in, and sizing without it, compare. */
+  b.growth.hosts.ptr[0].runs_out.month = 3;
+  b.growth.hosts.ptr[0].runs_out.resource = CORE_RES_CPU;
+  assert_false (core_plan_equal (&a, &b));
+  free (text);
+  core_plan_clear (&a);
+  core_plan_clear (&b);
 }
 
 /* The optional keys for reports: models, hosts[].series and
@@ -363,6 +406,7 @@ main (void)
     cmocka_unit_test (test_policy),
     cmocka_unit_test (test_plan),
     cmocka_unit_test (test_plan_extended),
+    cmocka_unit_test (test_plan_sized),
     cmocka_unit_test (test_profile_errors),
     cmocka_unit_test (test_number_helpers),
   };

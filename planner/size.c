@@ -1,0 +1,695 @@
+/* Sizing a host: the smallest buyable host specification (cores at an
+ * assumed clock, memory, disk, IOPS, network, NIC ports and the features
+ * it must have) that carries every workload in its mode with the policy's
+ * headroom, overheads and HA spares; with --hosts-max N, the smallest one
+ * of which N identical hosts carry them.  Time-aware like the packer: the
+ * spec covers the workloads' summed demand at every interval of the day,
+ * not the sum of their peaks.  docs/formats.md, "Sizing a host".
+ */
+#include <math.h>
+#include <string.h>
+
+#include "planner/planner.h"
+
+/* Dimensions the search shrinks: the series, then the constants. */
+enum { D_CPU, D_IOPS, D_NET, D_MEM, D_DISK, D_VCPUS, ND_SIZE };
+
+struct sizer {
+  const struct plan_config *cfg;
+  const struct core_policy *pol;
+  struct plan_grid grid;
+  size_t nw;
+  struct plan_demand *d;        /* per workload */
+  int *mode;                    /* per workload: -1 left physical */
+  size_t nitems;
+  struct plan_item *items;
+  int *item_mode;               /* per item, for the one host type */
+  /* Per item with overhead: peaks and constants. */
+  double (*load)[ND_SIZE];
+  /* Summed over all items: series per slot, and the peaks of the sums. */
+  double *sum[PLAN_NSERIES];
+  double total[ND_SIZE];
+  double peaksum[ND_SIZE];      /* sum of the items' own peaks */
+  double maxitem[ND_SIZE];
+  int64_t max_vm_vcpus;
+};
+
+double
+plan_growth_factor (const struct core_profile *p, double default_pct,
+                    double months)
+{
+  double pct = p->growth_pct != CORE_UNSET ? p->growth_pct : default_pct;
+
+  if (pct == CORE_UNSET || pct <= 0 || months <= 0)
+    return 1;
+  return pow (1 + pct / 100, months / 12);
+}
+
+void
+plan_demand_grow (struct plan_demand *d, size_t slots, double f)
+{
+  if (f == 1)
+    return;
+  for (int r = 0; r < PLAN_NSERIES; r++) {
+    for (size_t s = 0; s < slots; s++)
+      d->series[r][s] *= f;
+    d->peak[r] *= f;
+  }
+  d->memory_mib *= f;
+  d->disk_gib *= f;
+  d->cpu_sized_mhz *= f;
+  d->mem_sized_mib *= f;
+}
+
+static const struct core_overhead *
+overhead (const struct core_policy *pol, int mode)
+{
+  return mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
+}
+
+static void
+sizer_clear (struct sizer *z)
+{
+  if (z->d)
+    for (size_t w = 0; w < z->nw; w++)
+      plan_demand_clear (&z->d[w]);
+  free (z->d);
+  free (z->mode);
+  free (z->items);
+  free (z->item_mode);
+  free (z->load);
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    free (z->sum[r]);
+}
+
+/* The packer's host type for capacities CAP (after headroom) and a count
+ * of N hosts. */
+static void
+capacity_of (const double *cap, int64_t n, struct plan_capacity *c)
+{
+  memset (c, 0, sizeof *c);
+  c->series[PLAN_CPU] = cap[D_CPU];
+  c->series[PLAN_IOPS] = cap[D_IOPS];
+  c->series[PLAN_NET] = cap[D_NET];
+  c->memory_mib = cap[D_MEM];
+  c->disk_gib = cap[D_DISK];
+  c->vcpus = cap[D_VCPUS];
+  c->cost = 1;
+  c->count = n;
+  c->model = 0;
+}
+
+/* Whether N hosts of capacities CAP carry every item.  1 yes, 0 no, -1
+ * error. */
+static int
+carries (struct sizer *z, const double *cap, int64_t n)
+{
+  struct plan_host_type type = { 0, CORE_HV_KVM };
+  struct plan_capacity c;
+  struct plan_solution sol = { 0 };
+  struct plan_problem pb = {
+    .slots = z->grid.slots, .ntypes = 1, .types = &type, .cap = &c,
+    .nmodels = 1, .nitems = z->nitems, .items = z->items, .pol = z->pol,
+    .seed = z->cfg->seed,
+    /* Many trials: each gets a small share of the time limit. */
+    .time_limit = z->cfg->time_limit / 100,
+  };
+  int ok = 1;
+
+  capacity_of (cap, n, &c);
+  if (plan_pack (&pb, &sol, NULL, NULL) == -1)
+    return -1;
+  for (size_t i = 0; i < z->nitems; i++)
+    if (sol.bin_of[i] < 0)
+      ok = 0;
+  if (sol.nbins > (size_t) n)
+    ok = 0;
+  plan_solution_clear (&sol);
+  return ok;
+}
+
+/* The smallest capacities (after headroom) of which N hosts carry the
+ * items, into CAP: from the bound max(largest item, total / N) upwards
+ * along the way to the one-host capacities, then each dimension shrunk on
+ * its own. */
+static int
+search (struct sizer *z, int64_t n, double *cap)
+{
+  double lo[ND_SIZE], hi[ND_SIZE], a = 0, b = 1;
+  int r;
+
+  for (int k = 0; k < ND_SIZE; k++) {
+    lo[k] = fmax (z->maxitem[k], z->total[k] / n);
+    hi[k] = fmax (z->total[k], lo[k]);
+    cap[k] = lo[k];
+  }
+  r = carries (z, cap, n);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  /* Along the line from LO to HI (which is feasible: one host takes all). */
+  for (int it = 0; it < 12; it++) {
+    double mid = (a + b) / 2;
+    for (int k = 0; k < ND_SIZE; k++)
+      cap[k] = lo[k] + mid * (hi[k] - lo[k]);
+    r = carries (z, cap, n);
+    if (r < 0)
+      return -1;
+    if (r)
+      b = mid;
+    else
+      a = mid;
+    if (z->cfg->progress)
+      z->cfg->progress (z->cfg->opaque, "sizing", it / 24.0);
+  }
+  for (int k = 0; k < ND_SIZE; k++)
+    cap[k] = lo[k] + b * (hi[k] - lo[k]);
+  /* One dimension at a time, memory and CPU first (they cost most);
+   * twice, as shrinking one can make room in another. */
+  static const int order[ND_SIZE] = { D_MEM, D_CPU, D_DISK, D_IOPS, D_NET, D_VCPUS };
+  for (int q = 0; q < 2 * ND_SIZE; q++) {
+    int k = order[q % ND_SIZE];
+    double l = lo[k], h = cap[k];
+    for (int it = 0; it < 8 && h - l > 1e-6 * fmax (1, h); it++) {
+      cap[k] = (l + h) / 2;
+      r = carries (z, cap, n);
+      if (r < 0)
+        return -1;
+      if (r)
+        h = cap[k];
+      else
+        l = cap[k];
+    }
+    cap[k] = h;
+    if (z->cfg->progress)
+      z->cfg->progress (z->cfg->opaque, "sizing", 0.5 + q / 24.0);
+  }
+  return 0;
+}
+
+/* Buyable sizes. */
+static double
+round_memory_gib (double gib)
+{
+  static const double small[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
+
+  if (gib <= 0)
+    return 0;
+  for (size_t i = 0; i < sizeof small / sizeof *small; i++)
+    if (gib <= small[i] + 1e-9)
+      return small[i];
+  return ceil (gib / 16 - 1e-9) * 16;
+}
+
+static double
+round_disk_gb (double gb)
+{
+  /* Solid-state and spinning drives as sold; past the largest, several. */
+  static const double sizes[] =
+    { 120, 240, 480, 500, 960, 1000, 1920, 2000, 3840, 4000, 7680, 8000,
+      15360, 16000 };
+
+  if (gb <= 0)
+    return 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    if (gb <= sizes[i] + 1e-9)
+      return sizes[i];
+  return ceil (gb / 16000 - 1e-9) * 16000;
+}
+
+static double
+round1 (double v)
+{
+  return round (v * 10) / 10;
+}
+
+static double
+round2 (double v)
+{
+  return round (v * 100) / 100;
+}
+
+static int
+add_reason (core_string_vector *v, char *s)
+{
+  if (s == NULL)
+    return -1;
+  if (core_string_vector_append (v, s) == -1) {
+    free (s);
+    return -1;
+  }
+  return 0;
+}
+
+/* "a, b and c" of the first names, "and N more" past 5. */
+static char *
+name_list (const core_string_vector *v)
+{
+  char *s = core_strdup ("");
+
+  for (size_t i = 0; s && i < v->len && i < 5; i++) {
+    const char *sep = i == 0 ? "" : (i + 1 == v->len ? " and " : ", ");
+    char *n = core_sprintf ("%s%s%s", s, sep, v->ptr[i]);
+    free (s);
+    s = n;
+  }
+  if (s && v->len > 5) {
+    char *n = core_sprintf ("%s and %zu more", s, v->len - 5);
+    free (s);
+    s = n;
+  }
+  return s;
+}
+
+static const char *
+interval_text (const struct plan_grid *grid, size_t slot, char *buf, size_t len)
+{
+  int64_t t0 = (int64_t) slot * grid->interval_s, t1 = t0 + grid->interval_s;
+
+  if (t1 > 86400)
+    t1 = 86400;
+  snprintf (buf, len, "%02d:%02d-%02d:%02d", (int) (t0 / 3600),
+            (int) (t0 % 3600 / 60), (int) (t1 / 3600), (int) (t1 % 3600 / 60));
+  return buf;
+}
+
+int
+plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
+           struct core_plan *out)
+{
+  const core_profile_vector *profiles = cfg->profiles;
+  const struct core_policy *pol = &cfg->policy;
+  struct core_plan_sizing *sz = &out->sizing;
+  struct sizer z = { .cfg = cfg, .pol = pol, .nw = profiles->len };
+  struct core_host_model m0;
+  struct core_hosts catalog = { 0 };
+  double keep = 1 - pol->headroom_pct / 100;
+  double cap[ND_SIZE], need_mib, need_gib, need_gb, need_cores, need_iops, need_net;
+  int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
+  bool few_workloads = false;
+  char *group_name = NULL;
+  size_t peak_slot[PLAN_NSERIES] = { 0 };
+  double ratio[CORE_NRES];
+  int ret = -1;
+
+  core_plan_init (out);
+  out->policy = *pol;
+  if (z.nw == 0) {
+    core_error ("no workloads to size a host for");
+    return -1;
+  }
+  n = (sc->hosts_max > 0 ? sc->hosts_max : 1 + pol->ha_spare_hosts) - pol->ha_spare_hosts;
+  if (n < 1) {
+    core_error ("--hosts-max %lld leaves no host to carry the workloads once "
+                "the policy's %lld HA spare hosts are kept empty",
+                (long long) sc->hosts_max, (long long) pol->ha_spare_hosts);
+    return -1;
+  }
+
+  /* The host being sized runs KVM with hardware virtualization, and has
+   * an IOMMU when the policy allows passthrough (it is only required when
+   * a workload passes a device through). */
+  core_host_model_init (&m0);
+  m0.model = (char *) "sized";
+  m0.cores = 1;
+  m0.mhz = sc->core_mhz;
+  m0.memory_mib = 1;
+  m0.virt = CORE_VIRT_VMX;
+  m0.iommu = pol->allow_passthrough;
+  m0.hypervisors = CORE_HV_KVM;
+
+  plan_grid_choose (profiles, &z.grid);
+  z.d = calloc (z.nw, sizeof *z.d);
+  z.mode = calloc (z.nw, sizeof *z.mode);
+  z.items = calloc (z.nw, sizeof *z.items);
+  z.item_mode = calloc (z.nw, sizeof *z.item_mode);
+  z.load = calloc (z.nw, sizeof *z.load);
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    z.sum[r] = calloc (z.grid.slots, sizeof (double));
+  if (!z.d || !z.mode || !z.items || !z.item_mode || !z.load || !z.sum[0]
+      || !z.sum[1] || !z.sum[2]) {
+    core_error ("out of memory");
+    goto out;
+  }
+
+  for (size_t w = 0; w < z.nw; w++) {
+    const struct core_profile *p = profiles->ptr[w];
+    struct plan_guest g;
+    char why[512];
+    bool pt = false;
+
+    if (plan_demand_compute (p, pol, &z.grid, &z.d[w]) == -1)
+      goto out;
+    plan_demand_grow (&z.d[w], z.grid.slots,
+                      plan_growth_factor (p, sc->growth_pct, sc->grow_months));
+    plan_guest_resolve (p, &g);
+    z.mode[w] = plan_mode_on (p, &g, &m0, CORE_HV_KVM, pol, why, sizeof why);
+    if (z.mode[w] < 0)
+      continue;                 /* stays physical; plan_run says why */
+    for (size_t k = 0; k < p->hardware.pci.len; k++)
+      pt |= p->hardware.pci.ptr[k].passthrough;
+    {
+      char *name = core_strdup (p->name);
+      if (name == NULL || core_string_vector_append (&sz->virt, name) == -1) {
+        free (name);
+        goto out;
+      }
+      if (pt) {
+        name = core_strdup (p->name);
+        if (name == NULL || core_string_vector_append (&sz->iommu, name) == -1) {
+          free (name);
+          goto out;
+        }
+      }
+    }
+    if ((int64_t) p->hardware.nics.len > networks)
+      networks = p->hardware.nics.len;
+
+    /* One item for the packer, and its loads with overhead. */
+    {
+      size_t i = z.nitems++;
+      const struct core_overhead *o = overhead (pol, z.mode[w]);
+      double *l = z.load[i];
+
+      z.item_mode[i] = z.mode[w];
+      z.items[i] = (struct plan_item) { .profile = w, .group = -1,
+                                        .passthrough = pt, .d = &z.d[w],
+                                        .mode = &z.item_mode[i] };
+      l[D_CPU] = z.d[w].peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+      l[D_IOPS] = z.d[w].peak[PLAN_IOPS];
+      l[D_NET] = z.d[w].peak[PLAN_NET];
+      l[D_MEM] = z.d[w].memory_mib / pol->memory_overcommit + o->memory_mib;
+      l[D_DISK] = z.d[w].disk_gib;
+      l[D_VCPUS] = z.d[w].vcpus;
+      if (z.d[w].vcpus > z.max_vm_vcpus)
+        z.max_vm_vcpus = z.d[w].vcpus;
+      for (int k = 0; k < ND_SIZE; k++) {
+        z.peaksum[k] += l[k];
+        z.maxitem[k] = fmax (z.maxitem[k], l[k]);
+      }
+      for (size_t s = 0; s < z.grid.slots; s++) {
+        z.sum[PLAN_CPU][s] += z.d[w].series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+        z.sum[PLAN_IOPS][s] += z.d[w].series[PLAN_IOPS][s];
+        z.sum[PLAN_NET][s] += z.d[w].series[PLAN_NET][s];
+      }
+    }
+  }
+  /* Anti-affinity groups: their members go to different hosts, so the
+   * largest group sets the fewest hosts. */
+  {
+    core_string_vector groups = { 0 };
+    size_t *members = NULL;
+    for (size_t i = 0; i < z.nitems; i++) {
+      const char *gname = profiles->ptr[z.items[i].profile]->group;
+      size_t gi;
+      if (gname == NULL)
+        continue;
+      for (gi = 0; gi < groups.len; gi++)
+        if (strcmp (groups.ptr[gi], gname) == 0)
+          break;
+      if (gi == groups.len) {
+        char *s = core_strdup (gname);
+        if (s == NULL || core_string_vector_append (&groups, s) == -1) {
+          free (s);
+          core_string_vector_free (&groups);
+          goto out;
+        }
+      }
+      z.items[i].group = (int) gi;
+    }
+    members = calloc (groups.len ? groups.len : 1, sizeof *members);
+    if (members == NULL) {
+      core_string_vector_free (&groups);
+      core_error ("out of memory");
+      goto out;
+    }
+    for (size_t i = 0; i < z.nitems; i++)
+      if (z.items[i].group >= 0
+          && ++members[z.items[i].group] > (size_t) group_hosts) {
+        group_hosts = members[z.items[i].group];
+        free (group_name);
+        group_name = core_strdup (groups.ptr[z.items[i].group]);
+      }
+    free (members);
+    core_string_vector_free (&groups);
+    if (group_hosts > 1 && group_name == NULL)
+      goto out;
+  }
+  /* More hosts than workloads would stand empty. */
+  if (n > 1 && (size_t) n > z.nitems) {
+    few_workloads = true;
+    n = z.nitems > 0 ? (int64_t) z.nitems : 1;
+  }
+  if (group_hosts > n) {
+    if (sc->hosts_max > 0) {
+      core_error ("anti-affinity group %s has %lld workloads, which need as "
+                  "many hosts; --hosts-max %lld leaves %lld to carry them",
+                  group_name, (long long) group_hosts, (long long) sc->hosts_max,
+                  (long long) n);
+      goto out;
+    }
+    n = group_hosts;
+  }
+
+  for (int r = 0; r < PLAN_NSERIES; r++) {
+    double m = 0;
+    for (size_t s = 0; s < z.grid.slots; s++)
+      if (z.sum[r][s] > m) {
+        m = z.sum[r][s];
+        peak_slot[r] = s;
+      }
+    z.total[r == PLAN_CPU ? D_CPU : r == PLAN_IOPS ? D_IOPS : D_NET] = m;
+  }
+  z.total[D_MEM] = z.peaksum[D_MEM];
+  z.total[D_DISK] = z.peaksum[D_DISK];
+  z.total[D_VCPUS] = z.peaksum[D_VCPUS];
+
+  if (n == 1 || z.nitems <= 1)
+    memcpy (cap, z.total, sizeof cap);
+  else if (search (&z, n, cap) == -1)
+    goto out;
+
+  /* Unrounded needs, headroom included, then what can be bought. */
+  need_cores = fmax (cap[D_CPU] / keep / sc->core_mhz,
+                     fmax (cap[D_VCPUS] / pol->cpu_overcommit, (double) z.max_vm_vcpus));
+  need_mib = cap[D_MEM] / keep;
+  need_gib = need_mib / 1024;
+  need_gb = cap[D_DISK] / keep * 1073741824.0 / 1e9;
+  need_iops = cap[D_IOPS] / keep;
+  need_net = cap[D_NET] / keep;
+
+  sz->given = true;
+  sz->hosts = n;
+  sz->spare_hosts = pol->ha_spare_hosts;
+  sz->core_mhz = sc->core_mhz;
+  sz->cores.need = round2 (need_cores);
+  sz->cores.spec = fmax (2, ceil (need_cores - 1e-9));
+  if ((int64_t) sz->cores.spec % 2)
+    sz->cores.spec += 1;
+  sz->memory_gib.need = round2 (need_gib);
+  sz->memory_gib.spec = round_memory_gib (need_gib);
+  sz->disk_gb.need = round1 (need_gb);
+  sz->disk_gb.spec = round_disk_gb (need_gb);
+  sz->disk_iops.need = round1 (need_iops);
+  sz->disk_iops.spec = need_iops > 0 ? ceil (need_iops / 100 - 1e-9) * 100 : 0;
+  {
+    static const double speeds[] = { 1000, 10000, 25000, 100000 };
+    size_t k;
+    for (k = 0; k + 1 < sizeof speeds / sizeof *speeds; k++)
+      if (need_net <= speeds[k] + 1e-9)
+        break;
+    sz->port_mbps = speeds[k];
+    if (need_net > sz->port_mbps)
+      ports_bw = (int64_t) ceil (need_net / sz->port_mbps - 1e-9);
+  }
+  sz->net_mbps.need = round1 (need_net);
+  sz->net_mbps.spec = sz->port_mbps * ports_bw;
+  sz->nic_ports.need = networks > ports_bw ? networks : ports_bw;
+  sz->nic_ports.spec = sz->nic_ports.need;
+
+  /* The binding dimension: the one the rounding left the least room in. */
+  ratio[CORE_RES_CPU] = need_cores / sz->cores.spec;
+  ratio[CORE_RES_MEMORY] = sz->memory_gib.spec > 0 ? need_gib / sz->memory_gib.spec : 0;
+  ratio[CORE_RES_DISK] = sz->disk_gb.spec > 0 ? need_gb / sz->disk_gb.spec : 0;
+  ratio[CORE_RES_IOPS] = sz->disk_iops.spec > 0 ? need_iops / sz->disk_iops.spec : 0;
+  ratio[CORE_RES_NET] = need_net / sz->net_mbps.spec;
+  sz->binding = CORE_RES_CPU;
+  for (int k = 1; k < CORE_NRES; k++)
+    if (ratio[k] > ratio[sz->binding] + 1e-12)
+      sz->binding = k;
+  sz->binding_pct = round1 (100 * ratio[sz->binding]);
+  if (z.grid.slots > 1 && (sz->binding == CORE_RES_CPU || sz->binding == CORE_RES_IOPS
+                           || sz->binding == CORE_RES_NET)) {
+    char buf[32];
+    int r = sz->binding == CORE_RES_CPU ? PLAN_CPU
+      : sz->binding == CORE_RES_IOPS ? PLAN_IOPS : PLAN_NET;
+    sz->interval = core_strdup (interval_text (&z.grid, peak_slot[r], buf, sizeof buf));
+    if (sz->interval == NULL)
+      goto out;
+  }
+
+  /* The whole plan on hosts of that spec, unless only the spec is asked
+   * for (sized for grown demand, next to a catalog's plan). */
+  if (!sc->spec_only) {
+    struct plan_config c2 = *cfg;
+    struct core_host_model hm;
+
+    core_host_model_init (&hm);
+    hm.model = core_strdup ("sized");
+    hm.cores = (int64_t) sz->cores.spec;
+    hm.mhz = sc->core_mhz;
+    hm.memory_mib = (int64_t) (sz->memory_gib.spec * 1024);
+    if (hm.memory_mib < 1)
+      hm.memory_mib = 1;
+    hm.disk_gib = sz->disk_gb.spec > 0 ? round2 (sz->disk_gb.spec * 1e9 / 1073741824.0) : CORE_UNSET;
+    hm.disk_iops = sz->disk_iops.spec > 0 ? sz->disk_iops.spec : CORE_UNSET;
+    hm.net_mbps = sz->net_mbps.spec;
+    hm.virt = CORE_VIRT_VMX;
+    hm.iommu = sz->iommu.len > 0;
+    hm.hypervisors = CORE_HV_KVM;
+    hm.count = n + pol->ha_spare_hosts;
+    if (hm.model == NULL || core_host_model_vector_append (&catalog.models, hm) == -1) {
+      free (hm.model);
+      goto out;
+    }
+    c2.hosts = &catalog;
+    {
+      /* plan_run starts the plan afresh: keep the sizing aside. */
+      struct core_plan_sizing keep_sz = *sz;
+      memset (sz, 0, sizeof *sz);
+      if (plan_run (&c2, out) == -1) {
+        struct core_plan tmp;
+        core_plan_init (&tmp);
+        tmp.sizing = keep_sz;
+        core_plan_clear (&tmp);
+        goto out;
+      }
+      out->sizing = keep_sz;
+    }
+    if (out->summary.lower_bound != CORE_UNSET
+        && out->summary.lower_bound > n + pol->ha_spare_hosts)
+      out->summary.lower_bound = n + pol->ha_spare_hosts;
+  }
+
+  /* Sentences. */
+  {
+    CLEANUP_FREE char *virt = name_list (&sz->virt);
+    CLEANUP_FREE char *iommu = name_list (&sz->iommu);
+    char buf[32];
+    const char *unit[CORE_NRES] = { "cores", "memory", "disk", "IOPS", "network" };
+
+    if (virt == NULL || iommu == NULL)
+      goto out;
+    {
+      /* Disk and IOPS only when the profiles give any. */
+      char disk[64] = "", iops[64] = "", udisk[64] = "", uiops[64] = "";
+      if (sz->disk_gb.spec > 0) {
+        snprintf (disk, sizeof disk, ", %g GB of disk", sz->disk_gb.spec);
+        snprintf (udisk, sizeof udisk, ", %.1f GB", need_gb);
+      }
+      if (sz->disk_iops.spec > 0) {
+        snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
+        snprintf (uiops, sizeof uiops, ", %.1f IOPS", need_iops);
+      }
+      if (add_reason (&sz->reasons, core_sprintf (
+            "%lld host%s of %g cores at %g MHz, %g GiB of memory%s%s and "
+            "%lld network port%s of %g Mb/s carr%s the %zu workload%s with "
+            "%g%% headroom; unrounded, %s needs %.2f cores, %.2f GiB%s%s "
+            "and %.1f Mb/s.",
+            (long long) n, n == 1 ? "" : "s", sz->cores.spec, sc->core_mhz,
+            sz->memory_gib.spec, disk, iops,
+            (long long) sz->nic_ports.spec, sz->nic_ports.spec == 1 ? "" : "s",
+            sz->port_mbps, n == 1 ? "ies" : "y", z.nitems, z.nitems == 1 ? "" : "s",
+            pol->headroom_pct, n == 1 ? "it" : "each", need_cores, need_gib,
+            udisk, uiops, need_net)) == -1)
+        goto out;
+    }
+    if (z.grid.slots > 1 && z.nitems > 1
+        && add_reason (&sz->reasons, core_sprintf (
+             "Sized on the workloads' summed demand at every %lld-minute "
+             "interval of the day: CPU peaks at %.0f MHz (%s), where their "
+             "own peaks add up to %.0f MHz.",
+             (long long) (z.grid.interval_s / 60), z.total[D_CPU],
+             interval_text (&z.grid, peak_slot[PLAN_CPU], buf, sizeof buf),
+             z.peaksum[D_CPU])) == -1)
+      goto out;
+    if (group_hosts > 1 && sc->hosts_max == 0 && n == group_hosts
+        && add_reason (&sz->reasons, core_sprintf (
+             "%lld hosts, not one: the %lld workloads of anti-affinity group "
+             "%s must run on different hosts.", (long long) n,
+             (long long) group_hosts, group_name)) == -1)
+      goto out;
+    if (few_workloads
+        && add_reason (&sz->reasons, core_sprintf (
+             "Sized for %lld host%s, one per workload: --hosts-max %lld would "
+             "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
+             (long long) sc->hosts_max)) == -1)
+      goto out;
+    if (n > 1 && add_reason (&sz->reasons, core_sprintf (
+          "The smallest spec of which %lld hosts carry the workloads (found "
+          "by packing them onto trial specs); the work spread evenly would "
+          "need %.2f cores and %.2f GiB per host.", (long long) n,
+          z.total[D_CPU] / n / keep / sc->core_mhz,
+          z.total[D_MEM] / n / keep / 1024)) == -1)
+      goto out;
+    if (add_reason (&sz->reasons, sz->interval
+                    ? core_sprintf ("%s binds: the workloads need %.1f%% of "
+                                    "the spec's %s, most at %s.",
+                                    sz->binding == CORE_RES_CPU ? "CPU"
+                                    : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
+                                    sz->binding_pct, unit[sz->binding], sz->interval)
+                    : core_sprintf ("%s binds: the workloads need %.1f%% of "
+                                    "the spec's %s.",
+                                    sz->binding == CORE_RES_CPU ? "CPU"
+                                    : sz->binding == CORE_RES_MEMORY ? "Memory"
+                                    : sz->binding == CORE_RES_DISK ? "Disk"
+                                    : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
+                                    sz->binding_pct, unit[sz->binding])) == -1)
+      goto out;
+    if (sz->virt.len
+        && add_reason (&sz->reasons, core_sprintf (
+             "Hardware virtualization (Intel VT-x or AMD-V) is required: the "
+             "host runs KVM, which needs it for %s%s.", virt,
+             sz->virt.len > 1 ? " alike" : "")) == -1)
+      goto out;
+    if (sz->iommu.len
+        && add_reason (&sz->reasons, core_sprintf (
+             "An IOMMU (Intel VT-d or AMD-Vi) is required to pass devices "
+             "through to %s.", iommu)) == -1)
+      goto out;
+    if (z.max_vm_vcpus > 1 && need_cores <= z.max_vm_vcpus + 1e-9
+        && add_reason (&sz->reasons, core_sprintf (
+             "At least %lld cores, as many as the largest VM has vCPUs.",
+             (long long) z.max_vm_vcpus)) == -1)
+      goto out;
+    if (pol->ha_spare_hosts > 0
+        && add_reason (&sz->reasons, core_sprintf (
+             "%lld more host%s of the same spec %s kept empty as HA spare%s "
+             "(ha_spare_hosts).", (long long) pol->ha_spare_hosts,
+             pol->ha_spare_hosts == 1 ? "" : "s",
+             pol->ha_spare_hosts == 1 ? "is" : "are",
+             pol->ha_spare_hosts == 1 ? "" : "s")) == -1)
+      goto out;
+    if (z.nitems < z.nw
+        && add_reason (&sz->reasons, core_sprintf (
+             "%zu workload%s stay%s physical and %s not sized for (see "
+             "unplaced).", z.nw - z.nitems, z.nw - z.nitems == 1 ? "" : "s",
+             z.nw - z.nitems == 1 ? "s" : "", z.nw - z.nitems == 1 ? "is" : "are")) == -1)
+      goto out;
+    if (sc->spec_only && sc->grow_months > 0
+        && add_reason (&sz->reasons, core_sprintf (
+             "Sized for the demand after %g months of growth, so that it "
+             "lasts the whole period.", sc->grow_months)) == -1)
+      goto out;
+  }
+  ret = 0;
+
+ out:
+  if (ret == -1)
+    core_plan_clear (out);
+  for (size_t i = 0; i < catalog.models.len; i++)
+    free (catalog.models.ptr[i].model);
+  core_host_model_vector_reset (&catalog.models);
+  sizer_clear (&z);
+  free (group_name);
+  return ret;
+}
