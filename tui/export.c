@@ -145,16 +145,22 @@ write_commands (FILE *fp, void *opaque)
            "set -e\n"
            ": \"${CAPTURES:=captures}\" \"${IMAGES:=images}\"\n\n"
            "# The plan again from its inputs, the way the wizard made it:\n# p2vkit plan");
-  for (size_t i = 0; i < m->profiles.len; i++)
-    if (m->profiles.ptr[i]->source) {
-      fputc (' ', fp);
-      sh_word (fp, m->profiles.ptr[i]->source);
-    }
+  for (size_t i = 0; i < m->paths.len; i++) {
+    fputc (' ', fp);
+    sh_word (fp, m->paths.ptr[i]);
+  }
   fprintf (fp, " --hosts ");
   sh_word (fp, c->hosts_file);
   fprintf (fp, " --policy ");
   sh_word (fp, c->policy_file);
-  fprintf (fp, "\n\n");
+  fprintf (fp, "\n");
+  if (m->dropped)
+    fprintf (fp, "# (less the %zu workload%s dropped in the wizard)\n", m->dropped,
+             m->dropped == 1 ? "" : "s");
+  if (m->moves)
+    fprintf (fp, "# (then %zu workload%s moved by hand)\n", m->moves,
+             m->moves == 1 ? "" : "s");
+  fputc ('\n', fp);
   for (size_t i = 0; i < plan->workloads.len; i++) {
     const struct core_plan_workload *w = &plan->workloads.ptr[i];
     if (w->host == NULL) {

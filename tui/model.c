@@ -65,6 +65,7 @@ tui_model_clear (struct tui_model *m)
   if (m == NULL)
     return;
   core_profiles_free (&m->profiles);
+  core_string_vector_free (&m->paths);
   free (m->force);
   core_hosts_clear (&m->hosts);
   free (m->hosts_file);
@@ -78,6 +79,7 @@ static void
 changed (struct tui_model *m)
 {
   m->dirty = true;
+  m->gen++;
   if (m->planned)
     m->stale = true;
 }
@@ -121,6 +123,11 @@ tui_model_add_path (struct tui_model *m, const char *path)
   }
   total = add.len;
   add.len = 0;                  /* taken over */
+  {
+    char *s = core_strdup (path);
+    if (s == NULL || core_string_vector_append (&m->paths, s) == -1)
+      free (s);                 /* only the script's comment misses it */
+  }
   changed (m);
   return (ssize_t) total;
 }
@@ -136,6 +143,7 @@ tui_model_drop (struct tui_model *m, size_t i)
   memmove (&m->force[i], &m->force[i + 1],
            (m->profiles.len - i - 1) * sizeof *m->force);
   m->profiles.len--;
+  m->dropped++;
   changed (m);
 }
 
@@ -170,9 +178,9 @@ tui_model_row (const struct tui_model *m, size_t i)
   return r;
 }
 
-/* For qsort_r: the model, the column, the order. */
+/* For qsort_r: the rows, the column, the order. */
 struct view_sort {
-  const struct tui_model *m;
+  const struct tui_row *rows;
   enum tui_col col;
   bool desc;
 };
@@ -195,8 +203,8 @@ static int
 cmp_view (const void *a, const void *b, void *opaque)
 {
   const struct view_sort *vs = opaque;
-  struct tui_row x = tui_model_row (vs->m, *(const size_t *) a);
-  struct tui_row y = tui_model_row (vs->m, *(const size_t *) b);
+  struct tui_row x = vs->rows[*(const size_t *) a];
+  struct tui_row y = vs->rows[*(const size_t *) b];
   int c = 0;
 
   if (vs->col == TUI_COL_NAME)
@@ -216,24 +224,30 @@ size_t *
 tui_model_view (const struct tui_model *m, enum tui_col col, bool desc,
                 const char *filter, size_t *n)
 {
-  size_t *idx = malloc ((m->profiles.len ? m->profiles.len : 1) * sizeof *idx);
-  struct view_sort vs = { m, col, desc };
+  size_t count = m->profiles.len ? m->profiles.len : 1;
+  size_t *idx = malloc (count * sizeof *idx);
+  /* Rows are computed once: percentiles are not cheap to compare on. */
+  struct tui_row *rows = malloc (count * sizeof *rows);
+  struct view_sort vs = { rows, col, desc };
 
   *n = 0;
-  if (idx == NULL) {
+  if (idx == NULL || rows == NULL) {
+    free (idx);
+    free (rows);
     core_error ("out of memory");
     return NULL;
   }
   for (size_t i = 0; i < m->profiles.len; i++) {
     const struct core_profile *p = m->profiles.ptr[i];
-    struct tui_row r = tui_model_row (m, i);
+    rows[i] = tui_model_row (m, i);
     if (filter && *filter && !strcasestr (p->name, filter)
-        && !strcasestr (r.os, filter)
+        && !strcasestr (rows[i].os, filter)
         && !(p->role && strcasestr (p->role, filter)))
       continue;
     idx[(*n)++] = i;
   }
   qsort_r (idx, *n, sizeof *idx, cmp_view, &vs);
+  free (rows);
   return idx;
 }
 

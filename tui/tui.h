@@ -40,6 +40,8 @@ struct tui_row {
 
 struct tui_model {
   core_profile_vector profiles;
+  core_string_vector paths;     /* as added, for `p2vkit plan` lines */
+  size_t dropped;               /* workloads dropped since */
   int *force;                   /* per profile: CORE_MODE_* or -1 */
   struct core_hosts hosts;
   char *hosts_file;             /* NULL: entered in the wizard */
@@ -51,6 +53,7 @@ struct tui_model {
   bool stale;                   /* inputs changed since it was made */
   size_t moves;                 /* workloads moved by hand since */
   bool dirty;                   /* changes not exported */
+  unsigned long gen;            /* counts changes to the inputs */
 };
 
 void tui_model_init (struct tui_model *m);
@@ -198,7 +201,101 @@ int tui_export_work (struct tui_job *job, void *arg);
 void tui_export_clear (struct tui_export *ex);
 
 /* ------------------------------------------------------------------ */
-/* ui.c and screens.c: the terminal.                                    */
+/* ui.c: the terminal, the event loop, and what every screen shares.   */
+
+enum tui_screen {
+  TUI_INVENTORY, TUI_HOSTS, TUI_POLICY, TUI_DECISIONS, TUI_PLAN, TUI_EXPORT,
+  TUI_HELP, TUI_NSCREENS
+};
+
+/* Drawing attributes, in colour or (NO_COLOR, no colours) without. */
+enum tui_look {
+  TUI_LOOK_TITLE, TUI_LOOK_TAB, TUI_LOOK_SEL, TUI_LOOK_ERR, TUI_LOOK_OK,
+  TUI_LOOK_KEY, TUI_LOOK_BAR, TUI_LOOK_BAR_HOT, TUI_LOOK_HEAD, TUI_LOOK_DIM
+};
+
+enum tui_job_kind { TUI_JOB_NONE, TUI_JOB_PLAN, TUI_JOB_EXPORT };
+
+struct tui_ui {
+  struct tui_model m;
+  enum tui_screen screen, back;  /* back: where help returns to */
+  bool colour;
+  bool quit;
+  char status[1024];
+  bool status_error;
+  char program[4096];           /* this program, for `p2vkit report` */
+  /* Work in the worker thread. */
+  struct tui_job job;
+  enum tui_job_kind job_kind;
+  struct tui_plan_job pj;
+  struct tui_export ex;
+  /* Per screen: cursor and first row shown. */
+  size_t inv_cur, inv_top;
+  enum tui_col inv_sort;
+  bool inv_desc;
+  char filter[128];
+  bool inv_open;                /* the selected profile is open */
+  size_t open_top;
+  size_t host_cur, host_field;
+  bool host_form;               /* the selected model's form is open */
+  size_t pol_cur;
+  size_t dec_cur, dec_top;
+  unsigned *modes;              /* per profile, tui_model_modes's set */
+  size_t nmodes;
+  unsigned long modes_gen;      /* the model's gen they were made at */
+  size_t plan_cur, plan_top;
+  size_t exp_cur;
+  size_t help_top;
+};
+
+/* The status line: a message, an error in the error look. */
+void tui_status (struct tui_ui *ui, bool error, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+/* TEXT at (Y, X), at most WIDTH columns, padded to WIDTH with spaces. */
+void tui_put (int y, int x, int width, const char *text);
+void tui_putf (int y, int x, int width, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));
+int tui_look (const struct tui_ui *ui, enum tui_look look);
+/* [####....] of WIDTH columns for FRACTION (clipped to 0..1). */
+void tui_draw_bar (const struct tui_ui *ui, int y, int x, int width, double fraction);
+/* The key bar: pairs of key and label, NULL-terminated. */
+void tui_keybar (const struct tui_ui *ui, const char *const *pairs);
+/* Redraw everything. */
+void tui_redraw (struct tui_ui *ui);
+/* A line editor on the status line: LABEL, then the text (starting as
+ * INITIAL).  Enter, Up and Down leave the field: ACCEPT (may be NULL)
+ * checks the text, and a refusal (-1) keeps the field open with the
+ * error shown.  Returns the key that left (\n, KEY_UP, KEY_DOWN), or -1
+ * for Esc.  The text is in OUT. */
+int tui_prompt (struct tui_ui *ui, const char *label, const char *initial,
+                char *out, size_t len,
+                int (*accept) (struct tui_ui *ui, const char *text, void *arg),
+                void *arg);
+/* A yes/no question on the status line; false unless 'y'. */
+bool tui_confirm (struct tui_ui *ui, const char *question);
+/* True (with a message) while work runs that the inputs must not change
+ * under. */
+bool tui_busy (struct tui_ui *ui);
+/* Start the planner / the export in the worker thread. */
+void tui_start_plan (struct tui_ui *ui);
+void tui_start_export (struct tui_ui *ui);
+
+/* ------------------------------------------------------------------ */
+/* screens.c: each screen's drawing and keys.                          */
+
+struct tui_screen_def {
+  const char *title;            /* in the tab line */
+  void (*draw) (struct tui_ui *ui, int top, int rows);
+  /* True when the screen used the key. */
+  bool (*key) (struct tui_ui *ui, int ch);
+  const char *const *bar;       /* its key bar */
+};
+extern const struct tui_screen_def tui_screens[TUI_NSCREENS];
+/* The key bar to show now (a screen's, or its open view's). */
+const char *const *tui_screen_bar (const struct tui_ui *ui);
+
+/* ------------------------------------------------------------------ */
+/* The entry point (ui.c).                                              */
 
 struct tui_options {
   char **paths;                 /* profiles from the command line */
