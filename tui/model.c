@@ -599,12 +599,6 @@ tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
   }
   if (core_policy_parse ("policy", doc, len, &p) == -1) {
     strip_position ();
-    /* The flow mappings put both overheads on one line: say which. */
-    if (f >= TUI_PF_FULL_CPU_PCT) {
-      char msg[1024];
-      snprintf (msg, sizeof msg, "%s", core_errmsg ());
-      core_error ("%s: %s", f >= TUI_PF_PV_CPU_PCT ? "paravirt" : "full", msg);
-    }
     return -1;
   }
   if (!core_policy_equal (&p, &m->policy)) {

@@ -205,7 +205,7 @@ test_policy (void **state)
   assert_int_equal (tui_model_policy_set (&m, TUI_PF_PV_MEMORY, "48"), 0);
   assert_int_equal (m.policy.overhead_paravirt.memory_mib, 48);
   assert_int_equal (tui_model_policy_set (&m, TUI_PF_FULL_CPU_PCT, "-1"), -1);
-  assert_non_null (strstr (core_errmsg (), "full: "));
+  assert_non_null (strstr (core_errmsg (), "full.cpu_pct: -1 is out of range"));
   assert_int_equal (m.policy.overhead_full.cpu_pct, 10);
   tui_model_clear (&m);
 }
