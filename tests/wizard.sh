@@ -232,6 +232,17 @@ keys intr C-c
 ended intr "Ctrl-C" 130
 t_match "Ctrl-C: says it was interrupted" "interrupted" "$(cat "$t_tmp/intr.err")"
 
+# A crash (SIGSEGV sent to it): the terminal is restored before it dies.
+start crash 80 24 "" --hosts $fleet/hosts.yaml
+see crash "crash test: running" "3 host models loaded"
+t_is "crash test: in the alternate screen while running" 1 "$(T display -p -t crash '#{alternate_on}')"
+pid=$(pgrep -P "$(T display -p -t crash '#{pane_pid}')" | head -n 1)
+[ -n "$pid" ] && kill -SEGV "$pid"
+w__end=$(($(date +%s) + 60))
+while [ ! -s "$t_tmp/crash.status" ] && [ "$(date +%s)" -lt "$w__end" ]; do sleep 0.1; done
+t_is "crash: dies of the signal" 139 "$(cat "$t_tmp/crash.status")"
+t_is "crash: terminal restored (normal screen)" 0 "$(T display -p -t crash '#{alternate_on}')"
+
 # Colours, and none with NO_COLOR.
 start col 80 24 "" --hosts $fleet/hosts.yaml
 see col "colour test: running" "3 host models loaded"

@@ -666,8 +666,8 @@ draw_decisions (struct tui_ui *ui, int top, int rows)
       unsigned mask = tui_model_modes (&ui->m, ui->dec_cur, why);
       for (int k = 0; k < 2; k++) {
         char line[600];
-        snprintf (line, sizeof line, "%s: %s", mode_short[k], (mask & (1u << k))
-                  ? why[k] : why[k]);
+        snprintf (line, sizeof line, "%s %s: %s", mode_short[k],
+                  (mask & (1u << k)) ? "allowed" : "not allowed", why[k]);
         wrap (&y, top + rows, 2, line);
       }
     }
