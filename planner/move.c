@@ -203,6 +203,62 @@ set_reason (core_string_vector *reasons, const char *prefix, char *s)
   return 0;
 }
 
+static void
+host_free (struct core_plan_host *h)
+{
+  free (h->name);
+  free (h->model);
+  core_string_vector_free (&h->workloads);
+  core_double_vector_reset (&h->series.cpu_mhz);
+}
+
+/* A host the move emptied is not bought: it goes, and with it the spares
+ * of its model when no other host of the model is left; the summary's
+ * hosts, cost and power follow. */
+static void
+drop_empty_host (struct core_plan *plan, const struct core_hosts *hosts,
+                 size_t h)
+{
+  const struct core_host_model *hm;
+  bool model_used = false;
+  char *model;
+
+  if (plan->hosts.ptr[h].workloads.len || plan->hosts.ptr[h].spare)
+    return;
+  model = plan->hosts.ptr[h].model;
+  for (size_t k = 0; k < plan->hosts.len; k++)
+    if (k != h && !plan->hosts.ptr[k].spare
+        && strcmp (plan->hosts.ptr[k].model, model) == 0)
+      model_used = true;
+  hm = find_model (hosts, model);
+  model = core_strdup (model);
+  if (model == NULL)
+    return;                     /* the empty host stays: still valid */
+  for (size_t k = plan->hosts.len; k-- > 0;) {
+    struct core_plan_host *x = &plan->hosts.ptr[k];
+    if (strcmp (x->model, model) != 0 || !(k == h || (!model_used && x->spare)))
+      continue;
+    if (hm && plan->summary.cost != CORE_UNSET && hm->cost != CORE_UNSET)
+      plan->summary.cost -= hm->cost;
+    if (hm && plan->summary.watts_after != CORE_UNSET && hm->watts != CORE_UNSET)
+      plan->summary.watts_after -= hm->watts;
+    host_free (x);
+    memmove (x, x + 1, (plan->hosts.len - k - 1) * sizeof *x);
+    plan->hosts.len--;
+  }
+  if (!model_used)
+    for (size_t m = 0; m < plan->models.len; m++)
+      if (strcmp (plan->models.ptr[m].model, model) == 0) {
+        free (plan->models.ptr[m].model);
+        memmove (&plan->models.ptr[m], &plan->models.ptr[m + 1],
+                 (plan->models.len - m - 1) * sizeof *plan->models.ptr);
+        plan->models.len--;
+        break;
+      }
+  plan->summary.hosts_used = plan->hosts.len;
+  free (model);
+}
+
 int
 plan_move (struct core_plan *plan, const core_profile_vector *profiles,
            const struct core_hosts *hosts, const char *workload_,
@@ -290,5 +346,6 @@ plan_move (struct core_plan *plan, const core_profile_vector *profiles,
                                 hm->model, plan->hosts.ptr[to].hypervisor
                                 == CORE_HV_KVM ? "KVM" : "Xen")) == -1)
     return -1;
+  drop_empty_host (plan, hosts, from);
   return 0;
 }

@@ -179,7 +179,8 @@ int plan_downsample_series (const struct plan_grid *grid, const double *slots,
 
 /* Moves WORKLOAD to HOST: its mode becomes the one the rules give there,
  * both hosts' peaks and series are recomputed, and the result is checked
- * with plan_check.  Returns 0 when moved, 1 when refused (the plan is
+ * with plan_check.  A host left empty is removed (with its model's spares
+ * when no host of the model is left), and the summary follows.  Returns 0 when moved, 1 when refused (the plan is
  * left as it was and *WHY holds the reasons, one per line), -1 on error. */
 int plan_move (struct core_plan *plan, const core_profile_vector *profiles,
                const struct core_hosts *hosts, const char *workload,

@@ -739,6 +739,33 @@ tui_model_move (struct tui_model *m, const char *workload, const char *host,
     core_error ("the inputs changed since the plan was made: plan again first");
     return -1;
   }
+  /* A forced mode holds on the new host too. */
+  for (size_t i = 0; i < m->profiles.len; i++) {
+    const struct core_profile *p = m->profiles.ptr[i];
+    if (strcmp (p->name, workload) != 0 || m->force[i] < 0)
+      continue;
+    for (size_t h = 0; h < m->plan.hosts.len; h++) {
+      const struct core_plan_host *ph = &m->plan.hosts.ptr[h];
+      if (strcmp (ph->name, host) != 0)
+        continue;
+      for (size_t k = 0; k < m->hosts.models.len; k++) {
+        struct plan_guest g;
+        char s[512];
+        int mode;
+        if (strcmp (m->hosts.models.ptr[k].model, ph->model) != 0)
+          continue;
+        plan_guest_resolve (p, &g);
+        mode = plan_mode_on (p, &g, &m->hosts.models.ptr[k], ph->hypervisor,
+                             &m->plan.policy, s, sizeof s);
+        if (mode >= 0 && mode != m->force[i]) {
+          *why = core_sprintf ("%s is forced to %s, and on %s the rules give %s\n",
+                               workload, core_mode_names[m->force[i]], host,
+                               core_mode_names[mode]);
+          return *why ? 1 : -1;
+        }
+      }
+    }
+  }
   r = plan_move (&m->plan, &m->profiles, &m->hosts, workload, host, why);
   if (r == 0) {
     m->moves++;

@@ -285,6 +285,16 @@ test_plan_and_force (void **state)
   assert_non_null (strstr (w->reasons.ptr[0], "Xen"));
   /* The command line's check accepts it. */
   assert_int_equal (plan_check (&m.plan, &m.profiles, &m.hosts, &report), 0);
+  /* A forced mode holds when moving: not onto a KVM host, where the rules
+   * give paravirt. */
+  for (size_t h = 0; h < m.plan.hosts.len; h++)
+    if (!m.plan.hosts.ptr[h].spare && m.plan.hosts.ptr[h].hypervisor == CORE_HV_KVM) {
+      char *why = NULL;
+      assert_int_equal (tui_model_move (&m, "dc01", m.plan.hosts.ptr[h].name, &why), 1);
+      assert_non_null (strstr (why, "dc01 is forced to full"));
+      free (why);
+      break;
+    }
   assert_int_equal (m.plan.summary.unplaced, 1);
   /* Any change to the inputs makes it stale. */
   assert_int_equal (tui_model_policy_set (&m, TUI_PF_HEADROOM, "25"), 0);
@@ -355,6 +365,83 @@ test_move (void **state)
   assert_int_equal (plan_check (&m.plan, &m.profiles, &m.hosts, &report), 0);
   after = plan_text (&m.plan);
   assert_string_not_equal (before, after);
+  tui_model_clear (&m);
+}
+
+/* Try to empty host VICTIM by moving its workloads anywhere they fit. */
+static bool
+empty_host (struct tui_model *m, const char *victim)
+{
+  for (;;) {
+    ssize_t v = -1;
+    bool moved = false;
+    char name[64];
+
+    for (size_t h = 0; h < m->plan.hosts.len; h++)
+      if (strcmp (m->plan.hosts.ptr[h].name, victim) == 0)
+        v = h;
+    if (v < 0)
+      return true;
+    snprintf (name, sizeof name, "%s", m->plan.hosts.ptr[v].workloads.ptr[0]);
+    for (size_t t = 0; t < m->plan.hosts.len && !moved; t++) {
+      char *why = NULL, to[64];
+      int r;
+      if ((ssize_t) t == v || m->plan.hosts.ptr[t].spare)
+        continue;
+      snprintf (to, sizeof to, "%s", m->plan.hosts.ptr[t].name);
+      r = tui_model_move (m, name, to, &why);
+      if (r == -1)
+        fail_msg ("%s", core_errmsg ());
+      free (why);
+      moved = r == 0;
+    }
+    if (!moved)
+      return false;
+  }
+}
+
+/* Emptying a host by hand removes it, and the plan stays valid. */
+static void
+test_move_empties_host (void **state)
+{
+  struct tui_model m;
+  size_t nhosts;
+  bool emptied = false;
+
+  (void) state;
+  load_fleet (&m);
+  /* First fit decreasing leaves no host that single moves can empty (an
+   * item opens a host only when it fits no other), and disk binds in this
+   * fleet: plan with thick disks, then let the plan count thin ones (only
+   * the space in use), as if the rule had changed. */
+  run_plan (&m);
+  nhosts = m.plan.hosts.len;
+  for (size_t v = 0; v < nhosts && !emptied; v++) {
+    CLEANUP_FREE char *report = NULL;
+    size_t before;
+    double cost;
+    char victim[64];
+
+    run_plan (&m);
+    m.plan.policy.thin_disks = true;
+    before = m.plan.hosts.len;
+    cost = m.plan.summary.cost;
+    if (m.plan.hosts.ptr[v].spare)
+      continue;
+    snprintf (victim, sizeof victim, "%s", m.plan.hosts.ptr[v].name);
+    emptied = empty_host (&m, victim);
+    assert_int_equal (plan_check (&m.plan, &m.profiles, &m.hosts, &report), 0);
+    if (emptied) {
+      assert_true (m.plan.hosts.len < before);
+      assert_int_equal (m.plan.summary.hosts_used, m.plan.hosts.len);
+      assert_true (m.plan.summary.cost < cost);
+      for (size_t h = 0; h < m.plan.hosts.len; h++)
+        assert_string_not_equal (m.plan.hosts.ptr[h].name, victim);
+    }
+    else
+      assert_int_equal (m.plan.hosts.len, before);
+  }
+  assert_true (emptied);
   tui_model_clear (&m);
 }
 
@@ -434,6 +521,7 @@ main (void)
     cmocka_unit_test (test_modes_force),
     cmocka_unit_test (test_plan_and_force),
     cmocka_unit_test (test_move),
+    cmocka_unit_test (test_move_empties_host),
     cmocka_unit_test (test_export),
   };
 
