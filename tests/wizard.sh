@@ -99,6 +99,22 @@ flow () {
     keys "$s" Escape
     see "$s" "$s: the filter is cleared" "64 workloads, sorted by cores"
 
+    # Hosts: a model's count, refused when not a number, then 100.
+    keys "$s" 2
+    see "$s" "$s: the hosts screen lists the catalog" "r760-2x24"
+    keys "$s" Enter
+    see "$s" "$s: opens a model's form" "Model r660xs-2x16 (Enter edits"
+    keys "$s" End Enter
+    see "$s" "$s: edits the count" "count (0..2^31, empty: no limit):"
+    keys "$s" C-u
+    type_in "$s" lots
+    see "$s" "$s: refuses a count that is not a number" "count: expected"
+    keys "$s" C-u
+    type_in "$s" 100
+    see "$s" "$s: takes a count of 100" "count set"
+    keys "$s" Escape
+    see "$s" "$s: the table shows it" "14500   100"
+
     # Policy: a value out of range is refused in place, then 30.
     keys "$s" 3
     see "$s" "$s: the policy screen shows ranges" "0..99"
@@ -144,7 +160,8 @@ flow () {
     see "$s" "$s: the export screen" "Export now (F6)"
     keys "$s" F6
     see "$s" "$s: exports" "Exported 6 files" 180
-    "$P2VKIT_PLAIN" plan $fleet/servers --hosts $fleet/hosts.yaml --policy "$t_tmp/policy30.yaml" \
+    t_match "$s: the exported catalog has the count" "count: 100" "$(cat "$out/plan-hosts.yaml" 2>/dev/null)"
+    "$P2VKIT_PLAIN" plan $fleet/servers --hosts "$out/plan-hosts.yaml" --policy "$t_tmp/policy30.yaml" \
         --time-limit 0 -q -o "$out/cli.yaml"
     if cmp -s "$out/cli.yaml" "$out/plan.yaml"; then t_pass "$s: the exported plan equals p2vkit plan's"
     else t_fail "$s: the exported plan equals p2vkit plan's" "$(diff "$out/cli.yaml" "$out/plan.yaml" | head -20)"; fi
@@ -189,7 +206,7 @@ flow () {
     keys "$s" F6
     see "$s" "$s: exports the moved plan" "Exported 6 files" 180
     t_ok "$s: p2vkit plan --check accepts the moved plan" \
-        "$P2VKIT_PLAIN" plan --check "$out/plan.yaml" $fleet/servers --hosts $fleet/hosts.yaml -q
+        "$P2VKIT_PLAIN" plan --check "$out/plan.yaml" $fleet/servers --hosts "$out/plan-hosts.yaml" -q
     t_match "$s: the workload is on its new host" "^  host: $to\$" \
         "$(sed -n "/^- name: $wl\$/,/^- name:/p" "$out/plan.yaml")"
 
