@@ -82,15 +82,21 @@ draw_profile (struct tui_ui *ui, size_t i, int top, int rows)
             (long long) p->hardware.cpu.cores, p->hardware.cpu.mhz, r.memory_gib,
             r.disk_gib, p->role ? ", role " : "", p->role ? p->role : "");
   if (tui_model_cpu_day (&ui->m, i, b, nb)) {
+    double top_pct = 10;
+    /* The scale goes to the day's peak (in tens), so that a quiet server
+     * still shows its shape. */
+    for (size_t k = 0; k < nb; k++)
+      top_pct = fmax (top_pct, ceil (b[k] / 10) * 10);
+    top_pct = fmin (top_pct, 100);
     tui_put (y++, 0, COLS, "CPU over the day (% of the server, largest in each interval):");
     for (int row = 0; row < chart_rows; row++, y++) {
-      double level = 100.0 * (chart_rows - row) / chart_rows;
+      double level = top_pct * (chart_rows - row) / chart_rows;
       tui_putf (y, 0, 6, "%4.0f%%", level);
       move (y, 6);
       addch ('|');
       attron (tui_look (ui, TUI_LOOK_BAR));
       for (size_t k = 0; k < nb; k++)
-        addch (b[k] >= level - 100.0 / chart_rows / 2 ? '#' : ' ');
+        addch (b[k] >= level - top_pct / chart_rows / 2 ? '#' : ' ');
       attroff (tui_look (ui, TUI_LOOK_BAR));
     }
     tui_put (y, 0, 7, "      +");
