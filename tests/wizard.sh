@@ -230,6 +230,14 @@ t_is "no terminal on stdin: exit 2" 2 "$st"
 t_match "no terminal: one line saying so" "^p2vkit: wizard: needs a terminal" "$err"
 t_exit "no terminal on stdout: exit 2" 2 sh -c "\"\$0\" wizard >$t_tmp/out.txt" "$P2VKIT"
 
+# A terminal whose type is unknown: exit 1 and one line naming it.
+if command -v script >/dev/null 2>&1; then
+    out=$(script -eqc "TERM=nosuchterm $P2VKIT wizard" /dev/null 2>&1); st=$?
+    t_is "unknown terminal type: exit 1" 1 "$st"
+    t_match "unknown terminal type: says so" "p2vkit: wizard: cannot use the terminal \(TERM=nosuchterm\)" "$out"
+    t_is "unknown terminal type: one line, no sanitizer report" 1 "$(printf '%s\n' "$out" | grep -c .)"
+fi
+
 flow w80 80 24
 flow w132 132 43
 

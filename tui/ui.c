@@ -519,8 +519,14 @@ tui_main (const struct tui_options *o)
   atexit (restore_terminal);
 
   setlocale (LC_ALL, "");
-  if (initscr () == NULL) {
-    fprintf (stderr, "p2vkit: wizard: cannot set up the terminal\n");
+  /* newterm, not initscr, which would exit on an unknown $TERM. */
+  if (newterm (NULL, stdout, stdin) == NULL) {
+    const char *term = getenv ("TERM");
+    fprintf (stderr, "p2vkit: wizard: cannot use the terminal (TERM=%s)\n",
+             term ? term : "");
+    tui_export_clear (&ui->ex);
+    tui_model_clear (&ui->m);
+    free (ui);
     return 1;
   }
   curses_on = 1;
