@@ -24,6 +24,9 @@ SAN ?=
 PKGS := yaml-0.1 libosinfo-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+# ncursesw (tui/): its libraries only; its cflags define _XOPEN_SOURCE=600,
+# which would override the feature macros other files choose.
+PKG_LIBS += $(shell pkg-config --libs ncursesw)
 
 # Truncated snprintf output is intended where it is used (labels in messages).
 ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -D_GNU_SOURCE \

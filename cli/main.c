@@ -23,7 +23,7 @@ static const struct cli_command commands[] = {
     cli_cmd_not_yet },
   { "deploy", "define and start the planned VMs through libvirt",
     cli_cmd_not_yet },
-  { "wizard", "plan interactively in a terminal", cli_cmd_not_yet },
+  { "wizard", "plan interactively in a terminal", cli_cmd_wizard },
   { NULL, NULL, NULL }
 };
 

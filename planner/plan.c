@@ -103,9 +103,9 @@ too_big_reason (const struct core_profile *p, const struct plan_demand *d,
  * that no peak is hidden. */
 #define PLAN_SERIES_POINTS 96
 
-static int
-downsample_series (const struct plan_grid *grid, const double *slots,
-                   struct core_plan_series *out)
+int
+plan_downsample_series (const struct plan_grid *grid, const double *slots,
+                        struct core_plan_series *out)
 {
   size_t per = (grid->slots + PLAN_SERIES_POINTS - 1) / PLAN_SERIES_POINTS;
 
@@ -183,6 +183,13 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
   }
   s->watts = hw->watts;
   return 0;
+}
+
+/* The mode workload W is forced to, or -1 for the rules' choice. */
+static int
+forced (const struct plan_config *cfg, size_t w)
+{
+  return cfg->force ? cfg->force[w] : -1;
 }
 
 static void
@@ -284,6 +291,15 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       char why[512];
       x->mode[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[types[t].model],
                                  types[t].hypervisor, pol, why, sizeof why);
+      /* A forced mode keeps only the host types whose rules give it. */
+      if (forced (cfg, w) >= 0 && x->mode[t] >= 0 && x->mode[t] != forced (cfg, w)) {
+        snprintf (why, sizeof why, "Its mode is forced to %s, and on model "
+                  "%s with %s the rules give %s.", core_mode_names[forced (cfg, w)],
+                  hosts->models.ptr[types[t].model].model,
+                  types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen",
+                  core_mode_names[x->mode[t]]);
+        x->mode[t] = -1;
+      }
       x->why[t] = core_strdup (why);
       if (x->why[t] == NULL)
         goto out;
@@ -302,6 +318,12 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
         else
           x->mode[t] = -1;      /* it could run there, but not fit */
       }
+    }
+    if (forced (cfg, w) == CORE_MODE_PHYSICAL) {
+      x->unplaced = core_strdup ("Its mode is forced to physical.");
+      if (x->unplaced == NULL)
+        goto out;
+      continue;
     }
     if (!any) {
       /* No host type can run it: the reasons of the types, deduplicated. */
@@ -455,7 +477,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           goto out;
         }
         struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
-        if (downsample_series (&grid, b->series[PLAN_CPU], &hp->series) == -1) {
+        if (plan_downsample_series (&grid, b->series[PLAN_CPU], &hp->series) == -1) {
           free (serial);
           free (model_in_use);
           goto out;
@@ -559,6 +581,9 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     if (bin >= 0) {
       const struct core_host_model *hm = &hosts->models.ptr[types[t].model];
       if (add_reason (pwp, core_strdup (x->why[t])) == -1
+          || (forced (cfg, w) >= 0
+              && add_reason (pwp, core_sprintf ("Its mode was forced to %s.",
+                                                core_mode_names[pw.mode])) == -1)
           || add_reason (pwp, core_sprintf (
                "Sized on the %gth percentile of its utilization: %.0f MHz of "
                "CPU (the server has %.0f) gives %lld vCPU%s; %.0f MiB of used "

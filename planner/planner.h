@@ -161,9 +161,30 @@ struct plan_config {
   uint64_t seed;
   plan_progress_fn progress;
   void *opaque;
+  /* NULL, or per profile the mode it must run in (a CORE_MODE_*), or -1
+   * for the rules' choice: host types whose rules give another mode are
+   * left out for it, and CORE_MODE_PHYSICAL leaves it physical. */
+  const int *force;
 };
 
 int plan_run (const struct plan_config *cfg, struct core_plan *out);
+
+/* A host's summed CPU demand over the grid as a plan file holds it: at
+ * most 96 points, each the largest of the slots it covers. */
+int plan_downsample_series (const struct plan_grid *grid, const double *slots,
+                            struct core_plan_series *out);
+
+/* ------------------------------------------------------------------ */
+/* move.c: moving one workload of a plan to another host by hand.       */
+
+/* Moves WORKLOAD to HOST: its mode becomes the one the rules give there,
+ * both hosts' peaks and series are recomputed, and the result is checked
+ * with plan_check.  A host left empty is removed (with its model's spares
+ * when no host of the model is left), and the summary follows.  Returns 0 when moved, 1 when refused (the plan is
+ * left as it was and *WHY holds the reasons, one per line), -1 on error. */
+int plan_move (struct core_plan *plan, const core_profile_vector *profiles,
+               const struct core_hosts *hosts, const char *workload,
+               const char *host, char **why);
 
 /* ------------------------------------------------------------------ */
 /* size.c: the smallest host spec that carries the workloads.          */

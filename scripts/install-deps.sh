@@ -13,6 +13,8 @@
 #   chromium                    p2vkit report --format pdf prints the HTML with it
 #   fonts-liberation2           the fonts the report's HTML asks for
 #   poppler-utils               report tests read the PDF's text (pdftotext)
+#   libncurses-dev              p2vkit wizard's terminal interface (ncursesw, tui/)
+#   tmux                        wizard tests drive it in real terminals (tests/wizard.sh)
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -36,6 +38,8 @@ openssh-client
 chromium
 fonts-liberation2
 poppler-utils
+libncurses-dev
+tmux
 "
 
 if [ "${1:-}" = bench ]; then

@@ -1,0 +1,109 @@
+/* Long work off the event loop: one worker thread at a time, whose
+ * progress the loop reads under a lock, so that the screen keeps
+ * redrawing and answering keys while the planner searches.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+void
+tui_job_init (struct tui_job *j)
+{
+  memset (j, 0, sizeof *j);
+  pthread_mutex_init (&j->lock, NULL);
+}
+
+static void *
+job_main (void *arg)
+{
+  struct tui_job *j = arg;
+  int r = j->fn (j, j->arg);
+
+  pthread_mutex_lock (&j->lock);
+  j->result = r;
+  /* The error buffer is per thread: copy it for the event loop. */
+  if (r == -1)
+    snprintf (j->error, sizeof j->error, "%s", core_errmsg ());
+  j->finished = true;
+  pthread_mutex_unlock (&j->lock);
+  return NULL;
+}
+
+int
+tui_job_start (struct tui_job *j, int (*fn) (struct tui_job *, void *), void *arg)
+{
+  int e;
+
+  if (j->running) {
+    core_error ("busy: wait for the work under way to end");
+    return -1;
+  }
+  j->fn = fn;
+  j->arg = arg;
+  j->finished = false;
+  j->result = 0;
+  j->error[0] = '\0';
+  snprintf (j->stage, sizeof j->stage, "starting");
+  j->fraction = 0;
+  j->started = core_monotonic ();
+  e = pthread_create (&j->thread, NULL, job_main, j);
+  if (e != 0) {
+    errno = e;
+    core_error_errno ("cannot start a thread");
+    return -1;
+  }
+  j->running = true;
+  return 0;
+}
+
+void
+tui_job_progress (struct tui_job *j, const char *stage, double fraction)
+{
+  pthread_mutex_lock (&j->lock);
+  snprintf (j->stage, sizeof j->stage, "%s", stage);
+  j->fraction = fraction;
+  pthread_mutex_unlock (&j->lock);
+}
+
+bool
+tui_job_poll (struct tui_job *j)
+{
+  bool done;
+
+  if (!j->running)
+    return false;
+  pthread_mutex_lock (&j->lock);
+  done = j->finished;
+  pthread_mutex_unlock (&j->lock);
+  if (!done)
+    return false;
+  pthread_join (j->thread, NULL);
+  j->running = false;
+  return true;
+}
+
+void
+tui_job_wait (struct tui_job *j)
+{
+  if (!j->running)
+    return;
+  pthread_join (j->thread, NULL);
+  j->running = false;
+}
+
+static void
+plan_progress (void *opaque, const char *stage, double fraction)
+{
+  tui_job_progress (opaque, stage, fraction);
+}
+
+int
+tui_plan_work (struct tui_job *job, void *arg)
+{
+  struct tui_plan_job *pj = arg;
+
+  pj->cfg.progress = plan_progress;
+  pj->cfg.opaque = job;
+  return plan_run (&pj->cfg, &pj->plan);
+}

@@ -1,0 +1,785 @@
+/* The wizard's state and every change to it, without a terminal: the
+ * screens only call these, and tests/unit/test-tui-model.c drives them
+ * directly.  Values typed into forms are checked by the file readers
+ * themselves (the edited catalog or policy is parsed as a file), so the
+ * wizard accepts exactly what the files accept.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui/tui.h"
+
+const char *const tui_col_names[TUI_NCOLS] = {
+  "name", "os", "cores", "memory", "disk", "cpu95", "mem95", "iops95"
+};
+
+const struct tui_field_info tui_host_fields[TUI_NHF] = {
+  { "model", "a name: letters, digits, . _ -" },
+  { "cores", "1..65536" },
+  { "mhz", "1..1000000" },
+  { "memory_mib", "1..2^40" },
+  { "disk_gib", ">= 0, empty: no limit" },
+  { "disk_iops", ">= 0, empty: no limit" },
+  { "net_mbps", ">= 0, empty: no limit" },
+  { "virt", "none, vmx or svm" },
+  { "iommu", "true or false" },
+  { "hypervisors", "kvm, xen or kvm xen" },
+  { "cost", ">= 0, empty: not given" },
+  { "watts", "0..1000000, empty: not given" },
+  { "count", "0..2^31, empty: no limit" },
+};
+
+const struct tui_field_info tui_policy_fields[TUI_NPF] = {
+  { "percentile", "1..100" },
+  { "headroom_pct", "0..99" },
+  { "cpu_overcommit", "1..1000 vCPUs per core" },
+  { "memory_overcommit", "1..100" },
+  { "ha_spare_hosts", "0..1000 per model" },
+  { "thin_disks", "true or false" },
+  { "windows_pv_drivers", "true or false" },
+  { "allow_passthrough", "true or false" },
+  { "full cpu_pct", "0..1000 % of the guest's CPU" },
+  { "full cpu_mhz", "0..1000000 MHz per guest" },
+  { "full memory_mib", "0..1e9 MiB per guest" },
+  { "paravirt cpu_pct", "0..1000 % of the guest's CPU" },
+  { "paravirt cpu_mhz", "0..1000000 MHz per guest" },
+  { "paravirt memory_mib", "0..1e9 MiB per guest" },
+};
+
+void
+tui_model_init (struct tui_model *m)
+{
+  memset (m, 0, sizeof *m);
+  core_hosts_init (&m->hosts);
+  core_policy_defaults (&m->policy);
+  core_plan_init (&m->plan);
+  m->time_limit = 5;
+  m->seed = 1;
+}
+
+void
+tui_model_clear (struct tui_model *m)
+{
+  if (m == NULL)
+    return;
+  core_profiles_free (&m->profiles);
+  core_string_vector_free (&m->paths);
+  free (m->force);
+  core_hosts_clear (&m->hosts);
+  free (m->hosts_file);
+  core_plan_clear (&m->plan);
+  m->force = NULL;
+  m->hosts_file = NULL;
+}
+
+/* Inputs changed: the plan no longer matches them. */
+static void
+changed (struct tui_model *m)
+{
+  m->dirty = true;
+  m->gen++;
+  if (m->planned)
+    m->stale = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Inventory. */
+
+ssize_t
+tui_model_add_path (struct tui_model *m, const char *path)
+{
+  CLEANUP_FREE_PROFILES core_profile_vector add = { 0 };
+  char *paths[1] = { (char *) path };
+  int *force;
+  size_t total;
+
+  if (core_load_profiles (paths, 1, &add) == -1)
+    return -1;
+  for (size_t i = 0; i < add.len; i++)
+    for (size_t j = 0; j < m->profiles.len; j++)
+      if (strcmp (add.ptr[i]->name, m->profiles.ptr[j]->name) == 0) {
+        core_error ("%s: workload '%s' is loaded already (from %s)",
+                    add.ptr[i]->source ? add.ptr[i]->source : path,
+                    add.ptr[i]->name,
+                    m->profiles.ptr[j]->source ? m->profiles.ptr[j]->source : "?");
+        return -1;
+      }
+  if (!core_add_size (m->profiles.len, add.len, &total)
+      || core_profile_vector_reserve (&m->profiles, add.len) == -1) {
+    core_error ("out of memory");
+    return -1;
+  }
+  force = realloc (m->force, (total ? total : 1) * sizeof *force);
+  if (force == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  m->force = force;
+  for (size_t i = 0; i < add.len; i++) {
+    m->force[m->profiles.len] = -1;
+    m->profiles.ptr[m->profiles.len++] = add.ptr[i];
+  }
+  total = add.len;
+  add.len = 0;                  /* taken over */
+  {
+    char *s = core_strdup (path);
+    if (s == NULL || core_string_vector_append (&m->paths, s) == -1)
+      free (s);                 /* only the script's comment misses it */
+  }
+  changed (m);
+  return (ssize_t) total;
+}
+
+void
+tui_model_drop (struct tui_model *m, size_t i)
+{
+  if (i >= m->profiles.len)
+    return;
+  core_profile_free (m->profiles.ptr[i]);
+  memmove (&m->profiles.ptr[i], &m->profiles.ptr[i + 1],
+           (m->profiles.len - i - 1) * sizeof *m->profiles.ptr);
+  memmove (&m->force[i], &m->force[i + 1],
+           (m->profiles.len - i - 1) * sizeof *m->force);
+  m->profiles.len--;
+  m->dropped++;
+  changed (m);
+}
+
+static double
+pct_of (const core_double_vector *v, double pct)
+{
+  return v->len ? plan_percentile (v->ptr, v->len, pct) : CORE_UNSET;
+}
+
+struct tui_row
+tui_model_row (const struct tui_model *m, size_t i)
+{
+  const struct core_profile *p = m->profiles.ptr[i];
+  const struct core_utilization *u = &p->utilization;
+  struct tui_row r = { 0 };
+  double bytes = 0;
+
+  r.name = p->name;
+  r.os = p->os.name ? p->os.name : p->os.id ? p->os.id
+    : p->os.family ? core_os_family_names[p->os.family] : "?";
+  r.cores = p->hardware.cpu.cores;
+  r.memory_gib = p->hardware.memory_mib / 1024.0;
+  for (size_t k = 0; k < p->hardware.disks.len; k++)
+    if (p->hardware.disks.ptr[k].size_bytes > 0)
+      bytes += p->hardware.disks.ptr[k].size_bytes;
+  r.disk_gib = bytes / (1024.0 * 1024 * 1024);
+  r.cpu95_pct = pct_of (&u->cpu_pct, 95);
+  r.mem95_pct = pct_of (&u->mem_used_mib, 95);
+  if (r.mem95_pct != CORE_UNSET && p->hardware.memory_mib > 0)
+    r.mem95_pct = 100 * r.mem95_pct / p->hardware.memory_mib;
+  r.iops95 = pct_of (&u->disk_iops, 95);
+  return r;
+}
+
+/* For qsort_r: the rows, the column, the order. */
+struct view_sort {
+  const struct tui_row *rows;
+  enum tui_col col;
+  bool desc;
+};
+
+static double
+row_number (const struct tui_row *r, enum tui_col col)
+{
+  switch (col) {
+  case TUI_COL_CORES: return r->cores;
+  case TUI_COL_MEMORY: return r->memory_gib;
+  case TUI_COL_DISK: return r->disk_gib;
+  case TUI_COL_CPU95: return r->cpu95_pct;
+  case TUI_COL_MEM95: return r->mem95_pct;
+  case TUI_COL_IOPS: return r->iops95;
+  default: return 0;
+  }
+}
+
+static int
+cmp_view (const void *a, const void *b, void *opaque)
+{
+  const struct view_sort *vs = opaque;
+  struct tui_row x = vs->rows[*(const size_t *) a];
+  struct tui_row y = vs->rows[*(const size_t *) b];
+  int c = 0;
+
+  if (vs->col == TUI_COL_NAME)
+    c = strcmp (x.name, y.name);
+  else if (vs->col == TUI_COL_OS)
+    c = strcasecmp (x.os, y.os);
+  else {
+    double p = row_number (&x, vs->col), q = row_number (&y, vs->col);
+    c = p < q ? -1 : p > q;
+  }
+  if (vs->desc)
+    c = -c;
+  return c ? c : strcmp (x.name, y.name);
+}
+
+size_t *
+tui_model_view (const struct tui_model *m, enum tui_col col, bool desc,
+                const char *filter, size_t *n)
+{
+  size_t count = m->profiles.len ? m->profiles.len : 1;
+  size_t *idx = malloc (count * sizeof *idx);
+  /* Rows are computed once: percentiles are not cheap to compare on. */
+  struct tui_row *rows = malloc (count * sizeof *rows);
+  struct view_sort vs = { rows, col, desc };
+
+  *n = 0;
+  if (idx == NULL || rows == NULL) {
+    free (idx);
+    free (rows);
+    core_error ("out of memory");
+    return NULL;
+  }
+  for (size_t i = 0; i < m->profiles.len; i++) {
+    const struct core_profile *p = m->profiles.ptr[i];
+    rows[i] = tui_model_row (m, i);
+    if (filter && *filter && !strcasestr (p->name, filter)
+        && !strcasestr (rows[i].os, filter)
+        && !(p->role && strcasestr (p->role, filter)))
+      continue;
+    idx[(*n)++] = i;
+  }
+  qsort_r (idx, *n, sizeof *idx, cmp_view, &vs);
+  free (rows);
+  return idx;
+}
+
+bool
+tui_model_cpu_day (const struct tui_model *m, size_t i, double *out,
+                   size_t nbuckets)
+{
+  const struct core_utilization *u = &m->profiles.ptr[i]->utilization;
+  double day = 86400, step;
+
+  if (u->cpu_pct.len == 0 || u->interval_s <= 0 || nbuckets == 0)
+    return false;
+  step = day / nbuckets;
+  for (size_t b = 0; b < nbuckets; b++)
+    out[b] = 0;
+  for (size_t k = 0; k < u->cpu_pct.len; k++) {
+    /* A sample covers [k*interval, (k+1)*interval): it counts in every
+     * bucket it overlaps, so that one value over the day fills them all. */
+    double t0 = (double) k * u->interval_s, t1 = t0 + u->interval_s;
+    for (size_t b = (size_t) (t0 / step); b < nbuckets && b * step < t1; b++)
+      out[b] = fmax (out[b], u->cpu_pct.ptr[k]);
+  }
+  return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Text checked by a reader: only what a YAML scalar of a number, a
+ * name, a boolean or a list of names can hold, so that no text changes
+ * another key. */
+
+static int
+check_text (const char *field, const char *text)
+{
+  if (*text == '\0') {
+    core_error ("%s: give a value", field);
+    return -1;
+  }
+  for (const char *c = text; *c; c++)
+    if (!isalnum ((unsigned char) *c) && !strchr ("._-+ ,", *c)) {
+      core_error ("%s: '%c' cannot be part of a value", field, *c);
+      return -1;
+    }
+  return 0;
+}
+
+/* The reader's "NAME:LINE:COL: hosts[0].cores: ..." without its
+ * position in a document no one sees. */
+static void
+strip_position (void)
+{
+  const char *msg = core_errmsg ();
+  const char *c = msg;
+  char copy[1024];
+
+  for (int colons = 0; colons < 3 && c; colons++)
+    c = strchr (c, ':') ? strchr (c, ':') + 1 : NULL;
+  if (c == NULL)
+    return;
+  while (*c == ' ')
+    c++;
+  /* "hosts[0].cores: ..." -> "cores: ..." */
+  if (strncmp (c, "hosts[", 6) == 0 && strchr (c, '.'))
+    c = strchr (c, '.') + 1;
+  if (strncmp (c, "overhead.", 9) == 0)
+    c += 9;
+  snprintf (copy, sizeof copy, "%s", c);
+  core_error ("%s", copy);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hosts. */
+
+int
+tui_model_load_hosts (struct tui_model *m, const char *path)
+{
+  struct core_hosts h;
+  char *file = core_strdup (path);
+
+  if (file == NULL)
+    return -1;
+  core_hosts_init (&h);
+  if (core_hosts_read (path, &h) == -1) {
+    free (file);
+    return -1;
+  }
+  core_hosts_clear (&m->hosts);
+  m->hosts = h;
+  free (m->hosts_file);
+  m->hosts_file = file;
+  changed (m);
+  return 0;
+}
+
+static void
+fmt_opt (double v, char *buf, size_t len)
+{
+  if (v == CORE_UNSET)
+    buf[0] = '\0';
+  else
+    core_format_double (v, buf, len);
+}
+
+void
+tui_model_host_get (const struct tui_model *m, size_t i, enum tui_host_field f,
+                    char *buf, size_t len)
+{
+  const struct core_host_model *h = &m->hosts.models.ptr[i];
+
+  buf[0] = '\0';
+  switch (f) {
+  case TUI_HF_MODEL: snprintf (buf, len, "%s", h->model); break;
+  case TUI_HF_CORES: snprintf (buf, len, "%lld", (long long) h->cores); break;
+  case TUI_HF_MHZ: core_format_double (h->mhz, buf, len); break;
+  case TUI_HF_MEMORY: snprintf (buf, len, "%lld", (long long) h->memory_mib); break;
+  case TUI_HF_DISK: fmt_opt (h->disk_gib, buf, len); break;
+  case TUI_HF_IOPS: fmt_opt (h->disk_iops, buf, len); break;
+  case TUI_HF_NET: fmt_opt (h->net_mbps, buf, len); break;
+  case TUI_HF_VIRT:
+    snprintf (buf, len, "%s", h->virt ? core_virt_names[h->virt] : "");
+    break;
+  case TUI_HF_IOMMU: snprintf (buf, len, "%s", h->iommu ? "true" : "false"); break;
+  case TUI_HF_HYPERVISORS:
+    snprintf (buf, len, "%s%s%s", h->hypervisors & CORE_HV_KVM ? "kvm" : "",
+              h->hypervisors == (CORE_HV_KVM | CORE_HV_XEN) ? " " : "",
+              h->hypervisors & CORE_HV_XEN ? "xen" : "");
+    break;
+  case TUI_HF_COST: fmt_opt (h->cost, buf, len); break;
+  case TUI_HF_WATTS: fmt_opt (h->watts, buf, len); break;
+  case TUI_HF_COUNT:
+    if (h->count != CORE_UNSET)
+      snprintf (buf, len, "%lld", (long long) h->count);
+    break;
+  case TUI_NHF: break;
+  }
+}
+
+/* One model as a catalog file, field F replaced by TEXT ("" leaves an
+ * optional field out), read back by the catalog reader. */
+static int
+host_reparse (const struct tui_model *m, size_t i, enum tui_host_field f,
+              const char *text, struct core_hosts *out)
+{
+  CLEANUP_FREE char *doc = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream (&doc, &len);
+  char val[256];
+
+  if (fp == NULL) {
+    core_error_errno ("open_memstream");
+    return -1;
+  }
+  fprintf (fp, "schema: %s\nhosts:\n", CORE_SCHEMA_HOSTS);
+  for (int k = 0; k < TUI_NHF; k++) {
+    if (k == (int) f)
+      snprintf (val, sizeof val, "%s", text);
+    else
+      tui_model_host_get (m, i, k, val, sizeof val);
+    if (val[0] == '\0')
+      continue;
+    if (k == TUI_HF_HYPERVISORS) {
+      char list[256], *w, *save = NULL;
+      size_t n = 0;
+      for (w = strtok_r (val, " ,", &save); w; w = strtok_r (NULL, " ,", &save))
+        n += snprintf (list + n, n < sizeof list ? sizeof list - n : 0, "%s%s",
+                       n ? ", " : "", w);
+      if (n >= sizeof list)
+        n = sizeof list - 1;
+      list[n] = '\0';
+      fprintf (fp, "  %s %s: [%s]\n", k == 0 ? "-" : " ", tui_host_fields[k].name, list);
+    }
+    else
+      fprintf (fp, "  %s %s: %s\n", k == 0 ? "-" : " ", tui_host_fields[k].name, val);
+  }
+  if (fclose (fp) != 0) {
+    core_error_errno ("open_memstream");
+    return -1;
+  }
+  if (core_hosts_parse ("host model", doc, len, out) == -1) {
+    strip_position ();
+    return -1;
+  }
+  return 0;
+}
+
+int
+tui_model_host_set (struct tui_model *m, size_t i, enum tui_host_field f,
+                    const char *text)
+{
+  CLEANUP_FREE_HOSTS struct core_hosts h;
+  const char *name = tui_host_fields[f].name;
+  struct core_host_model tmp;
+
+  core_hosts_init (&h);
+  if (i >= m->hosts.models.len) {
+    core_error ("no host model %zu", i);
+    return -1;
+  }
+  /* Optional numbers may be emptied; the rest need a value. */
+  if (!(*text == '\0' && (f == TUI_HF_DISK || f == TUI_HF_IOPS || f == TUI_HF_NET
+                          || f == TUI_HF_COST || f == TUI_HF_WATTS
+                          || f == TUI_HF_COUNT))
+      && check_text (name, text) == -1)
+    return -1;
+  if (host_reparse (m, i, f, text, &h) == -1)
+    return -1;
+  if (f == TUI_HF_MODEL)
+    for (size_t k = 0; k < m->hosts.models.len; k++)
+      if (k != i && strcmp (m->hosts.models.ptr[k].model, h.models.ptr[0].model) == 0) {
+        core_error ("model: '%s' is in the catalog already", text);
+        return -1;
+      }
+  /* Swap in the model that was read; the old one goes with H. */
+  tmp = m->hosts.models.ptr[i];
+  m->hosts.models.ptr[i] = h.models.ptr[0];
+  h.models.ptr[0] = tmp;
+  changed (m);
+  return 0;
+}
+
+ssize_t
+tui_model_host_add (struct tui_model *m, const char *name)
+{
+  struct core_host_model hm;
+
+  for (size_t k = 0; k < m->hosts.models.len; k++)
+    if (strcmp (m->hosts.models.ptr[k].model, name) == 0) {
+      core_error ("model: '%s' is in the catalog already", name);
+      return -1;
+    }
+  core_host_model_init (&hm);
+  /* A small current two-socket server, for the user to edit. */
+  hm.model = core_strdup ("new");
+  hm.cores = 16;
+  hm.mhz = 2400;
+  hm.memory_mib = 131072;
+  hm.virt = CORE_VIRT_VMX;
+  hm.iommu = true;
+  hm.hypervisors = CORE_HV_KVM;
+  if (hm.model == NULL || core_host_model_vector_append (&m->hosts.models, hm) == -1) {
+    free (hm.model);
+    return -1;
+  }
+  if (tui_model_host_set (m, m->hosts.models.len - 1, TUI_HF_MODEL, name) == -1) {
+    tui_model_host_drop (m, m->hosts.models.len - 1);
+    return -1;
+  }
+  changed (m);
+  return m->hosts.models.len - 1;
+}
+
+void
+tui_model_host_drop (struct tui_model *m, size_t i)
+{
+  core_host_model_vector *v = &m->hosts.models;
+
+  if (i >= v->len)
+    return;
+  free (v->ptr[i].model);
+  memmove (&v->ptr[i], &v->ptr[i + 1], (v->len - i - 1) * sizeof *v->ptr);
+  v->len--;
+  changed (m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Policy. */
+
+bool
+tui_policy_field_is_bool (enum tui_policy_field f)
+{
+  return f == TUI_PF_THIN_DISKS || f == TUI_PF_WINDOWS_PV || f == TUI_PF_PASSTHROUGH;
+}
+
+int
+tui_model_load_policy (struct tui_model *m, const char *path)
+{
+  struct core_policy p;
+
+  if (core_policy_read (path, &p) == -1)
+    return -1;
+  m->policy = p;
+  changed (m);
+  return 0;
+}
+
+void
+tui_model_policy_get (const struct tui_model *m, enum tui_policy_field f,
+                      char *buf, size_t len)
+{
+  const struct core_policy *p = &m->policy;
+  double v = 0;
+
+  switch (f) {
+  case TUI_PF_PERCENTILE: v = p->percentile; break;
+  case TUI_PF_HEADROOM: v = p->headroom_pct; break;
+  case TUI_PF_CPU_OVERCOMMIT: v = p->cpu_overcommit; break;
+  case TUI_PF_MEMORY_OVERCOMMIT: v = p->memory_overcommit; break;
+  case TUI_PF_HA_SPARES: v = p->ha_spare_hosts; break;
+  case TUI_PF_THIN_DISKS: snprintf (buf, len, "%s", p->thin_disks ? "true" : "false"); return;
+  case TUI_PF_WINDOWS_PV: snprintf (buf, len, "%s", p->windows_pv_drivers ? "true" : "false"); return;
+  case TUI_PF_PASSTHROUGH: snprintf (buf, len, "%s", p->allow_passthrough ? "true" : "false"); return;
+  case TUI_PF_FULL_CPU_PCT: v = p->overhead_full.cpu_pct; break;
+  case TUI_PF_FULL_CPU_MHZ: v = p->overhead_full.cpu_mhz; break;
+  case TUI_PF_FULL_MEMORY: v = p->overhead_full.memory_mib; break;
+  case TUI_PF_PV_CPU_PCT: v = p->overhead_paravirt.cpu_pct; break;
+  case TUI_PF_PV_CPU_MHZ: v = p->overhead_paravirt.cpu_mhz; break;
+  case TUI_PF_PV_MEMORY: v = p->overhead_paravirt.memory_mib; break;
+  case TUI_NPF: buf[0] = '\0'; return;
+  }
+  core_format_double (v, buf, len);
+}
+
+int
+tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
+                      const char *text)
+{
+  static const char *const keys[] = {
+    "percentile", "headroom_pct", "cpu_overcommit", "memory_overcommit",
+    "ha_spare_hosts", "thin_disks", "windows_pv_drivers", "allow_passthrough",
+  };
+  CLEANUP_FREE char *doc = NULL;
+  size_t len = 0;
+  char v[TUI_NPF][128];
+  struct core_policy p;
+  FILE *fp;
+
+  if (check_text (tui_policy_fields[f].name, text) == -1)
+    return -1;
+  for (int k = 0; k < TUI_NPF; k++) {
+    if (k == (int) f)
+      snprintf (v[k], sizeof v[k], "%s", text);
+    else
+      tui_model_policy_get (m, k, v[k], sizeof v[k]);
+  }
+  fp = open_memstream (&doc, &len);
+  if (fp == NULL) {
+    core_error_errno ("open_memstream");
+    return -1;
+  }
+  fprintf (fp, "schema: %s\n", CORE_SCHEMA_POLICY);
+  for (int k = 0; k <= TUI_PF_PASSTHROUGH; k++)
+    fprintf (fp, "%s: %s\n", keys[k], v[k]);
+  fprintf (fp, "overhead:\n  full: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n"
+           "  paravirt: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n",
+           v[TUI_PF_FULL_CPU_PCT], v[TUI_PF_FULL_CPU_MHZ], v[TUI_PF_FULL_MEMORY],
+           v[TUI_PF_PV_CPU_PCT], v[TUI_PF_PV_CPU_MHZ], v[TUI_PF_PV_MEMORY]);
+  if (fclose (fp) != 0) {
+    core_error_errno ("open_memstream");
+    return -1;
+  }
+  if (core_policy_parse ("policy", doc, len, &p) == -1) {
+    strip_position ();
+    return -1;
+  }
+  if (!core_policy_equal (&p, &m->policy)) {
+    m->policy = p;
+    changed (m);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decisions. */
+
+unsigned
+tui_model_modes (const struct tui_model *m, size_t i, char why[3][512])
+{
+  const struct core_profile *p = m->profiles.ptr[i];
+  struct plan_guest g;
+  unsigned mask = 1u << CORE_MODE_PHYSICAL;
+  char first_no[512] = "";
+
+  for (int k = 0; k < 3; k++)
+    why[k][0] = '\0';
+  plan_guest_resolve (p, &g);
+  for (size_t t = 0; t < m->hosts.models.len; t++) {
+    const struct core_host_model *hm = &m->hosts.models.ptr[t];
+    for (unsigned hv = CORE_HV_KVM; hv <= CORE_HV_XEN; hv <<= 1) {
+      char s[512];
+      int mode;
+      if (!(hm->hypervisors & hv))
+        continue;
+      mode = plan_mode_on (p, &g, hm, hv, &m->policy, s, sizeof s);
+      if (mode < 0) {
+        if (first_no[0] == '\0')
+          snprintf (first_no, sizeof first_no, "%s", s);
+        continue;
+      }
+      if (!(mask & (1u << mode)))
+        snprintf (why[mode], sizeof why[mode], "%s (model %s)", s, hm->model);
+      mask |= 1u << mode;
+    }
+  }
+  snprintf (why[CORE_MODE_PHYSICAL], sizeof why[CORE_MODE_PHYSICAL],
+            "It can always stay on its own hardware.");
+  for (int mode = CORE_MODE_PARAVIRT; mode <= CORE_MODE_FULL; mode++) {
+    if (mask & (1u << mode))
+      continue;
+    if (m->hosts.models.len == 0)
+      snprintf (why[mode], sizeof why[mode], "The host catalog is empty.");
+    else if (mask & (1u << !mode)) {
+      char other[512];
+      snprintf (other, sizeof other, "%s", why[!mode]);
+      snprintf (why[mode], sizeof why[mode], "The rules give %s on every host "
+                "model of the catalog, never %s: %s", core_mode_names[!mode],
+                core_mode_names[mode], other);
+    }
+    else
+      snprintf (why[mode], sizeof why[mode], "No host model of the catalog can "
+                "run it: %s", first_no);
+  }
+  return mask;
+}
+
+int
+tui_model_force (struct tui_model *m, size_t i, int mode)
+{
+  char why[3][512];
+
+  if (i >= m->profiles.len) {
+    core_error ("no workload %zu", i);
+    return -1;
+  }
+  if (mode >= 0) {
+    unsigned mask = tui_model_modes (m, i, why);
+    if (mode > CORE_MODE_PHYSICAL || !(mask & (1u << mode))) {
+      core_error ("%s cannot be forced to %s: %s", m->profiles.ptr[i]->name,
+                  mode > CORE_MODE_PHYSICAL ? "?" : core_mode_names[mode],
+                  mode > CORE_MODE_PHYSICAL ? "no such mode" : why[mode]);
+      return -1;
+    }
+  }
+  if (m->force[i] != mode) {
+    m->force[i] = mode;
+    changed (m);
+  }
+  return 0;
+}
+
+const struct core_plan_workload *
+tui_model_decision (const struct tui_model *m, size_t i)
+{
+  if (!m->planned || i >= m->profiles.len)
+    return NULL;
+  for (size_t k = 0; k < m->plan.workloads.len; k++)
+    if (strcmp (m->plan.workloads.ptr[k].name, m->profiles.ptr[i]->name) == 0)
+      return &m->plan.workloads.ptr[k];
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Plan. */
+
+void
+tui_model_plan_config (const struct tui_model *m, struct plan_config *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->profiles = &m->profiles;
+  cfg->hosts = &m->hosts;
+  cfg->policy = m->policy;
+  cfg->time_limit = m->time_limit;
+  cfg->seed = m->seed;
+  cfg->force = m->force;
+}
+
+void
+tui_model_set_plan (struct tui_model *m, struct core_plan *plan)
+{
+  core_plan_clear (&m->plan);
+  m->plan = *plan;
+  core_plan_init (plan);
+  m->planned = true;
+  m->stale = false;
+  m->moves = 0;
+  m->dirty = true;
+}
+
+int
+tui_model_move (struct tui_model *m, const char *workload, const char *host,
+                char **why)
+{
+  int r;
+
+  *why = NULL;
+  if (!m->planned) {
+    core_error ("there is no plan yet: plan first");
+    return -1;
+  }
+  if (m->stale) {
+    core_error ("the inputs changed since the plan was made: plan again first");
+    return -1;
+  }
+  /* A forced mode holds on the new host too. */
+  for (size_t i = 0; i < m->profiles.len; i++) {
+    const struct core_profile *p = m->profiles.ptr[i];
+    if (strcmp (p->name, workload) != 0 || m->force[i] < 0)
+      continue;
+    for (size_t h = 0; h < m->plan.hosts.len; h++) {
+      const struct core_plan_host *ph = &m->plan.hosts.ptr[h];
+      if (strcmp (ph->name, host) != 0)
+        continue;
+      for (size_t k = 0; k < m->hosts.models.len; k++) {
+        struct plan_guest g;
+        char s[512];
+        int mode;
+        if (strcmp (m->hosts.models.ptr[k].model, ph->model) != 0)
+          continue;
+        plan_guest_resolve (p, &g);
+        mode = plan_mode_on (p, &g, &m->hosts.models.ptr[k], ph->hypervisor,
+                             &m->plan.policy, s, sizeof s);
+        if (mode >= 0 && mode != m->force[i]) {
+          *why = core_sprintf ("%s is forced to %s, and on %s the rules give %s\n",
+                               workload, core_mode_names[m->force[i]], host,
+                               core_mode_names[mode]);
+          return *why ? 1 : -1;
+        }
+      }
+    }
+  }
+  r = plan_move (&m->plan, &m->profiles, &m->hosts, workload, host, why);
+  if (r == 0) {
+    m->moves++;
+    m->dirty = true;
+  }
+  return r;
+}
+
+int64_t
+tui_model_hosts_used (const struct tui_model *m)
+{
+  int64_t n = 0;
+
+  for (size_t h = 0; h < m->plan.hosts.len; h++)
+    n += !m->plan.hosts.ptr[h].spare;
+  return n;
+}
