@@ -98,6 +98,7 @@ check: deps
 regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
+	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 
 demo: deps
