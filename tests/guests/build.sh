@@ -31,8 +31,9 @@
 # where HASH is of this script and the variant, so a changed recipe builds
 # anew (the tarballs are keyed by their own part of the recipe).  One debootstrap tarball per Debian release (rootfs-RELEASE-HASH.tar)
 # is shared by every guest of that release; the vmtools tarball is made
-# from it.  flock serializes builds of one item across processes; stale
-# versions of an item are removed when it is rebuilt.
+# from it.  flock serializes builds of one item across processes.  Older
+# versions of an item are never removed here: checkouts of other versions
+# of this script may be using them (remove /var/tmp/p2vkit-guests by hand).
 #
 # Needs: root, debootstrap, guestfish (libguestfs-tools), qemu-img, and
 # deb.debian.org (or $DEBIAN_MIRROR) reachable for the first build.
@@ -107,7 +108,6 @@ rootfs () {
         fi
         rm -f "$tmp/root/etc/resolv.conf"
         tar -C "$tmp/root" --numeric-owner -cf "$tmp/rootfs.tar" .
-        rm -f "$cache/rootfs-$release${extra:+-extra}"-*.tar
         mv "$tmp/rootfs.tar" "$tar"
         rm -rf "$tmp"
         trap - EXIT
@@ -227,7 +227,6 @@ case $variant in
     *) final=$out.qcow2 ;;
 esac
 if [ ! -f "$final" ]; then
-    rm -f "$cache/$variant"-*.qcow2 "$cache/$variant"-*.vmdk
     tmpimg=$out.tmp.qcow2
     tmpdata=
     trap 'rm -f "$tmpimg" "$tmpimg.gf" ${tmpdata:+"$tmpdata"}' EXIT
