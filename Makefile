@@ -22,6 +22,7 @@ WERROR ?= -Werror
 SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
+PKGS += libguestfs libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 # ncursesw (tui/): its libraries only; its cflags define _XOPEN_SOURCE=600,
@@ -100,6 +101,7 @@ check: deps
 regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
+	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 
 demo: deps

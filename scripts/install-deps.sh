@@ -15,12 +15,22 @@
 #   poppler-utils               report tests read the PDF's text (pdftotext)
 #   libncurses-dev              p2vkit wizard's terminal interface (ncursesw, tui/)
 #   tmux                        wizard tests drive it in real terminals (tests/wizard.sh)
+#   libguestfs-dev              convert: inspects and edits the copied disks (C API)
+#   libguestfs-tools            guestfish: the tests lay test guests onto disks
+#   linux-image-amd64           the kernel libguestfs' appliance boots
+#   qemu-utils                  qemu-img: convert clones disks with it
+#   qemu-system-x86             libguestfs' appliance, --verify-boot and test boots
+#   libxml2-dev                 convert writes the libvirt domain XML (xmlTextWriter)
+#   libvirt-clients             virt-xml-validate checks that XML in the tests
+#   debootstrap                 the tests build Debian test guests with it
+#   ovmf                        UEFI firmware for booting UEFI guests
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
 #   prometheus-node-exporter    the footprint reference (footprint.sh)
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
+#   virt-v2v                    the reference the converter is compared with (convert.sh)
 set -eu
 
 packages="
@@ -40,10 +50,22 @@ fonts-liberation2
 poppler-utils
 libncurses-dev
 tmux
+libguestfs-dev
+libguestfs-tools
+linux-image-amd64
+qemu-utils
+qemu-system-x86
+libxml2-dev
+libvirt-clients
+debootstrap
+ovmf
 "
 
 if [ "${1:-}" = bench ]; then
     packages="$packages prometheus-node-exporter curl time bc"
+fi
+if [ "${1:-}" = bench ]; then
+    packages="$packages virt-v2v"
 fi
 
 missing=
