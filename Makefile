@@ -22,6 +22,7 @@ WERROR ?= -Werror
 SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
+PKGS += hivex
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
@@ -185,3 +186,15 @@ install: install-agent
 install-agent: $(AGENT)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(AGENT) $(DESTDIR)$(LIBEXECDIR)/p2vkit-agent
+
+# ---------------------------------------------------------------------
+# Helpers the shell tests run: synthetic Windows hives (mkhive) and the
+# Windows registry layer of the converter on a local folder (wintree).
+GUEST_SRCS := $(sort $(wildcard tests/guests/*.c))
+GUEST_BINS := $(GUEST_SRCS:tests/guests/%.c=$(BUILD)/tests/guests/%)
+
+$(BUILD)/tests/guests/%: tests/guests/%.c $(LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+unit-tests: $(GUEST_BINS)
