@@ -13,6 +13,15 @@
 #   chromium                    p2vkit report --format pdf prints the HTML with it
 #   fonts-liberation2           the fonts the report's HTML asks for
 #   poppler-utils               report tests read the PDF's text (pdftotext)
+#   libguestfs-dev              convert: inspects and edits the copied disks (C API)
+#   libguestfs-tools            guestfish: the tests lay test guests onto disks
+#   linux-image-amd64           the kernel libguestfs' appliance boots
+#   qemu-utils                  qemu-img: convert clones disks with it
+#   qemu-system-x86             libguestfs' appliance, --verify-boot and test boots
+#   libxml2-dev                 convert writes the libvirt domain XML (xmlTextWriter)
+#   libvirt-clients             virt-xml-validate checks that XML in the tests
+#   debootstrap                 the tests build Debian test guests with it
+#   ovmf                        UEFI firmware for booting UEFI guests
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -36,6 +45,15 @@ openssh-client
 chromium
 fonts-liberation2
 poppler-utils
+libguestfs-dev
+libguestfs-tools
+linux-image-amd64
+qemu-utils
+qemu-system-x86
+libxml2-dev
+libvirt-clients
+debootstrap
+ovmf
 "
 
 if [ "${1:-}" = bench ]; then
