@@ -124,19 +124,21 @@ version_label (const struct conv_win_version *v, char *buf, size_t len)
 struct hive {
   hive_h *h;
   const char *label;            /* "SYSTEM" */
-  const char *file;
+  const char *file;             /* the file's name for messages */
   struct conv_win_log *log;     /* NULL while only reading */
 };
 
+/* NAME is what messages call FILE (the path in the guest for a copy). */
 static int
-hive_open (struct hive *hv, const char *file, const char *label, bool write)
+hive_open (struct hive *hv, const char *file, const char *name, const char *label,
+           bool write)
 {
   hv->h = hivex_open (file, write ? HIVEX_OPEN_WRITE : 0);
   hv->label = label;
-  hv->file = file;
+  hv->file = name;
   hv->log = NULL;
   if (!hv->h) {
-    core_error_errno ("%s hive %s: cannot open", label, file);
+    core_error_errno ("%s hive %s: cannot open", label, name);
     return -1;
   }
   return 0;
@@ -523,32 +525,34 @@ read_nics (struct hive *sys, const char *cs, struct conv_win_guest *g)
   return 0;
 }
 
-int
-conv_win_inspect (const char *system_hive, const char *software_hive,
-                  struct conv_win_guest *out)
+static int
+inspect (const char *system_hive, const char *software_hive, const char *sysname,
+         const char *swname, struct conv_win_guest *out)
 {
   struct hive sys = { 0 }, sw = { 0 };
   struct conv_win_guest g = { 0 };
+  /* Declared before the first goto, which must not skip them. */
+  CLEANUP_FREE char *cur = NULL, *build = NULL, *type = NULL, *arch = NULL;
   int r = -1;
 
   memset (out, 0, sizeof *out);
-  if (hive_open (&sw, software_hive, "SOFTWARE", false) == -1
-      || hive_open (&sys, system_hive, "SYSTEM", false) == -1)
+  if (hive_open (&sw, software_hive, swname, "SOFTWARE", false) == -1
+      || hive_open (&sys, system_hive, sysname, "SYSTEM", false) == -1)
     goto out;
 
   hive_node_h cv = hive_key (&sw, "Microsoft\\Windows NT\\CurrentVersion", false);
   if (!cv) {
     core_error ("SOFTWARE hive %s: no Microsoft\\Windows NT\\CurrentVersion key: "
-                "not a Windows NT SOFTWARE hive", software_hive);
+                "not a Windows NT SOFTWARE hive", swname);
     goto out;
   }
-  CLEANUP_FREE char *cur = hive_get_string (&sw, cv, "CurrentVersion");
-  CLEANUP_FREE char *build = hive_get_string (&sw, cv, "CurrentBuildNumber");
-  CLEANUP_FREE char *type = hive_get_string (&sw, cv, "InstallationType");
+  cur = hive_get_string (&sw, cv, "CurrentVersion");
+  build = hive_get_string (&sw, cv, "CurrentBuildNumber");
+  type = hive_get_string (&sw, cv, "InstallationType");
   g.ver.product_name = hive_get_string (&sw, cv, "ProductName");
   if (!cur || sscanf (cur, "%d.%d", &g.ver.major, &g.ver.minor) != 2) {
     core_error ("SOFTWARE hive %s: CurrentVersion is %s%s%s, not MAJOR.MINOR",
-                software_hive, cur ? "\"" : "", cur ? cur : "missing", cur ? "\"" : "");
+                swname, cur ? "\"" : "", cur ? cur : "missing", cur ? "\"" : "");
     goto out;
   }
   /* Windows 10 and later keep "6.3" for old programs' sake. */
@@ -569,7 +573,7 @@ conv_win_inspect (const char *system_hive, const char *software_hive,
   int64_t current = hive_get_dword (&sys, hive_key (&sys, "Select", false), "Current", -1);
   if (current < 1 || current > 999) {
     core_error ("SYSTEM hive %s: no Select\\Current: not a Windows SYSTEM hive",
-                system_hive);
+                sysname);
     goto out;
   }
   if (asprintf (&g.controlset, "ControlSet%03d", (int) current) < 0) {
@@ -579,14 +583,13 @@ conv_win_inspect (const char *system_hive, const char *software_hive,
   }
   if (!hive_key (&sys, g.controlset, false)) {
     core_error ("SYSTEM hive %s: Select\\Current names %s, which is not there",
-                system_hive, g.controlset);
+                sysname, g.controlset);
     goto out;
   }
 
   char path[256];
   snprintf (path, sizeof path, "%s\\Control\\Session Manager\\Environment", g.controlset);
-  CLEANUP_FREE char *arch = hive_get_string (&sys, hive_key (&sys, path, false),
-                                             "PROCESSOR_ARCHITECTURE");
+  arch = hive_get_string (&sys, hive_key (&sys, path, false), "PROCESSOR_ARCHITECTURE");
   snprintf (g.ver.arch, sizeof g.ver.arch, "%s",
             arch && strcasecmp (arch, "AMD64") == 0 ? "amd64" : "x86");
 
@@ -610,6 +613,13 @@ conv_win_inspect (const char *system_hive, const char *software_hive,
   hive_close (&sys);
   hive_close (&sw);
   return r;
+}
+
+int
+conv_win_inspect (const char *system_hive, const char *software_hive,
+                  struct conv_win_guest *out)
+{
+  return inspect (system_hive, software_hive, system_hive, software_hive, out);
 }
 
 void
@@ -878,6 +888,13 @@ static const struct virtio_drv {
   { "VEN_1AF4&DEV_1004&SUBSYS_00081AF4&REV_00", "VEN_1AF4&DEV_1048&SUBSYS_11001AF4&REV_01" },
 };
 
+static void
+lower (char *s)
+{
+  for (; *s; s++)
+    *s = tolower ((unsigned char) *s);
+}
+
 /* One file to put into the tree. */
 struct put {
   char *local;                  /* source on this machine */
@@ -897,6 +914,7 @@ struct job {
   bool paravirt_vioscsi;
   bool firstboot_pnputil;
   char label[160];
+  const char *sysname, *swname; /* the hives' paths in the tree */
 };
 
 static int
@@ -1086,8 +1104,9 @@ virtio_folder (struct job *j, const char *driver, char **rel)
  * \p2vkit\drivers\DRIVER for the first boot.  REQUIRED: refuse without. */
 static int
 virtio_driver (struct job *j, const char *driver, const char *sys, bool required,
-               bool *found)
+               bool boot, bool *found)
 {
+  CLEANUP_FREE char *folder = core_strdup (driver);
   CLEANUP_FREE char *rel = NULL;
   CLEANUP_FREE char *dir = virtio_folder (j, driver, &rel);
   core_string_vector names = { 0 };
@@ -1103,6 +1122,9 @@ virtio_driver (struct job *j, const char *driver, const char *sys, bool required
                 j->g->ver.arch, j->o->virtio_win, driver, os ? os : "?", j->g->ver.arch);
     return -1;
   }
+  if (!folder)
+    return -1;
+  lower (folder);
   struct conv_win_fs lfs;
   conv_win_fs_local (&lfs, dir);
   if (lfs.list (lfs.opaque, "", &names) == -1)
@@ -1110,7 +1132,7 @@ virtio_driver (struct job *j, const char *driver, const char *sys, bool required
   qsort (names.ptr, names.len, sizeof *names.ptr, name_cmp_desc);
   for (size_t i = 0; i < names.len; i++) {
     char *src = core_sprintf ("%s/%s", dir, names.ptr[i]);
-    CLEANUP_FREE char *dest = core_sprintf (FIRSTBOOT_DIR "/drivers/%s/%s", driver,
+    CLEANUP_FREE char *dest = core_sprintf (FIRSTBOOT_DIR "/drivers/%s/%s", folder,
                                             names.ptr[i]);
     struct stat st;
     if (!src || !dest || stat (src, &st) == -1 || !S_ISREG (st.st_mode)) {
@@ -1121,7 +1143,7 @@ virtio_driver (struct job *j, const char *driver, const char *sys, bool required
       lsys = core_strdup (src);
     if (put_add (j, src, dest, core_sprintf ("copied %s/%s to \\" FIRSTBOOT_DIR
                                              "\\drivers\\%s\\%s", rel, names.ptr[i],
-                                             driver, names.ptr[i])) == -1) {
+                                             folder, names.ptr[i])) == -1) {
       core_string_vector_free (&names);
       free (lsys);
       return -1;
@@ -1135,9 +1157,13 @@ virtio_driver (struct job *j, const char *driver, const char *sys, bool required
                 rel, sys);
     return -1;
   }
+  *found = true;
+  if (!boot) {
+    free (lsys);
+    return 0;
+  }
   CLEANUP_FREE char *ddir = j->fs->resolve (j->fs->opaque, "Windows/System32/drivers");
   CLEANUP_FREE char *dest = core_sprintf ("%s/%s", ddir ? ddir : "Windows/System32/drivers", sys);
-  *found = true;
   return put_add (j, lsys, dest, core_sprintf ("copied %s/%s to Windows\\System32\\drivers\\%s",
                                                rel, sys, sys));
 }
@@ -1171,13 +1197,6 @@ set_cdd (struct hive *sys, const char *cs, const char *id, const char *service,
       || hive_set_str (sys, key, "ClassGUID", hive_t_REG_SZ, cls) == -1)
     return -1;
   return 0;
-}
-
-static void
-lower (char *s)
-{
-  for (; *s; s++)
-    *s = tolower ((unsigned char) *s);
 }
 
 /* The virtio storage driver DRV for the boot disk: a boot-start service,
@@ -1414,8 +1433,8 @@ edit_hives (struct job *j, const char *sysfile, const char *swfile, bool firstbo
   const char *cs = j->g->controlset;
   int r = -1;
 
-  if (hive_open (&sys, sysfile, "SYSTEM", true) == -1
-      || hive_open (&sw, swfile, "SOFTWARE", true) == -1)
+  if (hive_open (&sys, sysfile, j->sysname, "SYSTEM", true) == -1
+      || hive_open (&sw, swfile, j->swname, "SOFTWARE", true) == -1)
     goto out;
   sys.log = sw.log = j->log;
 
@@ -1519,6 +1538,9 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
   struct job j = { .fs = fs, .o = o, .g = g, .log = log };
   CLEANUP_FREE char *sys_path = fs->resolve (fs->opaque, "Windows/System32/config/system");
   CLEANUP_FREE char *sw_path = fs->resolve (fs->opaque, "Windows/System32/config/software");
+
+  j.sysname = sys_path;
+  j.swname = sw_path;
   CLEANUP_FREE char *sysfile = NULL, *swfile = NULL, *script = NULL;
   const char *pv_drivers[4] = { NULL };
   size_t npv = 0;
@@ -1541,7 +1563,7 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
   if (!sysfile || !swfile
       || fs->download (fs->opaque, sys_path, sysfile) == -1
       || fs->download (fs->opaque, sw_path, swfile) == -1
-      || conv_win_inspect (sysfile, swfile, g) == -1)
+      || inspect (sysfile, swfile, sys_path, sw_path, g) == -1)
     goto out;
   if (o->arch)
     snprintf (g->ver.arch, sizeof g->ver.arch, "%s",
@@ -1566,15 +1588,15 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
       core_error ("%s has no virtio drivers; convert it in full mode", j.label);
       goto out;
     }
-    if (virtio_driver (&j, "viostor", "viostor.sys", true, &found) == -1)
+    if (virtio_driver (&j, "viostor", "viostor.sys", true, true, &found) == -1)
       goto out;
     pv_drivers[npv++] = "viostor";
-    if (virtio_driver (&j, "vioscsi", "vioscsi.sys", false, &found) == -1)
+    if (virtio_driver (&j, "vioscsi", "vioscsi.sys", false, true, &found) == -1)
       goto out;
     j.paravirt_vioscsi = found;
     if (found)
       pv_drivers[npv++] = "vioscsi";
-    if (virtio_driver (&j, "NetKVM", "netkvm.sys", true, &found) == -1)
+    if (virtio_driver (&j, "NetKVM", "netkvm.sys", true, false, &found) == -1)
       goto out;
     pv_drivers[npv++] = "netkvm";
   }
