@@ -176,9 +176,11 @@ void conv_win_fs_local (struct conv_win_fs *fs, const char *root);
 
 struct conv_win_opts {
   bool paravirt;
+  bool mode_auto;               /* paravirt when VIRTIO_WIN has the drivers */
   const char *virtio_win;       /* the virtio-win tree (paravirt) */
   int vcpus;                    /* 0: not known */
-  bool from_vmware;             /* the source was a VMware VM */
+  bool from_vmware;             /* the source was a VMware VM (also assumed
+                                 * when VMware Tools' service is there) */
   /* Services of hardware that will be gone, disabled when present; NULL
    * takes conv_win_gone_services. */
   const char *const *gone_services;
@@ -186,9 +188,20 @@ struct conv_win_opts {
 };
 extern const char *const conv_win_gone_services[];
 
+/* One registry value or file changed. */
+struct conv_win_change {
+  char *line;                   /* the whole change in one line, for logs */
+  char *path;                   /* HKLM\SYSTEM\KEY, or a file's Windows path */
+  char *what;                   /* "registry value", "copied from ..." */
+  char *before, *after;         /* "NAME = VALUE" or the file's text; NULL: none */
+};
+DEFINE_VECTOR_TYPE (conv_win_change_vector, struct conv_win_change)
+
 /* What a conversion did, for the report. */
 struct conv_win_log {
-  core_string_vector changes;   /* registry values and files, one per line */
+  bool paravirt;                /* the mode used */
+  char *mode_reason;            /* why, when the mode was chosen (auto) */
+  conv_win_change_vector changes;
   core_string_vector disabled;  /* services disabled: "NAME (was Start=N)" */
   core_string_vector warnings;
 };

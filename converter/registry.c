@@ -375,6 +375,37 @@ log_add (core_string_vector *v, const char *fmt, ...)
   return 0;
 }
 
+static int
+change_add (struct conv_win_log *log, const char *path, const char *what,
+            const char *before, const char *after, const char *fmt, ...)
+  __attribute__((format (printf, 6, 7)));
+static int
+change_add (struct conv_win_log *log, const char *path, const char *what,
+            const char *before, const char *after, const char *fmt, ...)
+{
+  struct conv_win_change c = { 0 };
+  va_list ap;
+
+  va_start (ap, fmt);
+  int r = vasprintf (&c.line, fmt, ap);
+  va_end (ap);
+  if (r < 0) {
+    c.line = NULL;
+    core_error_errno ("vasprintf");
+    return -1;
+  }
+  c.path = core_strdup (path);
+  c.what = core_strdup (what);
+  c.before = before ? core_strdup (before) : NULL;
+  c.after = after ? core_strdup (after) : NULL;
+  if (!c.path || !c.what || (before && !c.before) || (after && !c.after)
+      || conv_win_change_vector_append (&log->changes, c) == -1) {
+    free (c.line); free (c.path); free (c.what); free (c.before); free (c.after);
+    return -1;
+  }
+  return 0;
+}
+
 /* Set NAME under key PATH (created) to T/DATA/LEN; logs the change with
  * the old value, and nothing when the value is already so. */
 static int
@@ -403,8 +434,15 @@ hive_set (struct hive *hv, const char *path, const char *name, hive_type t,
   }
   if (!(new = value_text (t, data, len)))
     return -1;
-  return log_add (&hv->log->changes, "%s\\%s: %s = %s (%s%s)", hv->label, path,
-                  *name ? name : "@", new, old ? "was " : "new", old ? old : "");
+  const char *vname = *name ? name : "@";
+  CLEANUP_FREE char *key = core_sprintf ("HKLM\\%s\\%s", hv->label, path);
+  CLEANUP_FREE char *before = old ? core_sprintf ("%s = %s", vname, old) : NULL;
+  CLEANUP_FREE char *after = core_sprintf ("%s = %s", vname, new);
+  if (!key || !after || (old && !before))
+    return -1;
+  return change_add (hv->log, key, "registry value", before, after,
+                     "%s\\%s: %s = %s (%s%s)", hv->label, path, vname, new,
+                     old ? "was " : "new", old ? old : "");
 }
 
 static int
@@ -627,7 +665,13 @@ conv_win_log_clear (struct conv_win_log *log)
 {
   if (!log)
     return;
-  core_string_vector_free (&log->changes);
+  for (size_t i = 0; i < log->changes.len; i++) {
+    struct conv_win_change *c = &log->changes.ptr[i];
+    free (c->line); free (c->path); free (c->what); free (c->before); free (c->after);
+  }
+  conv_win_change_vector_reset (&log->changes);
+  free (log->mode_reason);
+  log->mode_reason = NULL;
   core_string_vector_free (&log->disabled);
   core_string_vector_free (&log->warnings);
 }
@@ -900,6 +944,7 @@ struct put {
   char *local;                  /* source on this machine */
   char *dest;                   /* Windows path in the tree */
   char *what;                   /* for the log */
+  const char *text;             /* the content when it is text we wrote */
 };
 DEFINE_VECTOR_TYPE (put_vector, struct put)
 
@@ -915,12 +960,13 @@ struct job {
   bool firstboot_pnputil;
   char label[160];
   const char *sysname, *swname; /* the hives' paths in the tree */
+  bool paravirt;                /* the mode, once chosen */
 };
 
 static int
 put_add (struct job *j, char *local, const char *dest, char *what)
 {
-  struct put p = { local, core_strdup (dest), what };
+  struct put p = { local, core_strdup (dest), what, NULL };
   if (!p.dest || !what || !local || put_vector_append (&j->puts, p) == -1) {
     free (p.local);
     free (p.dest);
@@ -1424,6 +1470,46 @@ rm_scratch (struct job *j)
   return 0;
 }
 
+/* VMware Tools' service is there: the guest was a VMware VM. */
+static bool
+vmware_tools (struct job *j, struct hive *sys)
+{
+  CLEANUP_FREE char *key = core_sprintf ("%s\\Services\\VMTools", j->g->controlset);
+  return key && hive_key (sys, key, false) != 0;
+}
+
+/* Auto mode: paravirt when the virtio-win tree has the storage and
+ * network drivers for this release, else full; the reason goes to the
+ * log. */
+static int
+choose_mode (struct job *j)
+{
+  CLEANUP_FREE char *r1 = NULL, *r2 = NULL, *d1 = NULL, *d2 = NULL;
+  const char *os = conv_win_virtio_dir (&j->g->ver);
+  const char *arch = j->g->ver.arch;
+
+  j->paravirt = false;
+  if (!j->o->virtio_win)
+    j->log->mode_reason = core_sprintf ("no virtio-win tree was given (--virtio-win), so "
+                                        "%s gets an emulated IDE disk and e1000 network",
+                                        j->label);
+  else if (conv_win_pv_supported (&j->g->ver) == CONV_WIN_PV_NONE)
+    j->log->mode_reason = core_sprintf ("no virtio drivers were ever made for %s, so it "
+                                        "gets an emulated IDE disk and e1000 network",
+                                        j->label);
+  else if (!(d1 = virtio_folder (j, "viostor", &r1)) || !(d2 = virtio_folder (j, "NetKVM", &r2)))
+    j->log->mode_reason = core_sprintf ("the virtio-win tree %s has no %s/%s/%s, so %s gets "
+                                        "an emulated IDE disk and e1000 network",
+                                        j->o->virtio_win, d1 ? "NetKVM" : "viostor",
+                                        os ? os : "?", arch, j->label);
+  else {
+    j->paravirt = true;
+    j->log->mode_reason = core_sprintf ("the virtio-win tree has viostor and NetKVM for "
+                                        "%s (%s, %s)", j->label, r1, r2);
+  }
+  return j->log->mode_reason ? 0 : -1;
+}
+
 /* Edits of SYSTEM and SOFTWARE; the hive files are local. */
 static int
 edit_hives (struct job *j, const char *sysfile, const char *swfile, bool firstboot,
@@ -1438,7 +1524,7 @@ edit_hives (struct job *j, const char *sysfile, const char *swfile, bool firstbo
     goto out;
   sys.log = sw.log = j->log;
 
-  if (!j->o->paravirt) {
+  if (!j->paravirt) {
     struct need n;
     full_needs (&j->g->ver, &n);
     for (size_t i = 0; i < 5 && n.services[i].name; i++)
@@ -1456,7 +1542,10 @@ edit_hives (struct job *j, const char *sysfile, const char *swfile, bool firstbo
           core_error_errno ("SYSTEM hive: cannot delete %s\\StartOverride", key);
           goto out;
         }
-        if (log_add (&j->log->changes, "SYSTEM\\%s\\StartOverride: deleted", key) == -1)
+        CLEANUP_FREE char *hk = core_sprintf ("HKLM\\SYSTEM\\%s\\StartOverride", key);
+        if (!hk || change_add (j->log, hk, "registry key deleted (it kept the driver from "
+                               "starting)", "StartOverride", NULL,
+                               "SYSTEM\\%s\\StartOverride: deleted", key) == -1)
           goto out;
       }
     }
@@ -1488,7 +1577,8 @@ edit_hives (struct job *j, const char *sysfile, const char *swfile, bool firstbo
 
   if (disable_services (j, &sys, j->o->gone_services ? j->o->gone_services
                         : conv_win_gone_services) == -1
-      || (j->o->from_vmware && disable_services (j, &sys, vmware_services) == -1))
+      || ((j->o->from_vmware || vmware_tools (j, &sys))
+          && disable_services (j, &sys, vmware_services) == -1))
     goto out;
 
   if (firstboot) {
@@ -1569,9 +1659,13 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
     snprintf (g->ver.arch, sizeof g->ver.arch, "%s",
               strcmp (o->arch, "x86_64") == 0 ? "amd64" : "x86");
   version_label (&g->ver, j.label, sizeof j.label);
+  j.paravirt = o->paravirt;
+  if (o->mode_auto && choose_mode (&j) == -1)
+    goto out;
+  log->paravirt = j.paravirt;
 
   /* Everything is found before anything is written. */
-  if (!o->paravirt) {
+  if (!j.paravirt) {
     struct need n;
     full_needs (&g->ver, &n);
     for (size_t i = 0; i < 8 && n.files[i]; i++)
@@ -1610,7 +1704,7 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
                   j.label, g->hal, o->vcpus) == -1)
     goto out;
 
-  bool firstboot = g->nics.len > 0 || (o->paravirt && g->ver.major >= 6);
+  bool firstboot = g->nics.len > 0 || (j.paravirt && g->ver.major >= 6);
   if (firstboot) {
     CLEANUP_FREE char *local = scratch_name (&j, "firstboot.cmd");
     if (!local || !(script = firstboot_script (&j, pv_drivers))
@@ -1618,6 +1712,7 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
         || put_add (&j, core_strdup (local), FIRSTBOOT_DIR "/firstboot.cmd",
                     core_strdup ("wrote \\" FIRSTBOOT_DIR "\\firstboot.cmd")) == -1)
       goto out;
+    j.puts.ptr[j.puts.len - 1].text = script;
   }
   if (g->nics.len > 1
       && log_add (&log->warnings, "%zu adapters had fixed addresses: the first-boot "
@@ -1639,8 +1734,14 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
       if (m == -1)
         goto out;
     }
+    CLEANUP_FREE char *winpath = core_sprintf ("\\%s", p->dest);
+    if (!winpath)
+      goto out;
+    for (char *c = winpath; *c; c++)
+      if (*c == '/')
+        *c = '\\';
     if (fs->upload (fs->opaque, p->local, p->dest) == -1
-        || log_add (&log->changes, "%s", p->what) == -1)
+        || change_add (log, winpath, p->what, NULL, p->text, "%s", p->what) == -1)
       goto out;
   }
   if (fs->upload (fs->opaque, sysfile, sys_path) == -1

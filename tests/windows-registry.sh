@@ -106,7 +106,7 @@ if $regen; then
     t_done
 fi
 
-t_plan 60
+t_plan 62
 convert 2003-full 2003 full --vcpus 2
 convert 2003-paravirt 2003 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 1
 convert 2019-full 2019 full --vcpus 4 --vmware
@@ -199,6 +199,11 @@ t_is "no viostor for 2019 in the virtio-win tree: refused" \
     "$st $err"
 t_is "and the tree is unchanged" "$before" "$(sum "$t_tmp/pv-none")"
 err=$("$WINTREE" "$t_tmp/pv-none" paravirt 2>&1); st=$?
+t_match "auto with a virtio-win tree for 2019: paravirt" "^mode: paravirt$" \
+    "$(mktree "$t_tmp/auto19" 2019 && "$WINTREE" "$t_tmp/auto19" auto --virtio-win "$t_tmp/virtio-win")"
+t_match "auto with a tree that lacks 2019: full, and says why" \
+    "^mode reason: the virtio-win tree $t_tmp/virtio-old has no viostor/2k19/amd64, so Windows Server 2019 Standard gets an emulated IDE disk and e1000 network$" \
+    "$(mktree "$t_tmp/auto-old" 2019 && "$WINTREE" "$t_tmp/auto-old" auto --virtio-win "$t_tmp/virtio-old")"
 t_is "paravirt without --virtio-win: refused" "1 wintree: paravirt mode for Windows Server 2019 Standard needs --virtio-win DIR" "$st $err"
 mkdir -p "$t_tmp/empty"
 err=$("$WINTREE" "$t_tmp/empty" full 2>&1); st=$?

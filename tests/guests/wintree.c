@@ -2,7 +2,7 @@
  * disk image, and print what the converter read and did: the registry
  * layer of the converter tested without an appliance.
  *
- *   wintree ROOT full|paravirt [--virtio-win DIR] [--vcpus N] [--vmware]
+ *   wintree ROOT full|paravirt|auto [--virtio-win DIR] [--vcpus N] [--vmware]
  *           [--arch i386|x86_64]
  */
 #include <stdio.h>
@@ -18,12 +18,14 @@ main (int argc, char **argv)
   struct conv_win_log log = { 0 };
   struct conv_win_fs fs;
 
-  if (argc < 3 || (strcmp (argv[2], "full") && strcmp (argv[2], "paravirt"))) {
-    fprintf (stderr, "usage: wintree ROOT full|paravirt [--virtio-win DIR] [--vcpus N] "
+  if (argc < 3 || (strcmp (argv[2], "full") && strcmp (argv[2], "paravirt")
+                    && strcmp (argv[2], "auto"))) {
+    fprintf (stderr, "usage: wintree ROOT full|paravirt|auto [--virtio-win DIR] [--vcpus N] "
              "[--vmware] [--arch ARCH]\n");
     return 2;
   }
   o.paravirt = strcmp (argv[2], "paravirt") == 0;
+  o.mode_auto = strcmp (argv[2], "auto") == 0;
   for (int i = 3; i < argc; i++) {
     if (strcmp (argv[i], "--virtio-win") == 0 && i + 1 < argc)
       o.virtio_win = argv[++i];
@@ -56,6 +58,9 @@ main (int argc, char **argv)
           g.ver.product_name ? g.ver.product_name : "-", g.ver.major, g.ver.minor,
           g.ver.build, g.ver.server ? "server" : "client", g.ver.arch, g.controlset,
           g.hal ? g.hal : "-");
+  printf ("mode: %s\n", log.paravirt ? "paravirt" : "full");
+  if (log.mode_reason)
+    printf ("mode reason: %s\n", log.mode_reason);
   for (size_t i = 0; i < g.nics.len; i++) {
     const struct conv_win_nic *n = &g.nics.ptr[i];
     printf ("nic %s:", n->guid);
@@ -68,7 +73,7 @@ main (int argc, char **argv)
     printf ("\n");
   }
   for (size_t i = 0; i < log.changes.len; i++)
-    printf ("change: %s\n", log.changes.ptr[i]);
+    printf ("change: %s\n", log.changes.ptr[i].line);
   for (size_t i = 0; i < log.disabled.len; i++)
     printf ("disabled: %s\n", log.disabled.ptr[i]);
   for (size_t i = 0; i < log.warnings.len; i++)
