@@ -1,6 +1,9 @@
 /* Build the SYSTEM and SOFTWARE hives of a synthetic Windows install.
  *
  *   mkhive empty FILE                 a valid hive with nothing in it
+ *   mkhive pe i386|x86_64 FILE        an empty PE executable (cmd.exe, by
+ *                                     whose architecture libguestfs knows
+ *                                     the guest's)
  *   mkhive 2003|2019 SYSTEM SOFTWARE  what libguestfs inspection and
  *                                     p2vkit's converter read of Windows
  *                                     Server 2003 (5.2) or 2019 (10.0)
@@ -10,6 +13,7 @@
  * describes it), then filled through hivex.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,15 +287,48 @@ windows (int year, const char *system, const char *software)
   close_hive ();
 }
 
+/* DOS stub, PE signature, COFF header and an optional header with no
+ * sections: enough for file(1), which libguestfs asks. */
+static int
+write_pe (bool x64, const char *file)
+{
+  unsigned char buf[0x200];
+  unsigned char *pe = buf + 0x40, *opt = pe + 24;
+
+  memset (buf, 0, sizeof buf);
+  memcpy (buf, "MZ", 2);
+  put32 (buf + 0x3c, 0x40);
+  memcpy (pe, "PE\0\0", 4);
+  put16 (pe + 4, x64 ? 0x8664 : 0x14c);
+  put16 (pe + 20, x64 ? 0xf0 : 0xe0);
+  put16 (pe + 22, x64 ? 0x0022 : 0x0102);
+  put16 (opt, x64 ? 0x20b : 0x10b);
+  put32 (opt + 32, 0x1000);             /* section alignment */
+  put32 (opt + 36, 0x200);              /* file alignment */
+  put16 (opt + 40, x64 ? 6 : 5);        /* OS version */
+  put16 (opt + 48, x64 ? 6 : 4);        /* subsystem version */
+  put16 (opt + 68, 3);                  /* console */
+  FILE *fp = fopen (file, "wb");
+  if (!fp || fwrite (buf, sizeof buf, 1, fp) != 1 || fclose (fp) != 0) {
+    fprintf (stderr, "mkhive: %s: %s\n", file, strerror (errno));
+    return -1;
+  }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 4 && strcmp (argv[1], "pe") == 0
+      && (strcmp (argv[2], "i386") == 0 || strcmp (argv[2], "x86_64") == 0))
+    return write_pe (strcmp (argv[2], "x86_64") == 0, argv[3]) == -1;
   if (argc == 3 && strcmp (argv[1], "empty") == 0)
     return write_empty (argv[2]) == -1;
   if (argc == 4 && (strcmp (argv[1], "2003") == 0 || strcmp (argv[1], "2019") == 0)) {
     windows (strcmp (argv[1], "2003") == 0 ? 2003 : 2019, argv[2], argv[3]);
     return 0;
   }
-  fprintf (stderr, "usage: mkhive empty FILE | mkhive 2003|2019 SYSTEM SOFTWARE\n");
+  fprintf (stderr, "usage: mkhive empty FILE | mkhive pe i386|x86_64 FILE | "
+           "mkhive 2003|2019 SYSTEM SOFTWARE\n");
   return 2;
 }
