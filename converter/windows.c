@@ -102,6 +102,19 @@ gfs_mkdir_p (void *opaque, const char *path)
   return 0;
 }
 
+/* A stable locally administered MAC per guest name and NIC (QEMU's
+ * 52:54:00 prefix), as the Linux side makes them. */
+static char *
+nic_mac (const char *name, size_t index)
+{
+  uint32_t h = 2166136261u;
+  for (const char *p = name ? name : ""; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  h = (h ^ (uint32_t) index) * 16777619u;
+  return core_sprintf ("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff,
+                       (h >> 8) & 0xff, h & 0xff);
+}
+
 int
 conv_windows_convert (guestfs_h *g, const char *root, enum conv_mode mode,
                       const char *virtio_win, int64_t vcpus,
@@ -142,6 +155,21 @@ conv_windows_convert (guestfs_h *g, const char *root, enum conv_mode mode,
                      "made boot-start");
   if (!report->mode_reason)
     goto out;
+  /* One NIC per adapter that had a fixed address (at least one): the
+   * first-boot script gives the I-th address to the I-th adapter. */
+  for (size_t i = 0; i < (wg.nics.len ? wg.nics.len : 1); i++) {
+    char *mac = nic_mac (report->name, i);
+    char *guid = i < wg.nics.len ? core_strdup (wg.nics.ptr[i].guid) : NULL;
+    if (!mac || core_string_vector_append (&report->nic_macs, mac) == -1) {
+      free (mac);
+      free (guid);
+      goto out;
+    }
+    if (guid && core_string_vector_append (&report->nic_names, guid) == -1) {
+      free (guid);
+      goto out;
+    }
+  }
   for (size_t i = 0; i < log.changes.len; i++) {
     const struct conv_win_change *c = &log.changes.ptr[i];
     if (conv_report_change (report, c->path, c->what, c->before, c->after) == -1)
