@@ -32,6 +32,7 @@
 #   prometheus-node-exporter    the footprint reference (footprint.sh)
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
+#   virt-v2v                    the reference the converter is compared with (convert.sh)
 set -eu
 
 packages="
@@ -66,6 +67,9 @@ ntfs-3g
 
 if [ "${1:-}" = bench ]; then
     packages="$packages prometheus-node-exporter curl time bc"
+fi
+if [ "${1:-}" = bench ]; then
+    packages="$packages virt-v2v"
 fi
 
 missing=
