@@ -4,6 +4,8 @@
  *   mkhive pe i386|x86_64 FILE        an empty PE executable (cmd.exe, by
  *                                     whose architecture libguestfs knows
  *                                     the guest's)
+ *   mkhive both 2003|2019 FILE        SYSTEM's and SOFTWARE's keys in one
+ *                                     hive (the fuzz target's seeds)
  *   mkhive 2003|2019 SYSTEM SOFTWARE  what libguestfs inspection and
  *                                     p2vkit's converter read of Windows
  *                                     Server 2003 (5.2) or 2019 (10.0)
@@ -96,6 +98,7 @@ write_empty (const char *file)
 
 static hive_h *h;
 static const char *hfile;
+static bool both;                       /* SYSTEM and SOFTWARE in one hive */
 
 static void
 die (const char *what)
@@ -174,6 +177,8 @@ service (const char *cs, const char *name, uint32_t type, uint32_t start,
 static void
 open_hive (const char *file)
 {
+  if (both && h)
+    return;
   hfile = file;
   if (write_empty (file) == -1)
     exit (1);
@@ -187,6 +192,7 @@ close_hive (void)
   if (hivex_commit (h, NULL, 0) == -1)
     die ("hivex_commit");
   hivex_close (h);
+  h = NULL;
 }
 
 static void
@@ -219,9 +225,10 @@ windows (int year, const char *system, const char *software)
   str ("Microsoft\\Windows\\CurrentVersion", "DevicePath", hive_t_REG_EXPAND_SZ,
        "%SystemRoot%\\inf");
   key ("Microsoft\\Windows\\CurrentVersion\\RunOnce");
-  close_hive ();
-
-  open_hive (system);
+  if (!both) {
+    close_hive ();
+    open_hive (system);
+  }
   dword ("Select", "Current", 1);
   dword ("Select", "Default", 1);
   dword ("Select", "LastKnownGood", 2);
@@ -324,6 +331,12 @@ main (int argc, char **argv)
     return write_pe (strcmp (argv[2], "x86_64") == 0, argv[3]) == -1;
   if (argc == 3 && strcmp (argv[1], "empty") == 0)
     return write_empty (argv[2]) == -1;
+  if (argc == 4 && strcmp (argv[1], "both") == 0
+      && (strcmp (argv[2], "2003") == 0 || strcmp (argv[2], "2019") == 0)) {
+    both = true;
+    windows (strcmp (argv[2], "2003") == 0 ? 2003 : 2019, argv[3], argv[3]);
+    return 0;
+  }
   if (argc == 4 && (strcmp (argv[1], "2003") == 0 || strcmp (argv[1], "2019") == 0)) {
     windows (strcmp (argv[1], "2003") == 0 ? 2003 : 2019, argv[2], argv[3]);
     return 0;
