@@ -23,6 +23,7 @@ SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
 PKGS += libguestfs libxml-2.0
+PKGS += hivex
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 # ncursesw (tui/): its libraries only; its cflags define _XOPEN_SOURCE=600,
@@ -103,6 +104,7 @@ regen-golden: all unit-tests
 	$(BUILD)/tests/test-template --regen
 	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/windows-registry.sh --regen
 
 demo: deps
 	$(MAKE) all
@@ -190,3 +192,15 @@ install: install-agent
 install-agent: $(AGENT)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(AGENT) $(DESTDIR)$(LIBEXECDIR)/p2vkit-agent
+
+# ---------------------------------------------------------------------
+# Helpers the shell tests run: synthetic Windows hives (mkhive) and the
+# Windows registry layer of the converter on a local folder (wintree).
+GUEST_SRCS := $(sort $(wildcard tests/guests/*.c))
+GUEST_BINS := $(GUEST_SRCS:tests/guests/%.c=$(BUILD)/tests/guests/%)
+
+$(BUILD)/tests/guests/%: tests/guests/%.c $(LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+unit-tests: $(GUEST_BINS)

@@ -4,16 +4,8 @@
  */
 #include <string.h>
 
+#include "converter/converter.h"
 #include "planner/planner.h"
-
-/* Windows versions that current virtio-win releases have drivers for
- * (Server 2008 and later, Windows 7 and later).  Older ones (2000, XP,
- * 2003) only had drivers in long-withdrawn releases, so they run fully
- * virtualized.  Matched on libosinfo short-ids. */
-static const char *const virtio_win_ids[] = {
-  "win2k8", "win2k8r2", "win2k12", "win2k12r2", "win2k16", "win2k19",
-  "win2k22", "win7", "win8", "win8.1", "win10", "win11", NULL
-};
 
 /* Linux kernels have had virtio and the Xen PV front-ends since 2.6.25;
  * Red Hat backported both to RHEL 5.3. */
@@ -64,11 +56,15 @@ plan_guest_resolve (const struct core_profile *p, struct plan_guest *g)
     g->pv_source = "p2vkit's table";
   }
 
+  /* What the converter can do for this Windows release decides between
+   * paravirtualization and full virtualization (converter/registry.c). */
   if (g->family == CORE_OS_WINDOWS) {
     const char *id = p->os.id ? p->os.id : found == 1 ? info.id : NULL;
-    for (int i = 0; id && virtio_win_ids[i]; i++)
-      if (strcmp (id, virtio_win_ids[i]) == 0)
-        g->virtio_win = true;
+    struct conv_win_version v;
+    g->win_known = conv_win_version_from_osinfo (id, &v)
+      || (found == 1 && conv_win_version_from_osinfo (info.id, &v));
+    g->win_pv = g->win_known ? (int) conv_win_pv_supported (&v) : CONV_WIN_PV_NONE;
+    g->virtio_win = g->win_pv == CONV_WIN_PV_CURRENT;
   }
   core_osinfo_clear (&info);
 }
@@ -119,17 +115,28 @@ plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
     }
     if (g->family == CORE_OS_WINDOWS && g->virtio_win && pol->windows_pv_drivers) {
       snprintf (why, whylen, "virtio-win has drivers for %s and the converter "
-                "injects them, so it runs paravirtualized on KVM.", os);
+                "installs them (viostor as the boot disk's driver, NetKVM at "
+                "first boot), so it runs paravirtualized on KVM.", os);
       return CORE_MODE_PARAVIRT;
     }
     if (g->family == CORE_OS_WINDOWS && g->virtio_win)
       snprintf (why, whylen, "virtio-win has drivers for %s but the policy does "
                 "not use them (windows_pv_drivers: false), so it runs fully "
                 "virtualized on KVM with emulated disk and network.", os);
-    else if (g->family == CORE_OS_WINDOWS)
+    else if (g->family == CORE_OS_WINDOWS && g->win_pv == CONV_WIN_PV_LEGACY)
       snprintf (why, whylen, "Current virtio-win releases have no drivers for "
-                "%s, so it runs fully virtualized on KVM with emulated disk "
-                "and network.", os);
+                "%s (only withdrawn ones had), so it runs fully virtualized on "
+                "KVM with emulated IDE disk and e1000 network; the converter "
+                "makes Windows' own IDE drivers start at boot.", os);
+    else if (g->family == CORE_OS_WINDOWS && g->win_known)
+      snprintf (why, whylen, "No virtio drivers were ever made for %s, so it "
+                "runs fully virtualized on KVM with emulated IDE disk and "
+                "e1000 network; the converter makes Windows' own IDE drivers "
+                "start at boot.", os);
+    else if (g->family == CORE_OS_WINDOWS)
+      snprintf (why, whylen, "p2vkit does not know which Windows release %s "
+                "is, so it cannot choose virtio drivers for it: it runs fully "
+                "virtualized on KVM with emulated disk and network.", os);
     else
       snprintf (why, whylen, "%s has no virtio drivers (per %s), so it runs "
                 "fully virtualized on KVM with emulated disk and network.",

@@ -63,7 +63,9 @@ struct plan_host_type {
 struct plan_guest {
   enum core_os_family family;
   unsigned pv;                  /* CORE_PV_* the installed OS has */
-  bool virtio_win;              /* Windows that virtio-win drivers support */
+  bool virtio_win;              /* Windows that current virtio-win supports */
+  bool win_known;               /* a Windows release the converter knows */
+  int win_pv;                   /* enum conv_win_pv of that release */
   const char *os_label;         /* for sentences: the OS name or id */
   const char *pv_source;        /* where pv came from, for sentences */
 };

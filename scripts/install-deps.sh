@@ -24,6 +24,10 @@
 #   libvirt-clients             virt-xml-validate checks that XML in the tests
 #   debootstrap                 the tests build Debian test guests with it
 #   ovmf                        UEFI firmware for booting UEFI guests
+#   libhivex-dev                Windows guests: convert edits registry hives with hivex
+#   libwin-hivex-perl           hivexregedit: the tests export converted hives to compare
+#   gcab                        convert restores drivers from Windows' driver cache cabinets
+#   ntfs-3g                     the tests make a synthetic Windows disk (mkfs ntfs in libguestfs)
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -59,6 +63,10 @@ libxml2-dev
 libvirt-clients
 debootstrap
 ovmf
+libhivex-dev
+libwin-hivex-perl
+gcab
+ntfs-3g
 "
 
 if [ "${1:-}" = bench ]; then

@@ -3,7 +3,7 @@
 # --check on every plan the tests produce.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 41
+t_plan 45
 
 plan () { "$P2VKIT" plan -q "$@"; }
 # check PLAN PROFILES... HOSTS: the independent checker passes.
@@ -23,7 +23,22 @@ t_ok "plan the thesis lab" plan $ex/servers --hosts $ex/hosts.yaml --policy $ex/
 t_is "the Trixbox PBX runs paravirtualized" paravirt "$(wl_field "$t_tmp/thesis.yaml" pbx01 mode)"
 t_is "the Windows 2003 DC runs fully virtualized" full "$(wl_field "$t_tmp/thesis.yaml" dc01 mode)"
 t_match "and the plan says why" "virtio-win releases have no drivers for Microsoft Windows Server 2003" "$(grep -A9 'name: dc01' "$t_tmp/thesis.yaml")"
+t_match "from what the converter can do for it" "\\(only withdrawn ones had\\).*emulated IDE disk and e1000 network; the converter makes Windows' own IDE drivers start at boot" \
+    "$(grep -A9 'name: dc01' "$t_tmp/thesis.yaml")"
 t_is "both share the one host" "dc01, pbx01" "$(host_lists "$t_tmp/thesis.yaml")"
+# The same DC on Windows Server 2019: virtio-win has drivers the converter
+# installs, so it runs paravirtualized; on 2000 there never were any.
+mkdir -p "$t_tmp/dc19" "$t_tmp/dc2k"
+sed 's/,win2k3,/,win2k19,/' $ex/servers/dc01.csv > "$t_tmp/dc19/dc01.csv"
+sed 's/,win2k3,/,win2k,/' $ex/servers/dc01.csv > "$t_tmp/dc2k/dc01.csv"
+plan "$t_tmp/dc19" --hosts $ex/hosts.yaml -o "$t_tmp/dc19.yaml"
+t_is "a Windows Server 2019 DC runs paravirtualized" paravirt "$(wl_field "$t_tmp/dc19.yaml" dc01 mode)"
+t_match "because the converter installs viostor and NetKVM" "virtio-win has drivers for .*2019.* and the converter installs them \\(viostor as the boot disk's driver, NetKVM at first boot\\)" \
+    "$(grep -A9 'name: dc01' "$t_tmp/dc19.yaml")"
+plan "$t_tmp/dc2k" --hosts $ex/hosts.yaml -o "$t_tmp/dc2k.yaml"
+t_is "a Windows 2000 DC runs fully virtualized: no virtio drivers were ever made" \
+    "full - No virtio drivers were ever made for Microsoft Windows 2000," \
+    "$(wl_field "$t_tmp/dc2k.yaml" dc01 mode) $(grep -A9 'name: dc01' "$t_tmp/dc2k.yaml" | grep -o -- '- No virtio drivers were ever made for [^,]*,')"
 t_ok "--check passes on the thesis plan" check "$t_tmp/thesis.yaml" $ex/servers --hosts $ex/hosts.yaml
 
 # 2. The published overhead model: a 2600 MHz processor holds 5 fully

@@ -1,0 +1,33 @@
+@echo off
+rem Written by p2vkit convert.  Runs once at the first boot on KVM (service
+rem p2vkit-firstboot, or at the first logon from RunOnce), then removes
+rem the service.  What it did is in %SystemDrive%\p2vkit\firstboot.log.
+setlocal enabledelayedexpansion
+set DIR=%SystemDrive%\p2vkit
+if exist "%DIR%\firstboot.done" exit /b 0
+set LOG=%DIR%\firstboot.log
+echo %DATE% %TIME% first boot >> "%LOG%"
+rem Adapter {6B3F1B2C-4D5E-4F60-8A71-92B3C4D5E6F7}
+call :adapter 1
+if not defined IFNAME echo no adapter 1 for {6B3F1B2C-4D5E-4F60-8A71-92B3C4D5E6F7} >> "%LOG%"
+if defined IFNAME netsh interface ip set address name="!IFNAME!" source=static addr=192.168.10.2 mask=255.255.255.0 gateway=192.168.10.1 gwmetric=1 >> "%LOG%" 2>&1
+if defined IFNAME netsh interface ip set dns name="!IFNAME!" source=static addr=192.168.10.2 register=primary >> "%LOG%" 2>&1
+if defined IFNAME netsh interface ip add dns name="!IFNAME!" addr=192.168.10.3 index=2 >> "%LOG%" 2>&1
+sc delete p2vkit-firstboot >> "%LOG%" 2>&1
+echo done > "%DIR%\firstboot.done"
+exit /b 0
+
+:adapter
+rem The Nth connected adapter; the new NIC's driver may take a while to load.
+set IFNAME=
+for /l %%t in (1,1,30) do if not defined IFNAME (
+  set N=0
+  for /f "tokens=1,2,3,*" %%a in ('netsh interface show interface') do (
+    if /i "%%b"=="Connected" if /i "%%c"=="Dedicated" (
+      set /a N+=1
+      if "!N!"=="%1" set "IFNAME=%%d"
+    )
+  )
+  if not defined IFNAME ping -n 11 127.0.0.1 > nul
+)
+goto :eof
