@@ -22,6 +22,7 @@ WERROR ?= -Werror
 SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
+PKGS += libnbd gnutls
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 

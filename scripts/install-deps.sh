@@ -13,12 +13,20 @@
 #   chromium                    p2vkit report --format pdf prints the HTML with it
 #   fonts-liberation2           the fonts the report's HTML asks for
 #   poppler-utils               report tests read the PDF's text (pdftotext)
+#   libnbd-dev                  capture writes disks over NBD (p2v/capture.c)
+#   libgnutls28-dev             capture/receive control channel in TLS-PSK, SHA-256 chunk sums
+#   nbdkit                      receive serves each disk being captured (file plugin)
+#   qemu-utils                  receive makes the qcow2 images; p2v tests compare images
+#   gnutls-bin                  psktool: p2v tests make pre-shared keys
+#   e2fsprogs                   p2v tests make ext4 filesystems with data (mkfs.ext4 -d)
+#   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
 #   prometheus-node-exporter    the footprint reference (footprint.sh)
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
+#   libnbd-bin                  nbdcopy, the reference of tests/bench/p2v.sh
 set -eu
 
 packages="
@@ -36,10 +44,17 @@ openssh-client
 chromium
 fonts-liberation2
 poppler-utils
+libnbd-dev
+libgnutls28-dev
+nbdkit
+qemu-utils
+gnutls-bin
+e2fsprogs
+python3-libnbd
 "
 
 if [ "${1:-}" = bench ]; then
-    packages="$packages prometheus-node-exporter curl time bc"
+    packages="$packages prometheus-node-exporter curl time bc libnbd-bin"
 fi
 
 missing=
