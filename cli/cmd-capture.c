@@ -283,8 +283,7 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
     if (f.tty)
       fputs ("\r\033[K", stderr);
     cli_core_error ();
-    if (strstr (core_errmsg (), "mounted read-write") == NULL
-        && strstr (core_errmsg (), "refused") == NULL)
+    if (res.resumable)
       cli_error ("capture: what was confirmed is kept on the receiver; "
                  "run the same command with --resume to continue");
     goto out;

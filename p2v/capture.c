@@ -160,7 +160,9 @@ expect_ok (struct cap *c, const char *what)
   char *line = p2v_conn_getline (c->conn);
 
   if (line == NULL) {
-    core_error ("%s: %s", what, core_errmsg ());
+    char why[1024];
+    snprintf (why, sizeof why, "%s", core_errmsg ());
+    core_error ("%s: %s", what, why);
     return NULL;
   }
   if (strcmp (line, "OK") == 0 || strncmp (line, "OK ", 3) == 0)
@@ -349,8 +351,9 @@ sum_reply (struct cap *c, struct disk *d, uint64_t k, const char *hex)
   CLEANUP_FREE char *line = p2v_conn_getline (c->conn);
 
   if (line == NULL) {
-    core_error ("%s: chunk %llu: %s", d->path, (unsigned long long) k,
-                core_errmsg ());
+    char why[1024];
+    snprintf (why, sizeof why, "%s", core_errmsg ());
+    core_error ("%s: chunk %llu: %s", d->path, (unsigned long long) k, why);
     return -1;
   }
   if (strcmp (line, "OK") == 0) {
@@ -417,6 +420,10 @@ pass (struct cap *c, size_t i)
   size_t nredo = 0;
   int ret = -1;
 
+  /* A filesystem mounted on a block device writes its data around the
+   * device's page cache: drop what an earlier pass cached, so that the
+   * frozen pass reads what is on the disk now. */
+  posix_fadvise (d->fd, 0, 0, POSIX_FADV_DONTNEED);
   memset (&d->pr, 0, sizeof d->pr);
   d->pr.index = i;
   d->pr.name = d->path;
@@ -629,11 +636,14 @@ p2v_capture (const struct p2v_capture_options *o,
     goto out;
   c.conn = p2v_conn_client (fd, o->psk);
   if (c.conn == NULL) {
-    core_error ("%s:%s: %s", o->host, o->port, core_errmsg ());
+    char why[1024];
+    snprintf (why, sizeof why, "%s", core_errmsg ());
+    core_error ("%s:%s: %s", o->host, o->port, why);
     goto out;
   }
   if (announce (&c) == -1)
     goto out;
+  res->resumable = true;
 
   for (size_t i = 0; i < c.ndisks; i++)
     if (pass (&c, i) == -1)

@@ -166,6 +166,8 @@ struct p2v_capture_result {
   uint64_t disk_bytes;          /* sum of the disks' sizes */
   uint64_t data, zero, skipped, resumed, resent;
   uint64_t wire_sent, wire_received;    /* TCP payload, all connections */
+  bool resumable;               /* the receiver accepted it: --resume can
+                                 * continue after a failure */
 };
 int p2v_capture (const struct p2v_capture_options *o,
                  struct p2v_capture_result *res);
