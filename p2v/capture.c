@@ -17,7 +17,7 @@
 
 #define MAX_WRITE (8 * 1024 * 1024)
 #define MAX_TRIES 3
-#define MAX_IN_FLIGHT 4
+#define MAX_IN_FLIGHT 16
 #define SUM_WINDOW 8
 
 struct disk {

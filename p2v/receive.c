@@ -53,7 +53,7 @@ struct session {
   double last_durable;
 };
 
-#define DURABLE_INTERVAL 2.0
+#define DURABLE_INTERVAL 5.0
 
 static void
 event (struct session *s, enum p2v_event ev, const char *fmt, ...)
