@@ -23,6 +23,7 @@ SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
 PKGS += libnbd gnutls
+PKGS += libguestfs libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
@@ -98,6 +99,7 @@ check: deps
 regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
+	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 
 demo: deps

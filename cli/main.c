@@ -16,7 +16,7 @@ static const struct cli_command commands[] = {
     cli_cmd_validate },
   { "plan", "choose a mode and a host for every workload", cli_cmd_plan },
   { "report", "render a plan as a deployment-plan document", cli_cmd_report },
-  { "convert", "clone disks and make them boot as a VM", cli_cmd_not_yet },
+  { "convert", "clone disks and make them boot as a VM", cli_cmd_convert },
   { "capture", "stream a running server's disks to a receiver",
     cli_cmd_capture },
   { "receive", "accept disk captures on the conversion server",

@@ -518,4 +518,24 @@ void core_progress_format(char *buf, size_t len, uint64_t done, uint64_t total,
                           double elapsed);
 double core_monotonic(void);
 
+/* ------------------------------------------------------------------ */
+/* kvm.c: whether KVM works here, and TCG when it does not.             */
+
+/* Tries KVM once per process (VM and vCPU through ioctls, then QEMU
+ * itself paused under -accel kvm when it is installed) and caches the
+ * answer.  /dev/kvm may exist and still fail on first use. */
+bool core_kvm_usable(void);
+/* Why not (or "KVM works"), for notices and reports. */
+const char *core_kvm_reason(void);
+/* "kvm" or "tcg", for qemu-system's -accel. */
+const char *core_qemu_accel(void);
+/* "kvm" or "qemu", for a libvirt domain's type attribute. */
+const char *core_libvirt_domain_type(void);
+
+/* Before guestfs_launch: without usable KVM, the direct backend with
+ * force_tcg; with KVM, libguestfs' defaults.  (guestfs.h's guestfs_h is
+ * this struct; callers include <guestfs.h>.) */
+struct guestfs_h;
+int core_guestfs_set_accel(struct guestfs_h *g);
+
 #endif /* P2VKIT_CORE_H */

@@ -13,10 +13,18 @@
 #   chromium                    p2vkit report --format pdf prints the HTML with it
 #   fonts-liberation2           the fonts the report's HTML asks for
 #   poppler-utils               report tests read the PDF's text (pdftotext)
+#   libguestfs-dev              convert: inspects and edits the copied disks (C API)
+#   libguestfs-tools            guestfish: the tests lay test guests onto disks
+#   linux-image-amd64           the kernel libguestfs' appliance boots
+#   qemu-utils                  qemu-img: convert clones disks with it
+#   qemu-system-x86             libguestfs' appliance, --verify-boot and test boots
+#   libxml2-dev                 convert writes the libvirt domain XML (xmlTextWriter)
+#   libvirt-clients             virt-xml-validate checks that XML in the tests
+#   debootstrap                 the tests build Debian test guests with it
+#   ovmf                        UEFI firmware for booting UEFI guests
 #   libnbd-dev                  capture writes disks over NBD (p2v/capture.c)
 #   libgnutls28-dev             capture/receive control channel in TLS-PSK, SHA-256 chunk sums
 #   nbdkit                      receive serves each disk being captured (file plugin)
-#   qemu-utils                  receive makes the qcow2 images; p2v tests compare images
 #   gnutls-bin                  psktool: p2v tests make pre-shared keys
 #   e2fsprogs                   p2v tests make ext4 filesystems with data (mkfs.ext4 -d)
 #   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
@@ -26,6 +34,7 @@
 #   prometheus-node-exporter    the footprint reference (footprint.sh)
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
+#   virt-v2v                    the reference the converter is compared with (convert.sh)
 #   libnbd-bin                  nbdcopy, the reference of tests/bench/p2v.sh
 set -eu
 
@@ -44,10 +53,18 @@ openssh-client
 chromium
 fonts-liberation2
 poppler-utils
+libguestfs-dev
+libguestfs-tools
+linux-image-amd64
+qemu-utils
+qemu-system-x86
+libxml2-dev
+libvirt-clients
+debootstrap
+ovmf
 libnbd-dev
 libgnutls28-dev
 nbdkit
-qemu-utils
 gnutls-bin
 e2fsprogs
 python3-libnbd
@@ -55,6 +72,9 @@ python3-libnbd
 
 if [ "${1:-}" = bench ]; then
     packages="$packages prometheus-node-exporter curl time bc libnbd-bin"
+fi
+if [ "${1:-}" = bench ]; then
+    packages="$packages virt-v2v"
 fi
 
 missing=

@@ -1,0 +1,171 @@
+/* The converter: clone a server's disks and make the copy boot as a full
+ * or paravirtualized KVM/QEMU guest (p2vkit convert).  One section per .c
+ * file.  Like the core, nothing here prints or exits: progress and
+ * notices go through callbacks, errors through core_error. */
+#ifndef P2VKIT_CONVERTER_H
+#define P2VKIT_CONVERTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <guestfs.h>
+
+#include "core/core.h"
+
+enum conv_mode { CONV_MODE_AUTO, CONV_MODE_PARAVIRT, CONV_MODE_FULL };
+extern const char *const conv_mode_names[];    /* "auto", "paravirt", "full" */
+
+/* ------------------------------------------------------------------ */
+/* report.c: what a conversion found and did (NAME.report.yaml).       */
+
+struct conv_change {
+  char *path;                   /* file in the guest */
+  char *what;                   /* why it changed, one line */
+  core_string_vector before;    /* lines removed (or the old content) */
+  core_string_vector after;     /* lines added */
+};
+DEFINE_VECTOR_TYPE(conv_change_vector, struct conv_change)
+
+struct conv_command {
+  char *command;                /* as run in the guest (through sh) */
+  int status;                   /* exit status; -1: could not run */
+  char *output;                 /* the end of its output */
+};
+DEFINE_VECTOR_TYPE(conv_command_vector, struct conv_command)
+
+struct conv_disk_out {
+  char *source;                 /* as given on the command line */
+  char *source_format;          /* qemu-img's name: raw, vmdk... */
+  int64_t virtual_size;
+  char *path;                   /* OUTDIR/NAME-diskN.FORMAT */
+  char *format;                 /* qcow2 or raw */
+  int64_t copied_bytes;         /* allocated bytes of the output */
+  double seconds;
+};
+DEFINE_VECTOR_TYPE(conv_disk_out_vector, struct conv_disk_out)
+
+struct conv_report {
+  char *name;
+  /* What inspection found. */
+  char *root;                   /* inspected root device */
+  char *os_type;                /* linux, windows */
+  char *distro;                 /* debian, rhel, windows... */
+  char *product;                /* product name */
+  int major, minor;
+  char *arch;
+  char *hostname;
+  char *package_format;         /* deb, rpm */
+  core_string_vector kernels;   /* kernel versions found */
+  enum core_firmware firmware;
+  /* What was decided and done. */
+  enum conv_mode mode;          /* PARAVIRT or FULL once decided */
+  char *mode_reason;
+  int64_t vcpus;
+  int64_t memory_mib;
+  bool verified_boot;
+  double boot_seconds;          /* < 0: not verified */
+  char *accel;                  /* kvm or tcg: what guests ran with */
+  conv_disk_out_vector disks;
+  conv_change_vector changes;
+  conv_command_vector commands;
+  core_string_vector warnings;
+  core_string_vector removed_packages;
+  core_string_vector nic_macs;  /* MACs the domain gives the guest's NICs */
+  core_string_vector nic_names; /* and the names the guest had for them */
+};
+
+void conv_report_init(struct conv_report *r);
+void conv_report_clear(struct conv_report *r);
+/* Record a change of PATH from text BEFORE to text AFTER (whole files, or
+ * NULL for a new or deleted file): only the differing lines are kept. */
+int conv_report_change(struct conv_report *r, const char *path,
+                       const char *what, const char *before, const char *after);
+int conv_report_command(struct conv_report *r, const char *command,
+                        int status, const char *output);
+int conv_report_warn(struct conv_report *r, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+int conv_report_write(FILE *fp, const struct conv_report *r);
+
+/* ------------------------------------------------------------------ */
+/* clone.c: copying source disks with qemu-img.                         */
+
+/* What qemu-img says about a source (opened read-only, shared). */
+int conv_probe_source(const char *path, char **format, int64_t *virtual_size);
+
+/* Copy SRC (of format SRC_FORMAT) to DST in FORMAT without writing to SRC,
+ * skipping zeroes.  PROGRESS gets bytes done of VIRTUAL_SIZE. */
+int conv_clone(const char *src, const char *src_format, int64_t virtual_size,
+               const char *dst, const char *format,
+               core_progress_fn progress, void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* linux.c: making a Linux guest boot as full or paravirtualized.      */
+
+/* With G launched, the disks added and ROOT inspected and mounted.  MODE
+ * is AUTO, PARAVIRT or FULL; the decision goes to report->mode. */
+int conv_linux_convert(guestfs_h *g, const char *root, enum conv_mode mode,
+                       struct conv_report *report);
+
+/* ------------------------------------------------------------------ */
+/* windows.c: making a Windows guest boot (registry through hivex).    */
+
+/* With G launched, the disks added and ROOT inspected and mounted.
+ * MODE is AUTO, PARAVIRT or FULL: AUTO chooses PARAVIRT when VIRTIO_WIN
+ * (an unpacked virtio-win tree, or NULL) has storage and network drivers
+ * for the guest's version, FULL otherwise; the decision and its reason go
+ * to report->mode and report->mode_reason.  VCPUS is what the domain
+ * will have (for the HAL choice on old versions).  Every file changed
+ * and every registry key set goes to REPORT (conv_report_change).
+ * Returns 0, or -1 with core_error set (nothing half-done is left in a
+ * way that stops the guest from booting as it was). */
+int conv_windows_convert(guestfs_h *g, const char *root, enum conv_mode mode,
+                         const char *virtio_win, int64_t vcpus,
+                         struct conv_report *report);
+
+/* ------------------------------------------------------------------ */
+/* domain.c: the libvirt domain XML (libxml2's xmlTextWriter).          */
+
+/* NAME.xml for the converted guest: disks from report->disks, mode and
+ * firmware, vCPUs, memory and NIC MACs from REPORT; domain type kvm when
+ * report->accel is "kvm", qemu otherwise. */
+int conv_domain_write(FILE *fp, const struct conv_report *report);
+
+/* ------------------------------------------------------------------ */
+/* boot.c: --verify-boot.                                               */
+
+/* Boot the converted disks in QEMU with -snapshot (KVM when usable, TCG
+ * otherwise), with the devices of REPORT's mode, until "login:" appears
+ * on the serial console.  Returns the seconds it took, or -1 with the
+ * last console lines in the error.  TIMEOUT in seconds. */
+double conv_verify_boot(const struct conv_report *report, double timeout);
+
+/* ------------------------------------------------------------------ */
+/* convert.c: the whole job.                                           */
+
+struct conv_options {
+  const char *name;
+  char *const *sources;
+  size_t nsources;
+  const char *outdir;
+  enum conv_mode mode;
+  const char *format;           /* qcow2 or raw */
+  const char *virtio_win;       /* NULL: none */
+  int64_t vcpus;                /* CORE_UNSET: from the plan or source */
+  int64_t memory_mib;           /* CORE_UNSET: from the plan or source */
+  bool force;
+  bool verify_boot;
+  double boot_timeout;
+  /* Notices ("inspecting", "installing virtio drivers") and copy progress. */
+  void (*notice)(void *opaque, const char *msg);
+  core_progress_fn progress;
+  void (*progress_start)(void *opaque, const char *what, uint64_t total);
+  void (*progress_end)(void *opaque, uint64_t done);
+  void *opaque;
+};
+
+/* Run a conversion; REPORT (initialized by the caller) gets everything
+ * found and done.  On failure nothing is left in OUTDIR by this run. */
+int conv_run(const struct conv_options *opts, struct conv_report *report);
+
+#endif /* P2VKIT_CONVERTER_H */
