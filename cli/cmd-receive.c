@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "p2v/p2v.h"
 
-enum { OPT_TLS_PSK = 256, OPT_CONVERT, OPT_ONCE };
+enum { OPT_TLS_PSK = 256, OPT_CONVERT, OPT_CONVERT_OPTION, OPT_ONCE };
 
 static const struct cli_option opts[] = {
   { "listen", required_argument, 'l', "ADDR:PORT",
@@ -18,6 +18,8 @@ static const struct cli_option opts[] = {
     "require TLS with a key of FILE (psktool's username:hexkey lines)" },
   { "convert", no_argument, OPT_CONVERT, NULL,
     "run p2vkit convert on each completed capture" },
+  { "convert-option", required_argument, OPT_CONVERT_OPTION, "OPT",
+    "with --convert, pass OPT to p2vkit convert (repeatable)" },
   { "once", no_argument, OPT_ONCE, NULL,
     "exit after the first connection; status 0 when it completed a capture" },
   { "quiet", no_argument, 'q', NULL, "print only warnings and errors" },
@@ -78,6 +80,13 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
     case 'd': o.dir = optarg; break;
     case OPT_TLS_PSK: psk_file = optarg; break;
     case OPT_CONVERT: convert = true; break;
+    case OPT_CONVERT_OPTION:
+      if (core_string_vector_append (&o.convert_args, optarg) == -1) {
+        cli_core_error ();
+        free (o.convert_args.ptr);
+        return EXIT_FAILURE_;
+      }
+      break;
     case OPT_ONCE: o.once = true; break;
     case 'q': f.quiet = true; break;
     case 'h':
@@ -87,14 +96,23 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
       return cli_option_error (cmd, argv, c);
     }
   }
-  if (optind < argc)
-    return cli_usage_error (cmd, "unexpected operand '%s'", argv[optind]);
-  if (listen == NULL || o.dir == NULL)
+  if (optind < argc || listen == NULL || o.dir == NULL) {
+    free (o.convert_args.ptr);
+    if (optind < argc)
+      return cli_usage_error (cmd, "unexpected operand '%s'", argv[optind]);
     return cli_usage_error (cmd, "give --listen ADDR:PORT and --dir DIR");
-  if (p2v_parse_addr (listen, &host, &port) == -1)
+  }
+  if (o.convert_args.len > 0 && !convert) {
+    free (o.convert_args.ptr);
+    return cli_usage_error (cmd, "--convert-option needs --convert");
+  }
+  if (p2v_parse_addr (listen, &host, &port) == -1) {
+    free (o.convert_args.ptr);
     return cli_usage_error (cmd, "--listen: %s", core_errmsg ());
+  }
   if (psk_file && p2v_psk_read (psk_file, &psk) == -1) {
     cli_core_error ();
+    free (o.convert_args.ptr);
     return EXIT_FAILURE_;
   }
   if (convert) {
@@ -102,6 +120,7 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
     if (n <= 0) {
       cli_error ("receive: cannot find this program for --convert");
       p2v_psk_clear (&psk);
+      free (o.convert_args.ptr);
       return EXIT_FAILURE_;
     }
     self[n] = '\0';
@@ -124,5 +143,6 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
   if (ret != EXIT_OK)
     cli_core_error ();
   p2v_psk_clear (&psk);
+  free (o.convert_args.ptr);
   return ret;
 }

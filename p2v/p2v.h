@@ -184,6 +184,7 @@ struct p2v_receive_options {
   /* With it, each completed capture is converted:
    * CONVERT convert DISK... -o FOLDER/converted --name NAME. */
   const char *convert;
+  core_string_vector convert_args;      /* more options for convert */
   bool once;                    /* exit after the first session */
   p2v_notify_fn notify;
   void *opaque;

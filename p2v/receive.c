@@ -626,8 +626,12 @@ run_convert (struct session *s)
   if (core_string_vector_append (&argv, core_strdup ("-o")) == -1
       || core_string_vector_append (&argv, core_strdup (out)) == -1
       || core_string_vector_append (&argv, core_strdup ("--name")) == -1
-      || core_string_vector_append (&argv, core_strdup (s->name)) == -1
-      || core_string_vector_append (&argv, NULL) == -1)
+      || core_string_vector_append (&argv, core_strdup (s->name)) == -1)
+    goto done;
+  for (size_t i = 0; i < s->o->convert_args.len; i++)
+    if (core_string_vector_append (&argv, core_strdup (s->o->convert_args.ptr[i])) == -1)
+      goto done;
+  if (core_string_vector_append (&argv, NULL) == -1)
     goto done;
   for (size_t i = 0; i + 1 < argv.len; i++)
     if (argv.ptr[i] == NULL)
