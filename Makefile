@@ -22,6 +22,7 @@ WERROR ?= -Werror
 SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
+PKGS += libnbd gnutls
 PKGS += libguestfs libxml-2.0
 PKGS += hivex
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

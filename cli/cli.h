@@ -58,6 +58,8 @@ int cli_usage_error (const struct cli_command *cmd, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
 /* Subcommands. */
+int cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_import (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv);

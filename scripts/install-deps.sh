@@ -28,6 +28,12 @@
 #   libwin-hivex-perl           hivexregedit: the tests export converted hives to compare
 #   gcab                        convert restores drivers from Windows' driver cache cabinets
 #   ntfs-3g                     the tests make a synthetic Windows disk (mkfs ntfs in libguestfs)
+#   libnbd-dev                  capture writes disks over NBD (p2v/capture.c)
+#   libgnutls28-dev             capture/receive control channel in TLS-PSK, SHA-256 chunk sums
+#   nbdkit                      receive serves each disk being captured (file plugin)
+#   gnutls-bin                  psktool: p2v tests make pre-shared keys
+#   e2fsprogs                   p2v tests make ext4 filesystems with data (mkfs.ext4 -d)
+#   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -35,6 +41,7 @@
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
 #   virt-v2v                    the reference the converter is compared with (convert.sh)
+#   libnbd-bin                  nbdcopy, the reference of tests/bench/p2v.sh
 set -eu
 
 packages="
@@ -67,10 +74,16 @@ libhivex-dev
 libwin-hivex-perl
 gcab
 ntfs-3g
+libnbd-dev
+libgnutls28-dev
+nbdkit
+gnutls-bin
+e2fsprogs
+python3-libnbd
 "
 
 if [ "${1:-}" = bench ]; then
-    packages="$packages prometheus-node-exporter curl time bc"
+    packages="$packages prometheus-node-exporter curl time bc libnbd-bin"
 fi
 if [ "${1:-}" = bench ]; then
     packages="$packages virt-v2v"

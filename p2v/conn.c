@@ -1,0 +1,491 @@
+/* The control channel: lines over TCP, inside TLS with a pre-shared key
+ * (gnutls, the library libnbd and qemu-nbd use for the same key file)
+ * when a key is given. */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/tcp.h>
+
+#include <gnutls/gnutls.h>
+
+#include "p2v/p2v.h"
+
+int
+p2v_psk_read (const char *path, struct p2v_psk *out)
+{
+  CLEANUP_FREE char *buf = NULL;
+  char *colon, *end;
+  size_t len;
+
+  memset (out, 0, sizeof *out);
+  buf = core_read_file (path, &len);
+  if (buf == NULL)
+    return -1;
+  end = strchr (buf, '\n');
+  if (end)
+    *end = '\0';
+  colon = strchr (buf, ':');
+  if (colon == NULL || colon == buf) {
+    core_error_at (path, 1, 0, "expected 'username:hexkey' (as psktool writes)");
+    return -1;
+  }
+  *colon = '\0';
+  if (strlen (colon + 1) < 32 || strspn (colon + 1, "0123456789abcdefABCDEF")
+      != strlen (colon + 1) || strlen (colon + 1) % 2) {
+    core_error_at (path, 1, (size_t) (colon - buf) + 2,
+                   "the key must be at least 16 bytes in hex");
+    return -1;
+  }
+  out->file = realpath (path, NULL);
+  out->user = core_strdup (buf);
+  out->hexkey = core_strdup (colon + 1);
+  if (out->file == NULL || out->user == NULL || out->hexkey == NULL) {
+    if (out->file == NULL)
+      core_error_errno ("%s", path);
+    p2v_psk_clear (out);
+    return -1;
+  }
+  return 0;
+}
+
+void
+p2v_psk_clear (struct p2v_psk *psk)
+{
+  if (psk == NULL)
+    return;
+  free (psk->file);
+  free (psk->user);
+  if (psk->hexkey)
+    memset (psk->hexkey, 0, strlen (psk->hexkey));
+  free (psk->hexkey);
+  memset (psk, 0, sizeof *psk);
+}
+
+int
+p2v_parse_addr (const char *s, char **host, char **port)
+{
+  const char *colon;
+  size_t hlen;
+
+  *host = *port = NULL;
+  if (s[0] == '[') {
+    const char *close = strchr (s, ']');
+    if (close == NULL || close[1] != ':') {
+      core_error ("'%s': expected [ADDRESS]:PORT", s);
+      return -1;
+    }
+    *host = core_strndup (s + 1, close - s - 1);
+    colon = close + 1;
+  }
+  else {
+    colon = strrchr (s, ':');
+    if (colon == NULL || colon == s) {
+      core_error ("'%s': expected HOST:PORT", s);
+      return -1;
+    }
+    hlen = colon - s;
+    *host = core_strndup (s, hlen);
+  }
+  if (*host == NULL)
+    return -1;
+  int64_t p;
+  if (core_parse_int64 (colon + 1, "port", 0, 65535, &p) == -1) {
+    free (*host);
+    *host = NULL;
+    return -1;
+  }
+  *port = core_sprintf ("%lld", (long long) p);
+  if (*port == NULL) {
+    free (*host);
+    *host = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+static struct addrinfo *
+resolve (const char *host, const char *port, bool passive)
+{
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+                            .ai_flags = passive ? AI_PASSIVE : 0 };
+  struct addrinfo *res;
+  int r;
+
+  r = getaddrinfo (host, port, &hints, &res);
+  if (r != 0) {
+    core_error ("%s:%s: %s", host, port, gai_strerror (r));
+    return NULL;
+  }
+  return res;
+}
+
+int
+p2v_tcp_connect (const char *host, const char *port)
+{
+  struct addrinfo *res = resolve (host, port, false);
+  int fd = -1, one = 1;
+
+  if (res == NULL)
+    return -1;
+  for (struct addrinfo *a = res; a; a = a->ai_next) {
+    fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd == -1)
+      continue;
+    if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
+      break;
+    core_error_errno ("connect to %s:%s", host, port);
+    close (fd);
+    fd = -1;
+  }
+  freeaddrinfo (res);
+  if (fd >= 0)
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+int
+p2v_tcp_listen (const char *host, const char *port)
+{
+  struct addrinfo *res = resolve (host, port, true);
+  int fd = -1, one = 1;
+
+  if (res == NULL)
+    return -1;
+  for (struct addrinfo *a = res; a; a = a->ai_next) {
+    fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd == -1)
+      continue;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind (fd, a->ai_addr, a->ai_addrlen) == 0 && listen (fd, 16) == 0)
+      break;
+    core_error_errno ("listen on %s:%s", host, port);
+    close (fd);
+    fd = -1;
+  }
+  freeaddrinfo (res);
+  return fd;
+}
+
+int
+p2v_socket_port (int fd, char *buf, size_t len)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  char h[NI_MAXHOST];
+
+  if (getsockname (fd, (struct sockaddr *) &ss, &sl) == -1) {
+    core_error_errno ("getsockname");
+    return -1;
+  }
+  if (getnameinfo ((struct sockaddr *) &ss, sl, h, sizeof h, buf, len,
+                   NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    core_error ("getnameinfo failed");
+    return -1;
+  }
+  return 0;
+}
+
+int
+p2v_tcp_bytes (int fd, uint64_t *sent, uint64_t *received)
+{
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+
+  memset (&ti, 0, sizeof ti);
+  if (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1) {
+    core_error_errno ("TCP_INFO");
+    return -1;
+  }
+  /* bytes_acked counts what the peer got; bytes_sent would also count
+   * retransmissions, which are on the wire too. */
+  *sent = ti.tcpi_bytes_sent ? ti.tcpi_bytes_sent : ti.tcpi_bytes_acked;
+  *received = ti.tcpi_bytes_received;
+  return 0;
+}
+
+bool
+p2v_name_ok (const char *name)
+{
+  size_t n = strlen (name);
+
+  if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
+    return false;
+  return strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 "0123456789._-") == n;
+}
+
+/* ---- connections ---- */
+
+struct p2v_conn {
+  int fd;
+  gnutls_session_t tls;
+  gnutls_psk_client_credentials_t ccred;
+  gnutls_psk_server_credentials_t scred;
+  char buf[8192];
+  size_t start, end;
+};
+
+/* TLS 1.3 and 1.2, PSK key exchanges only: there are no certificates. */
+static const char priority[] =
+  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+ECDHE-PSK:+DHE-PSK:+PSK";
+
+static int
+handshake (struct p2v_conn *c)
+{
+  int r;
+
+  gnutls_transport_set_int (c->tls, c->fd);
+  gnutls_handshake_set_timeout (c->tls, 30 * 1000);
+  do
+    r = gnutls_handshake (c->tls);
+  while (r < 0 && !gnutls_error_is_fatal (r));
+  if (r < 0) {
+    core_error ("TLS handshake failed (a different pre-shared key, or the "
+                "other end does not use TLS): %s", gnutls_strerror (r));
+    return -1;
+  }
+  return 0;
+}
+
+static struct p2v_conn *
+conn_new (int fd)
+{
+  struct p2v_conn *c = calloc (1, sizeof *c);
+
+  if (c == NULL) {
+    core_error ("out of memory");
+    close (fd);
+    return NULL;
+  }
+  c->fd = fd;
+  return c;
+}
+
+struct p2v_conn *
+p2v_conn_client (int fd, const struct p2v_psk *psk)
+{
+  struct p2v_conn *c = conn_new (fd);
+  gnutls_datum_t key;
+  int r;
+
+  if (c == NULL || psk == NULL)
+    return c;
+  key.data = (unsigned char *) psk->hexkey;
+  key.size = strlen (psk->hexkey);
+  if ((r = gnutls_psk_allocate_client_credentials (&c->ccred)) < 0
+      || (r = gnutls_psk_set_client_credentials (c->ccred, psk->user, &key,
+                                                 GNUTLS_PSK_KEY_HEX)) < 0
+      || (r = gnutls_init (&c->tls, GNUTLS_CLIENT)) < 0
+      || (r = gnutls_priority_set_direct (c->tls, priority, NULL)) < 0
+      || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->ccred)) < 0) {
+    core_error ("TLS setup: %s", gnutls_strerror (r));
+    p2v_conn_free (c);
+    return NULL;
+  }
+  if (handshake (c) == -1) {
+    p2v_conn_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+struct p2v_conn *
+p2v_conn_server (int fd, const struct p2v_psk *psk)
+{
+  struct p2v_conn *c = conn_new (fd);
+  int r;
+
+  if (c == NULL || psk == NULL)
+    return c;
+  if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) < 0
+      || (r = gnutls_psk_set_server_credentials_file (c->scred, psk->file)) < 0
+      || (r = gnutls_init (&c->tls, GNUTLS_SERVER)) < 0
+      || (r = gnutls_priority_set_direct (c->tls, priority, NULL)) < 0
+      || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->scred)) < 0) {
+    core_error ("TLS setup: %s", gnutls_strerror (r));
+    p2v_conn_free (c);
+    return NULL;
+  }
+  if (handshake (c) == -1) {
+    p2v_conn_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+void
+p2v_conn_free (struct p2v_conn *c)
+{
+  if (c == NULL)
+    return;
+  if (c->tls) {
+    gnutls_bye (c->tls, GNUTLS_SHUT_WR);
+    gnutls_deinit (c->tls);
+  }
+  if (c->ccred)
+    gnutls_psk_free_client_credentials (c->ccred);
+  if (c->scred)
+    gnutls_psk_free_server_credentials (c->scred);
+  if (c->fd >= 0)
+    close (c->fd);
+  free (c);
+}
+
+int
+p2v_conn_fd (const struct p2v_conn *c)
+{
+  return c->fd;
+}
+
+int
+p2v_conn_write (struct p2v_conn *c, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0) {
+    ssize_t r;
+
+    if (c->tls) {
+      r = gnutls_record_send (c->tls, p, len);
+      if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (r < 0) {
+        core_error ("send: %s", gnutls_strerror (r));
+        return -1;
+      }
+    }
+    else {
+      r = send (c->fd, p, len, MSG_NOSIGNAL);
+      if (r == -1 && errno == EINTR)
+        continue;
+      if (r == -1) {
+        core_error_errno ("send");
+        return -1;
+      }
+    }
+    p += r;
+    len -= r;
+  }
+  return 0;
+}
+
+int
+p2v_conn_printf (struct p2v_conn *c, const char *fmt, ...)
+{
+  char line[P2V_MAX_LINE + 2];
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = vsnprintf (line, sizeof line - 1, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n >= sizeof line - 1) {
+    core_error ("protocol line too long");
+    return -1;
+  }
+  line[n++] = '\n';
+  return p2v_conn_write (c, line, n);
+}
+
+/* Refill the buffer; 0 on EOF. */
+static ssize_t
+fill (struct p2v_conn *c)
+{
+  ssize_t r;
+
+  if (c->start > 0) {
+    memmove (c->buf, c->buf + c->start, c->end - c->start);
+    c->end -= c->start;
+    c->start = 0;
+  }
+  for (;;) {
+    if (c->tls) {
+      r = gnutls_record_recv (c->tls, c->buf + c->end, sizeof c->buf - c->end);
+      if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (r == GNUTLS_E_PREMATURE_TERMINATION)
+        r = 0;
+      if (r < 0) {
+        core_error ("receive: %s", gnutls_strerror (r));
+        return -1;
+      }
+    }
+    else {
+      r = recv (c->fd, c->buf + c->end, sizeof c->buf - c->end, 0);
+      if (r == -1 && errno == EINTR)
+        continue;
+      if (r == -1) {
+        core_error_errno ("receive");
+        return -1;
+      }
+    }
+    c->end += r;
+    return r;
+  }
+}
+
+char *
+p2v_conn_getline (struct p2v_conn *c)
+{
+  for (;;) {
+    char *nl = memchr (c->buf + c->start, '\n', c->end - c->start);
+    ssize_t r;
+
+    if (nl) {
+      size_t n = nl - (c->buf + c->start);
+      char *line;
+
+      if (memchr (c->buf + c->start, '\0', n)) {
+        core_error ("protocol line holds a NUL byte");
+        return NULL;
+      }
+      line = core_strndup (c->buf + c->start, n);
+      c->start += n + 1;
+      return line;
+    }
+    if (c->end - c->start > P2V_MAX_LINE) {
+      core_error ("protocol line longer than %d bytes", P2V_MAX_LINE);
+      return NULL;
+    }
+    r = fill (c);
+    if (r == -1)
+      return NULL;
+    if (r == 0) {
+      core_error ("connection closed by the other end");
+      return NULL;
+    }
+  }
+}
+
+int
+p2v_conn_read (struct p2v_conn *c, void *buf, size_t len)
+{
+  char *p = buf;
+
+  while (len > 0) {
+    size_t have = c->end - c->start;
+    ssize_t r;
+
+    if (have > 0) {
+      size_t n = have < len ? have : len;
+      memcpy (p, c->buf + c->start, n);
+      c->start += n;
+      p += n;
+      len -= n;
+      continue;
+    }
+    r = fill (c);
+    if (r == -1)
+      return -1;
+    if (r == 0) {
+      core_error ("connection closed by the other end");
+      return -1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,197 @@
+/* P2V capture: `p2vkit capture` streams a physical server's disks over
+ * NBD to `p2vkit receive`, which stores them as qcow2 images, one folder
+ * per server.  The design and its reasons are in docs/p2v.md.
+ *
+ * Like all of the core, nothing here prints or exits: errors are -1 (or
+ * NULL) with core_error set; progress and events go through callbacks.
+ *
+ * One section per .c file in this folder.
+ */
+#ifndef P2VKIT_P2V_H
+#define P2VKIT_P2V_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Sizes shared by both ends: a chunk is what is confirmed by checksum and
+ * resumed; a block is the unit of zero detection and of the used map. */
+#define P2V_CHUNK (32 * 1024 * 1024)
+#define P2V_BLOCK (64 * 1024)
+#define P2V_SUM_HEX 64               /* SHA-256 as hex */
+#define P2V_MAX_DISKS 32
+#define P2V_MAX_DISK_SIZE (INT64_C(1) << 50)    /* 1 PiB */
+#define P2V_MAX_PROFILE (8 * 1024 * 1024)
+#define P2V_MAX_LINE 1024
+#define P2V_PROTOCOL "P2VKIT/1"
+
+/* ------------------------------------------------------------------ */
+/* conn.c: the control channel, a line protocol over TCP, in TLS with a
+ * pre-shared key when one is given. */
+
+/* A psktool key file's first entry: "username:hexkey". */
+struct p2v_psk {
+  char *file;                   /* absolute path */
+  char *user;
+  char *hexkey;
+};
+int p2v_psk_read (const char *path, struct p2v_psk *out);
+void p2v_psk_clear (struct p2v_psk *psk);
+
+struct p2v_conn;
+
+/* "HOST:PORT", "[V6ADDR]:PORT"; HOST and PORT are malloc'd. */
+int p2v_parse_addr (const char *s, char **host, char **port);
+/* A connected TCP socket, or -1 with the error set. */
+int p2v_tcp_connect (const char *host, const char *port);
+/* A listening socket on HOST:PORT ("0" picks a free port). */
+int p2v_tcp_listen (const char *host, const char *port);
+/* The port a socket is bound to, as text. */
+int p2v_socket_port (int fd, char *buf, size_t len);
+
+/* Client and server ends; PSK NULL: plain TCP.  Take ownership of FD. */
+struct p2v_conn *p2v_conn_client (int fd, const struct p2v_psk *psk);
+struct p2v_conn *p2v_conn_server (int fd, const struct p2v_psk *psk);
+void p2v_conn_free (struct p2v_conn *c);
+int p2v_conn_fd (const struct p2v_conn *c);
+int p2v_conn_printf (struct p2v_conn *c, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+int p2v_conn_write (struct p2v_conn *c, const void *buf, size_t len);
+/* One line without its '\n', at most P2V_MAX_LINE bytes; malloc'd.  NULL
+ * with the error set on EOF, error or an over-long line. */
+char *p2v_conn_getline (struct p2v_conn *c);
+int p2v_conn_read (struct p2v_conn *c, void *buf, size_t len);
+
+/* Bytes a TCP socket sent and received so far (the kernel's count of
+ * payload, TLS and NBD framing included). */
+int p2v_tcp_bytes (int fd, uint64_t *sent, uint64_t *received);
+
+/* A capture name: letters, digits, '.', '_', '-', not starting with '.'
+ * or '-', at most 64 characters.  Names a folder on the receiver. */
+bool p2v_name_ok (const char *name);
+
+/* ------------------------------------------------------------------ */
+/* sum.c: chunk checksums.  SHA-256 over the blocks' digests, where an
+ * all-zero block's digest is 32 zero bytes: both ends skip hashing
+ * zeroes. */
+
+bool p2v_is_zero (const void *buf, size_t len);
+/* Digest of one block into OUT[32] (zeroes when ZERO). */
+int p2v_block_digest (const void *buf, size_t len, bool zero, uint8_t *out);
+/* The chunk checksum from N block digests, as hex (P2V_SUM_HEX + 1). */
+int p2v_chunk_sum (const uint8_t *digests, size_t n, char *hex);
+
+/* ------------------------------------------------------------------ */
+/* fsmap.c: the blocks no filesystem uses, from the on-disk format.
+ * Recognised: a whole-disk ext2/3/4 or swap, or MBR and GPT partitions
+ * holding them.  ext2/3/4: the block bitmaps of the group descriptors
+ * (plus every group's metadata counted as used); swap: all but the header
+ * page.  Everything else (partition tables, gaps, other filesystems, an
+ * ext4 that needs journal recovery) counts as used. */
+
+typedef int (*p2v_pread_fn) (void *opaque, void *buf, size_t len,
+                             uint64_t off);
+
+struct p2v_area {
+  uint64_t off, len;            /* a byte range */
+  char *what;                   /* "ext4 at 1048576", "swap at ..." */
+  uint64_t unused;              /* bytes of it no filesystem uses */
+};
+DEFINE_VECTOR_TYPE(p2v_area_vector, struct p2v_area)
+
+struct p2v_fsmap {
+  uint64_t size;
+  /* Bit per P2V_BLOCK: set = unused (may be skipped). */
+  uint8_t *unused;
+  uint64_t nblocks;
+  p2v_area_vector areas;        /* what was recognised, for the log */
+};
+int p2v_fsmap_read (p2v_pread_fn rd, void *opaque, uint64_t size,
+                    struct p2v_fsmap *out);
+void p2v_fsmap_clear (struct p2v_fsmap *m);
+bool p2v_fsmap_unused (const struct p2v_fsmap *m, uint64_t block);
+
+/* ------------------------------------------------------------------ */
+/* mounts.c: what uses a source disk, and freezing it. */
+
+/* The mount points of read-write filesystems on PATH (a block device or
+ * an image file), its partitions, anything stacked on it (device-mapper)
+ * and loop devices backed by it.  Fills OUT (mount points). */
+int p2v_rw_mounts (const char *path, core_string_vector *out);
+
+/* fsfreeze: freeze each mount point; p2v_thaw_all thaws what was frozen
+ * and is async-signal-safe (for the front end's signal handler). */
+int p2v_freeze (const char *mountpoint);
+void p2v_thaw_all (void);
+
+/* ------------------------------------------------------------------ */
+/* capture.c: the sending side. */
+
+enum p2v_event {
+  P2V_EVENT_INFO,               /* a line for the user */
+  P2V_EVENT_WARNING,
+};
+typedef void (*p2v_notify_fn) (void *opaque, enum p2v_event ev,
+                               const char *msg);
+
+struct p2v_disk_progress {
+  size_t index;
+  const char *name;
+  uint64_t size, done;
+  uint64_t data;                /* bytes sent as data */
+  uint64_t zero;                /* bytes sent as zero requests */
+  uint64_t skipped;             /* unused by any filesystem */
+  uint64_t resumed;             /* already confirmed on the receiver */
+  uint64_t resent;              /* re-sent after a checksum mismatch */
+  bool finished;
+};
+typedef void (*p2v_progress_fn) (void *opaque,
+                                 const struct p2v_disk_progress *p);
+
+struct p2v_capture_options {
+  const char *host, *port;
+  const char *name;
+  core_string_vector disks;     /* paths */
+  const struct p2v_psk *psk;    /* NULL: plain TCP */
+  bool resume, used_only, live;
+  const char *profile_yaml;     /* the server's profile */
+  p2v_notify_fn notify;
+  p2v_progress_fn progress;
+  void *opaque;
+  volatile sig_atomic_t *stop;  /* may be NULL */
+};
+struct p2v_capture_result {
+  uint64_t disk_bytes;          /* sum of the disks' sizes */
+  uint64_t data, zero, skipped, resumed, resent;
+  uint64_t wire_sent, wire_received;    /* TCP payload, all connections */
+  bool resumable;               /* the receiver accepted it: --resume can
+                                 * continue after a failure */
+};
+int p2v_capture (const struct p2v_capture_options *o,
+                 struct p2v_capture_result *res);
+
+/* ------------------------------------------------------------------ */
+/* receive.c: the receiving side. */
+
+struct p2v_receive_options {
+  const char *host, *port;
+  const char *dir;
+  const struct p2v_psk *psk;
+  const char *nbdkit;           /* NULL: "nbdkit" */
+  const char *qemu_img;         /* NULL: "qemu-img" */
+  /* With it, each completed capture is converted:
+   * CONVERT convert DISK... -o FOLDER/converted --name NAME. */
+  const char *convert;
+  core_string_vector convert_args;      /* more options for convert */
+  bool once;                    /* exit after the first session */
+  p2v_notify_fn notify;
+  void *opaque;
+  volatile sig_atomic_t *stop;
+};
+/* Serves until *STOP (or after one session with ONCE).  Each session runs
+ * in a child process; their events go to NOTIFY from that child. */
+int p2v_receive (const struct p2v_receive_options *o);
+
+#endif /* P2VKIT_P2V_H */

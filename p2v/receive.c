@@ -1,0 +1,892 @@
+/* The receiving side: a control server that, per capture, makes
+ * DIR/NAME/ with a sparse raw image per announced disk of exactly the
+ * announced size and serves each through its own nbdkit (TLS with the
+ * pre-shared key when one is given).  nbdkit enforces the size: a client
+ * cannot write past it, and the name is checked before it becomes a
+ * folder, so a client writes nowhere but in its own images.  Chunks are
+ * confirmed by reading them back from the image and comparing checksums;
+ * confirmed chunks are kept in DIR/NAME/chunks so an interrupted capture
+ * resumes.  A complete capture's images become qcow2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "p2v/p2v.h"
+
+struct rdisk {
+  uint64_t size;
+  char label[256];
+  uint64_t nchunks;
+  char (*confirmed)[P2V_SUM_HEX + 1];
+  pid_t server;                 /* nbdkit */
+  char port[16];
+  int fd;                       /* the raw image, to read chunks back */
+};
+
+struct session {
+  const struct p2v_receive_options *o;
+  struct p2v_conn *conn;
+  char peer[128];
+  char name[80];
+  char *folder;                 /* DIR/NAME */
+  int folder_fd;
+  int log_fd;
+  int chunks_fd;
+  struct rdisk *disks;
+  size_t ndisks;
+  bool resume;
+  uint8_t *buf;
+  uint8_t *digests;
+  char pending[16384];          /* confirmed, not yet in the chunk map */
+  size_t pending_len;
+  double last_durable;
+};
+
+#define DURABLE_INTERVAL 5.0
+
+static void
+event (struct session *s, enum p2v_event ev, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+/* To the user (through notify) and to the capture's log. */
+static void
+event (struct session *s, enum p2v_event ev, const char *fmt, ...)
+{
+  char msg[1536];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  if (s->log_fd >= 0) {
+    char stamp[32];
+    time_t t = time (NULL);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    dprintf (s->log_fd, "%s %s%s\n", stamp,
+             ev == P2V_EVENT_WARNING ? "warning: " : "", msg);
+  }
+  if (s->o->notify) {
+    char line[1700];
+    snprintf (line, sizeof line, "%s: %s", s->name[0] ? s->name : s->peer, msg);
+    s->o->notify (s->o->opaque, ev, line);
+  }
+}
+
+static int
+refuse (struct session *s, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+/* Tell the client why, log it, and end the session. */
+static int
+refuse (struct session *s, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  event (s, P2V_EVENT_WARNING, "refused: %s", msg);
+  p2v_conn_printf (s->conn, "ERR %s", msg);
+  core_error ("%s", msg);
+  return -1;
+}
+
+/* ---- folder files ---- */
+
+static int
+write_file_at (int dirfd, const char *name, const char *text, size_t len)
+{
+  char tmp[128];
+  int fd;
+
+  snprintf (tmp, sizeof tmp, ".%s.tmp", name);
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd == -1) {
+    core_error_errno ("%s", name);
+    return -1;
+  }
+  for (size_t off = 0; off < len; ) {
+    ssize_t r = write (fd, text + off, len - off);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      core_error_errno ("%s", name);
+      close (fd);
+      unlinkat (dirfd, tmp, 0);
+      return -1;
+    }
+    off += r;
+  }
+  if (fsync (fd) == -1 || close (fd) == -1 || renameat (dirfd, tmp, dirfd, name) == -1) {
+    core_error_errno ("%s", name);
+    unlinkat (dirfd, tmp, 0);
+    return -1;
+  }
+  return 0;
+}
+
+static char *
+read_file_at (int dirfd, const char *name, size_t max, size_t *len)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  char *buf;
+  ssize_t r;
+
+  if (fd == -1)
+    return NULL;
+  buf = malloc (max + 1);
+  if (buf == NULL) {
+    close (fd);
+    return NULL;
+  }
+  *len = 0;
+  while (*len < max && (r = read (fd, buf + *len, max - *len)) > 0)
+    *len += r;
+  buf[*len] = '\0';
+  close (fd);
+  return buf;
+}
+
+/* "INDEX SIZE LABEL" per disk: what a resume must announce again. */
+static char *
+disks_text (struct session *s)
+{
+  char *text = core_strdup ("");
+
+  for (size_t i = 0; text && i < s->ndisks; i++) {
+    char *t = core_sprintf ("%s%zu %llu %s\n", text, i,
+                            (unsigned long long) s->disks[i].size,
+                            s->disks[i].label);
+    free (text);
+    text = t;
+  }
+  return text;
+}
+
+/* The confirmed chunks of an interrupted capture.  A torn or damaged
+ * line is ignored: that chunk is sent again. */
+static int
+load_chunks (struct session *s)
+{
+  size_t len;
+  CLEANUP_FREE char *text = read_file_at (s->folder_fd, "chunks",
+                                          64 * 1024 * 1024, &len);
+  char *save = NULL;
+
+  if (text == NULL)
+    return 0;
+  for (char *line = strtok_r (text, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    unsigned long long d, k;
+    char hex[P2V_SUM_HEX + 1];
+    int n = 0;
+
+    if (sscanf (line, "%llu %llu %64[0-9a-f]%n", &d, &k, hex, &n) != 3
+        || line[n] != '\0' || strlen (hex) != P2V_SUM_HEX
+        || d >= s->ndisks || k >= s->disks[d].nchunks)
+      continue;
+    memcpy (s->disks[d].confirmed[k], hex, sizeof hex);
+  }
+  return 0;
+}
+
+/* ---- nbdkit ---- */
+
+static int
+start_server (struct session *s, size_t i)
+{
+  struct rdisk *d = &s->disks[i];
+  const char *nbdkit = s->o->nbdkit ? s->o->nbdkit : "nbdkit";
+  CLEANUP_FREE char *image = core_sprintf ("file=%s/disk%zu.raw", s->folder, i);
+  CLEANUP_FREE char *psk = NULL;
+  int lfd;
+  pid_t pid;
+
+  if (image == NULL)
+    return -1;
+  /* A listening socket nbdkit inherits (systemd socket activation): the
+   * port is known before it starts, and no other program can take it in
+   * between. */
+  lfd = p2v_tcp_listen (s->o->host, "0");
+  if (lfd == -1 || p2v_socket_port (lfd, d->port, sizeof d->port) == -1) {
+    if (lfd >= 0)
+      close (lfd);
+    return -1;
+  }
+  if (s->o->psk) {
+    psk = core_sprintf ("--tls-psk=%s", s->o->psk->file);
+    if (psk == NULL) {
+      close (lfd);
+      return -1;
+    }
+  }
+  fflush (NULL);
+  pid = fork ();
+  if (pid == -1) {
+    core_error_errno ("fork");
+    close (lfd);
+    return -1;
+  }
+  if (pid == 0) {
+    char pidstr[32];
+    const char *argv[20];
+    int n = 0;
+
+    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    if (lfd != 3) {
+      dup2 (lfd, 3);
+      close (lfd);
+    }
+    else
+      fcntl (3, F_SETFD, 0);
+    if (s->log_fd >= 0)
+      dup2 (s->log_fd, 2);
+    dup2 (2, 1);
+    snprintf (pidstr, sizeof pidstr, "%d", (int) getpid ());
+    setenv ("LISTEN_FDS", "1", 1);
+    setenv ("LISTEN_PID", pidstr, 1);
+    argv[n++] = nbdkit;
+    argv[n++] = "--foreground";
+    argv[n++] = "--exit-with-parent";
+    if (psk) {
+      argv[n++] = "--tls=require";
+      argv[n++] = psk;
+    }
+    else
+      argv[n++] = "--tls=off";
+    /* The file plugin serves the file's size and nbdkit refuses any
+     * request past it. */
+    argv[n++] = "file";
+    argv[n++] = image;
+    argv[n] = NULL;
+    execvp (nbdkit, (char **) argv);
+    dprintf (2, "%s: %s\n", nbdkit, strerror (errno));
+    _exit (127);
+  }
+  close (lfd);
+  d->server = pid;
+  return 0;
+}
+
+static void
+stop_servers (struct session *s)
+{
+  for (size_t i = 0; s->disks && i < s->ndisks; i++) {
+    struct rdisk *d = &s->disks[i];
+    if (d->server > 0) {
+      kill (d->server, SIGTERM);
+      waitpid (d->server, NULL, 0);
+      d->server = 0;
+    }
+  }
+}
+
+/* ---- checksums read back ---- */
+
+/* The checksum of chunk K as stored: holes count as zero blocks without
+ * being read (SEEK_DATA), the rest is read back from the image. */
+static int
+chunk_sum (struct session *s, size_t i, uint64_t k, char *hex)
+{
+  struct rdisk *d = &s->disks[i];
+  uint64_t off = k * P2V_CHUNK;
+  uint64_t len = d->size - off < P2V_CHUNK ? d->size - off : P2V_CHUNK;
+  uint64_t nb = (len + P2V_BLOCK - 1) / P2V_BLOCK;
+  uint64_t pos = 0;
+
+  while (pos < len) {
+    off_t data = lseek (d->fd, off + pos, SEEK_DATA);
+    off_t hole;
+    uint64_t dstart, dend;
+
+    if (data == -1 && errno != ENXIO) {
+      core_error_errno ("disk%zu: SEEK_DATA", i);
+      return -1;
+    }
+    dstart = data == -1 || (uint64_t) data >= off + len ? len : data - off;
+    if (dstart > pos)
+      memset (s->buf + pos, 0, dstart - pos);
+    if (dstart >= len)
+      break;
+    hole = lseek (d->fd, off + dstart, SEEK_HOLE);
+    dend = hole == -1 || (uint64_t) hole >= off + len ? len : hole - off;
+    for (uint64_t p = dstart; p < dend; ) {
+      ssize_t r = pread (d->fd, s->buf + p, dend - p, off + p);
+      if (r == -1 && errno == EINTR)
+        continue;
+      if (r <= 0) {
+        core_error_errno ("disk%zu: read back at byte %llu", i,
+                          (unsigned long long) (off + p));
+        return -1;
+      }
+      p += r;
+    }
+    pos = dend;
+  }
+  for (uint64_t x = 0; x < nb; x++) {
+    uint64_t bs = x * P2V_BLOCK, bl = len - bs < P2V_BLOCK ? len - bs : P2V_BLOCK;
+    bool isz = p2v_is_zero (s->buf + bs, bl);
+    if (p2v_block_digest (s->buf + bs, bl, isz, s->digests + 32 * x) == -1)
+      return -1;
+  }
+  return p2v_chunk_sum (s->digests, nb, hex);
+}
+
+/* ---- the commands ---- */
+
+static int
+parse_u64 (const char *tok, const char *field, uint64_t max, uint64_t *out)
+{
+  int64_t v;
+
+  if (tok == NULL || core_parse_int64 (tok, field, 0, (int64_t) max, &v) == -1)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* CAPTURE NAME NEW|RESUME NDISKS PROFILELEN, then NDISKS lines
+ * DISK SIZE LABEL, then the profile. */
+static int
+cmd_capture (struct session *s, char *line)
+{
+  char *save = NULL, *tok[6];
+  uint64_t ndisks, plen;
+  CLEANUP_FREE char *profile = NULL, *disks = NULL, *old = NULL;
+  CLEANUP_FREE_PROFILE struct core_profile *p = NULL;
+  CLEANUP_FREE char *pname = NULL;
+  size_t n = 0, oldlen;
+  int dirfd = -1;
+
+  for (char *t = strtok_r (line, " ", &save); t; t = strtok_r (NULL, " ", &save)) {
+    if (n == 6)
+      return refuse (s, "CAPTURE: too many fields");
+    tok[n++] = t;
+  }
+  if (n != 5 || strcmp (tok[0], "CAPTURE") != 0)
+    return refuse (s, "expected CAPTURE NAME NEW|RESUME DISKS PROFILE-BYTES");
+  if (!p2v_name_ok (tok[1]))
+    return refuse (s, "'%.70s' is not a capture name (letters, digits, '.', "
+                   "'_', '-'; not starting with '.' or '-')", tok[1]);
+  snprintf (s->name, sizeof s->name, "%s", tok[1]);
+  if (strcmp (tok[2], "NEW") != 0 && strcmp (tok[2], "RESUME") != 0)
+    return refuse (s, "expected NEW or RESUME, got '%.20s'", tok[2]);
+  s->resume = strcmp (tok[2], "RESUME") == 0;
+  if (parse_u64 (tok[3], "disks", P2V_MAX_DISKS, &ndisks) == -1 || ndisks == 0)
+    return refuse (s, "between 1 and %d disks per capture", P2V_MAX_DISKS);
+  if (parse_u64 (tok[4], "profile bytes", P2V_MAX_PROFILE, &plen) == -1)
+    return refuse (s, "a profile of at most %d bytes", P2V_MAX_PROFILE);
+
+  s->disks = calloc (ndisks, sizeof *s->disks);
+  if (s->disks == NULL)
+    return refuse (s, "out of memory");
+  s->ndisks = ndisks;
+  for (size_t i = 0; i < ndisks; i++)
+    s->disks[i].fd = -1;
+  for (size_t i = 0; i < ndisks; i++) {
+    CLEANUP_FREE char *dl = p2v_conn_getline (s->conn);
+    char *dsave = NULL, *kw, *size, *label, *extra;
+    struct rdisk *d = &s->disks[i];
+
+    if (dl == NULL)
+      return -1;
+    kw = strtok_r (dl, " ", &dsave);
+    size = strtok_r (NULL, " ", &dsave);
+    label = strtok_r (NULL, " ", &dsave);
+    extra = strtok_r (NULL, " ", &dsave);
+    if (kw == NULL || strcmp (kw, "DISK") != 0 || label == NULL || extra
+        || strlen (label) >= sizeof d->label)
+      return refuse (s, "expected DISK SIZE LABEL");
+    if (parse_u64 (size, "disk size", P2V_MAX_DISK_SIZE, &d->size) == -1
+        || d->size == 0 || d->size % 512)
+      return refuse (s, "disk %zu: size '%.30s' is not a whole number of "
+                     "512-byte sectors up to 1 PiB", i, size);
+    strcpy (d->label, label);
+    d->nchunks = (d->size + P2V_CHUNK - 1) / P2V_CHUNK;
+    d->confirmed = calloc (d->nchunks, sizeof *d->confirmed);
+    if (d->confirmed == NULL)
+      return refuse (s, "out of memory");
+  }
+  profile = malloc (plen + 1);
+  if (profile == NULL)
+    return refuse (s, "out of memory");
+  if (p2v_conn_read (s->conn, profile, plen) == -1)
+    return -1;
+  profile[plen] = '\0';
+  pname = core_sprintf ("%s/profile.yaml", s->name);
+  if (pname == NULL)
+    return -1;
+  p = core_profile_parse (pname, profile, plen);
+  if (p == NULL)
+    return refuse (s, "%s", core_errmsg ());
+
+  /* The folder: made here for a new capture, found for a resume; locked
+   * for the session so that two clients never write one capture. */
+  dirfd = open (s->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd == -1)
+    return refuse (s, "%s: %s", s->o->dir, strerror (errno));
+  if (!s->resume && mkdirat (dirfd, s->name, 0750) == -1) {
+    int e = errno;
+    close (dirfd);
+    if (e == EEXIST)
+      return refuse (s, "a capture named %s exists; resume it (--resume) or "
+                     "remove it from the receiver", s->name);
+    return refuse (s, "%s/%s: %s", s->o->dir, s->name, strerror (e));
+  }
+  s->folder_fd = openat (dirfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (s->folder_fd == -1) {
+    int e = errno;
+    close (dirfd);
+    if (s->resume && e == ENOENT)
+      return refuse (s, "no capture named %s to resume", s->name);
+    return refuse (s, "%s: cannot open its folder: %s", s->name, strerror (e));
+  }
+  close (dirfd);
+  if (flock (s->folder_fd, LOCK_EX | LOCK_NB) == -1)
+    return refuse (s, "%s is being received by another connection", s->name);
+  s->folder = core_sprintf ("%s/%s", s->o->dir, s->name);
+  if (s->folder == NULL)
+    return refuse (s, "out of memory");
+  s->log_fd = openat (s->folder_fd, "capture.log",
+                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  event (s, P2V_EVENT_INFO, "%s capture from %s: %zu disk(s)",
+         s->resume ? "resuming the" : "new", s->peer, s->ndisks);
+
+  disks = disks_text (s);
+  if (disks == NULL)
+    return refuse (s, "out of memory");
+  if (s->resume) {
+    if (faccessat (s->folder_fd, "complete", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+      return refuse (s, "the capture %s is complete already", s->name);
+    old = read_file_at (s->folder_fd, "disks", 64 * 1024, &oldlen);
+    if (old == NULL || strcmp (old, disks) != 0)
+      return refuse (s, "the disks announced differ from those of the "
+                     "interrupted capture %s", s->name);
+    if (load_chunks (s) == -1)
+      return refuse (s, "%s", core_errmsg ());
+  }
+  else {
+    if (write_file_at (s->folder_fd, "disks", disks, strlen (disks)) == -1)
+      return refuse (s, "%s", core_errmsg ());
+  }
+  /* Raw sparse images while receiving (read back directly for the
+   * checksums), qcow2 once complete. */
+  for (size_t i = 0; i < s->ndisks; i++) {
+    struct rdisk *d = &s->disks[i];
+    char raw[32];
+    struct stat st;
+
+    snprintf (raw, sizeof raw, "disk%zu.raw", i);
+    d->fd = openat (s->folder_fd, raw, O_RDWR | O_NOFOLLOW | O_CLOEXEC
+                    | (s->resume ? 0 : O_CREAT | O_EXCL), 0640);
+    if (d->fd == -1)
+      return refuse (s, "%s: %s", raw, strerror (errno));
+    if (!s->resume && ftruncate (d->fd, d->size) == -1)
+      return refuse (s, "%s: %s", raw, strerror (errno));
+    if (fstat (d->fd, &st) == -1 || (uint64_t) st.st_size != d->size)
+      return refuse (s, "%s: not of the announced size", raw);
+  }
+  if (write_file_at (s->folder_fd, "profile.yaml", profile, plen) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  s->chunks_fd = openat (s->folder_fd, "chunks",
+                         O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (s->chunks_fd == -1)
+    return refuse (s, "chunks: %s", strerror (errno));
+
+  for (size_t i = 0; i < s->ndisks; i++)
+    if (start_server (s, i) == -1)
+      return refuse (s, "cannot serve disk%zu: %s", i, core_errmsg ());
+
+  {
+    char reply[P2V_MAX_LINE] = "OK";
+    size_t rl = 2;
+    for (size_t i = 0; i < s->ndisks; i++)
+      rl += snprintf (reply + rl, sizeof reply - rl, " %s", s->disks[i].port);
+    if (p2v_conn_printf (s->conn, "%s", reply) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+cmd_map (struct session *s, const char *arg)
+{
+  uint64_t i, n = 0;
+  struct rdisk *d;
+
+  if (parse_u64 (arg, "disk", s->ndisks - 1, &i) == -1)
+    return refuse (s, "MAP: %s", core_errmsg ());
+  d = &s->disks[i];
+  for (uint64_t k = 0; k < d->nchunks; k++)
+    n += d->confirmed[k][0] != '\0';
+  if (p2v_conn_printf (s->conn, "OK %llu", (unsigned long long) n) == -1)
+    return -1;
+  for (uint64_t k = 0; k < d->nchunks; k++)
+    if (d->confirmed[k][0]
+        && p2v_conn_printf (s->conn, "%llu %s", (unsigned long long) k,
+                            d->confirmed[k]) == -1)
+      return -1;
+  return 0;
+}
+
+/* Confirmed chunks reach the chunk map only once the images are flushed:
+ * a receiver killed at any time finds every chunk the map names in its
+ * image.  Flushing per chunk would cost a disk sync per 32 MiB, so it
+ * is done every DURABLE_INTERVAL seconds; a kill loses at most that much
+ * of confirmed work, which a resume sends again. */
+static int
+make_durable (struct session *s)
+{
+  s->last_durable = core_monotonic ();
+  if (s->pending_len == 0)
+    return 0;
+  for (size_t i = 0; i < s->ndisks; i++)
+    if (s->disks[i].fd >= 0 && fdatasync (s->disks[i].fd) == -1) {
+      core_error_errno ("disk%zu: flush", i);
+      return -1;
+    }
+  if (write (s->chunks_fd, s->pending, s->pending_len) != (ssize_t) s->pending_len
+      || fdatasync (s->chunks_fd) == -1) {
+    core_error_errno ("chunks");
+    return -1;
+  }
+  s->pending_len = 0;
+  return 0;
+}
+
+static int
+cmd_sum (struct session *s, char *args)
+{
+  char *save = NULL;
+  char *ti = strtok_r (args, " ", &save), *tk = strtok_r (NULL, " ", &save);
+  char *th = strtok_r (NULL, " ", &save);
+  uint64_t i, k;
+  char hex[P2V_SUM_HEX + 1];
+  char line[200];
+  int n;
+
+  if (parse_u64 (ti, "disk", s->ndisks - 1, &i) == -1)
+    return refuse (s, "SUM: %s", core_errmsg ());
+  if (parse_u64 (tk, "chunk", s->disks[i].nchunks - 1, &k) == -1)
+    return refuse (s, "SUM: %s", core_errmsg ());
+  if (th == NULL || strlen (th) != P2V_SUM_HEX
+      || strspn (th, "0123456789abcdef") != P2V_SUM_HEX
+      || strtok_r (NULL, " ", &save))
+    return refuse (s, "SUM: expected DISK CHUNK SHA256-HEX");
+  if (chunk_sum (s, i, k, hex) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  if (strcmp (hex, th) != 0) {
+    event (s, P2V_EVENT_WARNING, "disk%llu chunk %llu: checksum mismatch",
+           (unsigned long long) i, (unsigned long long) k);
+    return p2v_conn_printf (s->conn, "MISMATCH %s", hex);
+  }
+  n = snprintf (line, sizeof line, "%llu %llu %s\n", (unsigned long long) i,
+                (unsigned long long) k, hex);
+  if (s->pending_len + n > sizeof s->pending && make_durable (s) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  memcpy (s->pending + s->pending_len, line, n);
+  s->pending_len += n;
+  memcpy (s->disks[i].confirmed[k], hex, sizeof hex);
+  if (core_monotonic () - s->last_durable >= DURABLE_INTERVAL
+      && make_durable (s) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  return p2v_conn_printf (s->conn, "OK");
+}
+
+static int
+run_convert (struct session *s)
+{
+  core_string_vector argv = { 0 };
+  CLEANUP_FREE char *out = core_sprintf ("%s/converted", s->folder);
+  int r = -1;
+
+  if (out == NULL)
+    return -1;
+  if (core_string_vector_append (&argv, core_strdup (s->o->convert)) == -1
+      || core_string_vector_append (&argv, core_strdup ("convert")) == -1)
+    goto done;
+  for (size_t i = 0; i < s->ndisks; i++)
+    if (core_string_vector_append (&argv, core_sprintf ("%s/disk%zu.qcow2",
+                                                        s->folder, i)) == -1)
+      goto done;
+  if (core_string_vector_append (&argv, core_strdup ("-o")) == -1
+      || core_string_vector_append (&argv, core_strdup (out)) == -1
+      || core_string_vector_append (&argv, core_strdup ("--name")) == -1
+      || core_string_vector_append (&argv, core_strdup (s->name)) == -1)
+    goto done;
+  for (size_t i = 0; i < s->o->convert_args.len; i++)
+    if (core_string_vector_append (&argv, core_strdup (s->o->convert_args.ptr[i])) == -1)
+      goto done;
+  if (core_string_vector_append (&argv, NULL) == -1)
+    goto done;
+  for (size_t i = 0; i + 1 < argv.len; i++)
+    if (argv.ptr[i] == NULL)
+      goto done;
+  event (s, P2V_EVENT_INFO, "converting into %s", out);
+  r = core_run (argv.ptr, NULL);
+  if (r == 0)
+    event (s, P2V_EVENT_INFO, "converted into %s", out);
+  else
+    event (s, P2V_EVENT_WARNING, "conversion failed (exit %d): %s", r,
+           core_errmsg ());
+ done:
+  core_string_vector_free (&argv);
+  return r == 0 ? 0 : -1;
+}
+
+static int
+cmd_done (struct session *s)
+{
+  uint64_t missing = 0;
+
+  for (size_t i = 0; i < s->ndisks; i++)
+    for (uint64_t k = 0; k < s->disks[i].nchunks; k++)
+      missing += s->disks[i].confirmed[k][0] == '\0';
+  if (missing)
+    return refuse (s, "DONE with %llu chunk(s) not confirmed",
+                   (unsigned long long) missing);
+  if (make_durable (s) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  /* The servers are stopped and the raw images become qcow2 before the
+   * capture is called complete; a receiver killed in between leaves the
+   * raw images, and a resume does this again. */
+  stop_servers (s);
+  for (size_t i = 0; i < s->ndisks; i++) {
+    const char *qemu_img = s->o->qemu_img ? s->o->qemu_img : "qemu-img";
+    CLEANUP_FREE char *raw = core_sprintf ("%s/disk%zu.raw", s->folder, i);
+    CLEANUP_FREE char *tmp = core_sprintf ("%s/.disk%zu.qcow2.tmp", s->folder, i);
+    CLEANUP_FREE char *qcow2 = core_sprintf ("%s/disk%zu.qcow2", s->folder, i);
+    const char *argv[] = { qemu_img, "convert", "-q", "-f", "raw", "-O", "qcow2",
+                           raw, tmp, NULL };
+
+    if (raw == NULL || tmp == NULL || qcow2 == NULL)
+      return refuse (s, "out of memory");
+    event (s, P2V_EVENT_INFO, "disk%zu: writing disk%zu.qcow2", i, i);
+    if (core_run ((char **) argv, NULL) != 0) {
+      unlink (tmp);
+      return refuse (s, "qemu-img convert disk%zu.raw: %s", i, core_errmsg ());
+    }
+    if (rename (tmp, qcow2) == -1) {
+      unlink (tmp);
+      return refuse (s, "disk%zu.qcow2: %s", i, strerror (errno));
+    }
+  }
+  if (write_file_at (s->folder_fd, "complete", "", 0) == -1)
+    return refuse (s, "%s", core_errmsg ());
+  for (size_t i = 0; i < s->ndisks; i++) {
+    char raw[32];
+    snprintf (raw, sizeof raw, "disk%zu.raw", i);
+    unlinkat (s->folder_fd, raw, 0);
+  }
+  event (s, P2V_EVENT_INFO, "complete: %s", s->folder);
+  if (p2v_conn_printf (s->conn, "OK") == -1)
+    return -1;
+  p2v_conn_free (s->conn);
+  s->conn = NULL;
+  if (s->o->convert)
+    return run_convert (s);
+  return 0;
+}
+
+static int
+session (struct session *s)
+{
+  CLEANUP_FREE char *hello = p2v_conn_getline (s->conn);
+
+  if (hello == NULL)
+    return -1;
+  if (strcmp (hello, P2V_PROTOCOL) != 0)
+    return refuse (s, "expected %s", P2V_PROTOCOL);
+  if (p2v_conn_printf (s->conn, "OK") == -1)
+    return -1;
+  {
+    CLEANUP_FREE char *line = p2v_conn_getline (s->conn);
+    if (line == NULL || cmd_capture (s, line) == -1)
+      return -1;
+  }
+  for (;;) {
+    CLEANUP_FREE char *line = p2v_conn_getline (s->conn);
+    int r;
+
+    if (line == NULL)
+      return -1;
+    if (strncmp (line, "SUM ", 4) == 0)
+      r = cmd_sum (s, line + 4);
+    else if (strncmp (line, "MAP ", 4) == 0)
+      r = cmd_map (s, line + 4);
+    else if (strcmp (line, "DONE") == 0)
+      return cmd_done (s);
+    else
+      r = refuse (s, "unknown command '%.40s'", line);
+    if (r == -1)
+      return -1;
+  }
+}
+
+/* One connection, in its own process. */
+static int
+serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
+{
+  struct session s = { .o = o, .folder_fd = -1, .log_fd = -1, .chunks_fd = -1 };
+  int ret = -1;
+
+  snprintf (s.peer, sizeof s.peer, "%s", peer);
+  s.buf = malloc (P2V_CHUNK);
+  s.digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
+  if (s.buf == NULL || s.digests == NULL) {
+    close (fd);
+    goto out;
+  }
+  s.conn = p2v_conn_server (fd, o->psk);
+  if (s.conn == NULL) {
+    event (&s, P2V_EVENT_WARNING, "%s", core_errmsg ());
+    goto out;
+  }
+  s.last_durable = core_monotonic ();
+  ret = session (&s);
+  /* A client that went away keeps what was confirmed (when the images
+   * can still be flushed: not when the receiver itself is killed). */
+  if (ret == -1 && s.folder) {
+    char why[1024];
+    snprintf (why, sizeof why, "%s", core_errmsg ());
+    if (s.chunks_fd >= 0 && make_durable (&s) == -1)
+      event (&s, P2V_EVENT_WARNING, "%s", core_errmsg ());
+    event (&s, P2V_EVENT_WARNING, "interrupted: %s; the client can resume",
+           why);
+  }
+ out:
+  stop_servers (&s);
+  p2v_conn_free (s.conn);
+  for (size_t i = 0; s.disks && i < s.ndisks; i++) {
+    free (s.disks[i].confirmed);
+    if (s.disks[i].fd >= 0)
+      close (s.disks[i].fd);
+  }
+  free (s.disks);
+  free (s.folder);
+  free (s.buf);
+  free (s.digests);
+  if (s.folder_fd >= 0)
+    close (s.folder_fd);
+  if (s.log_fd >= 0)
+    close (s.log_fd);
+  if (s.chunks_fd >= 0)
+    close (s.chunks_fd);
+  return ret;
+}
+
+/* A session dies of a signal; its nbdkit children follow it
+ * (PR_SET_PDEATHSIG, --exit-with-parent). */
+static void
+session_signal (int sig)
+{
+  core_tmpfiles_cleanup ();
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static void
+peer_name (int fd, char *buf, size_t len)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  char h[128], p[16];
+
+  snprintf (buf, len, "?");
+  if (getpeername (fd, (struct sockaddr *) &ss, &sl) == 0
+      && getnameinfo ((struct sockaddr *) &ss, sl, h, sizeof h, p, sizeof p,
+                      NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+    snprintf (buf, len, "%s:%s", h, p);
+}
+
+int
+p2v_receive (const struct p2v_receive_options *o)
+{
+  struct stat st;
+  int lfd;
+  char port[16];
+  pid_t once_pid = 0;
+  int once_status = 0;
+
+  if (stat (o->dir, &st) == -1 || !S_ISDIR (st.st_mode)) {
+    core_error ("%s: not a folder", o->dir);
+    return -1;
+  }
+  lfd = p2v_tcp_listen (o->host, o->port);
+  if (lfd == -1)
+    return -1;
+  if (p2v_socket_port (lfd, port, sizeof port) == -1) {
+    close (lfd);
+    return -1;
+  }
+  if (o->notify) {
+    char msg[300];
+    snprintf (msg, sizeof msg, "listening on %s:%s%s", o->host, port,
+              o->psk ? " (TLS, pre-shared key)" : " (no TLS: trusted network only)");
+    o->notify (o->opaque, P2V_EVENT_INFO, msg);
+  }
+  for (;;) {
+    struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+    int status, cfd;
+    pid_t pid;
+
+    while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+      if (pid == once_pid) {
+        once_status = status;
+        goto finished;
+      }
+    if (o->stop && *o->stop)
+      break;
+    if (once_pid)
+      pfd.fd = -1;
+    if (poll (&pfd, 1, 200) <= 0 || !(pfd.revents & POLLIN))
+      continue;
+    cfd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (cfd == -1)
+      continue;
+    fflush (NULL);
+    pid = fork ();
+    if (pid == -1) {
+      close (cfd);
+      continue;
+    }
+    if (pid == 0) {
+      char peer[128];
+      int r;
+      close (lfd);
+      signal (SIGINT, session_signal);
+      signal (SIGTERM, session_signal);
+      signal (SIGHUP, session_signal);
+      /* Sessions end with the receiver. */
+      prctl (PR_SET_PDEATHSIG, SIGTERM);
+      peer_name (cfd, peer, sizeof peer);
+      r = serve_one (o, cfd, peer);
+      fflush (NULL);
+      _exit (r == 0 ? 0 : 1);
+    }
+    close (cfd);
+    if (o->once)
+      once_pid = pid;
+  }
+ finished:
+  close (lfd);
+  if (o->once && !(WIFEXITED (once_status) && WEXITSTATUS (once_status) == 0)) {
+    core_error ("the capture did not complete");
+    return -1;
+  }
+  return 0;
+}
