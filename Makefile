@@ -23,6 +23,7 @@ SAN ?=
 
 PKGS := yaml-0.1 libosinfo-1.0
 PKGS += libguestfs libxml-2.0
+PKGS += libvirt
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 

@@ -22,6 +22,10 @@
 #   libvirt-clients             virt-xml-validate checks that XML in the tests
 #   debootstrap                 the tests build Debian test guests with it
 #   ovmf                        UEFI firmware for booting UEFI guests
+#   libvirt-dev                 deploy: the libvirt C API (deploy/)
+#   libvirt-daemon-system       deploy's tests run a real libvirtd and virtlogd
+#                               (they start them with -d when no service did)
+#   libvirt-daemon-driver-qemu  libvirtd's QEMU driver: the domains deploy defines
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -54,6 +58,9 @@ libxml2-dev
 libvirt-clients
 debootstrap
 ovmf
+libvirt-dev
+libvirt-daemon-system
+libvirt-daemon-driver-qemu
 "
 
 if [ "${1:-}" = bench ]; then

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/functions.sh"
 
 commands="inventory import validate plan report convert capture receive deploy wizard"
-not_yet="capture receive deploy wizard"
+not_yet="capture receive wizard"
 t_plan $((6 + 2 * 10 + 3 * $(echo $not_yet | wc -w)))
 
 help=$("$P2VKIT" --help); st=$?
