@@ -182,7 +182,7 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   core_string_vector problems = { 0 };
   struct dep_run *run = NULL;
   const char *xml_dir = NULL;
-  bool want_status = false, timeout_given = false;
+  bool want_status = false, timeout_given = false, handlers = false;
   struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
   static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
   int64_t timeout;
@@ -280,37 +280,39 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     goto out;
   }
-  for (size_t i = 0; i < 3; i++)
-    sigaction (sigs[i], &sa, &old[i]);
-
   if (want_status) {
     ret = status (run);
-    goto restore;
+    goto out;
   }
 
   if (xml_dir) {
     const char *name, *xml;
     if (dep_xml_only (run, &problems) == -1) {
       ret = print_problems (&problems, o.plan_file);
-      goto restore;
+      goto out;
     }
     if (mkdir (xml_dir, 0777) == -1 && errno != EEXIST) {
       cli_error ("deploy: %s: %s", xml_dir, strerror (errno));
-      goto restore;
+      goto out;
     }
     for (size_t i = 0; (xml = dep_xml_of (run, i, &name)) != NULL; i++) {
       CLEANUP_FREE char *path = core_sprintf ("%s/%s.xml", xml_dir, name);
       struct xml_file x = { xml };
       if (path == NULL || core_write_atomic (path, write_xml, &x) == -1) {
         cli_core_error ();
-        goto restore;
+        goto out;
       }
       printf ("%s\n", path);
     }
     ret = EXIT_OK;
-    goto restore;
+    goto out;
   }
 
+  /* From here on a signal stops the run at its next step, and what it
+   * changed is undone before it exits. */
+  for (size_t i = 0; i < 3; i++)
+    sigaction (sigs[i], &sa, &old[i]);
+  handlers = true;
   if (dep_check (run, &problems) == -1) {
     ret = print_problems (&problems, o.plan_file);
     goto restore;
@@ -347,8 +349,9 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     ret = EXIT_FAILURE_;
 
  restore:
-  for (size_t i = 0; i < 3; i++)
-    sigaction (sigs[i], &old[i], NULL);
+  if (handlers)
+    for (size_t i = 0; i < 3; i++)
+      sigaction (sigs[i], &old[i], NULL);
  out:
   dep_run_free (run);
   dep_map_free (&o.uris);

@@ -264,7 +264,8 @@ problem (core_string_vector *problems, const char *fmt, ...)
 /* Hosts and workloads of the plan, with the URIs, pools and images the
  * options give them.  Problems are collected, not fatal. */
 static int
-gather (struct dep_run *r, core_string_vector *problems, bool need_images)
+gather (struct dep_run *r, core_string_vector *problems, bool need_images,
+        bool need_uris)
 {
   const struct core_plan *p = r->plan;
 
@@ -288,7 +289,7 @@ gather (struct dep_run *r, core_string_vector *problems, bool need_images)
       free (h.pool_path);
       return -1;
     }
-    if (h.used && uri == NULL
+    if (h.used && uri == NULL && need_uris
         && problem (problems, "host %s: no libvirt URI (give --uri %s=URI or --default-uri URI)",
                     ph->name, ph->name) == -1)
       return -1;
@@ -534,7 +535,7 @@ dep_check (struct dep_run *r, core_string_vector *problems)
 {
   size_t before;
 
-  if (gather (r, problems, true) == -1)
+  if (gather (r, problems, true, true) == -1)
     return -1;
   if (problems->len > 0)
     return -1;
@@ -563,7 +564,7 @@ dep_check (struct dep_run *r, core_string_vector *problems)
 int
 dep_xml_only (struct dep_run *r, core_string_vector *problems)
 {
-  if (gather (r, problems, true) == -1)
+  if (gather (r, problems, true, false) == -1)
     return -1;
   /* No host to ask: the domain type a KVM host would get when KVM works. */
   for (size_t i = 0; i < r->hosts.len; i++) {
@@ -1242,7 +1243,7 @@ dep_status (struct dep_run *r, dep_status_vector *out)
   core_string_vector problems = { 0 };
   CLEANUP_FREE bool *want = NULL;
 
-  if (gather (r, &problems, false) == -1) {
+  if (gather (r, &problems, false, false) == -1) {
     core_string_vector_free (&problems);
     return -1;
   }

@@ -217,7 +217,8 @@ dep_image_load (const char *dir, const char *name, struct dep_image *out)
       goto out;
     }
     if (probe (d.image, &d.format, &d.capacity, &d.file_size, &mtime_ns) == -1
-        || (d.vol = volume_name (base, d.file_size, mtime_ns)) == NULL
+        || (d.vol = volume_name (strrchr (d.image, '/') + 1, d.file_size,
+                                 mtime_ns)) == NULL
         || dep_disk_vector_append (&out->disks, d) == -1) {
       disk_clear (&d);
       goto out;
