@@ -100,6 +100,7 @@ regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/deploy-xml.sh --regen
 
 demo: deps
 	$(MAKE) all

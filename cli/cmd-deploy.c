@@ -331,8 +331,8 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     goto restore;
   }
   else
-    printf ("deployed: %zu change%s made\n", dep_changes (run),
-            dep_changes (run) == 1 ? "" : "s");
+    printf ("deployed: %zu change%s made\n", dep_done (run),
+            dep_done (run) == 1 ? "" : "s");
   ret = EXIT_OK;
   if (o.verify_boot) {
     int failed = dep_verify_boot (run);

@@ -73,6 +73,7 @@ struct dep_run {
   wl_vector wls;
   undo_vector undo;
   bool checked;
+  size_t done;                  /* actions taken */
 };
 
 /* ------------------------------------------------------------------ */
@@ -420,6 +421,9 @@ check_workload (struct dep_run *r, struct dep_wl *w, core_string_vector *problem
   virDomainPtr dom;
   virStoragePoolPtr pool = NULL;
 
+  if (h->xen && r->o.network && strcmp (r->o.network, "user") == 0)
+    return problem (problems, "host %s: --network user: Xen has no user networking "
+                    "(give bridge:NAME or network:NAME)", h->ph->name);
   w->xml = h->xen ? dep_xen_domain_xml (&w->img, &spec, &w->hash)
                   : dep_domain_xml (&w->img, &spec, &w->hash);
   if (w->xml == NULL)
@@ -608,6 +612,12 @@ host_changes (const struct dep_run *r, size_t hi)
 }
 
 size_t
+dep_done (const struct dep_run *r)
+{
+  return r->done;
+}
+
+size_t
 dep_changes (const struct dep_run *r)
 {
   size_t n = 0;
@@ -791,7 +801,7 @@ ensure_pool (struct dep_run *r, size_t hi, virStoragePoolPtr *out)
   if (pool == NULL) {
     /* Another plan host may be this same libvirtd: the pool can have
      * appeared since the check, and is then used, not made. */
-    say (r, "host %s: create pool %s at %s", h->ph->name, h->pool, h->pool_path);
+    r->done++, say (r, "host %s: create pool %s at %s", h->ph->name, h->pool, h->pool_path);
     if ((xml = dep_pool_xml (h->pool, h->pool_path)) == NULL)
       return -1;
     pool = virStoragePoolDefineXML (h->conn, xml, 0);
@@ -812,7 +822,7 @@ ensure_pool (struct dep_run *r, size_t hi, virStoragePoolPtr *out)
     }
   }
   else if (virStoragePoolIsActive (pool) != 1) {
-    say (r, "host %s: start pool %s", h->ph->name, h->pool);
+    r->done++, say (r, "host %s: start pool %s", h->ph->name, h->pool);
     if (virStoragePoolCreate (pool, 0) == -1) {
       core_error ("host %s: cannot start pool %s: %s", h->ph->name, h->pool, verr ());
       goto fail;
@@ -936,7 +946,7 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
   for (size_t d = 0; d < w->img.disks.len; d++) {
     if (w->vol_exists.ptr[d])
       continue;
-    say (r, "host %s: upload %s as volume %s", h->ph->name,
+    r->done++, say (r, "host %s: upload %s as volume %s", h->ph->name,
          w->img.disks.ptr[d].image, w->img.disks.ptr[d].vol);
     if (upload (r, w->host, pool, &w->img.disks.ptr[d]) == -1)
       return -1;
@@ -946,7 +956,7 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
     return -1;
   }
   if (w->do_define) {
-    say (r, "host %s: %s domain %s (type %s, %s, %lld vCPU, %lld MiB)", h->ph->name,
+    r->done++, say (r, "host %s: %s domain %s (type %s, %s, %lld vCPU, %lld MiB)", h->ph->name,
          state_words (w), name, h->type, core_mode_names[w->pw->mode],
          (long long) w->pw->vcpus, (long long) w->pw->memory_mib);
     dom = virDomainDefineXMLFlags (h->conn, w->xml, VIR_DOMAIN_DEFINE_VALIDATE);
@@ -963,7 +973,7 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
     return -1;
   }
   if (w->do_autostart) {
-    say (r, "host %s: autostart %s", h->ph->name, name);
+    r->done++, say (r, "host %s: autostart %s", h->ph->name, name);
     if (virDomainSetAutostart (dom, 1) == -1) {
       core_error ("host %s: autostart %s: %s", h->ph->name, name, verr ());
       goto out;
@@ -973,7 +983,7 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
       goto out;
   }
   if (w->do_start) {
-    say (r, "host %s: start %s", h->ph->name, name);
+    r->done++, say (r, "host %s: start %s", h->ph->name, name);
     if (virDomainCreate (dom) == -1) {
       core_error ("host %s: cannot start %s: %s", h->ph->name, name, verr ());
       goto out;

@@ -93,6 +93,8 @@ int dep_check(struct dep_run *r, core_string_vector *problems);
  * action and definition as text through the notice callback (--dry-run). */
 size_t dep_changes(const struct dep_run *r);
 void dep_describe(struct dep_run *r, bool with_xml);
+/* After dep_apply: the actions it took. */
+size_t dep_done(const struct dep_run *r);
 
 /* --xml-dir: the definitions alone, without connecting to any host (a
  * KVM host's domain type is then "kvm").  Same return as dep_check. */
