@@ -99,6 +99,7 @@ check: deps
 regen-golden: all unit-tests
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/golden.sh --regen
 	$(BUILD)/tests/test-template --regen
+	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/deploy-xml.sh --regen
 

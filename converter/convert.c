@@ -134,16 +134,21 @@ inspect (guestfs_h *g, const struct conv_options *o, struct conv_report *r,
   }
   if (roots[0] == NULL) {
     /* Say why when it is clear: LUKS volumes hide what is in them. */
-    char **fs = guestfs_list_filesystems (g);
     bool luks = false;
 
-    for (size_t i = 0; fs && fs[i]; i += 2) {
-      if (fs[i + 1] && strcmp (fs[i + 1], "crypto_LUKS") == 0)
-        luks = true;
+    for (int pass = 0; pass < 2 && !luks; pass++) {
+      char **devs = pass ? guestfs_list_devices (g) : guestfs_list_partitions (g);
+
+      for (size_t i = 0; devs && devs[i]; i++) {
+        char *type = guestfs_vfs_type (g, devs[i]);
+
+        if (type && strcmp (type, "crypto_LUKS") == 0)
+          luks = true;
+        free (type);
+        free (devs[i]);
+      }
+      free (devs);
     }
-    for (size_t i = 0; fs && fs[i]; i++)
-      free (fs[i]);
-    free (fs);
     free (roots);
     if (luks)
       core_error ("%s: the disk is encrypted (LUKS) and no operating system "

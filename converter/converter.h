@@ -127,7 +127,8 @@ int conv_windows_convert(guestfs_h *g, const char *root, enum conv_mode mode,
 /* domain.c: the libvirt domain XML (libxml2's xmlTextWriter).          */
 
 /* NAME.xml for the converted guest: disks from report->disks, mode and
- * firmware, vCPUs, memory and NIC MACs from REPORT. */
+ * firmware, vCPUs, memory and NIC MACs from REPORT; domain type kvm when
+ * report->accel is "kvm", qemu otherwise. */
 int conv_domain_write(FILE *fp, const struct conv_report *report);
 
 /* ------------------------------------------------------------------ */

@@ -59,7 +59,9 @@ conv_domain_write (FILE *fp, const struct conv_report *r)
   W (xmlTextWriterSetIndentString (w, BAD_CAST "  "));
   W (xmlTextWriterStartDocument (w, NULL, NULL, NULL));
   W (start (w, "domain"));
-  W (attr (w, "type", core_libvirt_domain_type ()));
+  /* What the conversion ran with (report->accel), so that the XML depends
+   * on the report alone. */
+  W (attr (w, "type", r->accel && strcmp (r->accel, "kvm") == 0 ? "kvm" : "qemu"));
   W (text_element (w, "name", r->name));
   W (start (w, "memory"));
   W (attr (w, "unit", "MiB"));
