@@ -41,6 +41,7 @@ struct dep_wl {
   bool running;
   int autostart;
   char *old_xml;                /* --replace: restored on failure */
+  core_string_vector old_vols;  /* the volumes its metadata lists */
   bool_vector vol_exists;
   bool do_define, do_autostart, do_start;
   /* --verify-boot */
@@ -223,6 +224,7 @@ dep_run_free (struct dep_run *r)
     free (w->xml);
     free (w->hash);
     free (w->old_xml);
+    core_string_vector_free (&w->old_vols);
     bool_vector_reset (&w->vol_exists);
   }
   wl_vector_reset (&r->wls);
@@ -462,7 +464,7 @@ check_workload (struct dep_run *r, struct dep_wl *w, core_string_vector *problem
                                                   DEP_XMLNS, VIR_DOMAIN_AFFECT_CONFIG);
     CLEANUP_FREE char *hash = NULL;
 
-    if (md && dep_metadata_parse (md, &hash, NULL) == -1) {
+    if (md && dep_metadata_parse (md, &hash, &w->old_vols) == -1) {
       virDomainFree (dom);
       return -1;
     }
@@ -838,6 +840,96 @@ ensure_pool (struct dep_run *r, size_t hi, virStoragePoolPtr *out)
   return -1;
 }
 
+/* Reading an image for a sparse upload: holes (unallocated ranges of the
+ * file) are sent as their length, not as zeroes. */
+struct reader {
+  struct dep_run *r;
+  const struct dep_disk *d;
+  int fd;
+  uint64_t done;
+  int err;                      /* errno of a failed read, or -1: interrupted */
+};
+
+static void
+reader_progress (struct reader *rd)
+{
+  if (rd->r->cb.progress)
+    rd->r->cb.progress (rd->r->cb.opaque, rd->done, rd->d->file_size);
+}
+
+static int
+reader_data (virStreamPtr st, char *buf, size_t nbytes, void *opaque)
+{
+  struct reader *rd = opaque;
+  ssize_t n;
+
+  (void) st;
+  if (dep_interrupted) {
+    rd->err = -1;
+    return -1;
+  }
+  do
+    n = read (rd->fd, buf, nbytes);
+  while (n == -1 && errno == EINTR && !dep_interrupted);
+  if (n == -1) {
+    rd->err = dep_interrupted ? -1 : errno;
+    return -1;
+  }
+  rd->done += n;
+  reader_progress (rd);
+  return n;
+}
+
+static int
+reader_hole (virStreamPtr st, int *in_data, long long *length, void *opaque)
+{
+  struct reader *rd = opaque;
+  off_t cur = lseek (rd->fd, 0, SEEK_CUR), data, hole;
+
+  (void) st;
+  if (cur == -1)
+    goto fail;
+  data = lseek (rd->fd, cur, SEEK_DATA);
+  if (data == -1 && errno == ENXIO) {
+    /* A hole to the end (or the end itself). */
+    *in_data = 0;
+    *length = (off_t) rd->d->file_size > cur ? (off_t) rd->d->file_size - cur : 0;
+  }
+  else if (data == -1)
+    goto fail;
+  else if (data > cur) {
+    *in_data = 0;
+    *length = data - cur;
+  }
+  else {
+    if ((hole = lseek (rd->fd, cur, SEEK_HOLE)) == -1)
+      goto fail;
+    *in_data = 1;
+    *length = hole - cur;
+  }
+  if (lseek (rd->fd, cur, SEEK_SET) == -1)
+    goto fail;
+  return 0;
+ fail:
+  rd->err = errno;
+  return -1;
+}
+
+static int
+reader_skip (virStreamPtr st, long long length, void *opaque)
+{
+  struct reader *rd = opaque;
+
+  (void) st;
+  if (lseek (rd->fd, length, SEEK_CUR) == -1) {
+    rd->err = errno;
+    return -1;
+  }
+  rd->done += length;
+  reader_progress (rd);
+  return 0;
+}
+
 /* The image's bytes through libvirt's stream API: the host needs no view
  * of this machine's files. */
 static int
@@ -845,26 +937,21 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
 {
   struct dep_host *h = &r->hosts.ptr[hi];
   CLEANUP_FREE char *xml = dep_volume_xml (d->vol, d->capacity, d->format);
-  CLEANUP_FREE char *buf = NULL;
   CLEANUP_FREE char *what = NULL;
+  struct reader rd = { .r = r, .d = d, .fd = -1 };
   virStorageVolPtr vol = NULL;
   virStreamPtr st = NULL;
-  uint64_t done = 0;
-  int fd = -1, ret = -1;
-  const size_t chunk = 4 << 20;
+  int ret = -1;
 
-  if (xml == NULL || (buf = malloc (chunk)) == NULL
-      || (what = core_sprintf ("%s: %s", h->ph->name, d->vol)) == NULL) {
-    core_error ("out of memory");
+  if (xml == NULL || (what = core_sprintf ("%s: %s", h->ph->name, d->vol)) == NULL)
     return -1;
-  }
   vol = virStorageVolLookupByName (pool, d->vol);
   if (vol) {
     /* Made between the check and now, or left by --replace to use. */
     virStorageVolFree (vol);
     return 0;
   }
-  if ((fd = open (d->image, O_RDONLY | O_CLOEXEC)) == -1) {
+  if ((rd.fd = open (d->image, O_RDONLY | O_CLOEXEC)) == -1) {
     core_error_errno ("%s", d->image);
     return -1;
   }
@@ -877,57 +964,36 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
   if (push_undo (r, UNDO_VOL_DELETE, hi, 0, d->vol) == -1)
     goto out;
   if ((st = virStreamNew (h->conn, 0)) == NULL
-      || virStorageVolUpload (vol, st, 0, d->file_size, 0) == -1) {
+      || virStorageVolUpload (vol, st, 0, d->file_size,
+                              VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) == -1) {
     core_error ("host %s: cannot upload to volume %s: %s", h->ph->name, d->vol, verr ());
     goto out;
   }
   if (r->cb.progress_start)
     r->cb.progress_start (r->cb.opaque, what, d->file_size);
-  while (done < d->file_size) {
-    ssize_t n = read (fd, buf, chunk);
-    if (n == -1 && errno == EINTR && !dep_interrupted)
-      continue;
-    if (dep_interrupted) {
+  if (virStreamSparseSendAll (st, reader_data, reader_hole, reader_skip, &rd) == -1) {
+    if (rd.err == -1)
       core_error ("interrupted");
-      goto abort;
+    else if (rd.err > 0) {
+      errno = rd.err;
+      core_error_errno ("%s", d->image);
     }
-    if (n <= 0) {
-      if (n == 0)
-        core_error ("%s: file ended at %llu of %llu bytes", d->image,
-                    (unsigned long long) done, (unsigned long long) d->file_size);
-      else
-        core_error_errno ("%s", d->image);
-      goto abort;
-    }
-    for (ssize_t off = 0; off < n;) {
-      int sent = virStreamSend (st, buf + off, n - off);
-      if (sent < 0) {
-        core_error ("host %s: upload of %s failed: %s", h->ph->name, d->vol, verr ());
-        goto abort;
-      }
-      off += sent;
-    }
-    done += n;
-    if (r->cb.progress)
-      r->cb.progress (r->cb.opaque, done, d->file_size);
+    else
+      core_error ("host %s: upload of %s failed: %s", h->ph->name, d->vol, verr ());
+    virStreamAbort (st);
   }
-  if (virStreamFinish (st) == -1) {
+  else if (virStreamFinish (st) == -1)
     core_error ("host %s: upload of %s failed: %s", h->ph->name, d->vol, verr ());
-    goto end;
-  }
-  ret = 0;
-  goto end;
- abort:
-  virStreamAbort (st);
- end:
+  else
+    ret = 0;
   if (r->cb.progress_end)
-    r->cb.progress_end (r->cb.opaque, done);
+    r->cb.progress_end (r->cb.opaque, rd.done);
  out:
   if (st)
     virStreamFree (st);
   if (vol)
     virStorageVolFree (vol);
-  close (fd);
+  close (rd.fd);
   return ret;
 }
 
@@ -1030,11 +1096,22 @@ dep_apply (struct dep_run *r)
   for (size_t i = 0; i < r->undo.len; i++)
     free (r->undo.ptr[i].name);
   r->undo.len = 0;
-  for (size_t i = 0; i < r->wls.len; i++)
-    if (r->wls.ptr[i].state == DOM_OTHER && r->wls.ptr[i].ours)
-      say (r, "%s: the volumes of its earlier definition are kept in pool %s "
-           "(virsh vol-delete removes them)", r->wls.ptr[i].pw->name,
-           r->hosts.ptr[r->wls.ptr[i].host].pool);
+  /* Volumes of replaced definitions hold the old guests' data: named,
+   * not deleted. */
+  for (size_t i = 0; i < r->wls.len; i++) {
+    struct dep_wl *w = &r->wls.ptr[i];
+    if (w->state != DOM_OTHER)
+      continue;
+    for (size_t v = 0; v < w->old_vols.len; v++) {
+      bool used = false;
+      for (size_t d = 0; d < w->img.disks.len; d++)
+        used |= strcmp (w->img.disks.ptr[d].vol, w->old_vols.ptr[v]) == 0;
+      if (!used)
+        say (r, "%s: volume %s of its earlier definition is kept in pool %s "
+             "(virsh vol-delete removes it)", w->pw->name, w->old_vols.ptr[v],
+             r->hosts.ptr[w->host].pool);
+    }
+  }
   return 0;
 
  fail: {

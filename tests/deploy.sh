@@ -57,7 +57,7 @@ pgrep -x libvirtd >/dev/null || libvirtd -d
 for i in $(seq 1 50); do $V version >/dev/null 2>&1 && break; sleep 0.2; done
 $V version >/dev/null 2>&1 || t_skip_all "libvirtd does not answer on qemu:///system"
 
-t_plan 46
+t_plan 48
 
 # ---------------------------------------------------------------- plans
 # The thesis plan, with this run's names.
@@ -166,6 +166,19 @@ t_is "--dry-run: exit 0" 0 $st
 t_match "--dry-run: every action" "create pool $POOL .*upload .*define domain $DC .*<domain type=\"(qemu|kvm)\">.*autostart $DC.*start $DC.*define domain $PBX.*start $PBX.*dry run: 9 changes, none made" \
     "$(printf '%s' "$out" | tr '\n' ' ')"
 t_is "--dry-run changed nothing" "$before" "$(snapshot)"
+
+# ------------------------------------------------- interrupted
+# SIGINT while the first volume uploads: the pool made and the volume
+# begun are removed again.
+"$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $URIS1 --start \
+    >"$t_tmp/int.out" 2>&1 &
+pid=$!
+for i in $(seq 1 600); do grep -q ': upload ' "$t_tmp/int.out" && break; sleep 0.05; done
+kill -INT $pid
+wait $pid; st=$?
+t_match "SIGINT during an upload: exit 1, undone" "^1 .*interrupted; this run's changes were undone" \
+    "$st $(tr '\n' ' ' < "$t_tmp/int.out")"
+t_is "... and libvirt is as it was" "$before" "$(snapshot)"
 
 # ------------------------------------------------- the thesis plan
 t0=$(date +%s)
