@@ -61,15 +61,16 @@ t_plan 48
 
 # ---------------------------------------------------------------- plans
 # The thesis plan, with this run's names.
+# (Plans come from the plain build when there is one: they are input here.)
+: "${P2VKIT_PLAIN:=$P2VKIT}"
 "$P2VKIT_PLAIN" plan examples/thesis/servers --hosts examples/thesis/hosts.yaml \
-    -o "$t_tmp/thesis0.yaml" >/dev/null 2>&1 || "$P2VKIT" plan examples/thesis/servers \
-    --hosts examples/thesis/hosts.yaml -o "$t_tmp/thesis0.yaml" >/dev/null
+    -o "$t_tmp/thesis0.yaml" >/dev/null 2>&1
 sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/thesis0.yaml" > "$t_tmp/thesis.yaml"
 H1=$(sed -n 's/^- name: \(athlon.*\)/\1/p' "$t_tmp/thesis.yaml")
 # Two hosts of 1.25 GiB: the two workloads no longer fit on one.
 sed 's/memory_mib: 3072/memory_mib: 1280/; s/count: 1/count: 2/' examples/thesis/hosts.yaml \
     > "$t_tmp/hosts2.yaml"
-"$P2VKIT" plan examples/thesis/servers --hosts "$t_tmp/hosts2.yaml" -o "$t_tmp/two0.yaml" >/dev/null
+"$P2VKIT_PLAIN" plan examples/thesis/servers --hosts "$t_tmp/hosts2.yaml" -o "$t_tmp/two0.yaml" >/dev/null 2>&1
 sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/two0.yaml" > "$t_tmp/two.yaml"
 hosts2=$(sed -n 's/^- name: \(athlon.*\)/\1/p' "$t_tmp/two.yaml" | tr '\n' ' ')
 set -- $hosts2
