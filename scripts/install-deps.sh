@@ -32,6 +32,7 @@
 #   prometheus-node-exporter    the footprint reference (footprint.sh)
 #   curl                        scrapes node_exporter (footprint.sh)
 #   time bc                     GNU time and arithmetic in the scripts
+#   virt-v2v                    the reference the converter is compared with (convert.sh)
 set -eu
 
 packages="
@@ -65,6 +66,9 @@ libvirt-daemon-driver-qemu
 
 if [ "${1:-}" = bench ]; then
     packages="$packages prometheus-node-exporter curl time bc"
+fi
+if [ "${1:-}" = bench ]; then
+    packages="$packages virt-v2v"
 fi
 
 missing=

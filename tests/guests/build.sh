@@ -29,10 +29,11 @@
 #
 # Cache: ${P2VKIT_GUESTS:-/var/tmp/p2vkit-guests}/VARIANT-HASH.{qcow2,...}
 # where HASH is of this script and the variant, so a changed recipe builds
-# anew.  One debootstrap tarball per Debian release (rootfs-RELEASE-HASH.tar)
+# anew (the tarballs are keyed by their own part of the recipe).  One debootstrap tarball per Debian release (rootfs-RELEASE-HASH.tar)
 # is shared by every guest of that release; the vmtools tarball is made
-# from it.  flock serializes builds of one item across processes; stale
-# versions of an item are removed when it is rebuilt.
+# from it.  flock serializes builds of one item across processes.  Older
+# versions of an item are never removed here: checkouts of other versions
+# of this script may be using them (remove /var/tmp/p2vkit-guests by hand).
 #
 # Needs: root, debootstrap, guestfish (libguestfs-tools), qemu-img, and
 # deb.debian.org (or $DEBIAN_MIRROR) reachable for the first build.
@@ -75,7 +76,8 @@ packages=linux-image-amd64,grub-pc,systemd-sysv,ifupdown,openssh-server,initramf
 # (built once, cached).
 rootfs () {
     local release=$1 extra=${2:-} base key tar lock tmp
-    key=$(printf '%s %s %s %s' "$script_hash" "$release" "$packages" "$extra" | hash_of)
+    # Keyed by its own recipe only: layout changes keep the tarballs.
+    key=$( { declare -f rootfs configure_rootfs; echo "$release $packages $extra"; } | hash_of)
     tar=$cache/rootfs-$release${extra:+-extra}-$key.tar
     lock=$cache/rootfs-$release${extra:+-extra}.lock
     exec 8>"$lock"
@@ -106,7 +108,6 @@ rootfs () {
         fi
         rm -f "$tmp/root/etc/resolv.conf"
         tar -C "$tmp/root" --numeric-owner -cf "$tmp/rootfs.tar" .
-        rm -f "$cache/rootfs-$release${extra:+-extra}"-*.tar
         mv "$tmp/rootfs.tar" "$tar"
         rm -rf "$tmp"
         trap - EXIT
@@ -204,12 +205,10 @@ layout () {
             fstab="${fstab}/dev/sdb1 /srv/data ext4 defaults 0 2\\n"
         fi
         echo "write /etc/fstab \"$fstab\""
-        if [ "$kind" = lvm ]; then
-            # The initramfs must activate vg0: built again here, where the
-            # root is on LVM.  grub-install through sh: through `command`
-            # it fails on this layout ("embedding is not possible").
-            echo "sh 'update-initramfs -u -k all'"
-        fi
+        # (The initramfs needs nothing more for LVM: Debian's lvm2 hook
+        # adds LVM whether or not the root is on it.)  grub-install through
+        # sh: through `command` it fails on the LVM layout ("embedding is
+        # not possible").
         echo "sh 'grub-install --target=i386-pc /dev/sda'"
         echo "sh 'update-grub'"
         echo "umount-all"
@@ -228,7 +227,6 @@ case $variant in
     *) final=$out.qcow2 ;;
 esac
 if [ ! -f "$final" ]; then
-    rm -f "$cache/$variant"-*.qcow2 "$cache/$variant"-*.vmdk
     tmpimg=$out.tmp.qcow2
     tmpdata=
     trap 'rm -f "$tmpimg" "$tmpimg.gf" ${tmpdata:+"$tmpdata"}' EXIT
