@@ -1025,7 +1025,21 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
     r->done++, say (r, "host %s: %s domain %s (type %s, %s, %lld vCPU, %lld MiB)", h->ph->name,
          state_words (w), name, h->type, core_mode_names[w->pw->mode],
          (long long) w->pw->vcpus, (long long) w->pw->memory_mib);
-    dom = virDomainDefineXMLFlags (h->conn, w->xml, VIR_DOMAIN_DEFINE_VALIDATE);
+    CLEANUP_FREE char *xml = NULL;
+    if (w->state == DOM_OTHER) {
+      virDomainPtr old = virDomainLookupByName (h->conn, name);
+      char uuid[VIR_UUID_STRING_BUFLEN];
+      if (old == NULL || virDomainGetUUIDString (old, uuid) == -1) {
+        core_error ("host %s: domain %s went away: %s", h->ph->name, name, verr ());
+        if (old)
+          virDomainFree (old);
+        return -1;
+      }
+      virDomainFree (old);
+      if ((xml = dep_xml_set_uuid (w->xml, uuid)) == NULL)
+        return -1;
+    }
+    dom = virDomainDefineXMLFlags (h->conn, xml ? xml : w->xml, VIR_DOMAIN_DEFINE_VALIDATE);
     if (dom == NULL) {
       core_error ("host %s: cannot define %s: %s", h->ph->name, name, verr ());
       return -1;

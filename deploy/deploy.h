@@ -190,6 +190,9 @@ char *dep_pool_target_path(const char *pool_xml);
 /* A dir pool at PATH; a volume of CAPACITY bytes in FORMAT. */
 char *dep_pool_xml(const char *name, const char *path);
 char *dep_volume_xml(const char *name, uint64_t capacity, const char *format);
+/* DOMAIN_XML with UUID: replacing a definition keeps the domain's UUID,
+ * which libvirt requires. */
+char *dep_xml_set_uuid(const char *domain_xml, const char *uuid);
 /* The first libvirt network a definition's NICs use, or NULL. */
 char *dep_xml_networks(const char *domain_xml);
 

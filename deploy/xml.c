@@ -526,3 +526,26 @@ dep_xml_networks (const char *domain_xml)
 {
   return xpath_string (domain_xml, "string(/domain/devices/interface[@type='network']/source/@network)");
 }
+
+char *
+dep_xml_set_uuid (const char *domain_xml, const char *uuid)
+{
+  xmlDocPtr doc = xmlReadMemory (domain_xml, strlen (domain_xml), "domain", NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS
+                                 | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlNodePtr root, name, u;
+  char *s;
+
+  if (doc == NULL) {
+    core_error ("internal error: the definition is not XML");
+    return NULL;
+  }
+  root = xmlDocGetRootElement (doc);
+  remove_children (root, "uuid");
+  u = xmlNewTextChild (root, NULL, BAD_CAST "uuid", BAD_CAST uuid);
+  if ((name = child (root, "name")) != NULL)
+    xmlAddNextSibling (name, u);
+  s = dump (doc);
+  xmlFreeDoc (doc);
+  return s;
+}

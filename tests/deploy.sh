@@ -217,7 +217,7 @@ err=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" --default-u
 t_match "a different definition is reported, exit 1" "^1 .*domain '$DC' exists with a different definition \(deployed by p2vkit from other images or settings\); left as it is" "$st $err"
 err=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" --default-uri qemu:///system \
       --pool $POOL --pool-path $POOLDIR --network bridge:br-p2vkit-none --replace 2>&1); st=$?
-t_match "--replace refuses a running domain" "^1 .*domain '$PBX' is running; shut it down" "$st $err"
+t_match "--replace refuses a running domain" "^1 .*domain '$DC' is running; shut it down" "$st $err"
 t_is "... and nothing changed" "$xml_before" "$($V dumpxml --inactive $DC; $V dumpxml --inactive $PBX)"
 
 # --replace on shut-off domains: the definitions change, the volumes stay.
