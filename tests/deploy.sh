@@ -57,7 +57,7 @@ pgrep -x libvirtd >/dev/null || libvirtd -d
 for i in $(seq 1 50); do $V version >/dev/null 2>&1 && break; sleep 0.2; done
 $V version >/dev/null 2>&1 || t_skip_all "libvirtd does not answer on qemu:///system"
 
-t_plan 48
+t_plan 56
 
 # ---------------------------------------------------------------- plans
 # The thesis plan, with this run's names.
