@@ -25,6 +25,7 @@ PKGS := yaml-0.1 libosinfo-1.0
 PKGS += libnbd gnutls
 PKGS += libguestfs libxml-2.0
 PKGS += hivex
+PKGS += libvirt
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 # ncursesw (tui/): its libraries only; its cflags define _XOPEN_SOURCE=600,
@@ -106,6 +107,7 @@ regen-golden: all unit-tests
 	$(BUILD)/tests/test-convert --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/report.sh --regen
 	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/windows-registry.sh --regen
+	P2VKIT=$(CURDIR)/p2vkit srcdir=$(CURDIR) tests/deploy-xml.sh --regen
 
 demo: deps
 	$(MAKE) all

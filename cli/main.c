@@ -22,7 +22,7 @@ static const struct cli_command commands[] = {
   { "receive", "accept disk captures on the conversion server",
     cli_cmd_receive },
   { "deploy", "define and start the planned VMs through libvirt",
-    cli_cmd_not_yet },
+    cli_cmd_deploy },
   { "wizard", "plan interactively in a terminal", cli_cmd_wizard },
   { NULL, NULL, NULL }
 };

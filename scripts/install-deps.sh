@@ -34,6 +34,10 @@
 #   gnutls-bin                  psktool: p2v tests make pre-shared keys
 #   e2fsprogs                   p2v tests make ext4 filesystems with data (mkfs.ext4 -d)
 #   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
+#   libvirt-dev                 deploy: the libvirt C API (deploy/)
+#   libvirt-daemon-system       deploy's tests run a real libvirtd and virtlogd
+#                               (they start them with -d when no service did)
+#   libvirt-daemon-driver-qemu  libvirtd's QEMU driver: the domains deploy defines
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -80,6 +84,9 @@ nbdkit
 gnutls-bin
 e2fsprogs
 python3-libnbd
+libvirt-dev
+libvirt-daemon-system
+libvirt-daemon-driver-qemu
 "
 
 if [ "${1:-}" = bench ]; then

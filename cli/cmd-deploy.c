@@ -1,0 +1,362 @@
+/* p2vkit deploy: define, upload and start a plan's converted guests on
+ * their hosts through libvirt; --status shows where they stand. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "deploy/deploy.h"
+
+enum {
+  OPT_DEFAULT_URI = 256, OPT_POOL, OPT_POOL_PATH, OPT_NETWORK, OPT_VERIFY_BOOT,
+  OPT_BOOT_TIMEOUT, OPT_REPLACE, OPT_STATUS, OPT_XML_DIR
+};
+
+static const struct cli_option opts[] = {
+  { "images", required_argument, 'i', "DIR", "the converted images: DIR/NAME.xml (or DIR/NAME/NAME.xml) and the disks it names" },
+  { "uri", required_argument, 'u', "HOST=URI", "libvirt URI of the plan's host HOST (repeat per host)" },
+  { "default-uri", required_argument, OPT_DEFAULT_URI, "URI", "libvirt URI of every host without --uri" },
+  { "pool", required_argument, OPT_POOL, "[HOST=]NAME", "storage pool for the volumes (default " DEP_DEFAULT_POOL ")" },
+  { "pool-path", required_argument, OPT_POOL_PATH, "[HOST=]DIR", "where a missing pool is made (default " DEP_DEFAULT_POOL_PATH ")" },
+  { "network", required_argument, OPT_NETWORK, "SPEC", "NICs on network:NAME, bridge:NAME or user (default: as converted)" },
+  { "start", no_argument, 's', NULL, "start the guests that are not running" },
+  { "verify-boot", no_argument, OPT_VERIFY_BOOT, NULL, "start, then wait for each guest's login prompt on its serial console" },
+  { "boot-timeout", required_argument, OPT_BOOT_TIMEOUT, "SECONDS", "how long --verify-boot and --status wait (default 300, --status 10)" },
+  { "dry-run", no_argument, 'n', NULL, "print every action and definition, change nothing" },
+  { "replace", no_argument, OPT_REPLACE, NULL, "replace domains defined differently, use volumes left from earlier runs" },
+  { "status", no_argument, OPT_STATUS, NULL, "show each workload's host, definition, state and boot" },
+  { "xml-dir", required_argument, OPT_XML_DIR, "DIR", "write each definition to DIR/NAME.xml without connecting to any host" },
+  { "quiet", no_argument, 'q', NULL, "print no progress" },
+  { NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_usage usage = {
+  "PLAN.yaml --images DIR [--uri HOST=URI ...] [--default-uri URI] [--start]\n"
+  "         [--verify-boot] [--dry-run] [--replace]\n"
+  "       p2vkit deploy --status PLAN.yaml [--uri HOST=URI ...] [--default-uri URI]",
+  "Deploy a plan's converted guests through libvirt: for each host, check\n"
+  "everything first (images, URIs, pools, domains), then upload the disks into\n"
+  "a storage pool over libvirt's stream API, define each domain from the\n"
+  "converter's definition adjusted to the plan, turn autostart on, and with\n"
+  "--start start it.  A second run changes nothing; a failed run undoes its\n"
+  "own changes.  Details: p2vkit-deploy(1), docs/deploy.md."
+};
+
+struct ui {
+  bool quiet;
+  struct core_progress progress;
+  char what[256];
+};
+
+static void
+on_notice (void *opaque, const char *line)
+{
+  (void) opaque;
+  printf ("%s\n", line);
+  fflush (stdout);
+}
+
+static void
+on_progress_start (void *opaque, const char *what, uint64_t total)
+{
+  struct ui *ui = opaque;
+
+  snprintf (ui->what, sizeof ui->what, "%s", what);
+  if (!ui->quiet)
+    core_progress_start (&ui->progress, stderr, ui->what, total);
+}
+
+static void
+on_progress (void *opaque, uint64_t done, uint64_t total)
+{
+  struct ui *ui = opaque;
+
+  (void) total;
+  if (!ui->quiet)
+    core_progress_update (&ui->progress, done);
+}
+
+static void
+on_progress_end (void *opaque, uint64_t done)
+{
+  struct ui *ui = opaque;
+
+  if (!ui->quiet)
+    core_progress_finish (&ui->progress, done);
+}
+
+static void
+on_interrupt (int sig)
+{
+  /* First signal: stop at the next step and undo; a second one kills. */
+  if (dep_interrupted)
+    signal (sig, SIG_DFL), raise (sig);
+  dep_interrupted = 1;
+}
+
+struct xml_file {
+  const char *text;
+};
+
+static int
+write_xml (FILE *fp, void *opaque)
+{
+  const struct xml_file *x = opaque;
+
+  if (fputs (x->text, fp) == EOF) {
+    core_error_errno ("write error");
+    return -1;
+  }
+  return 0;
+}
+
+static int
+print_problems (core_string_vector *problems, const char *plan_file)
+{
+  if (problems->len == 0)
+    cli_core_error ();
+  for (size_t i = 0; i < problems->len; i++)
+    cli_error ("deploy: %s", problems->ptr[i]);
+  if (problems->len > 0)
+    cli_error ("deploy: %s: %zu problem%s found; nothing was changed", plan_file,
+               problems->len, problems->len == 1 ? "" : "s");
+  core_string_vector_free (problems);
+  return EXIT_FAILURE_;
+}
+
+/* "HOST=VALUE" to the map, or VALUE as the default. */
+static int
+host_or_default (dep_map *map, const char **dflt, const char *option, const char *arg)
+{
+  const char *eq = strchr (arg, '=');
+
+  if (eq == NULL || memchr (arg, '/', eq - arg)) {
+    *dflt = arg;
+    return 0;
+  }
+  return dep_map_add (map, option, arg);
+}
+
+static int
+status (struct dep_run *run)
+{
+  dep_status_vector rows = { 0 };
+  size_t w[4] = { 8, 4, 7, 5 };
+  int ret = EXIT_OK;
+
+  if (dep_status (run, &rows) == -1) {
+    cli_core_error ();
+    dep_status_free (&rows);
+    return EXIT_FAILURE_;
+  }
+  for (size_t i = 0; i < rows.len; i++) {
+    size_t l[4] = { strlen (rows.ptr[i].workload), strlen (rows.ptr[i].host),
+                    strlen (rows.ptr[i].defined), strlen (rows.ptr[i].state) };
+    for (int k = 0; k < 4; k++)
+      if (l[k] > w[k])
+        w[k] = l[k];
+  }
+  printf ("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], "WORKLOAD", (int) w[1], "HOST",
+          (int) w[2], "DEFINED", (int) w[3], "STATE", "BOOTED");
+  for (size_t i = 0; i < rows.len; i++) {
+    printf ("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], rows.ptr[i].workload,
+            (int) w[1], rows.ptr[i].host, (int) w[2], rows.ptr[i].defined,
+            (int) w[3], rows.ptr[i].state, rows.ptr[i].booted);
+    if (rows.ptr[i].defined[0] == '?')
+      ret = EXIT_FAILURE_;
+  }
+  dep_status_free (&rows);
+  return ret;
+}
+
+int
+cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
+{
+  CLEANUP_FREE_PLAN struct core_plan plan;
+  struct dep_options o = { 0 };
+  struct ui ui = { 0 };
+  struct dep_callbacks cb = {
+    on_notice, on_progress_start, on_progress, on_progress_end, &ui
+  };
+  core_string_vector problems = { 0 };
+  struct dep_run *run = NULL;
+  const char *xml_dir = NULL;
+  bool want_status = false, timeout_given = false, handlers = false;
+  struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+  int64_t timeout;
+  int c, ret = EXIT_FAILURE_;
+
+  core_plan_init (&plan);
+  while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
+    switch (c) {
+    case 'i': o.images_dir = optarg; break;
+    case 'u':
+      if (dep_map_add (&o.uris, "--uri", optarg) == -1) {
+        ret = cli_usage_error (cmd, "%s", core_errmsg ());
+        goto out;
+      }
+      break;
+    case OPT_DEFAULT_URI: o.default_uri = optarg; break;
+    case OPT_POOL:
+      if (host_or_default (&o.pools, &o.default_pool, "--pool", optarg) == -1) {
+        ret = cli_usage_error (cmd, "%s", core_errmsg ());
+        goto out;
+      }
+      break;
+    case OPT_POOL_PATH:
+      if (host_or_default (&o.pool_paths, &o.default_pool_path, "--pool-path", optarg) == -1) {
+        ret = cli_usage_error (cmd, "%s", core_errmsg ());
+        goto out;
+      }
+      break;
+    case OPT_NETWORK:
+      if (strcmp (optarg, "user") != 0 && strncmp (optarg, "network:", 8) != 0
+          && strncmp (optarg, "bridge:", 7) != 0) {
+        ret = cli_usage_error (cmd, "--network: expected network:NAME, bridge:NAME "
+                               "or user, got '%s'", optarg);
+        goto out;
+      }
+      o.network = optarg;
+      break;
+    case 's': o.start = true; break;
+    case OPT_VERIFY_BOOT: o.verify_boot = o.start = true; break;
+    case OPT_BOOT_TIMEOUT:
+      if (core_parse_int64 (optarg, "--boot-timeout", 1, 86400, &timeout) == -1) {
+        ret = cli_usage_error (cmd, "%s", core_errmsg ());
+        goto out;
+      }
+      o.boot_timeout_s = timeout;
+      timeout_given = true;
+      break;
+    case 'n': o.dry_run = true; break;
+    case OPT_REPLACE: o.replace = true; break;
+    case OPT_STATUS: want_status = true; break;
+    case OPT_XML_DIR: xml_dir = optarg; break;
+    case 'q': ui.quiet = true; break;
+    case 'h': cli_print_help (cmd, &usage, opts); ret = EXIT_OK; goto out;
+    default: ret = cli_option_error (cmd, argv, c); goto out;
+    }
+  }
+  if (optind >= argc) {
+    ret = cli_usage_error (cmd, "no plan given");
+    goto out;
+  }
+  if (optind + 1 < argc) {
+    ret = cli_usage_error (cmd, "one plan at a time, got '%s' too", argv[optind + 1]);
+    goto out;
+  }
+  o.plan_file = argv[optind];
+  if (want_status && (o.start || o.dry_run || o.replace || xml_dir)) {
+    ret = cli_usage_error (cmd, "--status shows, it takes no --start, --verify-boot, "
+                           "--dry-run, --replace or --xml-dir");
+    goto out;
+  }
+  if (!want_status && o.images_dir == NULL) {
+    ret = cli_usage_error (cmd, "--images DIR is needed");
+    goto out;
+  }
+  if (xml_dir && (o.start || o.dry_run || o.replace)) {
+    ret = cli_usage_error (cmd, "--xml-dir writes definitions only; it takes no "
+                           "--start, --verify-boot, --dry-run or --replace");
+    goto out;
+  }
+  if (o.images_dir) {
+    struct stat st;
+    if (stat (o.images_dir, &st) == -1 || !S_ISDIR (st.st_mode)) {
+      cli_error ("deploy: --images: %s is not a folder", o.images_dir);
+      goto out;
+    }
+  }
+  if (want_status && !timeout_given)
+    o.boot_timeout_s = 10;
+
+  if (core_plan_read (o.plan_file, &plan) == -1) {
+    cli_core_error ();
+    goto out;
+  }
+  if ((run = dep_run_new (&plan, &o, &cb)) == NULL) {
+    cli_core_error ();
+    goto out;
+  }
+  if (want_status) {
+    ret = status (run);
+    goto out;
+  }
+
+  if (xml_dir) {
+    const char *name, *xml;
+    if (dep_xml_only (run, &problems) == -1) {
+      ret = print_problems (&problems, o.plan_file);
+      goto out;
+    }
+    if (mkdir (xml_dir, 0777) == -1 && errno != EEXIST) {
+      cli_error ("deploy: %s: %s", xml_dir, strerror (errno));
+      goto out;
+    }
+    for (size_t i = 0; (xml = dep_xml_of (run, i, &name)) != NULL; i++) {
+      CLEANUP_FREE char *path = core_sprintf ("%s/%s.xml", xml_dir, name);
+      struct xml_file x = { xml };
+      if (path == NULL || core_write_atomic (path, write_xml, &x) == -1) {
+        cli_core_error ();
+        goto out;
+      }
+      printf ("%s\n", path);
+    }
+    ret = EXIT_OK;
+    goto out;
+  }
+
+  /* From here on a signal stops the run at its next step, and what it
+   * changed is undone before it exits. */
+  for (size_t i = 0; i < 3; i++)
+    sigaction (sigs[i], &sa, &old[i]);
+  handlers = true;
+  if (dep_check (run, &problems) == -1) {
+    ret = print_problems (&problems, o.plan_file);
+    goto restore;
+  }
+  if (o.dry_run) {
+    dep_describe (run, true);
+    printf ("dry run: %zu change%s, none made\n", dep_changes (run),
+            dep_changes (run) == 1 ? "" : "s");
+    ret = EXIT_OK;
+    goto restore;
+  }
+  if (dep_changes (run) == 0)
+    printf ("nothing to change: every workload is deployed as planned\n");
+  else if (dep_apply (run) == -1) {
+    cli_error ("deploy: %s; this run's changes were undone", core_errmsg ());
+    goto restore;
+  }
+  else
+    printf ("deployed: %zu change%s made\n", dep_done (run),
+            dep_done (run) == 1 ? "" : "s");
+  ret = EXIT_OK;
+  if (o.verify_boot) {
+    int failed = dep_verify_boot (run);
+    if (failed != 0) {
+      if (failed == -1)
+        cli_core_error ();
+      else
+        cli_error ("deploy: %d guest%s showed no login prompt (they stay deployed)",
+                   failed, failed == 1 ? "" : "s");
+      ret = EXIT_FAILURE_;
+    }
+  }
+  if (dep_interrupted)
+    ret = EXIT_FAILURE_;
+
+ restore:
+  if (handlers)
+    for (size_t i = 0; i < 3; i++)
+      sigaction (sigs[i], &old[i], NULL);
+ out:
+  dep_run_free (run);
+  dep_map_free (&o.uris);
+  dep_map_free (&o.pools);
+  dep_map_free (&o.pool_paths);
+  core_string_vector_free (&problems);
+  return ret;
+}

@@ -1,0 +1,199 @@
+/* Deploy: put a plan's converted guests on their hosts through libvirt
+ * (p2vkit deploy).  One section per .c file.  Like the core, nothing here
+ * prints or exits: actions, notices and progress go through callbacks,
+ * errors through core_error.
+ *
+ * A run has two phases.  dep_check() connects to every host and looks at
+ * everything (images, URIs, pools, domains) without changing anything, and
+ * turns what it found into a list of actions.  dep_apply() carries them
+ * out host by host; when one fails, it undoes what this run did, in
+ * reverse order, and leaves what was there before. */
+#ifndef P2VKIT_DEPLOY_H
+#define P2VKIT_DEPLOY_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libvirt/libvirt.h>
+#include <libxml/tree.h>
+
+#include "core/core.h"
+
+/* The pool used when none is named, and where it is created when a host
+ * has no pool of that name. */
+#define DEP_DEFAULT_POOL "p2vkit"
+#define DEP_DEFAULT_POOL_PATH "/var/lib/libvirt/images/p2vkit"
+/* The namespace of the <metadata> element deploy leaves in each domain. */
+#define DEP_XMLNS "urn:p2vkit:deploy:1"
+#define DEP_XMLNS_PREFIX "p2vkit"
+
+/* Set by the front end's SIGINT/SIGTERM handler; long steps (uploads,
+ * waiting for boots) stop at the next chunk and the run is undone. */
+extern volatile sig_atomic_t dep_interrupted;
+
+/* ------------------------------------------------------------------ */
+/* deploy.c: options, the check and apply phases.                      */
+
+/* "HOST=VALUE" pairs of --uri, --pool and --pool-path. */
+struct dep_map_entry {
+  char *host;
+  char *value;
+};
+DEFINE_VECTOR_TYPE(dep_map, struct dep_map_entry)
+
+struct dep_options {
+  const char *plan_file;
+  const char *images_dir;       /* NULL: --status without images */
+  dep_map uris;
+  const char *default_uri;
+  dep_map pools;
+  const char *default_pool;     /* NULL: DEP_DEFAULT_POOL */
+  dep_map pool_paths;
+  const char *default_pool_path;  /* NULL: DEP_DEFAULT_POOL_PATH */
+  const char *network;          /* NULL: as converted; "network:NAME",
+                                 * "bridge:NAME", "user" */
+  bool start;
+  bool verify_boot;
+  bool dry_run;
+  bool replace;
+  int boot_timeout_s;
+};
+
+struct dep_callbacks {
+  /* One line: an action being taken or a fact found. */
+  void (*notice) (void *opaque, const char *line);
+  /* An upload: started, moved on, finished. */
+  void (*progress_start) (void *opaque, const char *what, uint64_t total);
+  core_progress_fn progress;
+  void (*progress_end) (void *opaque, uint64_t done);
+  void *opaque;
+};
+
+/* Parse "HOST=VALUE" into MAP; OPTION names the option in errors. */
+int dep_map_add(dep_map *map, const char *option, const char *arg);
+void dep_map_free(dep_map *map);
+
+struct dep_run;
+
+/* Allocates a run over PLAN (which must outlive it) and OPTS (copied
+ * shallowly: the strings must outlive it too). */
+struct dep_run *dep_run_new(const struct core_plan *plan,
+                            const struct dep_options *opts,
+                            const struct dep_callbacks *cb);
+void dep_run_free(struct dep_run *r);
+
+/* Check everything, change nothing.  Returns 0 when every problem found
+ * is none, else -1 with each problem in *PROBLEMS (one line each; the
+ * caller frees them) or, for an error that stops the check, in
+ * core_errmsg with *PROBLEMS empty. */
+int dep_check(struct dep_run *r, core_string_vector *problems);
+
+/* After dep_check: the number of changes the run would make, and each
+ * action and definition as text through the notice callback (--dry-run). */
+size_t dep_changes(const struct dep_run *r);
+void dep_describe(struct dep_run *r, bool with_xml);
+/* After dep_apply: the actions it took. */
+size_t dep_done(const struct dep_run *r);
+
+/* --xml-dir: the definitions alone, without connecting to any host (a
+ * KVM host's domain type is then "kvm").  Same return as dep_check. */
+int dep_xml_only(struct dep_run *r, core_string_vector *problems);
+/* The I-th workload's definition and name; NULL past the last. */
+const char *dep_xml_of(const struct dep_run *r, size_t i, const char **name);
+
+/* Carry the actions out.  On failure (or dep_interrupted) undoes what
+ * this run did and returns -1 with the first error in core_errmsg. */
+int dep_apply(struct dep_run *r);
+
+/* --verify-boot: wait for the login prompt on the serial console of every
+ * running planned guest.  Reports each through the notice callback;
+ * returns how many did not show one, or -1 on error. */
+int dep_verify_boot(struct dep_run *r);
+
+/* --status: one row per placed workload. */
+struct dep_status_row {
+  const char *workload;
+  const char *host;
+  char *uri;
+  char *defined;                /* "yes", "no", "yes, not by p2vkit", "?" */
+  char *state;                  /* "running", "shut off", ... or "-" */
+  char *booted;                 /* "yes", "no answer", "-" */
+};
+DEFINE_VECTOR_TYPE(dep_status_vector, struct dep_status_row)
+int dep_status(struct dep_run *r, dep_status_vector *out);
+void dep_status_free(dep_status_vector *v);
+
+/* ------------------------------------------------------------------ */
+/* image.c: the converter's output for one workload.                    */
+
+struct dep_disk {
+  char *image;                  /* the converted image file */
+  char *format;                 /* qcow2 or raw */
+  uint64_t file_size;
+  uint64_t capacity;            /* the guest's disk size */
+  char *vol;                    /* its volume name in the pool */
+};
+DEFINE_VECTOR_TYPE(dep_disk_vector, struct dep_disk)
+
+struct dep_image {
+  char *xml_path;               /* IMAGES/NAME.xml or IMAGES/NAME/NAME.xml */
+  xmlDocPtr doc;                /* the converter's domain definition */
+  char *arch;                   /* from <os><type arch=> */
+  dep_disk_vector disks;
+};
+
+/* Find and read the images of workload NAME under DIR.  The disks are the
+ * ones NAME.xml names, looked up by file name next to it (so the folder
+ * can be moved after converting). */
+int dep_image_load(const char *dir, const char *name, struct dep_image *out);
+void dep_image_clear(struct dep_image *img);
+
+/* ------------------------------------------------------------------ */
+/* xml.c: domain definitions.                                           */
+
+struct dep_domain_spec {
+  const char *name;
+  const char *type;             /* kvm, qemu or xen */
+  enum core_mode mode;
+  int64_t vcpus;
+  int64_t memory_mib;
+  const char *pool;
+  const char *pool_path;        /* where the pool keeps its volumes */
+  const char *network;          /* as in dep_options */
+  const char *host;             /* the plan's host name, for metadata */
+};
+
+/* The definition for a KVM/QEMU host: the converter's XML adjusted to
+ * SPEC (type, name, vCPUs, memory, the mode's disk bus and NIC model,
+ * disks as pool volumes, no emulator path, a serial console), with deploy's
+ * metadata holding a hash of the rest.  The hash goes to *HASH. */
+char *dep_domain_xml(const struct dep_image *img,
+                     const struct dep_domain_spec *spec, char **hash);
+/* The definition for a Xen host: PV (pygrub, xvdX disks, xen console) for
+ * paravirt, HVM for full. */
+char *dep_xen_domain_xml(const struct dep_image *img,
+                         const struct dep_domain_spec *spec, char **hash);
+
+/* From a domain's metadata element (virDomainGetMetadata): the definition
+ * hash and the volumes it lists, or NULL hash when it is not ours. */
+int dep_metadata_parse(const char *xml, char **hash,
+                       core_string_vector *volumes);
+
+/* The <domain type=> a host's capabilities XML offers for ARCH hvm guests:
+ * "kvm" when listed, else "qemu", else NULL. */
+char *dep_caps_domain_type(const char *caps_xml, const char *arch);
+
+/* The target path of a pool's XML. */
+char *dep_pool_target_path(const char *pool_xml);
+
+/* A dir pool at PATH; a volume of CAPACITY bytes in FORMAT. */
+char *dep_pool_xml(const char *name, const char *path);
+char *dep_volume_xml(const char *name, uint64_t capacity, const char *format);
+/* DOMAIN_XML with UUID: replacing a definition keeps the domain's UUID,
+ * which libvirt requires. */
+char *dep_xml_set_uuid(const char *domain_xml, const char *uuid);
+/* The first libvirt network a definition's NICs use, or NULL. */
+char *dep_xml_networks(const char *domain_xml);
+
+#endif /* P2VKIT_DEPLOY_H */

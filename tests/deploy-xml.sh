@@ -1,0 +1,72 @@
+#!/bin/sh
+# p2vkit deploy's definitions, golden files: the converter's domain XML
+# (tests/data/deploy/images) adjusted to the thesis plan for a KVM host and
+# written anew for a Xen host (--xml-dir, no host needed), compared with
+# tests/data/deploy/expected/ and validated against libvirt's schema.
+# `tests/deploy-xml.sh --regen` (make regen-golden) rewrites the expected
+# files.  The fixtures were converted for the other mode than the plan's,
+# so the mode's devices must follow the plan.
+. "$(dirname "$0")/functions.sh"
+
+regen=false
+[ "${1:-}" = --regen ] && regen=true
+data=tests/data/deploy
+t_tmpdir
+command -v virt-xml-validate >/dev/null 2>&1 || t_skip_all "no virt-xml-validate (libvirt-clients)"
+
+# Disks with fixed contents and times: the volume names' tags derive from
+# the image's name, size and modification time.
+mkdir "$t_tmp/images"
+cp "$data"/images/*.xml "$t_tmp/images/"
+qcow2 () {   # a qcow2 header for a 1 GiB disk, padded to 512 bytes
+    { printf 'QFI\373\000\000\000\003'; head -c 16 /dev/zero
+      printf '\000\000\000\000\100\000\000\000'; head -c 480 /dev/zero; } > "$1"
+}
+qcow2 "$t_tmp/images/dc01-disk1.qcow2"
+qcow2 "$t_tmp/images/pbx01-disk1.qcow2"
+truncate -s 1M "$t_tmp/images/dc01-disk2.raw"
+touch -d '2026-01-01 00:00:00 UTC' "$t_tmp"/images/*-disk*
+
+"$P2VKIT" plan examples/thesis/servers --hosts examples/thesis/hosts.yaml \
+    -o "$t_tmp/thesis.yaml" >/dev/null 2>&1
+sed 's/hypervisor: kvm/hypervisor: xen/' "$t_tmp/thesis.yaml" > "$t_tmp/xen.yaml"
+
+t_plan 11
+for kind in kvm xen; do
+    # KVM on QEMU's user networking; Xen on its default bridge.
+    plan=$t_tmp/thesis.yaml net="--network user"
+    [ $kind = xen ] && plan=$t_tmp/xen.yaml net=
+    t_ok "$kind: --xml-dir writes the definitions" "$P2VKIT" deploy "$plan" \
+        --images "$t_tmp/images" --xml-dir "$t_tmp/$kind" $net
+    for w in dc01 pbx01; do
+        # The images' folder is this run's; the golden files say @IMAGES@.
+        sed "s|$t_tmp/images|@IMAGES@|g" "$t_tmp/$kind/$w.xml" > "$t_tmp/$kind/$w.norm"
+        if $regen; then
+            mkdir -p "$data/expected/$kind"
+            cp "$t_tmp/$kind/$w.norm" "$data/expected/$kind/$w.xml"
+        fi
+        if diff -u "$data/expected/$kind/$w.xml" "$t_tmp/$kind/$w.norm" > "$t_tmp/diff"; then
+            t_pass "$kind: $w.xml is as expected"
+        else
+            t_fail "$kind: $w.xml is as expected" "$(head -40 "$t_tmp/diff")"
+        fi
+    done
+    t_ok "$kind: the definitions validate (virt-xml-validate)" \
+        sh -c "virt-xml-validate '$t_tmp/$kind/dc01.xml' domain && virt-xml-validate '$t_tmp/$kind/pbx01.xml' domain"
+done
+# The same input gives the same definition (the hash a second run compares).
+"$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/again" --network user >/dev/null
+t_ok "a second run writes the same definitions" cmp "$t_tmp/kvm/pbx01.xml" "$t_tmp/again/pbx01.xml"
+# A plan's vCPUs change the definition, and so its hash.
+sed '/^- name: pbx01$/,/^- name:/ s/^  vcpus: 1$/  vcpus: 2/' "$t_tmp/thesis.yaml" > "$t_tmp/vcpus.yaml"
+"$P2VKIT" deploy "$t_tmp/vcpus.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/vcpus" --network user >/dev/null
+h1=$(sed -n 's/.*definition="\([0-9a-f]*\)".*/\1/p' "$t_tmp/kvm/pbx01.xml")
+h2=$(sed -n 's/.*definition="\([0-9a-f]*\)".*/\1/p' "$t_tmp/vcpus/pbx01.xml")
+if [ -n "$h1" ] && [ -n "$h2" ] && [ "$h1" != "$h2" ] && grep -q '<vcpu>2</vcpu>' "$t_tmp/vcpus/pbx01.xml"; then
+    t_pass "another vCPU count gives another definition hash"
+else
+    t_fail "another vCPU count gives another definition hash" "$h1 / $h2"
+fi
+err=$("$P2VKIT" deploy "$t_tmp/xen.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/bad" --network user 2>&1)
+t_match "Xen has no user networking: refused" "^p2vkit: deploy: host athlon-x2-5200-1: --network user: Xen has no user networking" "$err"
+t_done
