@@ -27,7 +27,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 # Truncated snprintf output is intended where it is used (labels in messages).
 ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -D_GNU_SOURCE \
-	-DP2VKIT_DATADIR='"$(DATADIR)"' -I. $(PKG_CFLAGS) $(CFLAGS)
+	-DP2VKIT_DATADIR='"$(DATADIR)"' -DP2VKIT_SRCDIR='"$(CURDIR)"' -I. $(PKG_CFLAGS) $(CFLAGS)
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer

@@ -49,14 +49,15 @@ is_file (const char *path)
 }
 
 /* The installed templates: next to the program (a build tree), under the
- * prefix it is installed in (BINDIR/../share/p2vkit/templates), then the
- * data folder it was built for. */
+ * prefix it is installed in (BINDIR/../share/p2vkit/templates), the data
+ * folder it was built for, then the source tree it was built from (so a
+ * program in a build folder such as build/san works uninstalled). */
 static char *
 find_templates (const char *main_name, char *looked, size_t looked_len)
 {
   char exe[PATH_MAX], *slash;
   ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  char *candidates[3] = { NULL, NULL, NULL };
+  char *candidates[4] = { NULL, NULL, NULL, NULL };
   char *found = NULL;
   size_t used = 0;
 
@@ -70,8 +71,9 @@ find_templates (const char *main_name, char *looked, size_t looked_len)
     }
   }
   candidates[2] = core_strdup (P2VKIT_DATADIR "/templates");
+  candidates[3] = core_strdup (P2VKIT_SRCDIR "/templates");
   looked[0] = '\0';
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
     CLEANUP_FREE char *file = NULL;
 
     if (candidates[i] == NULL)

@@ -67,9 +67,12 @@ else
     sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt run (a parallel make check, an unattended upgrade)
+# instead of failing on the dpkg lock.
+apt="$sudo apt-get -o DPkg::Lock::Timeout=900"
 # shellcheck disable=SC2086
-if ! $sudo apt-get install -y --no-install-recommends $missing; then
+if ! $apt install -y --no-install-recommends $missing; then
     # Package lists may be stale on a fresh machine.
-    $sudo apt-get update
-    $sudo apt-get install -y --no-install-recommends $missing
+    $apt update
+    $apt install -y --no-install-recommends $missing
 fi
