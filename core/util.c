@@ -215,8 +215,10 @@ void
 core_format_double (double v, char *buf, size_t len)
 {
   /* Integers print as integers; otherwise the shortest of %.15g..%.17g
-   * that reads back as the same double. */
-  if (v == (double) (long long) v && fabs (v) < 1e15) {
+   * that reads back as the same double.  The range is tested before the
+   * cast: casting a double beyond long long's range is undefined (found
+   * by fuzz-hosts on "out of range" messages naming DBL_MAX). */
+  if (fabs (v) < 1e15 && v == (double) (long long) v) {
     snprintf (buf, len, "%lld", (long long) v);
     return;
   }

@@ -116,7 +116,9 @@ carries (struct sizer *z, const double *cap, int64_t n)
   };
   int ok = 1;
 
-  capacity_of (cap, n, &c);
+  /* No count: the search may use more hosts on its way to fewer, which
+   * finds tighter packings than first fit held to N. */
+  capacity_of (cap, CORE_UNSET, &c);
   if (plan_pack (&pb, &sol, NULL, NULL) == -1)
     return -1;
   for (size_t i = 0; i < z->nitems; i++)

@@ -18,7 +18,7 @@ awk '
     }' "$guide" > "$t_tmp/commands"
 n=$(wc -l < "$t_tmp/commands")
 
-t_plan $((n + 9))
+t_plan $((n + 10))
 
 mkdir "$t_tmp/top"
 ln -s "$srcdir/examples" "$t_tmp/top/examples"
@@ -46,6 +46,9 @@ t_match "thesis: the reason is Windows Server 2003's missing drivers" \
 hosts_in () { awk '/^hosts:/ { f = 1; next } /^[a-z]/ { f = 0 } f && /^- name:/ { n++ } END { print n + 0 }' "$1"; }
 t_is "overhead: 10 full guests need 2 hosts (5 a host)" 2 "$(hosts_in "$w/overhead-full.yaml")"
 t_is "overhead: 16 paravirtualized guests need 2 hosts (8 a host)" 2 "$(hosts_in "$w/overhead-pv.yaml")"
+t_is "sizing: 2 cores and 2 GiB for the thesis lab, out of memory in month 9" \
+    "cores: {need: 1, spec: 2} memory_gib: {need: 1.68, spec: 2} runs_out: {month: 9, resource: memory}" \
+    "$(sed -n '/^sizing:/,/^[a-z]/s/^  \(cores\|memory_gib\|runs_out\): /\1: /p' "$w/thesis-sized.yaml" | tr '\n' ' ' | sed 's/ $//')"
 t_match "the HTML report names both servers" "dc01.*pbx01|pbx01.*dc01" "$(tr -d '\n' < "$w/thesis-report.html")"
 t_match "the Markdown report has its summary" "^# Deployment plan" "$(head -1 "$w/fleet-report.md")"
 t_done
