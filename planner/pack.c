@@ -387,13 +387,35 @@ plan_solution_clear (struct plan_solution *s)
   memset (s, 0, sizeof *s);
 }
 
+/* What a host of model M costs, for its HA spares. */
+static double
+model_cost (const struct packer *pk, size_t m)
+{
+  for (size_t t = 0; t < pk->ntypes; t++)
+    if (pk->pb->cap[t].model == m)
+      return pk->pb->cap[t].cost;
+  return 0;
+}
+
+/* The hosts' cost and, per model in use, its ha_spare_hosts empty spares:
+ * the plan pays for those too, so a model used for one host costs a
+ * spare more than its host. */
 static double
 solution_cost (const struct packer *pk, const struct plan_solution *s)
 {
   double c = 0;
+  int64_t spares = pk->pb->pol->ha_spare_hosts;
 
   for (size_t k = 0; k < s->nbins; k++)
     c += pk->pb->cap[s->bins[k].type].cost;
+  if (spares > 0)
+    for (size_t m = 0; m < pk->pb->nmodels; m++) {
+      bool used = false;
+      for (size_t k = 0; k < s->nbins && !used; k++)
+        used = pk->pb->cap[s->bins[k].type].model == m;
+      if (used)
+        c += (double) spares * model_cost (pk, m);
+    }
   return c;
 }
 
@@ -768,6 +790,20 @@ downgrade (struct packer *pk)
         ok = fits (pk, &trial, b->items[q]);
         if (ok && bin_add (pk, &trial, b->items[q]) == -1)
           ok = false;
+      }
+      if (ok) {
+        /* Cheaper in total, spares counted: a model that comes into use
+         * brings its spares, one that goes out of use takes them. */
+        size_t mo = pk->pb->cap[b->type].model, mn = pk->pb->cap[t].model;
+        double delta = pk->pb->cap[t].cost - pk->pb->cap[b->type].cost;
+        if (mo != mn) {
+          double sp = (double) pk->pb->pol->ha_spare_hosts;
+          if (pk->model_used[mn] == 0)
+            delta += sp * model_cost (pk, mn);
+          if (pk->model_used[mo] == 1)
+            delta -= sp * model_cost (pk, mo);
+        }
+        ok = delta < -EPS * (1 + pk->pb->cap[b->type].cost);
       }
       if (ok) {
         pk->model_used[pk->pb->cap[b->type].model]--;
