@@ -862,17 +862,18 @@ pool_dfs (struct packer *pk, struct plan_bin *fresh, size_t nt,
  * search leaves, where first fit alone misses packings that fill hosts
  * exactly.  On success the hosts are added to the solution. */
 #define POOL_NODES 4000
+#define POOL_MAX 64
 
 static int
 pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
                     const size_t *types, size_t nt, bool commit)
 {
   struct plan_bin fresh[3];
-  size_t order[64];
+  size_t order[POOL_MAX];
   long nodes = POOL_NODES;
   bool ok, oom = false;
 
-  if (npool > 64 || nt > 3)
+  if (npool > POOL_MAX || nt > 3)
     return 0;
   if (pk->vec) {
     /* Necessary: the pool's total fits the hosts' total, per dimension. */
@@ -1349,6 +1350,18 @@ improve (struct packer *pk, int64_t lower_bound)
       victims[q] = cand[q].i;
     if (r == 3 && nb > 3)
       victims[2] = cand[2 + (size_t) attempt % (nb - 2)].i;
+    {
+      /* Hosts of many workloads each (thousands of workloads): three
+       * would overflow the pool, so empty one host into the others,
+       * the lightest first, then the next. */
+      size_t held = 0;
+      for (size_t q = 0; q < r; q++)
+        held += pk->sol.bins[victims[q]].nitems;
+      if (held > POOL_MAX) {
+        r = 1;
+        victims[0] = cand[(size_t) failures % nb].i;
+      }
+    }
     free (cand);
     res = reduce_one (pk, victims, r, 2000 + 50 * (long) pk->n);
     if (res == -1)
