@@ -7,9 +7,10 @@
 #      ../shared/benchmarks/traces (cycled, shifted by a few hours per
 #      copy so that copies of one trace are not busy at the same time).
 #
-# Prints wall seconds and peak RSS (GNU time) of `p2vkit plan` for each,
-# with the hosts used against the lower bound.  The inputs are generated
-# with a fixed seed under a scratch folder.
+# Prints wall seconds, CPU seconds (user + system: on a shared machine the
+# wall time also counts waiting for a core) and peak RSS (GNU time) of
+# `p2vkit plan` for each, with the hosts used against the lower bound.
+# The inputs are generated with a fixed seed under a scratch folder.
 #
 #   tests/bench/scale.sh [--time-limit SEC] [--csv-rows N] [--series-workloads N]
 set -eu
@@ -39,12 +40,13 @@ EOT
 
 measure () {
     label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$P2VKIT" plan -q "$@" --hosts "$work/hosts.yaml" \
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$P2VKIT" plan -q "$@" --hosts "$work/hosts.yaml" \
         --time-limit "$limit" -o "$work/plan.yaml"
-    read -r secs kib < "$work/time"
+    read -r secs usr sys kib < "$work/time"
     used=$(sed -n 's/^  hosts_used: //p' "$work/plan.yaml")
     lb=$(sed -n 's/^  lower_bound: //p' "$work/plan.yaml")
-    printf '%-34s %8s s %8d MiB  hosts %s (lower bound %s)\n' "$label" "$secs" $((kib / 1024)) "$used" "$lb"
+    printf '%-34s %8s s wall %8s s CPU %6d MiB  hosts %s (lower bound %s)\n' "$label" "$secs" \
+        "$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" $((kib / 1024)) "$used" "$lb"
 }
 
 # 1. A CSV of ROWS servers: 1-16 cores, p95 CPU 2-60%, 1-64 GiB.
