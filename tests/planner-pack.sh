@@ -4,7 +4,7 @@
 # catalog where the HA spares decide which model is cheapest.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 8
+t_plan 11
 
 plan () { "$P2VKIT" plan -q "$@"; }
 summary () { sed -n "s/^  $2: //p" "$1" | head -1; }
@@ -46,7 +46,18 @@ t_is "the lower bound is the optimum, 20" 20 "$(summary "$t_tmp/triplets.yaml" l
 t_is "the plan reaches it (first fit decreasing needs $ffd)" 20 "$(summary "$t_tmp/triplets.yaml" hosts_used)"
 t_ok "--check passes on it" "$P2VKIT" plan -q --check "$t_tmp/triplets.yaml" "$t_tmp/triplets.csv" --hosts "$t_tmp/bin.yaml"
 
-# 2. The plan pays for each model's HA spare: five 1000 MHz workloads on
+# 2. A bound stronger than L2: five workloads of 34 MHz on 100 MHz hosts.
+#    No three share a host, so three hosts are needed; the total (170)
+#    and Martello and Toth's L2 say two, the dual feasible function that
+#    counts anything over a third of a host as half of one says three.
+sed 's/mhz: 1000,/mhz: 100,/' "$t_tmp/bin.yaml" > "$t_tmp/bin100.yaml"
+{ echo "name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,pv_drivers"
+  for i in 1 2 3 4 5; do echo "t$i,debian11,1,34,1,0,100,1,virtio"; done; } > "$t_tmp/thirds.csv"
+t_ok "plan five workloads of a third of a host and a bit" plan "$t_tmp/thirds.csv" --hosts "$t_tmp/bin100.yaml" --policy "$t_tmp/exact.yaml" -o "$t_tmp/thirds.yaml"
+t_is "the lower bound proves three hosts" 3 "$(summary "$t_tmp/thirds.yaml" lower_bound)"
+t_is "and the plan uses three" 3 "$(summary "$t_tmp/thirds.yaml" hosts_used)"
+
+# 3. The plan pays for each model's HA spare: five 1000 MHz workloads on
 #    a 4000 MHz model costing 5 and a 1000 MHz one costing 2.  Hosts alone
 #    are cheapest mixed (5 + 2 = 7 against 10), but mixing brings two
 #    spares (7 + 7 = 14) where five small hosts bring one (10 + 2 = 12).
