@@ -236,7 +236,12 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
              (long long) plan.summary.workloads, (long long) plan.summary.placed,
              (long long) plan.summary.hosts_used);
     if (plan.summary.lower_bound != CORE_UNSET)
-      fprintf (fp, " (at least %lld needed)", (long long) plan.summary.lower_bound);
+      fprintf (fp, " (at least %lld needed%s)", (long long) plan.summary.lower_bound,
+               /* The bound counts hosts; with costs, more cheaper hosts
+                * can be the better plan (docs/planner.md). */
+               plan.summary.cost != CORE_UNSET
+               && plan.summary.hosts_used > plan.summary.lower_bound
+               ? "; the plan minimizes cost, not hosts" : "");
     if (plan.summary.unplaced)
       fprintf (fp, ", %lld stay physical", (long long) plan.summary.unplaced);
     if (plan.sizing.given)

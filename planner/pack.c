@@ -13,7 +13,11 @@
  *    load fits them, and emptying hosts one at a time by a tabu search
  *    that moves their workloads into the other hosts, ejecting smaller
  *    ones to make room (after the consistent neighborhood search of
- *    Buljubasic and Vasquez for bin packing).
+ *    Buljubasic and Vasquez for bin packing): a descent refills hosts
+ *    with the heaviest subset of their own and the pool's workloads that
+ *    fits, tabu swaps of up to two in and two out take over when no host
+ *    gains, and a bounded exhaustive search tells when the pool fits the
+ *    hosts it may still use.
  * 3. A balancing pass that evens the hosts' peak utilization.
  *
  * The random choices come from one generator seeded by --seed, so a run
@@ -383,13 +387,35 @@ plan_solution_clear (struct plan_solution *s)
   memset (s, 0, sizeof *s);
 }
 
+/* What a host of model M costs, for its HA spares. */
+static double
+model_cost (const struct packer *pk, size_t m)
+{
+  for (size_t t = 0; t < pk->ntypes; t++)
+    if (pk->pb->cap[t].model == m)
+      return pk->pb->cap[t].cost;
+  return 0;
+}
+
+/* The hosts' cost and, per model in use, its ha_spare_hosts empty spares:
+ * the plan pays for those too, so a model used for one host costs a
+ * spare more than its host. */
 static double
 solution_cost (const struct packer *pk, const struct plan_solution *s)
 {
   double c = 0;
+  int64_t spares = pk->pb->pol->ha_spare_hosts;
 
   for (size_t k = 0; k < s->nbins; k++)
     c += pk->pb->cap[s->bins[k].type].cost;
+  if (spares > 0)
+    for (size_t m = 0; m < pk->pb->nmodels; m++) {
+      bool used = false;
+      for (size_t k = 0; k < s->nbins && !used; k++)
+        used = pk->pb->cap[s->bins[k].type].model == m;
+      if (used)
+        c += (double) spares * model_cost (pk, m);
+    }
   return c;
 }
 
@@ -766,6 +792,20 @@ downgrade (struct packer *pk)
           ok = false;
       }
       if (ok) {
+        /* Cheaper in total, spares counted: a model that comes into use
+         * brings its spares, one that goes out of use takes them. */
+        size_t mo = pk->pb->cap[b->type].model, mn = pk->pb->cap[t].model;
+        double delta = pk->pb->cap[t].cost - pk->pb->cap[b->type].cost;
+        if (mo != mn) {
+          double sp = (double) pk->pb->pol->ha_spare_hosts;
+          if (pk->model_used[mn] == 0)
+            delta += sp * model_cost (pk, mn);
+          if (pk->model_used[mo] == 1)
+            delta -= sp * model_cost (pk, mo);
+        }
+        ok = delta < -EPS * (1 + pk->pb->cap[b->type].cost);
+      }
+      if (ok) {
         pk->model_used[pk->pb->cap[b->type].model]--;
         pk->model_used[pk->pb->cap[t].model]++;
         bin_clear (b);
@@ -778,19 +818,79 @@ downgrade (struct packer *pk)
   pk->sol.cost = solution_cost (pk, &pk->sol);
 }
 
+/* Depth-first search for an assignment of ORDER[Q..] to the NT hosts
+ * FRESH, within a budget of *NODES steps; *OOM set on allocation
+ * failure. */
+static bool
+pool_dfs (struct packer *pk, struct plan_bin *fresh, size_t nt,
+          const size_t *order, size_t npool, size_t q, long *nodes, bool *oom)
+{
+  size_t i;
+
+  if (q == npool)
+    return true;
+  i = order[q];
+  for (size_t k = 0; k < nt; k++) {
+    bool same = false;
+
+    /* Empty hosts of one type are interchangeable: try the first. */
+    for (size_t j = 0; j < k && !same; j++)
+      same = fresh[j].nitems == 0 && fresh[k].nitems == 0
+        && fresh[j].type == fresh[k].type;
+    if (same)
+      continue;
+    if (--*nodes < 0)
+      return false;
+    if (!fits (pk, &fresh[k], i))
+      continue;
+    if (bin_add (pk, &fresh[k], i) == -1) {
+      *oom = true;
+      return false;
+    }
+    if (pool_dfs (pk, fresh, nt, order, npool, q + 1, nodes, oom))
+      return true;
+    bin_remove (pk, &fresh[k], i);
+    if (*nodes < 0 || *oom)
+      return false;
+  }
+  return false;
+}
+
 /* Can the NPOOL items of POOL be packed into new hosts of the NT types
- * TYPES (first fit, heaviest first)?  On success the hosts are added to
- * the solution. */
+ * TYPES?  A depth-first search, heaviest first (so its first leaf is
+ * first fit decreasing), with a budget: exact on the small pools the
+ * search leaves, where first fit alone misses packings that fill hosts
+ * exactly.  On success the hosts are added to the solution. */
+#define POOL_NODES 4000
+#define POOL_MAX 64
+
 static int
 pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
                     const size_t *types, size_t nt, bool commit)
 {
   struct plan_bin fresh[3];
-  size_t order[64];
-  bool ok = true;
+  size_t order[POOL_MAX];
+  long nodes = POOL_NODES;
+  bool ok, oom = false;
 
-  if (npool > 64 || nt > 3)
+  if (npool > POOL_MAX || nt > 3)
     return 0;
+  if (pk->vec) {
+    /* Necessary: the pool's total fits the hosts' total, per dimension. */
+    for (int d = 0; d < ND; d++) {
+      double sum = 0, cap = 0;
+      for (size_t k = 0; k < nt; k++)
+        cap += pk->capv[types[k] * ND + d];
+      for (size_t q = 0; q < npool; q++) {
+        double m = INFINITY;
+        for (size_t k = 0; k < nt; k++)
+          m = fmin (m, pk->vec[IX (pk, pool[q], types[k]) * ND + d]);
+        sum += m;
+      }
+      if (sum > cap)
+        return 0;
+    }
+  }
   for (size_t q = 0; q < npool; q++)
     order[q] = pool[q];
   /* Heaviest first: insertion sort, the pool is small. */
@@ -804,13 +904,11 @@ pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
         bin_clear (&fresh[j]);
       return -1;
     }
-  for (size_t q = 0; q < npool && ok; q++) {
-    size_t k;
-    for (k = 0; k < nt; k++)
-      if (fits (pk, &fresh[k], order[q]))
-        break;
-    if (k == nt || bin_add (pk, &fresh[k], order[q]) == -1)
-      ok = false;
+  ok = pool_dfs (pk, fresh, nt, order, npool, 0, &nodes, &oom);
+  if (oom) {
+    for (size_t k = 0; k < nt; k++)
+      bin_clear (&fresh[k]);
+    return -1;
   }
   if (ok && commit) {
     for (size_t k = 0; k < nt; k++) {
@@ -837,11 +935,136 @@ pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
   return ok ? 1 : 0;
 }
 
+/* The refill descent: host K takes, from its own workloads and the pool,
+ * the subset of greatest weight that fits (a depth-first search with a
+ * bound, as a subset-sum; unlimited add/drop moves where the tabu search
+ * moves at most two in and two out). */
+#define REFILL_MAX 28
+#define REFILL_NODES 3000
+
+struct refill {
+  struct packer *pk;
+  struct plan_bin scratch;
+  size_t cand[REFILL_MAX], cur[REFILL_MAX], best[REFILL_MAX];
+  double suffix[REFILL_MAX + 1];
+  size_t nc, nbest;
+  double best_w;
+  long nodes;
+  bool oom;
+};
+
+static void
+refill_dfs (struct refill *rf, size_t q, size_t depth, double w)
+{
+  if (w > rf->best_w + 1e-12) {
+    rf->best_w = w;
+    rf->nbest = depth;
+    memcpy (rf->best, rf->cur, depth * sizeof *rf->cur);
+  }
+  if (q == rf->nc || w + rf->suffix[q] <= rf->best_w + 1e-12
+      || --rf->nodes < 0 || rf->oom)
+    return;
+  if (fits (rf->pk, &rf->scratch, rf->cand[q])) {
+    if (bin_add (rf->pk, &rf->scratch, rf->cand[q]) == -1) {
+      rf->oom = true;
+      return;
+    }
+    rf->cur[depth] = rf->cand[q];
+    refill_dfs (rf, q + 1, depth + 1, w + rf->pk->weight[rf->cand[q]]);
+    bin_remove (rf->pk, &rf->scratch, rf->cand[q]);
+  }
+  refill_dfs (rf, q + 1, depth, w);
+}
+
+/* Returns 1 when host K gained weight (POOL updated), 0 when not, -1 on
+ * error. */
+static int
+refill (struct packer *pk, size_t k, size_t *pool, size_t *npool)
+{
+  struct plan_bin *b = &pk->sol.bins[k];
+  struct refill *rf;
+  double have = 0;
+  int ret = 0;
+
+  if (b->nitems > REFILL_MAX / 2 || *npool == 0)
+    return 0;
+  rf = calloc (1, sizeof *rf);
+  if (rf == NULL || bin_init (pk, &rf->scratch, b->type) == -1) {
+    free (rf);
+    core_error ("out of memory");
+    return -1;
+  }
+  rf->pk = pk;
+  for (size_t q = 0; q < b->nitems; q++) {
+    rf->cand[rf->nc++] = b->items[q];
+    have += pk->weight[b->items[q]];
+  }
+  /* The pool is kept heaviest first: its heaviest that can go there. */
+  for (size_t q = 0; q < *npool && rf->nc < REFILL_MAX; q++)
+    if (pk->mode[IX (pk, pool[q], b->type)] >= 0)
+      rf->cand[rf->nc++] = pool[q];
+  for (size_t q = 1; q < rf->nc; q++)
+    for (size_t j = q; j > 0 && pk->weight[rf->cand[j]] > pk->weight[rf->cand[j - 1]]; j--) {
+      size_t t = rf->cand[j]; rf->cand[j] = rf->cand[j - 1]; rf->cand[j - 1] = t;
+    }
+  rf->suffix[rf->nc] = 0;
+  for (size_t q = rf->nc; q > 0; q--)
+    rf->suffix[q - 1] = rf->suffix[q] + pk->weight[rf->cand[q - 1]];
+  rf->best_w = have + 1e-9;     /* only a strict gain is worth a change */
+  rf->nbest = SIZE_MAX;
+  rf->nodes = REFILL_NODES;
+  refill_dfs (rf, 0, 0, 0);
+  if (rf->oom) {
+    core_error ("out of memory");
+    ret = -1;
+  }
+  else if (rf->nbest != SIZE_MAX) {
+    /* Out what is not in the best set, then in what is new. */
+    for (size_t q = 0; q < b->nitems; ) {
+      size_t i = b->items[q];
+      bool keep = false;
+      for (size_t j = 0; j < rf->nbest && !keep; j++)
+        keep = rf->best[j] == i;
+      if (keep) {
+        q++;
+        continue;
+      }
+      bin_remove (pk, b, i);
+      pk->sol.bin_of[i] = -1;
+      pool[(*npool)++] = i;
+    }
+    for (size_t j = 0; j < rf->nbest; j++) {
+      size_t i = rf->best[j];
+      if (pk->sol.bin_of[i] == (ssize_t) k)
+        continue;
+      if (bin_add (pk, b, i) == -1) {
+        ret = -1;
+        break;
+      }
+      pk->sol.bin_of[i] = k;
+      for (size_t p = 0; p < *npool; p++)
+        if (pool[p] == i) {
+          pool[p] = pool[--*npool];
+          break;
+        }
+    }
+    if (ret == 0)
+      ret = 1;
+  }
+  bin_clear (&rf->scratch);
+  free (rf);
+  return ret;
+}
+
 /* Hosts looked at per step of the search, from a random start.  Looking
  * at all of them finds the best exchange but makes every step slow; a
  * random few make many more, more varied steps, which on the benchmark
  * sets reaches more optima in the same time (docs/benchmarks.md). */
 #define SCAN_HOSTS 16
+/* Hosts refilled per step: fewer, more frequent tabu steps in between did
+ * best on the Falkenauer triplets (8 solved 22 of 26 sampled in 1 s where
+ * 16 solved 19). */
+#define REFILL_HOSTS 8
 
 /* Reduce the solution by one host: take out the three lightest hosts
  * (R in general), put their workloads in a pool, and search over the
@@ -915,6 +1138,27 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
     }
     if (++iter > max_iter || nb == 0 || ((iter & 15) == 0 && out_of_time (pk)))
       break;
+
+    /* Descent first: refill a few hosts from the pool; the tabu step
+     * below only when none gains. */
+    for (size_t q = 1; q < npool; q++)
+      for (size_t j = q; j > 0 && pk->weight[pool[j]] > pk->weight[pool[j - 1]]; j--) {
+        size_t t = pool[j]; pool[j] = pool[j - 1]; pool[j - 1] = t;
+      }
+    {
+      bool gained = false;
+      start = random_below (pk, nb);
+      for (size_t kk = 0; kk < nb && kk < REFILL_HOSTS; kk++) {
+        int g = refill (pk, (start + kk) % nb, pool, &npool);
+        if (g == -1) {
+          ret = -1;
+          goto out;
+        }
+        gained |= g == 1;
+      }
+      if (gained)
+        continue;
+    }
 
     /* The best move: into bin K put pool items IN (one or two), taking out
      * bin items OUT (none, one or two, not tabu), scored by how much
@@ -1106,6 +1350,18 @@ improve (struct packer *pk, int64_t lower_bound)
       victims[q] = cand[q].i;
     if (r == 3 && nb > 3)
       victims[2] = cand[2 + (size_t) attempt % (nb - 2)].i;
+    {
+      /* Hosts of many workloads each (thousands of workloads): three
+       * would overflow the pool, so empty one host into the others,
+       * the lightest first, then the next. */
+      size_t held = 0;
+      for (size_t q = 0; q < r; q++)
+        held += pk->sol.bins[victims[q]].nitems;
+      if (held > POOL_MAX) {
+        r = 1;
+        victims[0] = cand[(size_t) failures % nb].i;
+      }
+    }
     free (cand);
     res = reduce_one (pk, victims, r, 2000 + 50 * (long) pk->n);
     if (res == -1)
@@ -1282,7 +1538,10 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
           /* The time limit covers construction too, past the first. */
           if (best.bin_of != NULL && out_of_time (&pk))
             continue;
-          if (construct (&pk, order, r, p < (int) pk.ntypes && prefs > 1 ? p : -1) == -1)
+          /* New hosts by cost per capacity first, then of each type in
+           * turn: when the time limit cuts construction short, the plan
+           * has at least the choice that looks at costs. */
+          if (construct (&pk, order, r, p == 0 || prefs == 1 ? -1 : p - 1) == -1)
             goto out;
           if (best.bin_of == NULL || better (&pk, &pk.sol, &best)) {
             plan_solution_clear (&best);
@@ -1403,6 +1662,55 @@ bound_l2 (const double *w, size_t n, double C)
   return best;
 }
 
+/* Fekete and Schepers' bound from dual feasible functions: for EPS, a
+ * weight above C - EPS counts C and one below EPS counts nothing (as in
+ * L2); then u_k maps x to x when (k+1)x/C is whole and to
+ * floor((k+1)x/C) C/k otherwise.  Any packing stays a packing under
+ * these maps, so the mapped total over C, rounded up, bounds the hosts.
+ * It is at least L2 and proves the optimum of many instances where L2
+ * falls one short (items just over a third or a quarter of a host).  W
+ * is sorted decreasing; EPS runs over up to 48 of its values. */
+#define DFF_K 12
+#define DFF_EPS 48
+
+static int64_t
+bound_dff (const double *w, size_t n, double C)
+{
+  int64_t best = 0;
+  size_t first = 0, nsmall;
+
+  if (n == 0 || !(C > 0) || isinf (C))
+    return 0;
+  while (first < n && w[first] > C / 2 + 1e-12)
+    first++;
+  nsmall = n - first;           /* the candidates for EPS: w <= C/2 */
+  for (size_t e = 0; e <= DFF_EPS && e <= nsmall; e++) {
+    /* EPS = 0, then spread over the small weights, largest first. */
+    double eps = e == 0 ? 0 : w[first + (e - 1) * nsmall / (nsmall < DFF_EPS ? nsmall : DFF_EPS)];
+    for (int k = 1; k <= DFF_K; k++) {
+      double sum = 0;
+      int64_t l;
+      for (size_t i = 0; i < n; i++) {
+        double x = w[i], y;
+        if (x > C - eps + 1e-9 * C)
+          x = C;
+        else if (x < eps - 1e-9 * C)
+          continue;
+        if (x < C) {
+          y = (k + 1) * x / C;
+          if (fabs (y - round (y)) > 1e-9)
+            x = floor (y) * C / k;
+        }
+        sum += x;
+      }
+      l = (int64_t) ceil (sum / C - 1e-9);
+      if (l > best)
+        best = l;
+    }
+  }
+  return best;
+}
+
 int64_t
 plan_lower_bound (const struct plan_problem *pb)
 {
@@ -1451,6 +1759,13 @@ plan_lower_bound (const struct plan_problem *pb)
       l = bound_l2 (w, m, capmax[dim]);
       if (l > best)
         best = l;
+      /* The stronger bound costs DFF_EPS x DFF_K passes: on problems
+       * without a day, or small ones. */
+      if (m * slots <= 20000) {
+        l = bound_dff (w, m, capmax[dim]);
+        if (l > best)
+          best = l;
+      }
     }
   }
   free (w);

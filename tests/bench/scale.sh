@@ -7,9 +7,10 @@
 #      ../shared/benchmarks/traces (cycled, shifted by a few hours per
 #      copy so that copies of one trace are not busy at the same time).
 #
-# Prints wall seconds and peak RSS (GNU time) of `p2vkit plan` for each,
-# with the hosts used against the lower bound.  The inputs are generated
-# with a fixed seed under a scratch folder.
+# Prints wall seconds, CPU seconds (user + system: on a shared machine the
+# wall time also counts waiting for a core) and peak RSS (GNU time) of
+# `p2vkit plan` for each, with the hosts used against the lower bound.
+# The inputs are generated with a fixed seed under a scratch folder.
 #
 #   tests/bench/scale.sh [--time-limit SEC] [--csv-rows N] [--series-workloads N]
 set -eu
@@ -39,12 +40,13 @@ EOT
 
 measure () {
     label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$P2VKIT" plan -q "$@" --hosts "$work/hosts.yaml" \
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$P2VKIT" plan -q "$@" --hosts "$work/hosts.yaml" \
         --time-limit "$limit" -o "$work/plan.yaml"
-    read -r secs kib < "$work/time"
+    read -r secs usr sys kib < "$work/time"
     used=$(sed -n 's/^  hosts_used: //p' "$work/plan.yaml")
     lb=$(sed -n 's/^  lower_bound: //p' "$work/plan.yaml")
-    printf '%-34s %8s s %8d MiB  hosts %s (lower bound %s)\n' "$label" "$secs" $((kib / 1024)) "$used" "$lb"
+    printf '%-34s %8s s wall %8s s CPU %6d MiB  hosts %s (lower bound %s)\n' "$label" "$secs" \
+        "$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" $((kib / 1024)) "$used" "$lb"
 }
 
 # 1. A CSV of ROWS servers: 1-16 cores, p95 CPU 2-60%, 1-64 GiB.
@@ -59,38 +61,38 @@ awk -v n="$rows" 'BEGIN {
 }' > "$work/servers.csv"
 measure "$rows workloads from CSV" "$work/servers.csv"
 
-# 2. SERIES profiles with 288-point series.
+# 2. SERIES profiles with 288-point series, written by one awk (a process
+#    per profile took longer than the planning it measures).
 mkdir "$work/profiles"
-ls "$traces" | sort > "$work/traces"
-ntraces=$(wc -l < "$work/traces")
-i=0
-while [ $i -lt "$series" ]; do
-    t=$(sed -n "$((i % ntraces + 1))p" "$work/traces")
-    shift_slots=$(( (i / ntraces) * 36 % 288 ))
-    awk -v name="w$i" -v sh="$shift_slots" -v seed="$i" '
-        { v[NR - 1] = $1 + 0 }
-        END {
-            srand(seed)
-            n = NR; mem = 2048 + int(rand() * 14) * 1024
-            printf "schema: p2vkit/profile/v1\nname: %s\ncollected_at: \"2011-03-04T00:00:00Z\"\n", name
-            printf "hardware:\n  cpu: {cores: 4, mhz: 2400, virt: vmx}\n  memory_mib: %d\n", mem
-            printf "  disks:\n    - {name: sda, size_bytes: %d}\n", (50 + int(rand() * 450)) * 1073741824
-            printf "os: {family: linux, pv_drivers: [virtio]}\nutilization:\n  interval_s: 300\n"
+ls "$traces" | sort | sed "s|^|$traces/|" > "$work/traces"
+awk -v n="$series" -v dir="$work/profiles" '
+    # File names may hold spaces: read the list, then each file.
+    { nt++; m = 0; while ((getline line < $0) > 0) v[nt, m++] = line + 0; close($0); len[nt] = m }
+    END {
+        split("cpu_pct mem_used_mib disk_iops disk_mbps net_mbps", key, " ")
+        for (i = 0; i < n; i++) {
+            t = i % nt + 1; m = len[t]; sh = (int(i / nt) * 36) % 288
+            f = dir "/w" i ".yaml"
+            srand(i)
+            mem = 2048 + int(rand() * 14) * 1024
+            printf "schema: p2vkit/profile/v1\nname: w%d\ncollected_at: \"2011-03-04T00:00:00Z\"\n", i > f
+            printf "hardware:\n  cpu: {cores: 4, mhz: 2400, virt: vmx}\n  memory_mib: %d\n", mem > f
+            printf "  disks:\n    - {name: sda, size_bytes: %d}\n", (50 + int(rand() * 450)) * 1073741824 > f
+            printf "os: {family: linux, pv_drivers: [virtio]}\nutilization:\n  interval_s: 300\n" > f
             for (k = 0; k < 5; k++) {
-                split("cpu_pct mem_used_mib disk_iops disk_mbps net_mbps", key, " ")
-                printf "  %s: [", key[k + 1]
-                for (s = 0; s < n; s++) {
-                    c = v[(s + sh) % n]
+                printf "  %s: [", key[k + 1] > f
+                for (s = 0; s < m; s++) {
+                    c = v[t, (s + sh) % m]
                     if (k == 0) x = c
                     else if (k == 1) x = int(mem * (0.3 + c / 200))
                     else if (k == 2) x = int(c * 3)
                     else if (k == 3) x = c / 10
                     else x = c / 2
-                    printf "%s%s", (s ? ", " : ""), x
+                    printf "%s%s", (s ? ", " : ""), x > f
                 }
-                printf "]\n"
+                printf "]\n" > f
             }
-        }' "$traces/$t" > "$work/profiles/w$i.yaml"
-    i=$((i + 1))
-done
+            close(f)
+        }
+    }' "$work/traces"
 measure "$series workloads x 288 x 5 series" "$work/profiles"

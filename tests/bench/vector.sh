@@ -4,8 +4,8 @@
 # vector-packing/triplet, see its README), through the planner's public
 # interface, with no headroom and no overhead.  The dimensions become:
 #
-#   d = 3   CPU, memory, disk                    (a CSV)
-#   d = 5   CPU, memory, disk, IOPS, network     (a CSV)
+#   d = 3   CPU, memory, disk                    (a profile per item)
+#   d = 5   CPU, memory, disk, IOPS, network     (a profile per item)
 #   d = 10  CPU at 6 times of day (4-hour intervals), memory, disk, IOPS,
 #           network                              (a profile per item)
 #
@@ -57,7 +57,7 @@ hosts:
   - {model: bin, cores: 1, mhz: 100, memory_mib: 25600, disk_gib: 100, disk_iops: 100, net_mbps: 100, virt: vmx, hypervisors: [kvm]}
 EOT
 
-# Write instance $1 as workloads under $2: items.csv or profiles/.
+# Write instance $1 as workloads under $2/profiles.
 convert () {
     awk -v dir="$2" '
         { sub(/\r$/, "") }
@@ -70,9 +70,21 @@ convert () {
             for (c = 0; c < $(d + 1); c++) {
                 k++
                 if (d == 3 || d == 5) {
-                    if (k == 1)
-                        print "name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,disk_iops_p95,net_mbps_p95,pv_drivers" > dir "/items.csv"
-                    printf "i%d,debian11,1,100,25600,%s,%s,%d,%s,%s,virtio\n", k, $3, $1, 256 * $2, (d == 5 ? $4 : 0), (d == 5 ? $5 : 0) > dir "/items.csv"
+                    # One value for the whole day.
+                    f = dir "/profiles/i" k ".yaml"
+                    print "schema: p2vkit/profile/v1" > f
+                    print "name: i" k > f
+                    print "collected_at: \"2026-01-02T00:00:00Z\"" > f
+                    print "hardware:" > f
+                    print "  cpu: {cores: 1, mhz: 100, virt: vmx}" > f
+                    print "  memory_mib: 25600" > f
+                    printf "  disks:\n    - {name: sda, size_bytes: %.0f}\n", $3 * 1073741824 > f
+                    print "os: {family: linux, pv_drivers: [virtio]}" > f
+                    print "utilization:" > f
+                    print "  interval_s: 86400" > f
+                    printf "  cpu_pct: [%s]\n  mem_used_mib: [%d]\n", $1, 256 * $2 > f
+                    printf "  disk_iops: [%s]\n  net_mbps: [%s]\n", (d == 5 ? $4 : 0), (d == 5 ? $5 : 0) > f
+                    close(f)
                 } else {
                     f = dir "/profiles/i" k ".yaml"
                     print "schema: p2vkit/profile/v1" > f
@@ -101,7 +113,7 @@ run_one () {
     inst=$1 dir=$2
     mkdir -p "$dir/profiles"
     convert "$inst" "$dir"
-    if [ -f "$dir/items.csv" ]; then in=$dir/items.csv; else in=$dir/profiles; fi
+    in=$dir/profiles
     start=$(date +%s.%N)
     "$P2VKIT" plan -q "$in" --hosts "$work/hosts.yaml" --policy "$work/policy.yaml" \
         --time-limit "$limit" -o "$dir/plan.yaml"
