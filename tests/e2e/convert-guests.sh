@@ -8,7 +8,7 @@
 #
 # Slow (TCG where KVM does not work): conversions run two at a time.
 # P2VKIT_GUESTS_ONLY="plain lvm" limits the guests (for development).
-. "$(dirname "$0")/functions.sh"
+. "$(dirname "$0")/../functions.sh"
 
 for tool in qemu-img qemu-system-x86_64 guestfish debootstrap virt-xml-validate; do
     command -v $tool >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
