@@ -2,6 +2,7 @@
 #
 #   make            build ./p2vkit
 #   make check      install what is missing, build, run every test (TAP via prove)
+#   make check-e2e  the end-to-end tests: test guests converted, booted, deployed
 #   make demo       install what is missing, build, run the main job on examples/fleet
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -56,7 +57,7 @@ LIB := $(BUILD)/libp2vkit.a
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),p2vkit,$(BUILD)/p2vkit)
 
-.PHONY: all check unit-tests demo fuzz install deps clean regen-golden
+.PHONY: all check check-e2e unit-tests demo fuzz install deps clean regen-golden
 
 all: $(PROGRAM)
 
@@ -98,6 +99,16 @@ check: deps
 	P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit \
 	  srcdir=$(CURDIR) prove -e '' $(UNIT_BINS) \
 	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(sort $(filter-out tests/functions.sh,$(wildcard tests/*.sh)))
+
+# The end-to-end tests that build Debian test guests, convert them, boot
+# them and deploy them through libvirt (tests/e2e/): long, and not yet
+# part of make check until they have run green in full (see each issue's
+# notes).  Same builds and environment as make check.
+check-e2e: deps
+	$(MAKE) all unit-tests
+	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
+	P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit \
+	  srcdir=$(CURDIR) prove -e '' $(sort $(wildcard tests/e2e/*.sh))
 
 # Rewrite the expected outputs of the golden-file tests from the current
 # program; review the diff before committing it.
