@@ -227,10 +227,8 @@ device_uuid (struct devmap *m, int disk, int part)
     free (uuid);
     return NULL;
   }
-  dev = core_sprintf ("UUID=%s", uuid);
+  char *ret = core_sprintf ("UUID=%s", uuid);
   free (uuid);
-  char *ret = dev;
-  dev = NULL;
   return ret;
 }
 
