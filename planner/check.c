@@ -28,8 +28,8 @@ violation (struct report *r, const char *fmt, ...)
   r->count++;
 }
 
-static const struct core_profile *
-find_profile (const core_profile_vector *v, const char *name)
+const struct core_profile *
+plan_find_profile (const core_profile_vector *v, const char *name)
 {
   for (size_t i = 0; i < v->len; i++)
     if (strcmp (v->ptr[i]->name, name) == 0)
@@ -46,8 +46,8 @@ find_model (const struct core_hosts *h, const char *model)
   return NULL;
 }
 
-static const struct core_plan_workload *
-find_workload (const struct core_plan *plan, const char *name)
+const struct core_plan_workload *
+plan_find_workload (const struct core_plan *plan, const char *name)
 {
   for (size_t i = 0; i < plan->workloads.len; i++)
     if (strcmp (plan->workloads.ptr[i].name, name) == 0)
@@ -81,12 +81,12 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
 
   /* Every profile is in the plan once, and nothing else is. */
   for (size_t i = 0; i < profiles->len; i++)
-    if (find_workload (plan, profiles->ptr[i]->name) == NULL)
+    if (plan_find_workload (plan, profiles->ptr[i]->name) == NULL)
       violation (&r, "workload %s: in the profiles but not in the plan",
                  profiles->ptr[i]->name);
   for (size_t i = 0; i < plan->workloads.len; i++) {
     const struct core_plan_workload *w = &plan->workloads.ptr[i];
-    if (find_profile (profiles, w->name) == NULL)
+    if (plan_find_profile (profiles, w->name) == NULL)
       violation (&r, "workload %s: in the plan but not in the profiles", w->name);
     if ((w->host == NULL) != (w->mode == CORE_MODE_PHYSICAL))
       violation (&r, "workload %s: mode %s but %s", w->name,
@@ -142,8 +142,8 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
     }
     for (size_t q = 0; q < ph->workloads.len; q++) {
       const char *name = ph->workloads.ptr[q];
-      const struct core_plan_workload *w = find_workload (plan, name);
-      const struct core_profile *p = find_profile (profiles, name);
+      const struct core_plan_workload *w = plan_find_workload (plan, name);
+      const struct core_profile *p = plan_find_profile (profiles, name);
       const struct core_overhead *o;
       struct plan_demand d;
       struct plan_guest g;
@@ -168,7 +168,7 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
                    name, core_mode_names[w->mode], ph->name, core_mode_names[mode]);
       /* Anti-affinity. */
       for (size_t q2 = q + 1; p->group && q2 < ph->workloads.len; q2++) {
-        const struct core_profile *p2 = find_profile (profiles, ph->workloads.ptr[q2]);
+        const struct core_profile *p2 = plan_find_profile (profiles, ph->workloads.ptr[q2]);
         if (p2 && p2->group && strcmp (p->group, p2->group) == 0)
           violation (&r, "host %s: %s and %s are both in group %s", ph->name,
                      name, p2->name, p->group);

@@ -19,24 +19,6 @@ struct rate {
   double mem, disk;
 };
 
-static const struct core_profile *
-find_profile (const core_profile_vector *v, const char *name)
-{
-  for (size_t i = 0; i < v->len; i++)
-    if (strcmp (v->ptr[i]->name, name) == 0)
-      return v->ptr[i];
-  return NULL;
-}
-
-static const struct core_plan_workload *
-find_workload (const struct core_plan *plan, const char *name)
-{
-  for (size_t i = 0; i < plan->workloads.len; i++)
-    if (strcmp (plan->workloads.ptr[i].name, name) == 0)
-      return &plan->workloads.ptr[i];
-  return NULL;
-}
-
 static const struct core_host_model *
 find_model (const struct core_plan *plan, const char *model)
 {
@@ -101,8 +83,8 @@ host_growth (const struct core_plan *plan, const core_profile_vector *profiles,
 
   for (size_t q = 0; q < ph->workloads.len; q++) {
     const char *name = ph->workloads.ptr[q];
-    const struct core_profile *p = find_profile (profiles, name);
-    const struct core_plan_workload *w = find_workload (plan, name);
+    const struct core_profile *p = plan_find_profile (profiles, name);
+    const struct core_plan_workload *w = plan_find_workload (plan, name);
     const struct core_overhead *o;
     struct plan_demand d;
     double wp;

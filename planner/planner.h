@@ -231,4 +231,10 @@ int plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
 int plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
                 const struct core_hosts *hosts, char **report);
 
+/* The profile or plan entry named NAME, or NULL. */
+const struct core_profile *plan_find_profile (const core_profile_vector *v,
+                                              const char *name);
+const struct core_plan_workload *plan_find_workload (const struct core_plan *plan,
+                                                     const char *name);
+
 #endif /* P2VKIT_PLANNER_H */
