@@ -169,79 +169,50 @@ conv_report_warn (struct conv_report *r, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* The writer. */
 
-struct writer {
-  yaml_emitter_t e;
-  bool failed;
-};
+/* The emitter is core's (core_yw_*); these shorthands add the report's
+ * conventions: nulls are written, strings are double-quoted. */
 
 static void
-emit (struct writer *w, yaml_event_t *ev)
+map_begin (struct core_yaml_writer *w)
 {
-  if (w->failed)
-    return;
-  if (!yaml_emitter_emit (&w->e, ev)) {
-    w->failed = true;
-    core_error ("YAML emitter: %s", w->e.problem ? w->e.problem : "write error");
-  }
+  core_yw_map_begin (w, false);
 }
 
 static void
-map_begin (struct writer *w)
+map_end (struct core_yaml_writer *w)
 {
-  yaml_event_t ev;
-
-  yaml_mapping_start_event_initialize (&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-  emit (w, &ev);
+  core_yw_map_end (w);
 }
 
 static void
-map_end (struct writer *w)
+seq_begin (struct core_yaml_writer *w)
 {
-  yaml_event_t ev;
-
-  yaml_mapping_end_event_initialize (&ev);
-  emit (w, &ev);
+  core_yw_seq_begin (w, false);
 }
 
 static void
-seq_begin (struct writer *w)
+seq_end (struct core_yaml_writer *w)
 {
-  yaml_event_t ev;
-
-  yaml_sequence_start_event_initialize (&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-  emit (w, &ev);
+  core_yw_seq_end (w);
 }
 
 static void
-seq_end (struct writer *w)
+scalar (struct core_yaml_writer *w, const char *s, bool plain_ok)
 {
-  yaml_event_t ev;
-
-  yaml_sequence_end_event_initialize (&ev);
-  emit (w, &ev);
-}
-
-static void
-scalar (struct writer *w, const char *s, bool plain_ok)
-{
-  yaml_event_t ev;
-
   /* Strings are double-quoted unless the caller knows they are plain
    * (keys, numbers): "yes", "1.0" or "null" must read back as strings. */
-  yaml_scalar_event_initialize (&ev, NULL, NULL, (yaml_char_t *) s, strlen (s),
-                                1, 1, plain_ok ? YAML_ANY_SCALAR_STYLE
-                                : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-  emit (w, &ev);
+  core_yw_scalar (w, s, plain_ok ? YAML_ANY_SCALAR_STYLE
+                  : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 }
 
 static void
-key (struct writer *w, const char *k)
+key (struct core_yaml_writer *w, const char *k)
 {
   scalar (w, k, true);
 }
 
 static void
-kv_str (struct writer *w, const char *k, const char *v)
+kv_str (struct core_yaml_writer *w, const char *k, const char *v)
 {
   key (w, k);
   if (v)
@@ -251,7 +222,7 @@ kv_str (struct writer *w, const char *k, const char *v)
 }
 
 static void
-kv_int (struct writer *w, const char *k, int64_t v)
+kv_int (struct core_yaml_writer *w, const char *k, int64_t v)
 {
   char buf[32];
 
@@ -265,7 +236,7 @@ kv_int (struct writer *w, const char *k, int64_t v)
 }
 
 static void
-kv_num (struct writer *w, const char *k, double v, bool set)
+kv_num (struct core_yaml_writer *w, const char *k, double v, bool set)
 {
   char buf[64];
 
@@ -279,14 +250,14 @@ kv_num (struct writer *w, const char *k, double v, bool set)
 }
 
 static void
-kv_bool (struct writer *w, const char *k, bool v)
+kv_bool (struct core_yaml_writer *w, const char *k, bool v)
 {
   key (w, k);
   scalar (w, v ? "true" : "false", true);
 }
 
 static void
-kv_strings (struct writer *w, const char *k, const core_string_vector *v)
+kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector *v)
 {
   key (w, k);
   seq_begin (w);
@@ -295,29 +266,12 @@ kv_strings (struct writer *w, const char *k, const core_string_vector *v)
   seq_end (w);
 }
 
-static int
-output_handler (void *data, unsigned char *buffer, size_t size)
-{
-  return fwrite (buffer, 1, size, data) == size;
-}
-
 int
 conv_report_write (FILE *fp, const struct conv_report *r)
 {
-  struct writer w = { .failed = false };
-  yaml_event_t ev;
+  struct core_yaml_writer w;
 
-  if (!yaml_emitter_initialize (&w.e)) {
-    core_error ("YAML emitter: out of memory");
-    return -1;
-  }
-  yaml_emitter_set_output (&w.e, output_handler, fp);
-  yaml_emitter_set_unicode (&w.e, 1);
-  yaml_emitter_set_width (&w.e, 100);
-  yaml_stream_start_event_initialize (&ev, YAML_UTF8_ENCODING);
-  emit (&w, &ev);
-  yaml_document_start_event_initialize (&ev, NULL, NULL, NULL, 1);
-  emit (&w, &ev);
+  core_yw_begin (&w, fp, 100);
   map_begin (&w);
   kv_str (&w, "schema", "p2vkit/convert-report/v1");
   kv_str (&w, "name", r->name);
@@ -413,11 +367,5 @@ conv_report_write (FILE *fp, const struct conv_report *r)
   map_end (&w);
 
   map_end (&w);
-  yaml_document_end_event_initialize (&ev, 1);
-  emit (&w, &ev);
-  yaml_stream_end_event_initialize (&ev);
-  emit (&w, &ev);
-  yaml_emitter_flush (&w.e);
-  yaml_emitter_delete (&w.e);
-  return w.failed ? -1 : 0;
+  return core_yw_end (&w);
 }

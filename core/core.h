@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <yaml.h>
 
 #define P2VKIT_VERSION "0.1.0"
 
@@ -468,6 +469,24 @@ int core_profile_write(FILE *fp, const struct core_profile *p);
 int core_hosts_write(FILE *fp, const struct core_hosts *h);
 int core_policy_write(FILE *fp, const struct core_policy *p);
 int core_plan_write(FILE *fp, const struct core_plan *plan);
+
+/* The libyaml emitter under those writers, for other modules' YAML
+ * outputs: begin, events, end.  After the first failure every call does
+ * nothing and core_yw_end returns -1 with the error set. */
+struct core_yaml_writer {
+  yaml_emitter_t e;
+  FILE *fp;
+  bool failed;
+};
+/* WIDTH: the emitter's line width, -1 for unlimited. */
+void core_yw_begin(struct core_yaml_writer *w, FILE *fp, int width);
+int core_yw_end(struct core_yaml_writer *w);
+void core_yw_emit(struct core_yaml_writer *w, yaml_event_t *ev);
+void core_yw_map_begin(struct core_yaml_writer *w, bool flow);
+void core_yw_map_end(struct core_yaml_writer *w);
+void core_yw_seq_begin(struct core_yaml_writer *w, bool flow);
+void core_yw_seq_end(struct core_yaml_writer *w);
+void core_yw_scalar(struct core_yaml_writer *w, const char *s, yaml_scalar_style_t style);
 
 /* ------------------------------------------------------------------ */
 /* output.c: files written whole or not at all.                          */

@@ -7,13 +7,10 @@
 
 #include "core.h"
 
-struct writer {
-  yaml_emitter_t e;
-  bool failed;
-};
+/* The emitter the writers share (converter/report.c uses it too). */
 
-static void
-emit (struct writer *w, yaml_event_t *ev)
+void
+core_yw_emit (struct core_yaml_writer *w, yaml_event_t *ev)
 {
   if (w->failed)
     return;
@@ -23,54 +20,105 @@ emit (struct writer *w, yaml_event_t *ev)
   }
 }
 
-static void
-map_begin (struct writer *w, bool flow)
+void
+core_yw_map_begin (struct core_yaml_writer *w, bool flow)
 {
   yaml_event_t ev;
 
   yaml_mapping_start_event_initialize (&ev, NULL, NULL, 1,
                                        flow ? YAML_FLOW_MAPPING_STYLE
                                        : YAML_BLOCK_MAPPING_STYLE);
-  emit (w, &ev);
+  core_yw_emit (w, &ev);
 }
 
-static void
-map_end (struct writer *w)
+void
+core_yw_map_end (struct core_yaml_writer *w)
 {
   yaml_event_t ev;
 
   yaml_mapping_end_event_initialize (&ev);
-  emit (w, &ev);
+  core_yw_emit (w, &ev);
 }
 
-static void
-seq_begin (struct writer *w, bool flow)
+void
+core_yw_seq_begin (struct core_yaml_writer *w, bool flow)
 {
   yaml_event_t ev;
 
   yaml_sequence_start_event_initialize (&ev, NULL, NULL, 1,
                                         flow ? YAML_FLOW_SEQUENCE_STYLE
                                         : YAML_BLOCK_SEQUENCE_STYLE);
-  emit (w, &ev);
+  core_yw_emit (w, &ev);
 }
 
-static void
-seq_end (struct writer *w)
+void
+core_yw_seq_end (struct core_yaml_writer *w)
 {
   yaml_event_t ev;
 
   yaml_sequence_end_event_initialize (&ev);
-  emit (w, &ev);
+  core_yw_emit (w, &ev);
 }
 
-static void
-raw_scalar (struct writer *w, const char *s, yaml_scalar_style_t style)
+void
+core_yw_scalar (struct core_yaml_writer *w, const char *s, yaml_scalar_style_t style)
 {
   yaml_event_t ev;
 
   yaml_scalar_event_initialize (&ev, NULL, NULL, (yaml_char_t *) s,
                                 strlen (s), 1, 1, style);
-  emit (w, &ev);
+  core_yw_emit (w, &ev);
+}
+
+static int
+output_handler (void *data, unsigned char *buffer, size_t size)
+{
+  return fwrite (buffer, 1, size, data) == size;
+}
+
+void
+core_yw_begin (struct core_yaml_writer *w, FILE *fp, int width)
+{
+  yaml_event_t ev;
+
+  memset (w, 0, sizeof *w);
+  if (!yaml_emitter_initialize (&w->e)) {
+    w->failed = true;
+    core_error ("cannot initialize the YAML emitter");
+    return;
+  }
+  w->fp = fp;
+  yaml_emitter_set_output (&w->e, output_handler, fp);
+  yaml_emitter_set_unicode (&w->e, 1);
+  yaml_emitter_set_width (&w->e, width);
+  yaml_emitter_set_indent (&w->e, 2);
+  yaml_stream_start_event_initialize (&ev, YAML_UTF8_ENCODING);
+  core_yw_emit (w, &ev);
+  yaml_document_start_event_initialize (&ev, NULL, NULL, NULL, 1);
+  core_yw_emit (w, &ev);
+}
+
+int
+core_yw_end (struct core_yaml_writer *w)
+{
+  yaml_event_t ev;
+  bool initialized = w->fp != NULL;
+
+  yaml_document_end_event_initialize (&ev, 1);
+  core_yw_emit (w, &ev);
+  yaml_stream_end_event_initialize (&ev);
+  core_yw_emit (w, &ev);
+  if (!w->failed && !yaml_emitter_flush (&w->e)) {
+    w->failed = true;
+    core_error ("YAML emitter: write error");
+  }
+  if (initialized)
+    yaml_emitter_delete (&w->e);
+  if (!w->failed && (fflush (w->fp) != 0 || ferror (w->fp))) {
+    core_error_errno ("write error");
+    w->failed = true;
+  }
+  return w->failed ? -1 : 0;
 }
 
 /* A string that a YAML reader would not take for a string when written
@@ -99,51 +147,51 @@ needs_quotes (const char *s)
 }
 
 static void
-str (struct writer *w, const char *s)
+str (struct core_yaml_writer *w, const char *s)
 {
-  raw_scalar (w, s, needs_quotes (s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+  core_yw_scalar (w, s, needs_quotes (s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
               : YAML_ANY_SCALAR_STYLE);
 }
 
 static void
-key (struct writer *w, const char *k)
+key (struct core_yaml_writer *w, const char *k)
 {
-  raw_scalar (w, k, YAML_PLAIN_SCALAR_STYLE);
+  core_yw_scalar (w, k, YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void
-num (struct writer *w, double v)
+num (struct core_yaml_writer *w, double v)
 {
   char buf[64];
 
   core_format_double (v, buf, sizeof buf);
-  raw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
+  core_yw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void
-integer (struct writer *w, int64_t v)
+integer (struct core_yaml_writer *w, int64_t v)
 {
   char buf[32];
 
   snprintf (buf, sizeof buf, "%lld", (long long) v);
-  raw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
+  core_yw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void
-null (struct writer *w)
+null (struct core_yaml_writer *w)
 {
-  raw_scalar (w, "null", YAML_PLAIN_SCALAR_STYLE);
+  core_yw_scalar (w, "null", YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void
-boolean (struct writer *w, bool b)
+boolean (struct core_yaml_writer *w, bool b)
 {
-  raw_scalar (w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+  core_yw_scalar (w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
 }
 
 /* key: value pairs that are skipped when unset. */
 static void
-kv_str (struct writer *w, const char *k, const char *v)
+kv_str (struct core_yaml_writer *w, const char *k, const char *v)
 {
   if (v) {
     key (w, k);
@@ -152,7 +200,7 @@ kv_str (struct writer *w, const char *k, const char *v)
 }
 
 static void
-kv_int (struct writer *w, const char *k, int64_t v)
+kv_int (struct core_yaml_writer *w, const char *k, int64_t v)
 {
   if (v != CORE_UNSET) {
     key (w, k);
@@ -161,7 +209,7 @@ kv_int (struct writer *w, const char *k, int64_t v)
 }
 
 static void
-kv_num (struct writer *w, const char *k, double v)
+kv_num (struct core_yaml_writer *w, const char *k, double v)
 {
   if (v != CORE_UNSET) {
     key (w, k);
@@ -170,175 +218,127 @@ kv_num (struct writer *w, const char *k, double v)
 }
 
 static void
-kv_bool (struct writer *w, const char *k, bool v)
+kv_bool (struct core_yaml_writer *w, const char *k, bool v)
 {
   key (w, k);
   boolean (w, v);
 }
 
 static void
-kv_enum (struct writer *w, const char *k, const char *const *names, int v)
+kv_enum (struct core_yaml_writer *w, const char *k, const char *const *names, int v)
 {
   if (names[v]) {
     key (w, k);
-    raw_scalar (w, names[v], YAML_PLAIN_SCALAR_STYLE);
+    core_yw_scalar (w, names[v], YAML_PLAIN_SCALAR_STYLE);
   }
 }
 
 static void
-kv_flags (struct writer *w, const char *k, const char *const *names,
+kv_flags (struct core_yaml_writer *w, const char *k, const char *const *names,
           unsigned flags)
 {
   key (w, k);
-  seq_begin (w, true);
+  core_yw_seq_begin (w, true);
   for (int i = 0; names[i]; i++)
     if (flags & (1u << i))
-      raw_scalar (w, names[i], YAML_PLAIN_SCALAR_STYLE);
-  seq_end (w);
+      core_yw_scalar (w, names[i], YAML_PLAIN_SCALAR_STYLE);
+  core_yw_seq_end (w);
 }
 
 static void
-kv_series (struct writer *w, const char *k, const core_double_vector *v)
+kv_series (struct core_yaml_writer *w, const char *k, const core_double_vector *v)
 {
   if (v->len == 0)
     return;
   key (w, k);
-  seq_begin (w, true);
+  core_yw_seq_begin (w, true);
   for (size_t i = 0; i < v->len; i++)
     num (w, v->ptr[i]);
-  seq_end (w);
+  core_yw_seq_end (w);
 }
 
 static void
-kv_strings (struct writer *w, const char *k, const core_string_vector *v,
+kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector *v,
             bool flow)
 {
   key (w, k);
-  seq_begin (w, flow);
+  core_yw_seq_begin (w, flow);
   for (size_t i = 0; i < v->len; i++)
     str (w, v->ptr[i]);
-  seq_end (w);
-}
-
-static int
-output_handler (void *data, unsigned char *buffer, size_t size)
-{
-  return fwrite (buffer, 1, size, data) == size;
-}
-
-static void
-begin (struct writer *w, FILE *fp)
-{
-  yaml_event_t ev;
-
-  memset (w, 0, sizeof *w);
-  if (!yaml_emitter_initialize (&w->e)) {
-    w->failed = true;
-    core_error ("cannot initialize the YAML emitter");
-    return;
-  }
-  yaml_emitter_set_output (&w->e, output_handler, fp);
-  yaml_emitter_set_unicode (&w->e, 1);
-  yaml_emitter_set_width (&w->e, -1);   /* a series stays on one line */
-  yaml_emitter_set_indent (&w->e, 2);
-  yaml_stream_start_event_initialize (&ev, YAML_UTF8_ENCODING);
-  emit (w, &ev);
-  yaml_document_start_event_initialize (&ev, NULL, NULL, NULL, 1);
-  emit (w, &ev);
-}
-
-static int
-end (struct writer *w, FILE *fp)
-{
-  yaml_event_t ev;
-
-  yaml_document_end_event_initialize (&ev, 1);
-  emit (w, &ev);
-  yaml_stream_end_event_initialize (&ev);
-  emit (w, &ev);
-  if (!w->failed && !yaml_emitter_flush (&w->e)) {
-    w->failed = true;
-    core_error ("YAML emitter: write error");
-  }
-  yaml_emitter_delete (&w->e);
-  if (!w->failed && (fflush (fp) != 0 || ferror (fp))) {
-    core_error_errno ("write error");
-    w->failed = true;
-  }
-  return w->failed ? -1 : 0;
+  core_yw_seq_end (w);
 }
 
 /* Profile ----------------------------------------------------------- */
 
 static void
-write_hardware (struct writer *w, const struct core_hardware *hw)
+write_hardware (struct core_yaml_writer *w, const struct core_hardware *hw)
 {
   key (w, "hardware");
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   kv_str (w, "vendor", hw->vendor);
   kv_str (w, "product", hw->product);
   kv_enum (w, "firmware", core_firmware_names, hw->firmware);
   key (w, "cpu");
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_str (w, "model", hw->cpu.model);
   kv_int (w, "sockets", hw->cpu.sockets);
   kv_int (w, "cores", hw->cpu.cores);
   kv_int (w, "threads", hw->cpu.threads);
   kv_num (w, "mhz", hw->cpu.mhz);
   kv_enum (w, "virt", core_virt_names, hw->cpu.virt);
-  map_end (w);
+  core_yw_map_end (w);
   kv_int (w, "memory_mib", hw->memory_mib);
   kv_num (w, "watts", hw->watts);
   if (hw->disks.len) {
     key (w, "disks");
-    seq_begin (w, false);
+    core_yw_seq_begin (w, false);
     for (size_t i = 0; i < hw->disks.len; i++) {
       const struct core_disk *d = &hw->disks.ptr[i];
-      map_begin (w, true);
+      core_yw_map_begin (w, true);
       kv_str (w, "name", d->name);
       kv_int (w, "size_bytes", d->size_bytes);
       kv_str (w, "model", d->model);
       if (d->rotational != CORE_UNSET)
         kv_bool (w, "rotational", d->rotational);
-      map_end (w);
+      core_yw_map_end (w);
     }
-    seq_end (w);
+    core_yw_seq_end (w);
   }
   if (hw->filesystems.len) {
     key (w, "filesystems");
-    seq_begin (w, false);
+    core_yw_seq_begin (w, false);
     for (size_t i = 0; i < hw->filesystems.len; i++) {
       const struct core_filesystem *f = &hw->filesystems.ptr[i];
-      map_begin (w, true);
+      core_yw_map_begin (w, true);
       kv_str (w, "mount", f->mount);
       kv_str (w, "device", f->device);
       kv_str (w, "type", f->type);
       kv_int (w, "size_bytes", f->size_bytes);
       kv_int (w, "used_bytes", f->used_bytes);
-      map_end (w);
+      core_yw_map_end (w);
     }
-    seq_end (w);
+    core_yw_seq_end (w);
   }
   if (hw->nics.len) {
     key (w, "nics");
-    seq_begin (w, false);
+    core_yw_seq_begin (w, false);
     for (size_t i = 0; i < hw->nics.len; i++) {
       const struct core_nic *n = &hw->nics.ptr[i];
-      map_begin (w, true);
+      core_yw_map_begin (w, true);
       kv_str (w, "name", n->name);
       kv_str (w, "mac", n->mac);
       kv_int (w, "speed_mbps", n->speed_mbps);
       kv_str (w, "driver", n->driver);
-      map_end (w);
+      core_yw_map_end (w);
     }
-    seq_end (w);
+    core_yw_seq_end (w);
   }
   if (hw->pci.len) {
     key (w, "pci");
-    seq_begin (w, false);
+    core_yw_seq_begin (w, false);
     for (size_t i = 0; i < hw->pci.len; i++) {
       const struct core_pci *d = &hw->pci.ptr[i];
-      map_begin (w, true);
+      core_yw_map_begin (w, true);
       kv_str (w, "address", d->address);
       kv_str (w, "vendor", d->vendor);
       kv_str (w, "device", d->device);
@@ -347,21 +347,21 @@ write_hardware (struct writer *w, const struct core_hardware *hw)
       kv_str (w, "name", d->name);
       if (d->passthrough)
         kv_bool (w, "passthrough", true);
-      map_end (w);
+      core_yw_map_end (w);
     }
-    seq_end (w);
+    core_yw_seq_end (w);
   }
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-write_os (struct writer *w, const struct core_os *os)
+write_os (struct core_yaml_writer *w, const struct core_os *os)
 {
   if (os->family == CORE_OS_UNSET && !os->id && !os->name && !os->kernel
       && !os->arch && os->pv_drivers == CORE_UNSET)
     return;
   key (w, "os");
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   kv_enum (w, "family", core_os_family_names, os->family);
   kv_str (w, "id", os->id);
   kv_str (w, "name", os->name);
@@ -369,17 +369,17 @@ write_os (struct writer *w, const struct core_os *os)
   kv_str (w, "arch", os->arch);
   if (os->pv_drivers != CORE_UNSET)
     kv_flags (w, "pv_drivers", core_pv_names, os->pv_drivers);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 int
 core_profile_write (FILE *fp, const struct core_profile *p)
 {
-  struct writer w;
+  struct core_yaml_writer w;
   const struct core_utilization *u = &p->utilization;
 
-  begin (&w, fp);
-  map_begin (&w, false);
+  core_yw_begin (&w, fp, -1);
+  core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_PROFILE);
   kv_str (&w, "name", p->name);
   kv_str (&w, "collected_at", p->collected_at);
@@ -390,39 +390,39 @@ core_profile_write (FILE *fp, const struct core_profile *p)
   write_os (&w, &p->os);
   if (p->services.len) {
     key (&w, "services");
-    seq_begin (&w, false);
+    core_yw_seq_begin (&w, false);
     for (size_t i = 0; i < p->services.len; i++) {
       const struct core_service *s = &p->services.ptr[i];
-      map_begin (&w, true);
+      core_yw_map_begin (&w, true);
       kv_str (&w, "name", s->name);
       kv_enum (&w, "proto", core_proto_names, s->proto);
       kv_int (&w, "port", s->port);
-      map_end (&w);
+      core_yw_map_end (&w);
     }
-    seq_end (&w);
+    core_yw_seq_end (&w);
   }
   if (u->interval_s != CORE_UNSET) {
     key (&w, "utilization");
-    map_begin (&w, false);
+    core_yw_map_begin (&w, false);
     kv_int (&w, "interval_s", u->interval_s);
     kv_series (&w, "cpu_pct", &u->cpu_pct);
     kv_series (&w, "mem_used_mib", &u->mem_used_mib);
     kv_series (&w, "disk_iops", &u->disk_iops);
     kv_series (&w, "disk_mbps", &u->disk_mbps);
     kv_series (&w, "net_mbps", &u->net_mbps);
-    map_end (&w);
+    core_yw_map_end (&w);
   }
-  map_end (&w);
-  return end (&w, fp);
+  core_yw_map_end (&w);
+  return core_yw_end (&w);
 }
 
 /* Host catalog ------------------------------------------------------ */
 
 /* Also the items of a plan's `models`. */
 static void
-write_host_model (struct writer *w, const struct core_host_model *m)
+write_host_model (struct core_yaml_writer *w, const struct core_host_model *m)
 {
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   kv_str (w, "model", m->model);
   kv_int (w, "cores", m->cores);
   kv_num (w, "mhz", m->mhz);
@@ -436,41 +436,41 @@ write_host_model (struct writer *w, const struct core_host_model *m)
   kv_num (w, "cost", m->cost);
   kv_num (w, "watts", m->watts);
   kv_int (w, "count", m->count);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 int
 core_hosts_write (FILE *fp, const struct core_hosts *h)
 {
-  struct writer w;
+  struct core_yaml_writer w;
 
-  begin (&w, fp);
-  map_begin (&w, false);
+  core_yw_begin (&w, fp, -1);
+  core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_HOSTS);
   key (&w, "hosts");
-  seq_begin (&w, false);
+  core_yw_seq_begin (&w, false);
   for (size_t i = 0; i < h->models.len; i++)
     write_host_model (&w, &h->models.ptr[i]);
-  seq_end (&w);
-  map_end (&w);
-  return end (&w, fp);
+  core_yw_seq_end (&w);
+  core_yw_map_end (&w);
+  return core_yw_end (&w);
 }
 
 /* Policy ------------------------------------------------------------ */
 
 static void
-write_overhead (struct writer *w, const char *k, const struct core_overhead *o)
+write_overhead (struct core_yaml_writer *w, const char *k, const struct core_overhead *o)
 {
   key (w, k);
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_num (w, "cpu_pct", o->cpu_pct);
   kv_num (w, "cpu_mhz", o->cpu_mhz);
   kv_num (w, "memory_mib", o->memory_mib);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-write_policy_body (struct writer *w, const struct core_policy *p)
+write_policy_body (struct core_yaml_writer *w, const struct core_policy *p)
 {
   kv_num (w, "percentile", p->percentile);
   kv_num (w, "headroom_pct", p->headroom_pct);
@@ -481,29 +481,29 @@ write_policy_body (struct writer *w, const struct core_policy *p)
   kv_bool (w, "windows_pv_drivers", p->windows_pv_drivers);
   kv_bool (w, "allow_passthrough", p->allow_passthrough);
   key (w, "overhead");
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   write_overhead (w, "full", &p->overhead_full);
   write_overhead (w, "paravirt", &p->overhead_paravirt);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 int
 core_policy_write (FILE *fp, const struct core_policy *p)
 {
-  struct writer w;
+  struct core_yaml_writer w;
 
-  begin (&w, fp);
-  map_begin (&w, false);
+  core_yw_begin (&w, fp, -1);
+  core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_POLICY);
   write_policy_body (&w, p);
-  map_end (&w);
-  return end (&w, fp);
+  core_yw_map_end (&w);
+  return core_yw_end (&w);
 }
 
 /* Plan -------------------------------------------------------------- */
 
 static void
-kv_num_or_null (struct writer *w, const char *k, double v)
+kv_num_or_null (struct core_yaml_writer *w, const char *k, double v)
 {
   key (w, k);
   if (v == CORE_UNSET)
@@ -513,10 +513,10 @@ kv_num_or_null (struct writer *w, const char *k, double v)
 }
 
 static void
-write_plan_server (struct writer *w, const struct core_plan_server *s)
+write_plan_server (struct core_yaml_writer *w, const struct core_plan_server *s)
 {
   key (w, "server");
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_str (w, "machine", s->machine);
   kv_int (w, "cores", s->cores);
   kv_num (w, "mhz", s->mhz);
@@ -534,38 +534,38 @@ write_plan_server (struct writer *w, const struct core_plan_server *s)
   if (s->services.len)
     kv_strings (w, "services", &s->services, true);
   kv_num (w, "watts", s->watts);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-kv_dim (struct writer *w, const char *k, const struct core_size_dim *d)
+kv_dim (struct core_yaml_writer *w, const char *k, const struct core_size_dim *d)
 {
   key (w, k);
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_num (w, "need", d->need);
   kv_num (w, "spec", d->spec);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-kv_runs_out (struct writer *w, const struct core_runs_out *r)
+kv_runs_out (struct core_yaml_writer *w, const struct core_runs_out *r)
 {
   key (w, "runs_out");
   if (r->month == CORE_UNSET) {
     null (w);
     return;
   }
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_int (w, "month", r->month);
   kv_enum (w, "resource", core_resource_names, r->resource);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-write_sizing (struct writer *w, const struct core_plan_sizing *s)
+write_sizing (struct core_yaml_writer *w, const struct core_plan_sizing *s)
 {
   key (w, "sizing");
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   kv_int (w, "hosts", s->hosts);
   kv_int (w, "spare_hosts", s->spare_hosts);
   kv_num (w, "core_mhz", s->core_mhz);
@@ -577,7 +577,7 @@ write_sizing (struct writer *w, const struct core_plan_sizing *s)
   kv_dim (w, "nic_ports", &s->nic_ports);
   kv_num (w, "port_mbps", s->port_mbps);
   key (w, "binding");
-  map_begin (w, true);
+  core_yw_map_begin (w, true);
   kv_enum (w, "resource", core_resource_names, s->binding);
   key (w, "interval");
   if (s->interval)
@@ -585,65 +585,65 @@ write_sizing (struct writer *w, const struct core_plan_sizing *s)
   else
     null (w);
   kv_num (w, "used_pct", s->binding_pct);
-  map_end (w);
+  core_yw_map_end (w);
   key (w, "features");
-  seq_begin (w, false);
+  core_yw_seq_begin (w, false);
   if (s->virt.len) {
-    map_begin (w, true);
+    core_yw_map_begin (w, true);
     kv_str (w, "feature", "virt");
     kv_strings (w, "workloads", &s->virt, true);
-    map_end (w);
+    core_yw_map_end (w);
   }
   if (s->iommu.len) {
-    map_begin (w, true);
+    core_yw_map_begin (w, true);
     kv_str (w, "feature", "iommu");
     kv_strings (w, "workloads", &s->iommu, true);
-    map_end (w);
+    core_yw_map_end (w);
   }
-  seq_end (w);
+  core_yw_seq_end (w);
   if (s->has_runs_out)
     kv_runs_out (w, &s->runs_out);
   kv_strings (w, "reasons", &s->reasons, false);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 static void
-write_growth (struct writer *w, const struct core_plan_growth *g)
+write_growth (struct core_yaml_writer *w, const struct core_plan_growth *g)
 {
   key (w, "growth");
-  map_begin (w, false);
+  core_yw_map_begin (w, false);
   kv_num (w, "pct", g->pct);
   kv_int (w, "years", g->years);
   key (w, "hosts");
-  seq_begin (w, false);
+  core_yw_seq_begin (w, false);
   for (size_t i = 0; i < g->hosts.len; i++) {
     const struct core_plan_growth_host *h = &g->hosts.ptr[i];
-    map_begin (w, false);
+    core_yw_map_begin (w, false);
     kv_str (w, "host", h->host);
     kv_runs_out (w, &h->runs_out);
     key (w, "peak_pct");
-    seq_begin (w, true);
+    core_yw_seq_begin (w, true);
     for (size_t m = 0; m < h->peak_pct.len; m++)
       num (w, h->peak_pct.ptr[m]);
-    seq_end (w);
-    map_end (w);
+    core_yw_seq_end (w);
+    core_yw_map_end (w);
   }
-  seq_end (w);
+  core_yw_seq_end (w);
   kv_strings (w, "reasons", &g->reasons, false);
-  map_end (w);
+  core_yw_map_end (w);
 }
 
 int
 core_plan_write (FILE *fp, const struct core_plan *plan)
 {
-  struct writer w;
+  struct core_yaml_writer w;
 
-  begin (&w, fp);
-  map_begin (&w, false);
+  core_yw_begin (&w, fp, -1);
+  core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_PLAN);
 
   key (&w, "summary");
-  map_begin (&w, false);
+  core_yw_map_begin (&w, false);
   kv_int (&w, "workloads", plan->summary.workloads);
   kv_int (&w, "placed", plan->summary.placed);
   kv_int (&w, "unplaced", plan->summary.unplaced);
@@ -656,57 +656,57 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
   kv_num_or_null (&w, "cost", plan->summary.cost);
   kv_num_or_null (&w, "watts_before", plan->summary.watts_before);
   kv_num_or_null (&w, "watts_after", plan->summary.watts_after);
-  map_end (&w);
+  core_yw_map_end (&w);
 
   key (&w, "policy");
-  map_begin (&w, false);
+  core_yw_map_begin (&w, false);
   write_policy_body (&w, &plan->policy);
-  map_end (&w);
+  core_yw_map_end (&w);
 
   if (plan->models.len) {
     key (&w, "models");
-    seq_begin (&w, false);
+    core_yw_seq_begin (&w, false);
     for (size_t i = 0; i < plan->models.len; i++)
       write_host_model (&w, &plan->models.ptr[i]);
-    seq_end (&w);
+    core_yw_seq_end (&w);
   }
 
   key (&w, "hosts");
-  seq_begin (&w, false);
+  core_yw_seq_begin (&w, false);
   for (size_t i = 0; i < plan->hosts.len; i++) {
     const struct core_plan_host *h = &plan->hosts.ptr[i];
-    map_begin (&w, false);
+    core_yw_map_begin (&w, false);
     kv_str (&w, "name", h->name);
     kv_str (&w, "model", h->model);
     key (&w, "hypervisor");
-    raw_scalar (&w, h->hypervisor == CORE_HV_XEN ? "xen" : "kvm",
+    core_yw_scalar (&w, h->hypervisor == CORE_HV_XEN ? "xen" : "kvm",
                 YAML_PLAIN_SCALAR_STYLE);
     kv_bool (&w, "spare", h->spare);
     kv_strings (&w, "workloads", &h->workloads, true);
     key (&w, "peak");
-    map_begin (&w, true);
+    core_yw_map_begin (&w, true);
     kv_num (&w, "cpu_pct", h->peak.cpu_pct);
     kv_num (&w, "memory_pct", h->peak.memory_pct);
     kv_num (&w, "disk_pct", h->peak.disk_pct);
     kv_num (&w, "iops_pct", h->peak.iops_pct);
     kv_num (&w, "net_pct", h->peak.net_pct);
-    map_end (&w);
+    core_yw_map_end (&w);
     if (h->series.cpu_mhz.len) {
       key (&w, "series");
-      map_begin (&w, false);
+      core_yw_map_begin (&w, false);
       kv_int (&w, "interval_s", h->series.interval_s);
       kv_series (&w, "cpu_mhz", &h->series.cpu_mhz);
-      map_end (&w);
+      core_yw_map_end (&w);
     }
-    map_end (&w);
+    core_yw_map_end (&w);
   }
-  seq_end (&w);
+  core_yw_seq_end (&w);
 
   key (&w, "workloads");
-  seq_begin (&w, false);
+  core_yw_seq_begin (&w, false);
   for (size_t i = 0; i < plan->workloads.len; i++) {
     const struct core_plan_workload *wl = &plan->workloads.ptr[i];
-    map_begin (&w, false);
+    core_yw_map_begin (&w, false);
     kv_str (&w, "name", wl->name);
     key (&w, "host");
     if (wl->host)
@@ -717,37 +717,37 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
     kv_int (&w, "vcpus", wl->vcpus);
     kv_int (&w, "memory_mib", wl->memory_mib);
     key (&w, "demand");
-    map_begin (&w, true);
+    core_yw_map_begin (&w, true);
     kv_num (&w, "cpu_mhz", wl->demand.cpu_mhz);
     kv_num (&w, "memory_mib", wl->demand.memory_mib);
     kv_num (&w, "disk_gib", wl->demand.disk_gib);
     kv_num (&w, "iops", wl->demand.iops);
     kv_num (&w, "net_mbps", wl->demand.net_mbps);
-    map_end (&w);
+    core_yw_map_end (&w);
     if (wl->passthrough.len)
       kv_strings (&w, "passthrough", &wl->passthrough, true);
     kv_strings (&w, "reasons", &wl->reasons, false);
     if (wl->server.given)
       write_plan_server (&w, &wl->server);
-    map_end (&w);
+    core_yw_map_end (&w);
   }
-  seq_end (&w);
+  core_yw_seq_end (&w);
 
   key (&w, "unplaced");
-  seq_begin (&w, false);
+  core_yw_seq_begin (&w, false);
   for (size_t i = 0; i < plan->unplaced.len; i++) {
-    map_begin (&w, true);
+    core_yw_map_begin (&w, true);
     kv_str (&w, "name", plan->unplaced.ptr[i].name);
     kv_str (&w, "reason", plan->unplaced.ptr[i].reason);
-    map_end (&w);
+    core_yw_map_end (&w);
   }
-  seq_end (&w);
+  core_yw_seq_end (&w);
 
   if (plan->sizing.given)
     write_sizing (&w, &plan->sizing);
   if (plan->growth.given)
     write_growth (&w, &plan->growth);
 
-  map_end (&w);
-  return end (&w, fp);
+  core_yw_map_end (&w);
+  return core_yw_end (&w);
 }
