@@ -249,6 +249,11 @@ struct core_host_model {
 };
 DEFINE_VECTOR_TYPE(core_host_model_vector, struct core_host_model)
 
+/* The catalog entry of MODEL in V (a catalog's or a plan's models), or
+ * NULL. */
+const struct core_host_model *core_find_host_model(const core_host_model_vector *v,
+                                                   const char *model);
+
 struct core_hosts {
   char *source;
   core_host_model_vector models;

@@ -502,3 +502,12 @@ core_plan_equal (const struct core_plan *a, const struct core_plan *b)
       return false;
   return true;
 }
+
+const struct core_host_model *
+core_find_host_model (const core_host_model_vector *v, const char *model)
+{
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp (v->ptr[i].model, model) == 0)
+      return &v->ptr[i];
+  return NULL;
+}

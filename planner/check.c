@@ -37,15 +37,6 @@ plan_find_profile (const core_profile_vector *v, const char *name)
   return NULL;
 }
 
-static const struct core_host_model *
-find_model (const struct core_hosts *h, const char *model)
-{
-  for (size_t i = 0; i < h->models.len; i++)
-    if (strcmp (h->models.ptr[i].model, model) == 0)
-      return &h->models.ptr[i];
-  return NULL;
-}
-
 const struct core_plan_workload *
 plan_find_workload (const struct core_plan *plan, const char *name)
 {
@@ -112,7 +103,7 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
 
   for (size_t h = 0; h < plan->hosts.len; h++) {
     const struct core_plan_host *ph = &plan->hosts.ptr[h];
-    const struct core_host_model *hm = find_model (hosts, ph->model);
+    const struct core_host_model *hm = core_find_host_model (&hosts->models, ph->model);
     double *load[PLAN_NSERIES] = { NULL };
     double mem = 0, disk = 0, vcpus = 0, peak[PLAN_NSERIES] = { 0 };
 
@@ -234,7 +225,7 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
    * of that spec. */
   if (plan->sizing.given) {
     const struct core_plan_sizing *sz = &plan->sizing;
-    const struct core_host_model *hm = find_model (hosts, "sized");
+    const struct core_host_model *hm = core_find_host_model (&hosts->models, "sized");
     const struct { const char *name; const struct core_size_dim *d; } dims[] = {
       { "cores", &sz->cores }, { "memory_gib", &sz->memory_gib },
       { "disk_gb", &sz->disk_gb }, { "disk_iops", &sz->disk_iops },

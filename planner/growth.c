@@ -19,15 +19,6 @@ struct rate {
   double mem, disk;
 };
 
-static const struct core_host_model *
-find_model (const struct core_plan *plan, const char *model)
-{
-  for (size_t i = 0; i < plan->models.len; i++)
-    if (strcmp (plan->models.ptr[i].model, model) == 0)
-      return &plan->models.ptr[i];
-  return NULL;
-}
-
 static int
 add_reason (core_string_vector *v, char *s)
 {
@@ -205,7 +196,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
 
     if (ph->spare)
       continue;
-    hm = find_model (plan, ph->model);
+    hm = core_find_host_model (&plan->models, ph->model);
     if (hm == NULL) {
       core_error ("host %s: model %s is not in the plan's models", ph->name,
                   ph->model);

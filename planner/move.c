@@ -17,29 +17,12 @@ find_host (const struct core_plan *plan, const char *name)
   return -1;
 }
 
-static const struct core_host_model *
-find_model (const struct core_hosts *h, const char *model)
-{
-  for (size_t i = 0; i < h->models.len; i++)
-    if (strcmp (h->models.ptr[i].model, model) == 0)
-      return &h->models.ptr[i];
-  return NULL;
-}
-
+/* Where NAME is in the profiles' order (for keeping lists in it). */
 static ssize_t
-find_profile (const core_profile_vector *v, const char *name)
+profile_index (const core_profile_vector *v, const char *name)
 {
   for (size_t i = 0; i < v->len; i++)
     if (strcmp (v->ptr[i]->name, name) == 0)
-      return i;
-  return -1;
-}
-
-static ssize_t
-find_workload (const struct core_plan *plan, const char *name)
-{
-  for (size_t i = 0; i < plan->workloads.len; i++)
-    if (strcmp (plan->workloads.ptr[i].name, name) == 0)
       return i;
   return -1;
 }
@@ -52,7 +35,7 @@ refresh_host (struct core_plan *plan, const core_profile_vector *profiles,
               struct core_plan_host *h)
 {
   const struct core_policy *pol = &plan->policy;
-  const struct core_host_model *hm = find_model (hosts, h->model);
+  const struct core_host_model *hm = core_find_host_model (&hosts->models, h->model);
   double *load[PLAN_NSERIES] = { NULL };
   double mem = 0, disk = 0, pk[PLAN_NSERIES] = { 0 };
   int ret = -1;
@@ -67,19 +50,19 @@ refresh_host (struct core_plan *plan, const core_profile_vector *profiles,
       goto out;
     }
   for (size_t q = 0; q < h->workloads.len; q++) {
-    ssize_t pi = find_profile (profiles, h->workloads.ptr[q]);
-    ssize_t wi = find_workload (plan, h->workloads.ptr[q]);
+    const struct core_profile *p = plan_find_profile (profiles, h->workloads.ptr[q]);
+    const struct core_plan_workload *pw = plan_find_workload (plan, h->workloads.ptr[q]);
     const struct core_overhead *o;
     struct plan_demand d;
 
-    if (pi < 0 || wi < 0) {
+    if (p == NULL || pw == NULL) {
       core_error ("host %s: carries %s, which has no profile", h->name,
                   h->workloads.ptr[q]);
       goto out;
     }
-    if (plan_demand_compute (profiles->ptr[pi], pol, grid, &d) == -1)
+    if (plan_demand_compute (p, pol, grid, &d) == -1)
       goto out;
-    o = plan->workloads.ptr[wi].mode == CORE_MODE_FULL
+    o = pw->mode == CORE_MODE_FULL
       ? &pol->overhead_full : &pol->overhead_paravirt;
     for (size_t s = 0; s < grid->slots; s++) {
       load[PLAN_CPU][s] += d.series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
@@ -115,7 +98,7 @@ static int
 insert_in_order (core_string_vector *v, const char *name,
                  const core_profile_vector *profiles)
 {
-  ssize_t me = find_profile (profiles, name);
+  ssize_t me = profile_index (profiles, name);
   size_t at = v->len;
   char *s = core_strdup (name);
 
@@ -124,7 +107,7 @@ insert_in_order (core_string_vector *v, const char *name,
     return -1;
   }
   for (size_t i = 0; i < v->len; i++)
-    if (find_profile (profiles, v->ptr[i]) > me) {
+    if (profile_index (profiles, v->ptr[i]) > me) {
       at = i;
       break;
     }
@@ -230,7 +213,7 @@ drop_empty_host (struct core_plan *plan, const struct core_hosts *hosts,
     if (k != h && !plan->hosts.ptr[k].spare
         && strcmp (plan->hosts.ptr[k].model, model) == 0)
       model_used = true;
-  hm = find_model (hosts, model);
+  hm = core_find_host_model (&hosts->models, model);
   model = core_strdup (model);
   if (model == NULL)
     return;                     /* the empty host stays: still valid */
@@ -267,7 +250,9 @@ plan_move (struct core_plan *plan, const core_profile_vector *profiles,
   /* Copies: the names may point into the plan, which changes. */
   CLEANUP_FREE char *workload = core_strdup (workload_);
   CLEANUP_FREE char *host = core_strdup (host_);
-  ssize_t wi, to, from, pi;
+  ssize_t wi, to, from;
+  const struct core_plan_workload *pw;
+  const struct core_profile *p;
   const struct core_host_model *hm;
   struct core_plan_workload *w;
   struct plan_guest g;
@@ -278,10 +263,10 @@ plan_move (struct core_plan *plan, const core_profile_vector *profiles,
   *why = NULL;
   if (workload == NULL || host == NULL)
     return -1;
-  wi = find_workload (plan, workload);
+  pw = plan_find_workload (plan, workload);
   to = find_host (plan, host);
-  pi = find_profile (profiles, workload);
-  if (wi < 0 || pi < 0) {
+  p = plan_find_profile (profiles, workload);
+  if (pw == NULL || p == NULL) {
     core_error ("no workload named '%s' in the plan", workload);
     return -1;
   }
@@ -289,6 +274,7 @@ plan_move (struct core_plan *plan, const core_profile_vector *profiles,
     *why = core_sprintf ("no host named '%s' in the plan\n", host);
     return *why ? 1 : -1;
   }
+  wi = pw - plan->workloads.ptr;
   w = &plan->workloads.ptr[wi];
   if (w->host == NULL) {
     *why = core_sprintf ("%s stays physical; only placed workloads move\n", workload);
@@ -308,14 +294,14 @@ plan_move (struct core_plan *plan, const core_profile_vector *profiles,
                          host);
     return *why ? 1 : -1;
   }
-  hm = find_model (hosts, plan->hosts.ptr[to].model);
+  hm = core_find_host_model (&hosts->models, plan->hosts.ptr[to].model);
   if (hm == NULL) {
     core_error ("host %s: model %s is not in the catalog", host,
                 plan->hosts.ptr[to].model);
     return -1;
   }
-  plan_guest_resolve (profiles->ptr[pi], &g);
-  mode = plan_mode_on (profiles->ptr[pi], &g, hm, plan->hosts.ptr[to].hypervisor,
+  plan_guest_resolve (p, &g);
+  mode = plan_mode_on (p, &g, hm, plan->hosts.ptr[to].hypervisor,
                        &plan->policy, sentence, sizeof sentence);
   if (mode < 0) {
     *why = core_sprintf ("%s cannot run on %s: %s\n", workload, host, sentence);

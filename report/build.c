@@ -16,15 +16,6 @@ struct build {
 #define FMT(fn, ...) fn (buf, sizeof buf, __VA_ARGS__)
 
 
-static const struct core_host_model *
-find_model (const struct core_plan *plan, const char *name)
-{
-  for (size_t i = 0; i < plan->models.len; i++)
-    if (strcmp (plan->models.ptr[i].model, name) == 0)
-      return &plan->models.ptr[i];
-  return NULL;
-}
-
 static const char *
 mode_label (enum core_mode m)
 {
@@ -84,7 +75,7 @@ build_summary (struct build *b, struct rep_value *root)
 
   for (size_t i = 0; i < plan->hosts.len; i++) {
     const struct core_plan_host *h = &plan->hosts.ptr[i];
-    const struct core_host_model *m = find_model (plan, h->model);
+    const struct core_host_model *m = core_find_host_model (&plan->models, h->model);
     spares += h->spare;
     if (m && !h->spare) {
       cap_mhz += m->cores * m->mhz;
@@ -190,7 +181,7 @@ build_bom (struct build *b, struct rep_value *root)
   /* One line per model, in the order the hosts first name them. */
   for (size_t i = 0; i < plan->hosts.len; i++) {
     const char *model = plan->hosts.ptr[i].model;
-    const struct core_host_model *m = find_model (plan, model);
+    const struct core_host_model *m = core_find_host_model (&plan->models, model);
     size_t count = 0, spares = 0;
     struct rep_value *line;
     bool seen = false;
@@ -547,7 +538,7 @@ build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
 
   for (size_t i = 0; i < plan->hosts.len; i++) {
     const struct core_plan_host *h = &plan->hosts.ptr[i];
-    const struct core_host_model *m = find_model (plan, h->model);
+    const struct core_host_model *m = core_find_host_model (&plan->models, h->model);
     struct rep_value *hm = rep_map (), *wl = rep_list (), *bars = rep_list ();
     double vcpus = 0, mem = 0;
     char buf[64], used[128], a[64], c[64];
