@@ -34,7 +34,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 PKG_LIBS += $(shell pkg-config --libs ncursesw)
 
 # Truncated snprintf output is intended where it is used (labels in messages).
-ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -D_GNU_SOURCE \
+# GCC's only: clang does not know the option (make fuzz leaves it out).
+NO_TRUNC_WARN ?= -Wno-format-truncation
+ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) $(NO_TRUNC_WARN) -D_GNU_SOURCE \
 	-DP2VKIT_DATADIR='"$(DATADIR)"' -DP2VKIT_SRCDIR='"$(CURDIR)"' -I. $(PKG_CFLAGS) $(CFLAGS)
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -126,13 +128,16 @@ demo: deps
 
 FUZZ_SECONDS ?= 20
 FUZZ_BUILD := $(BUILD)/fuzz
+# Built with clang (libFuzzer), without -Werror (clang warns where GCC
+# does not) and without GCC's own options, which clang rejects.
+FUZZ_CFLAGS = $(filter-out $(WERROR) $(NO_TRUNC_WARN),$(ALL_CFLAGS))
 fuzz:
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang WERROR= \
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang WERROR= NO_TRUNC_WARN= \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 	  $(FUZZ_BUILD)/libp2vkit.a
 	@set -e; for src in $(FUZZ_SRCS); do \
 	  t=$$(basename $$src .c); \
-	  clang $(ALL_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  clang $(FUZZ_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -o $(FUZZ_BUILD)/$$t $$src $(FUZZ_BUILD)/libp2vkit.a $(PKG_LIBS) -lm; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
@@ -182,7 +187,7 @@ AGENT_CC := $(CC)
 AGENT_INC :=
 AGENT_LIBS := -lm
 endif
-AGENT_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation \
+AGENT_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) $(NO_TRUNC_WARN) \
 	-D_GNU_SOURCE -DP2VKIT_AGENT -I. -I$(BUILD)/agent/include -Os -g
 
 $(BUILD)/agent/include/yaml.h:

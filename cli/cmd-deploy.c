@@ -68,22 +68,22 @@ on_progress_start (void *opaque, const char *what, uint64_t total)
 }
 
 static void
-on_progress (void *opaque, uint64_t done, uint64_t total)
+on_progress (void *opaque, uint64_t done, uint64_t sent, uint64_t total)
 {
   struct ui *ui = opaque;
 
   (void) total;
   if (!ui->quiet)
-    core_progress_update (&ui->progress, done);
+    core_progress_update_sparse (&ui->progress, done, sent);
 }
 
 static void
-on_progress_end (void *opaque, uint64_t done)
+on_progress_end (void *opaque, const char *outcome, uint64_t done, uint64_t sent)
 {
   struct ui *ui = opaque;
 
   if (!ui->quiet)
-    core_progress_finish (&ui->progress, done);
+    core_progress_end (&ui->progress, outcome, done, sent);
 }
 
 static void

@@ -587,7 +587,21 @@ typedef void (*core_progress_fn)(void *opaque, uint64_t done, uint64_t total);
 void core_progress_start(struct core_progress *p, FILE *fp, const char *what,
                          uint64_t total);
 void core_progress_update(struct core_progress *p, uint64_t done);
+/* The same for a copy that skips holes: the rate is of SENT, the bytes
+ * actually moved, the percentage and time left of DONE. */
+void core_progress_update_sparse(struct core_progress *p, uint64_t done,
+                                 uint64_t sent);
 void core_progress_finish(struct core_progress *p, uint64_t done);
+/* The last line of work that ended with OUTCOME ("done", "failed",
+ * "interrupted"): how far it got (DONE of the total), and the rate of the
+ * bytes actually moved, SENT, which is less than DONE when a sparse copy
+ * skipped holes (then said with their size). */
+void core_progress_end(struct core_progress *p, const char *outcome,
+                       uint64_t done, uint64_t sent);
+/* That line's text after "WHAT: ". */
+void core_progress_end_format(char *buf, size_t len, const char *outcome,
+                              uint64_t done, uint64_t total, uint64_t sent,
+                              double elapsed);
 /* "42% 12.3 MB/s ETA 0:31"-style text for DONE of TOTAL after ELAPSED s. */
 void core_progress_format(char *buf, size_t len, uint64_t done, uint64_t total,
                           double elapsed);

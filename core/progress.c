@@ -56,8 +56,29 @@ core_progress_start (struct core_progress *p, FILE *fp, const char *what,
   p->last_draw = -1;
 }
 
-void
-core_progress_update (struct core_progress *p, uint64_t done)
+/* For a copy that skips holes: the rate of what was sent, and the time
+ * left from how fast DONE grows, holes included (they take no time). */
+static void
+sparse_format (char *buf, size_t len, uint64_t done, uint64_t total,
+               uint64_t sent, double elapsed)
+{
+  double pace = elapsed > 0 ? done / elapsed : 0;
+  char eta[32] = "--:--";
+
+  if (total > 0 && pace > 0 && done <= total)
+    format_duration (eta, sizeof eta, (total - done) / pace);
+  if (total > 0)
+    snprintf (buf, len, "%3d%% %.1f MB/s sent ETA %s",
+              (int) (done > total ? 100 : done * 100 / total),
+              elapsed > 0 ? sent / elapsed / 1e6 : 0.0, eta);
+  else
+    snprintf (buf, len, "%.1f MB %.1f MB/s sent", done / 1e6,
+              elapsed > 0 ? sent / elapsed / 1e6 : 0.0);
+}
+
+/* DONE of the total, SENT of it moved (UINT64_MAX: all of it). */
+static void
+update (struct core_progress *p, uint64_t done, uint64_t sent)
 {
   double now = core_monotonic ();
   char text[128];
@@ -73,7 +94,10 @@ core_progress_update (struct core_progress *p, uint64_t done)
       return;
     p->last_draw = step;
   }
-  core_progress_format (text, sizeof text, done, p->total, now - p->start);
+  if (sent == UINT64_MAX)
+    core_progress_format (text, sizeof text, done, p->total, now - p->start);
+  else
+    sparse_format (text, sizeof text, done, p->total, sent, now - p->start);
   if (p->tty) {
     fprintf (p->fp, "\r%s: %s\033[K", p->what, text);
     p->last_draw = now;
@@ -81,6 +105,18 @@ core_progress_update (struct core_progress *p, uint64_t done)
   else
     fprintf (p->fp, "%s: %s\n", p->what, text);
   fflush (p->fp);
+}
+
+void
+core_progress_update (struct core_progress *p, uint64_t done)
+{
+  update (p, done, UINT64_MAX);
+}
+
+void
+core_progress_update_sparse (struct core_progress *p, uint64_t done, uint64_t sent)
+{
+  update (p, done, sent);
 }
 
 void
@@ -93,5 +129,38 @@ core_progress_finish (struct core_progress *p, uint64_t done)
                         elapsed);
   fprintf (p->fp, "%s%s: done, %s in %.1f s\n", p->tty ? "\r" : "", p->what,
            text, elapsed);
+  fflush (p->fp);
+}
+
+void
+core_progress_end_format (char *buf, size_t len, const char *outcome,
+                          uint64_t done, uint64_t total, uint64_t sent,
+                          double elapsed)
+{
+  char of[64] = "", holes[64] = "";
+
+  if (total > 0)
+    snprintf (of, sizeof of, "%d%% of %.1f MB",
+              (int) (done >= total ? 100 : done * 100 / total), total / 1e6);
+  else
+    snprintf (of, sizeof of, "%.1f MB", done / 1e6);
+  if (done > sent)
+    snprintf (holes, sizeof holes, ", %.1f MB of holes skipped",
+              (done - sent) / 1e6);
+  snprintf (buf, len, "%s, %s in %.1f s, %.1f MB sent at %.1f MB/s%s",
+            outcome, of, elapsed, sent / 1e6,
+            elapsed > 0 ? sent / elapsed / 1e6 : 0.0, holes);
+}
+
+void
+core_progress_end (struct core_progress *p, const char *outcome,
+                   uint64_t done, uint64_t sent)
+{
+  char text[256];
+  double elapsed = core_monotonic () - p->start;
+
+  core_progress_end_format (text, sizeof text, outcome, done, p->total, sent,
+                            elapsed);
+  fprintf (p->fp, "%s%s: %s\n", p->tty ? "\r\033[K" : "", p->what, text);
   fflush (p->fp);
 }

@@ -846,7 +846,8 @@ struct reader {
   struct dep_run *r;
   const struct dep_disk *d;
   int fd;
-  uint64_t done;
+  uint64_t done;                /* data and holes */
+  uint64_t sent;                /* data only: what the rate is of */
   int err;                      /* errno of a failed read, or -1: interrupted */
 };
 
@@ -854,7 +855,7 @@ static void
 reader_progress (struct reader *rd)
 {
   if (rd->r->cb.progress)
-    rd->r->cb.progress (rd->r->cb.opaque, rd->done, rd->d->file_size);
+    rd->r->cb.progress (rd->r->cb.opaque, rd->done, rd->sent, rd->d->file_size);
 }
 
 static int
@@ -876,6 +877,7 @@ reader_data (virStreamPtr st, char *buf, size_t nbytes, void *opaque)
     return -1;
   }
   rd->done += n;
+  rd->sent += n;
   reader_progress (rd);
   return n;
 }
@@ -972,7 +974,7 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
   if (r->cb.progress_start)
     r->cb.progress_start (r->cb.opaque, what, d->file_size);
   if (virStreamSparseSendAll (st, reader_data, reader_hole, reader_skip, &rd) == -1) {
-    if (rd.err == -1)
+    if (rd.err == -1 || dep_interrupted)
       core_error ("interrupted");
     else if (rd.err > 0) {
       errno = rd.err;
@@ -987,7 +989,9 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
   else
     ret = 0;
   if (r->cb.progress_end)
-    r->cb.progress_end (r->cb.opaque, rd.done);
+    r->cb.progress_end (r->cb.opaque,
+                        ret == 0 ? "done" : dep_interrupted ? "interrupted" : "failed",
+                        rd.done, rd.sent);
  out:
   if (st)
     virStreamFree (st);

@@ -63,10 +63,13 @@ struct dep_options {
 struct dep_callbacks {
   /* One line: an action being taken or a fact found. */
   void (*notice) (void *opaque, const char *line);
-  /* An upload: started, moved on, finished. */
+  /* An upload: started, moved on (DONE counts holes skipped), ended with
+   * OUTCOME ("done", "failed", "interrupted") having sent SENT bytes of
+   * data: the rest of DONE was holes. */
   void (*progress_start) (void *opaque, const char *what, uint64_t total);
-  core_progress_fn progress;
-  void (*progress_end) (void *opaque, uint64_t done);
+  void (*progress) (void *opaque, uint64_t done, uint64_t sent, uint64_t total);
+  void (*progress_end) (void *opaque, const char *outcome, uint64_t done,
+                        uint64_t sent);
   void *opaque;
 };
 

@@ -180,16 +180,19 @@ dep_image_load (const char *dir, const char *name, struct dep_image *out)
   }
   for (int i = 0; i < disks->nodesetval->nodeNr; i++) {
     xmlNodePtr disk = disks->nodesetval->nodeTab[i];
-    struct dep_disk d = { NULL };
+    struct dep_disk d = { 0 };
     xmlChar *file = NULL;
     const char *base;
     int64_t mtime_ns;
 
+    /* The first <source>, as libvirt reads it (a second one leaked the
+     * first's name). */
     for (xmlNodePtr c = disk->children; c; c = c->next)
       if (c->type == XML_ELEMENT_NODE && xmlStrEqual (c->name, BAD_CAST "source")) {
         file = xmlGetProp (c, BAD_CAST "file");
         if (file == NULL)
           file = xmlGetProp (c, BAD_CAST "dev");
+        break;
       }
     if (file == NULL) {
       core_error ("%s:%ld: disk %d has no source file", out->xml_path,

@@ -46,7 +46,7 @@ sysfs_dev (const char *dir)
 static int
 add_tree (dev_vector *v, dev_t dev, int depth)
 {
-  CLEANUP_FREE char *link = NULL, *dir = NULL, *holders = NULL;
+  CLEANUP_FREE char *link = NULL, *holders = NULL;
   char real[PATH_MAX];
   DIR *d;
   struct dirent *e;

@@ -190,6 +190,26 @@ struct p2v_receive_options {
   void *opaque;
   volatile sig_atomic_t *stop;
 };
+/* The control lines a client sends, parsed without I/O.  Each splits its
+ * text in place and fails with the refusal the receiver sends back (in
+ * core_errmsg).  The announcement: CAPTURE NAME NEW|RESUME DISKS
+ * PROFILE-BYTES (NAME is set once it is valid, even when the rest is
+ * refused); then per disk I, DISK SIZE LABEL (LABEL_LEN: the room in
+ * LABEL); SUM DISK CHUNK HEX and MAP DISK name one of the NDISKS disks,
+ * disk D having NCHUNKS[D] chunks. */
+struct p2v_capture_ann {
+  char name[80];
+  bool resume;
+  uint64_t ndisks;
+  uint64_t profile_len;
+};
+int p2v_parse_capture (char *line, struct p2v_capture_ann *out);
+int p2v_parse_disk (char *line, size_t i, uint64_t *size, char *label,
+                    size_t label_len);
+int p2v_parse_sum (char *args, size_t ndisks, const uint64_t *nchunks,
+                   uint64_t *disk, uint64_t *chunk, char hex[P2V_SUM_HEX + 1]);
+int p2v_parse_map (const char *arg, size_t ndisks, uint64_t *disk);
+
 /* Serves until *STOP (or after one session with ONCE).  Each session runs
  * in a child process; their events go to NOTIFY from that child. */
 int p2v_receive (const struct p2v_receive_options *o);

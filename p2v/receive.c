@@ -45,6 +45,7 @@ struct session {
   int chunks_fd;
   struct rdisk *disks;
   size_t ndisks;
+  uint64_t *nchunks;            /* per disk, for p2v_parse_sum */
   bool resume;
   uint8_t *buf;
   uint8_t *digests;
@@ -346,50 +347,165 @@ chunk_sum (struct session *s, size_t i, uint64_t k, char *hex)
   return p2v_chunk_sum (s->digests, nb, hex);
 }
 
-/* ---- the commands ---- */
+/* ---- the control lines, parsed without I/O (fuzzed on their own) ---- */
 
 static int
 parse_u64 (const char *tok, const char *field, uint64_t max, uint64_t *out)
 {
   int64_t v;
 
-  if (tok == NULL || core_parse_int64 (tok, field, 0, (int64_t) max, &v) == -1)
+  if (tok == NULL) {
+    core_error ("%s: missing", field);
+    return -1;
+  }
+  if (core_parse_int64 (tok, field, 0, (int64_t) max, &v) == -1)
     return -1;
   *out = v;
   return 0;
 }
+
+/* The error so far, after PREFIX (core_error cannot format its own
+ * buffer into itself). */
+static void
+prefix_error (const char *prefix)
+{
+  char msg[1024];
+
+  snprintf (msg, sizeof msg, "%s", core_errmsg ());
+  core_error ("%s: %s", prefix, msg);
+}
+
+int
+p2v_parse_capture (char *line, struct p2v_capture_ann *out)
+{
+  char *save = NULL, *tok[6];
+  size_t n = 0;
+
+  memset (out, 0, sizeof *out);
+  for (char *t = strtok_r (line, " ", &save); t; t = strtok_r (NULL, " ", &save)) {
+    if (n == 6) {
+      core_error ("CAPTURE: too many fields");
+      return -1;
+    }
+    tok[n++] = t;
+  }
+  if (n != 5 || strcmp (tok[0], "CAPTURE") != 0) {
+    core_error ("expected CAPTURE NAME NEW|RESUME DISKS PROFILE-BYTES");
+    return -1;
+  }
+  if (!p2v_name_ok (tok[1])) {
+    core_error ("'%.70s' is not a capture name (letters, digits, '.', "
+                "'_', '-'; not starting with '.' or '-')", tok[1]);
+    return -1;
+  }
+  snprintf (out->name, sizeof out->name, "%s", tok[1]);
+  if (strcmp (tok[2], "NEW") != 0 && strcmp (tok[2], "RESUME") != 0) {
+    core_error ("expected NEW or RESUME, got '%.20s'", tok[2]);
+    return -1;
+  }
+  out->resume = strcmp (tok[2], "RESUME") == 0;
+  if (parse_u64 (tok[3], "disks", P2V_MAX_DISKS, &out->ndisks) == -1
+      || out->ndisks == 0) {
+    core_error ("between 1 and %d disks per capture", P2V_MAX_DISKS);
+    return -1;
+  }
+  if (parse_u64 (tok[4], "profile bytes", P2V_MAX_PROFILE, &out->profile_len) == -1) {
+    core_error ("a profile of at most %d bytes", P2V_MAX_PROFILE);
+    return -1;
+  }
+  return 0;
+}
+
+int
+p2v_parse_disk (char *line, size_t i, uint64_t *size, char *label, size_t label_len)
+{
+  char *save = NULL, *kw, *sz, *lb, *extra;
+
+  kw = strtok_r (line, " ", &save);
+  sz = strtok_r (NULL, " ", &save);
+  lb = strtok_r (NULL, " ", &save);
+  extra = strtok_r (NULL, " ", &save);
+  if (kw == NULL || strcmp (kw, "DISK") != 0 || lb == NULL || extra
+      || strlen (lb) >= label_len) {
+    core_error ("expected DISK SIZE LABEL");
+    return -1;
+  }
+  if (parse_u64 (sz, "disk size", P2V_MAX_DISK_SIZE, size) == -1
+      || *size == 0 || *size % 512) {
+    core_error ("disk %zu: size '%.30s' is not a whole number of "
+                "512-byte sectors up to 1 PiB", i, sz);
+    return -1;
+  }
+  strcpy (label, lb);
+  return 0;
+}
+
+int
+p2v_parse_map (const char *arg, size_t ndisks, uint64_t *disk)
+{
+  if (ndisks == 0)
+    core_error ("disk: no disks announced");
+  if (ndisks == 0 || parse_u64 (arg, "disk", ndisks - 1, disk) == -1) {
+    prefix_error ("MAP");
+    return -1;
+  }
+  return 0;
+}
+
+int
+p2v_parse_sum (char *args, size_t ndisks, const uint64_t *nchunks,
+               uint64_t *disk, uint64_t *chunk, char hex[P2V_SUM_HEX + 1])
+{
+  char *save = NULL;
+  char *ti = strtok_r (args, " ", &save), *tk = strtok_r (NULL, " ", &save);
+  char *th = strtok_r (NULL, " ", &save);
+
+  if (ndisks == 0)
+    core_error ("disk: no disks announced");
+  if (ndisks == 0 || parse_u64 (ti, "disk", ndisks - 1, disk) == -1) {
+    prefix_error ("SUM");
+    return -1;
+  }
+  if (nchunks[*disk] == 0)
+    core_error ("chunk: disk %llu has none", (unsigned long long) *disk);
+  if (nchunks[*disk] == 0
+      || parse_u64 (tk, "chunk", nchunks[*disk] - 1, chunk) == -1) {
+    prefix_error ("SUM");
+    return -1;
+  }
+  if (th == NULL || strlen (th) != P2V_SUM_HEX
+      || strspn (th, "0123456789abcdef") != P2V_SUM_HEX
+      || strtok_r (NULL, " ", &save)) {
+    core_error ("SUM: expected DISK CHUNK SHA256-HEX");
+    return -1;
+  }
+  memcpy (hex, th, P2V_SUM_HEX + 1);
+  return 0;
+}
+
+/* ---- the commands ---- */
 
 /* CAPTURE NAME NEW|RESUME NDISKS PROFILELEN, then NDISKS lines
  * DISK SIZE LABEL, then the profile. */
 static int
 cmd_capture (struct session *s, char *line)
 {
-  char *save = NULL, *tok[6];
+  struct p2v_capture_ann ann;
   uint64_t ndisks, plen;
   CLEANUP_FREE char *profile = NULL, *disks = NULL, *old = NULL;
   CLEANUP_FREE_PROFILE struct core_profile *p = NULL;
   CLEANUP_FREE char *pname = NULL;
-  size_t n = 0, oldlen;
+  size_t oldlen;
   int dirfd = -1;
+  int r = p2v_parse_capture (line, &ann);
 
-  for (char *t = strtok_r (line, " ", &save); t; t = strtok_r (NULL, " ", &save)) {
-    if (n == 6)
-      return refuse (s, "CAPTURE: too many fields");
-    tok[n++] = t;
-  }
-  if (n != 5 || strcmp (tok[0], "CAPTURE") != 0)
-    return refuse (s, "expected CAPTURE NAME NEW|RESUME DISKS PROFILE-BYTES");
-  if (!p2v_name_ok (tok[1]))
-    return refuse (s, "'%.70s' is not a capture name (letters, digits, '.', "
-                   "'_', '-'; not starting with '.' or '-')", tok[1]);
-  snprintf (s->name, sizeof s->name, "%s", tok[1]);
-  if (strcmp (tok[2], "NEW") != 0 && strcmp (tok[2], "RESUME") != 0)
-    return refuse (s, "expected NEW or RESUME, got '%.20s'", tok[2]);
-  s->resume = strcmp (tok[2], "RESUME") == 0;
-  if (parse_u64 (tok[3], "disks", P2V_MAX_DISKS, &ndisks) == -1 || ndisks == 0)
-    return refuse (s, "between 1 and %d disks per capture", P2V_MAX_DISKS);
-  if (parse_u64 (tok[4], "profile bytes", P2V_MAX_PROFILE, &plen) == -1)
-    return refuse (s, "a profile of at most %d bytes", P2V_MAX_PROFILE);
+  /* Named from then on, even when the rest is refused. */
+  snprintf (s->name, sizeof s->name, "%s", ann.name);
+  if (r == -1)
+    return refuse (s, "%s", core_errmsg ());
+  s->resume = ann.resume;
+  ndisks = ann.ndisks;
+  plen = ann.profile_len;
 
   s->disks = calloc (ndisks, sizeof *s->disks);
   if (s->disks == NULL)
@@ -397,26 +513,19 @@ cmd_capture (struct session *s, char *line)
   s->ndisks = ndisks;
   for (size_t i = 0; i < ndisks; i++)
     s->disks[i].fd = -1;
+  s->nchunks = calloc (ndisks, sizeof *s->nchunks);
+  if (s->nchunks == NULL)
+    return refuse (s, "out of memory");
   for (size_t i = 0; i < ndisks; i++) {
     CLEANUP_FREE char *dl = p2v_conn_getline (s->conn);
-    char *dsave = NULL, *kw, *size, *label, *extra;
     struct rdisk *d = &s->disks[i];
 
     if (dl == NULL)
       return -1;
-    kw = strtok_r (dl, " ", &dsave);
-    size = strtok_r (NULL, " ", &dsave);
-    label = strtok_r (NULL, " ", &dsave);
-    extra = strtok_r (NULL, " ", &dsave);
-    if (kw == NULL || strcmp (kw, "DISK") != 0 || label == NULL || extra
-        || strlen (label) >= sizeof d->label)
-      return refuse (s, "expected DISK SIZE LABEL");
-    if (parse_u64 (size, "disk size", P2V_MAX_DISK_SIZE, &d->size) == -1
-        || d->size == 0 || d->size % 512)
-      return refuse (s, "disk %zu: size '%.30s' is not a whole number of "
-                     "512-byte sectors up to 1 PiB", i, size);
-    strcpy (d->label, label);
+    if (p2v_parse_disk (dl, i, &d->size, d->label, sizeof d->label) == -1)
+      return refuse (s, "%s", core_errmsg ());
     d->nchunks = (d->size + P2V_CHUNK - 1) / P2V_CHUNK;
+    s->nchunks[i] = d->nchunks;
     d->confirmed = calloc (d->nchunks, sizeof *d->confirmed);
     if (d->confirmed == NULL)
       return refuse (s, "out of memory");
@@ -528,8 +637,8 @@ cmd_map (struct session *s, const char *arg)
   uint64_t i, n = 0;
   struct rdisk *d;
 
-  if (parse_u64 (arg, "disk", s->ndisks - 1, &i) == -1)
-    return refuse (s, "MAP: %s", core_errmsg ());
+  if (p2v_parse_map (arg, s->ndisks, &i) == -1)
+    return refuse (s, "%s", core_errmsg ());
   d = &s->disks[i];
   for (uint64_t k = 0; k < d->nchunks; k++)
     n += d->confirmed[k][0] != '\0';
@@ -571,22 +680,13 @@ make_durable (struct session *s)
 static int
 cmd_sum (struct session *s, char *args)
 {
-  char *save = NULL;
-  char *ti = strtok_r (args, " ", &save), *tk = strtok_r (NULL, " ", &save);
-  char *th = strtok_r (NULL, " ", &save);
   uint64_t i, k;
-  char hex[P2V_SUM_HEX + 1];
+  char hex[P2V_SUM_HEX + 1], th[P2V_SUM_HEX + 1];
   char line[200];
   int n;
 
-  if (parse_u64 (ti, "disk", s->ndisks - 1, &i) == -1)
-    return refuse (s, "SUM: %s", core_errmsg ());
-  if (parse_u64 (tk, "chunk", s->disks[i].nchunks - 1, &k) == -1)
-    return refuse (s, "SUM: %s", core_errmsg ());
-  if (th == NULL || strlen (th) != P2V_SUM_HEX
-      || strspn (th, "0123456789abcdef") != P2V_SUM_HEX
-      || strtok_r (NULL, " ", &save))
-    return refuse (s, "SUM: expected DISK CHUNK SHA256-HEX");
+  if (p2v_parse_sum (args, s->ndisks, s->nchunks, &i, &k, th) == -1)
+    return refuse (s, "%s", core_errmsg ());
   if (chunk_sum (s, i, k, hex) == -1)
     return refuse (s, "%s", core_errmsg ());
   if (strcmp (hex, th) != 0) {
@@ -777,6 +877,7 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
       close (s.disks[i].fd);
   }
   free (s.disks);
+  free (s.nchunks);
   free (s.folder);
   free (s.buf);
   free (s.digests);

@@ -204,6 +204,13 @@ struct plan_size_config {
 int plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
                struct core_plan *out);
 
+/* The host model of sizing SZ, named NAME (malloc'd into HM->model): the
+ * spec's cores, clock, memory, disk, IOPS and network, KVM with hardware
+ * virtualization, an IOMMU when a workload needs one, and a count of the
+ * sized hosts plus the HA spares. */
+int plan_sized_model (const struct core_plan_sizing *sz, const char *name,
+                      struct core_host_model *hm);
+
 /* (1 + pct/100)^(months/12), pct being the profile's growth_pct when it
  * has one, else DEFAULT_PCT (CORE_UNSET: no growth). */
 double plan_growth_factor (const struct core_profile *p, double default_pct,

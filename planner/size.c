@@ -275,6 +275,29 @@ interval_text (const struct plan_grid *grid, size_t slot, char *buf, size_t len)
 }
 
 int
+plan_sized_model (const struct core_plan_sizing *sz, const char *name,
+                  struct core_host_model *hm)
+{
+  core_host_model_init (hm);
+  hm->model = core_strdup (name);
+  if (hm->model == NULL)
+    return -1;
+  hm->cores = (int64_t) sz->cores.spec;
+  hm->mhz = sz->core_mhz;
+  hm->memory_mib = (int64_t) (sz->memory_gib.spec * 1024);
+  if (hm->memory_mib < 1)
+    hm->memory_mib = 1;
+  hm->disk_gib = sz->disk_gb.spec > 0 ? round2 (sz->disk_gb.spec * 1e9 / 1073741824.0) : CORE_UNSET;
+  hm->disk_iops = sz->disk_iops.spec > 0 ? sz->disk_iops.spec : CORE_UNSET;
+  hm->net_mbps = sz->net_mbps.spec;
+  hm->virt = CORE_VIRT_VMX;
+  hm->iommu = sz->iommu.len > 0;
+  hm->hypervisors = CORE_HV_KVM;
+  hm->count = sz->hosts + sz->spare_hosts;
+  return 0;
+}
+
+int
 plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
            struct core_plan *out)
 {
@@ -535,21 +558,9 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
     struct plan_config c2 = *cfg;
     struct core_host_model hm;
 
-    core_host_model_init (&hm);
-    hm.model = core_strdup ("sized");
-    hm.cores = (int64_t) sz->cores.spec;
-    hm.mhz = sc->core_mhz;
-    hm.memory_mib = (int64_t) (sz->memory_gib.spec * 1024);
-    if (hm.memory_mib < 1)
-      hm.memory_mib = 1;
-    hm.disk_gib = sz->disk_gb.spec > 0 ? round2 (sz->disk_gb.spec * 1e9 / 1073741824.0) : CORE_UNSET;
-    hm.disk_iops = sz->disk_iops.spec > 0 ? sz->disk_iops.spec : CORE_UNSET;
-    hm.net_mbps = sz->net_mbps.spec;
-    hm.virt = CORE_VIRT_VMX;
-    hm.iommu = sz->iommu.len > 0;
-    hm.hypervisors = CORE_HV_KVM;
-    hm.count = n + pol->ha_spare_hosts;
-    if (hm.model == NULL || core_host_model_vector_append (&catalog.models, hm) == -1) {
+    if (plan_sized_model (sz, "sized", &hm) == -1)
+      goto out;
+    if (core_host_model_vector_append (&catalog.models, hm) == -1) {
       free (hm.model);
       goto out;
     }

@@ -31,7 +31,7 @@ touch -d '2026-01-01 00:00:00 UTC' "$t_tmp"/images/*-disk*
     -o "$t_tmp/thesis.yaml" >/dev/null 2>&1
 sed 's/hypervisor: kvm/hypervisor: xen/' "$t_tmp/thesis.yaml" > "$t_tmp/xen.yaml"
 
-t_plan 11
+t_plan 13
 for kind in kvm xen; do
     # KVM on QEMU's user networking; Xen on its default bridge.
     plan=$t_tmp/thesis.yaml net="--network user"
@@ -69,4 +69,14 @@ else
 fi
 err=$("$P2VKIT" deploy "$t_tmp/xen.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/bad" --network user 2>&1)
 t_match "Xen has no user networking: refused" "^p2vkit: deploy: host athlon-x2-5200-1: --network user: Xen has no user networking" "$err"
+# A disk with two <source> elements (found by fuzz-image, where the first
+# name leaked): the first is used, as libvirt does.
+mkdir "$t_tmp/two"
+cp "$t_tmp"/images/*-disk* "$t_tmp/two/"
+cp "$t_tmp/images/dc01.xml" "$t_tmp/two/"
+sed 's|\(<source file="/srv/convert/out/pbx01-disk1.qcow2"/>\)|\1<source file="/elsewhere/none.qcow2"/>|' \
+    "$t_tmp/images/pbx01.xml" > "$t_tmp/two/pbx01.xml"
+t_ok "two sources: the definitions are written" "$P2VKIT" deploy "$t_tmp/thesis.yaml" \
+    --images "$t_tmp/two" --xml-dir "$t_tmp/two-out" --network user
+t_match "two sources: the first one's image is used" "pbx01-disk1-" "$(cat "$t_tmp/two-out/pbx01.xml" 2>/dev/null)"
 t_done

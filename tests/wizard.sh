@@ -4,6 +4,7 @@
 # example fleet, change the headroom, plan, export, move a workload,
 # export again), asserting the text of the captured pane at each step;
 # the exported plan must equal `p2vkit plan`'s for the same inputs.  Also:
+# "size for me" against `p2vkit plan --size`,
 # a resize below the minimum and back, quitting with unsaved changes,
 # Ctrl-C, NO_COLOR, unreadable files, and no terminal at all.
 . "$(dirname "$0")/functions.sh"
@@ -240,6 +241,50 @@ fi
 
 flow w80 80 24
 flow w132 132 43
+
+# "Size for me" on the Hosts screen: the thesis lab with no catalog gets
+# the spec `p2vkit plan --size` writes, as model sized, and plans on it.
+out="$t_tmp/size"
+mkdir -p "$out"
+"$P2VKIT_PLAIN" plan examples/thesis/servers --policy examples/thesis/policy.yaml \
+    --size -q -o "$out/cli.yaml"
+cores=$(sed -n 's/^  cores: {need: [0-9.]*, spec: \([0-9.]*\)}$/\1/p' "$out/cli.yaml")
+mem=$(sed -n 's/^  memory_gib: {need: [0-9.]*, spec: \([0-9.]*\)}$/\1/p' "$out/cli.yaml")
+binds=$(sed -n 's/^  binding: {resource: \([a-z]*\),.*/\1/p' "$out/cli.yaml")
+t_match "size: p2vkit plan --size gives a spec to compare with" "^[0-9]+ [0-9]+ [a-z]+\$" "$cores $mem $binds"
+start size 80 24 "" examples/thesis/servers --policy examples/thesis/policy.yaml \
+    -o "$out/plan.yaml" --time-limit 0
+see size "size: starts with the lab and no catalog" "2 workloads, 0 host models loaded"
+keys size F5
+see size "size: planning without a catalog is refused" "No host models"
+keys size 2
+see size "size: the key bar offers it" "sSize for me"
+keys size s
+see size "size: sizes in the background, into the status line" \
+    "Sized: $cores cores at 2600 MHz, $mem GiB, $binds binds; added as model sized"
+see size "size: shows the spec" "Sized: 1 x $cores cores at 2600 MHz, $mem GiB"
+see size "size: ...and the binding dimension" "Binding: $binds,"
+t_match "size: the catalog lists model sized" "sized +$cores +2600 +$mem " "$pane"
+keys size F5
+see size "size: plans on the sized model" "Planned: 2 workloads, 2 placed on 1 hosts"
+keys size F6
+see size "size: exports" "Exported 6 files" 180
+t_match "size: the exported catalog holds the spec" \
+    "model: sized.*cores: $cores.*memory_mib: $((mem * 1024))" \
+    "$(tr '\n' ' ' <"$out/plan-hosts.yaml" 2>/dev/null)"
+t_ok "size: p2vkit plan --check accepts the plan on it" \
+    "$P2VKIT_PLAIN" plan --check "$out/plan.yaml" examples/thesis/servers \
+    --hosts "$out/plan-hosts.yaml" -q
+keys size q
+ended size "size" 0
+
+# Sizing with no workloads: an error in the status line, still running.
+start size0 80 24 ""
+see size0 "size, no workloads: running" "0 workloads, 0 host models loaded"
+keys size0 2 s
+see size0 "size, no workloads: says so in the status line" "No workloads to size a host for"
+keys size0 q
+ended size0 "size, no workloads" 0
 
 # Unreadable files on the command line: a message, and the wizard runs.
 start bad 80 24 "" $fleet/servers "$t_tmp/nothing-here" --hosts "$t_tmp/no-hosts.yaml"

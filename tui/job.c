@@ -107,3 +107,26 @@ tui_plan_work (struct tui_job *job, void *arg)
   pj->cfg.opaque = job;
   return plan_run (&pj->cfg, &pj->plan);
 }
+
+void
+tui_size_config (const struct tui_model *m, struct tui_size_job *sj)
+{
+  tui_model_plan_config (m, &sj->cfg);
+  /* The spec is for a host to buy: the catalog plays no part. */
+  sj->cfg.hosts = NULL;
+  sj->cfg.force = NULL;
+  memset (&sj->sc, 0, sizeof sj->sc);
+  sj->sc.core_mhz = 2600;
+  sj->sc.growth_pct = CORE_UNSET;
+  sj->sc.spec_only = true;
+}
+
+int
+tui_size_work (struct tui_job *job, void *arg)
+{
+  struct tui_size_job *sj = arg;
+
+  sj->cfg.progress = plan_progress;
+  sj->cfg.opaque = job;
+  return plan_size (&sj->cfg, &sj->sc, &sj->plan);
+}

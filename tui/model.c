@@ -55,6 +55,7 @@ tui_model_init (struct tui_model *m)
   core_hosts_init (&m->hosts);
   core_policy_defaults (&m->policy);
   core_plan_init (&m->plan);
+  core_plan_init (&m->sized);
   m->time_limit = 5;
   m->seed = 1;
 }
@@ -70,6 +71,7 @@ tui_model_clear (struct tui_model *m)
   core_hosts_clear (&m->hosts);
   free (m->hosts_file);
   core_plan_clear (&m->plan);
+  core_plan_clear (&m->sized);
   m->force = NULL;
   m->hosts_file = NULL;
 }
@@ -722,6 +724,39 @@ tui_model_set_plan (struct tui_model *m, struct core_plan *plan)
   m->stale = false;
   m->moves = 0;
   m->dirty = true;
+}
+
+ssize_t
+tui_model_take_sizing (struct tui_model *m, struct core_plan *plan)
+{
+  core_host_model_vector *v = &m->hosts.models;
+  struct core_host_model hm;
+  size_t i;
+
+  if (!plan->sizing.given) {
+    core_error ("the sizing gave no spec");
+    return -1;
+  }
+  if (plan_sized_model (&plan->sizing, "sized", &hm) == -1)
+    return -1;
+  /* Sizing again replaces the last spec rather than piling up models. */
+  for (i = 0; i < v->len; i++)
+    if (strcmp (v->ptr[i].model, "sized") == 0)
+      break;
+  if (i < v->len) {
+    free (v->ptr[i].model);
+    v->ptr[i] = hm;
+  }
+  else if (core_host_model_vector_append (v, hm) == -1) {
+    free (hm.model);
+    return -1;
+  }
+  core_plan_clear (&m->sized);
+  m->sized = *plan;
+  core_plan_init (plan);
+  changed (m);
+  m->sized_gen = m->gen;
+  return i;
 }
 
 int

@@ -289,12 +289,42 @@ key_inventory (struct tui_ui *ui, int ch)
 
 static const char *const hosts_bar[] = {
   "F1", "Help", "Enter", "Edit", "a", "Add", "d", "Drop", "l", "Load",
-  "F5", "Plan", "F10", "Quit", NULL
+  "s", "Size for me", "F5", "Plan", "F10", "Quit", NULL
 };
 static const char *const form_bar[] = {
   "F1", "Help", "Enter", "Edit field", "Up/Dn", "Field", "Esc", "Close",
   "F10", "Quit", NULL
 };
+
+/* The last sizing, on three lines from Y: the spec, what binds, and
+ * whether it still matches the inputs. */
+static void
+draw_sizing (struct tui_ui *ui, int y)
+{
+  const struct core_plan_sizing *sz = &ui->m.sized.sizing;
+  char disk[32] = "", iops[32] = "", when[32] = "";
+
+  if (sz->disk_gb.spec > 0)
+    snprintf (disk, sizeof disk, ", %g GB", sz->disk_gb.spec);
+  if (sz->disk_iops.spec > 0)
+    snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
+  if (sz->interval)
+    snprintf (when, sizeof when, " at %s", sz->interval);
+  attron (tui_look (ui, TUI_LOOK_HEAD));
+  tui_putf (y++, 0, COLS, "Sized: %lld x %g cores at %g MHz, %g GiB%s%s, "
+            "%lld x %g Mb/s", (long long) sz->hosts, sz->cores.spec,
+            sz->core_mhz, sz->memory_gib.spec, disk, iops,
+            (long long) sz->nic_ports.spec, sz->port_mbps);
+  attroff (tui_look (ui, TUI_LOOK_HEAD));
+  tui_putf (y++, 0, COLS, "Binding: %s, %.1f%% of the spec used%s; unrounded "
+            "%.2f cores, %.2f GiB", core_resource_names[sz->binding],
+            sz->binding_pct, when, sz->cores.need, sz->memory_gib.need);
+  if (ui->m.gen != ui->m.sized_gen)
+    tui_put (y, 0, COLS, "The inputs changed since this sizing: s sizes again.");
+  else
+    tui_put (y, 0, COLS, "Model sized is in the catalog: F5 plans (drop the "
+             "others to plan on it alone).");
+}
 
 static void
 draw_hosts (struct tui_ui *ui, int top, int rows)
@@ -350,9 +380,12 @@ draw_hosts (struct tui_ui *ui, int top, int rows)
         attroff (tui_look (ui, TUI_LOOK_SEL));
     }
   }
-  else
-    tui_put (top + rows - 1, 0, COLS, "Enter edits the selected model's capacity, "
-             "cost and count.");
+  else {
+    if (ui->m.sized.sizing.given && y + 4 < top + rows)
+      draw_sizing (ui, top + rows - 4);
+    tui_put (top + rows - 1, 0, COLS, "Enter edits the selected model; s sizes "
+             "a host to buy for the workloads.");
+  }
 }
 
 static int
@@ -459,8 +492,10 @@ key_hosts (struct tui_ui *ui, int ch)
       tui_prompt (ui, "Load host catalog: ", ui->m.hosts_file, buf, sizeof buf,
                   accept_load_hosts, NULL);
     return true;
-  /* Sizing the hosts to buy (`plan --size`) belongs here as a key and
-   * an entry of this bar once the planner offers it. */
+  case 's':
+    /* `p2vkit plan --size` in the background; the spec joins the catalog. */
+    tui_start_size (ui);
+    return true;
   default:
     return false;
   }
@@ -1065,7 +1100,9 @@ static const char *const help_text[] = {
   "               on name, OS or role, Esc clears the filter.",
   "  2 Hosts      the host models to buy. Enter edits a model's capacity,",
   "               cost and count; a adds a model; d drops one; l loads a",
-  "               catalog (p2vkit/hosts/v1).",
+  "               catalog (p2vkit/hosts/v1); s sizes a host to buy for",
+  "               the workloads (as p2vkit plan --size) and adds it to",
+  "               the catalog as model sized.",
   "  3 Policy     percentile, headroom, overcommit, HA spares, overheads per",
   "               mode, Windows drivers, passthrough. Enter edits, Space",
   "               toggles; values are checked as you leave them; l loads.",

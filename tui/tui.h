@@ -54,6 +54,10 @@ struct tui_model {
   size_t moves;                 /* workloads moved by hand since */
   bool dirty;                   /* changes not exported */
   unsigned long gen;            /* counts changes to the inputs */
+  /* The last "size for me": its sizing (sizing.given), and the GEN it
+   * matches (later changes make it out of date). */
+  struct core_plan sized;
+  unsigned long sized_gen;
 };
 
 void tui_model_init (struct tui_model *m);
@@ -138,6 +142,10 @@ void tui_model_set_plan (struct tui_model *m, struct core_plan *plan);
  * -1 error.  */
 int tui_model_move (struct tui_model *m, const char *workload, const char *host,
                     char **why);
+/* Take the sizing of PLAN (from plan_size) over and put its spec into
+ * the catalog as model "sized" (replacing a model of that name, else
+ * added).  Returns the model's index, or -1 (nothing changed). */
+ssize_t tui_model_take_sizing (struct tui_model *m, struct core_plan *plan);
 /* Hosts in use (not spares) by the plan. */
 int64_t tui_model_hosts_used (const struct tui_model *m);
 
@@ -175,6 +183,18 @@ struct tui_plan_job {
   struct core_plan plan;
 };
 int tui_plan_work (struct tui_job *job, void *arg);
+
+/* Sizing as a job: plan_size (the spec only) on the model's workloads and
+ * policy, as `p2vkit plan --size` does, into PLAN.sizing. */
+struct tui_size_job {
+  struct plan_config cfg;
+  struct plan_size_config sc;
+  struct core_plan plan;
+};
+/* The job's configuration for M: one host (plus the HA spares) of cores
+ * at 2600 MHz, the command line's defaults. */
+void tui_size_config (const struct tui_model *m, struct tui_size_job *sj);
+int tui_size_work (struct tui_job *job, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* export.c: the plan, its report and the commands, as files.          */
@@ -214,7 +234,7 @@ enum tui_look {
   TUI_LOOK_KEY, TUI_LOOK_BAR, TUI_LOOK_BAR_HOT, TUI_LOOK_HEAD, TUI_LOOK_DIM
 };
 
-enum tui_job_kind { TUI_JOB_NONE, TUI_JOB_PLAN, TUI_JOB_EXPORT };
+enum tui_job_kind { TUI_JOB_NONE, TUI_JOB_PLAN, TUI_JOB_EXPORT, TUI_JOB_SIZE };
 
 struct tui_ui {
   struct tui_model m;
@@ -228,6 +248,7 @@ struct tui_ui {
   struct tui_job job;
   enum tui_job_kind job_kind;
   struct tui_plan_job pj;
+  struct tui_size_job sj;
   struct tui_export ex;
   /* Per screen: cursor and first row shown. */
   size_t inv_cur, inv_top;
@@ -279,6 +300,8 @@ bool tui_busy (struct tui_ui *ui);
 /* Start the planner / the export in the worker thread. */
 void tui_start_plan (struct tui_ui *ui);
 void tui_start_export (struct tui_ui *ui);
+/* Start sizing a host for the workloads ("size for me"). */
+void tui_start_size (struct tui_ui *ui);
 
 /* ------------------------------------------------------------------ */
 /* screens.c: each screen's drawing and keys.                          */

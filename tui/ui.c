@@ -194,7 +194,8 @@ draw_status (struct tui_ui *ui)
     f = ui->job.fraction;
     pthread_mutex_unlock (&ui->job.lock);
     tui_putf (y, 0, COLS, "%s: %s %3.0f%% %.1f s",
-              ui->job_kind == TUI_JOB_PLAN ? "Planning" : "Exporting", stage,
+              ui->job_kind == TUI_JOB_PLAN ? "Planning"
+              : ui->job_kind == TUI_JOB_SIZE ? "Sizing" : "Exporting", stage,
               100 * f, core_monotonic () - ui->job.started);
     tui_draw_bar (ui, y, COLS - 32, 30, f);
     return;
@@ -232,7 +233,8 @@ tui_busy (struct tui_ui *ui)
   if (!ui->job.running)
     return false;
   tui_status (ui, true, "%s is running: wait for it to end",
-              ui->job_kind == TUI_JOB_PLAN ? "The planner" : "The export");
+              ui->job_kind == TUI_JOB_PLAN ? "The planner"
+              : ui->job_kind == TUI_JOB_SIZE ? "The sizing" : "The export");
   return true;
 }
 
@@ -257,6 +259,21 @@ finish_job (struct tui_ui *ui)
     else
       tui_status (ui, true, "Planning failed: %s", ui->job.error);
     core_plan_clear (&ui->pj.plan);
+  }
+  else if (ui->job_kind == TUI_JOB_SIZE) {
+    ssize_t i = -1;
+    if (ui->job.result == 0
+        && (i = tui_model_take_sizing (&ui->m, &ui->sj.plan)) >= 0) {
+      const struct core_plan_sizing *sz = &ui->m.sized.sizing;
+      ui->host_cur = i;
+      tui_status (ui, false, "Sized: %g cores at %g MHz, %g GiB, %s binds; "
+                  "added as model sized", sz->cores.spec, sz->core_mhz,
+                  sz->memory_gib.spec, core_resource_names[sz->binding]);
+    }
+    else
+      tui_status (ui, true, "Sizing failed: %s",
+                  ui->job.result == 0 ? core_errmsg () : ui->job.error);
+    core_plan_clear (&ui->sj.plan);
   }
   else if (ui->job_kind == TUI_JOB_EXPORT) {
     if (ui->job.result == 0) {
@@ -293,6 +310,25 @@ tui_start_plan (struct tui_ui *ui)
   }
   ui->job_kind = TUI_JOB_PLAN;
   ui->screen = TUI_PLAN;
+}
+
+void
+tui_start_size (struct tui_ui *ui)
+{
+  if (tui_busy (ui))
+    return;
+  if (ui->m.profiles.len == 0) {
+    tui_status (ui, true, "No workloads to size a host for: add profiles on "
+                "the Inventory screen (a)");
+    return;
+  }
+  core_plan_init (&ui->sj.plan);
+  tui_size_config (&ui->m, &ui->sj);
+  if (tui_job_start (&ui->job, tui_size_work, &ui->sj) == -1) {
+    tui_status (ui, true, "%s", core_errmsg ());
+    return;
+  }
+  ui->job_kind = TUI_JOB_SIZE;
 }
 
 void
@@ -570,6 +606,8 @@ tui_main (const struct tui_options *o)
   tui_job_wait (&ui->job);
   if (ui->job_kind == TUI_JOB_PLAN)
     core_plan_clear (&ui->pj.plan);
+  if (ui->job_kind == TUI_JOB_SIZE)
+    core_plan_clear (&ui->sj.plan);
   if (interrupted) {
     fprintf (stderr, "p2vkit: wizard: interrupted%s\n",
              ui->m.dirty ? "; changes not exported are lost" : "");

@@ -104,6 +104,51 @@ test_small_xml (void **state)
   free (x);
 }
 
+/* The last line of an upload (core_progress_end_format, through deploy's
+ * progress_end): an interrupted one says so, and the rate is of the
+ * bytes sent, the holes skipped being said apart. */
+static void
+test_upload_end_line (void **state)
+{
+  char buf[256];
+
+  (void) state;
+  /* 1000 MB image, 400 MB reached of which 100 MB data, in 10 s. */
+  core_progress_end_format (buf, sizeof buf, "interrupted", 400000000,
+                            1000000000, 100000000, 10);
+  assert_string_equal (buf, "interrupted, 40% of 1000.0 MB in 10.0 s, 100.0 MB "
+                       "sent at 10.0 MB/s, 300.0 MB of holes skipped");
+  core_progress_end_format (buf, sizeof buf, "done", 1000000000, 1000000000,
+                            1000000000, 4);
+  assert_string_equal (buf, "done, 100% of 1000.0 MB in 4.0 s, 1000.0 MB sent "
+                       "at 250.0 MB/s");
+  core_progress_end_format (buf, sizeof buf, "failed", 0, 0, 0, 0);
+  assert_string_equal (buf, "failed, 0.0 MB in 0.0 s, 0.0 MB sent at 0.0 MB/s");
+}
+
+/* The lines while it runs (not on a terminal: one per 10%) say the rate
+ * is of what was sent; the last one how it ended. */
+static void
+test_upload_progress_lines (void **state)
+{
+  struct core_progress p;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream (&text, &len);
+
+  (void) state;
+  assert_non_null (fp);
+  core_progress_start (&p, fp, "h: v.qcow2", 1000000000);
+  core_progress_update_sparse (&p, 500000000, 0);
+  core_progress_end (&p, "interrupted", 500000000, 0);
+  fclose (fp);
+  assert_non_null (strstr (text, "h: v.qcow2:  50% 0.0 MB/s sent ETA "));
+  assert_non_null (strstr (text, "\nh: v.qcow2: interrupted, 50% of 1000.0 MB in "));
+  assert_non_null (strstr (text, "0.0 MB sent at 0.0 MB/s, 500.0 MB of holes skipped\n"));
+  assert_null (strstr (text, "done"));
+  free (text);
+}
+
 int
 main (void)
 {
@@ -111,6 +156,8 @@ main (void)
     cmocka_unit_test (test_map),
     cmocka_unit_test (test_caps),
     cmocka_unit_test (test_metadata),
+    cmocka_unit_test (test_upload_end_line),
+    cmocka_unit_test (test_upload_progress_lines),
     cmocka_unit_test (test_small_xml),
   };
 

@@ -302,6 +302,86 @@ test_plan_and_force (void **state)
   tui_model_clear (&m);
 }
 
+static int
+run_size (struct tui_model *m, struct core_plan *out)
+{
+  struct tui_size_job sj;
+  struct tui_job job;
+  int spins = 0;
+
+  tui_job_init (&job);
+  core_plan_init (&sj.plan);
+  tui_size_config (m, &sj);
+  assert_int_equal (tui_job_start (&job, tui_size_work, &sj), 0);
+  while (!tui_job_poll (&job)) {
+    usleep (10000);
+    assert_true (++spins < 6000);
+  }
+  assert_false (job.running);
+  if (job.result == -1)
+    core_error ("%s", job.error);
+  *out = sj.plan;
+  return job.result;
+}
+
+/* "Size for me" on the thesis lab: the spec `p2vkit plan
+ * examples/thesis/servers --policy examples/thesis/policy.yaml --size`
+ * writes (2 cores at 2600 MHz, 2 GiB; memory binds), as model "sized". */
+static void
+test_size (void **state)
+{
+  struct tui_model m;
+  struct core_plan sized;
+  const struct core_host_model *h;
+  ssize_t i;
+
+  (void) state;
+  tui_model_init (&m);
+  m.time_limit = 0;
+  /* No workloads: an error, nothing added. */
+  assert_int_equal (run_size (&m, &sized), -1);
+  assert_non_null (strstr (core_errmsg (), "no workloads"));
+  core_plan_clear (&sized);
+  assert_int_equal (m.hosts.models.len, 0);
+
+  assert_int_equal (tui_model_add_path (&m, "examples/thesis/servers"), 2);
+  assert_int_equal (tui_model_load_hosts (&m, "examples/thesis/hosts.yaml"), 0);
+  assert_int_equal (tui_model_load_policy (&m, "examples/thesis/policy.yaml"), 0);
+  assert_int_equal (m.hosts.models.len, 1);
+  assert_int_equal (run_size (&m, &sized), 0);
+  i = tui_model_take_sizing (&m, &sized);
+  core_plan_clear (&sized);
+  assert_int_equal (i, 1);
+  assert_int_equal (m.hosts.models.len, 2);
+  h = &m.hosts.models.ptr[i];
+  assert_string_equal (h->model, "sized");
+  assert_int_equal (h->cores, 2);
+  assert_true (h->mhz == 2600);
+  assert_int_equal (h->memory_mib, 2048);
+  assert_int_equal (h->count, 1);
+  assert_true (h->hypervisors & CORE_HV_KVM);
+  assert_true (m.sized.sizing.given);
+  assert_int_equal (m.sized.sizing.binding, CORE_RES_MEMORY);
+  assert_int_equal (m.sized_gen, m.gen);
+
+  /* Planning on the catalog with it: the command line's check agrees. */
+  tui_model_host_drop (&m, 0);
+  assert_true (m.sized_gen != m.gen);
+  run_plan (&m);
+  assert_int_equal (m.plan.summary.placed, 2);
+  assert_int_equal (tui_model_hosts_used (&m), 1);
+  assert_string_equal (m.plan.hosts.ptr[0].model, "sized");
+
+  /* Sizing again, with more headroom: the model is replaced, not added. */
+  assert_int_equal (tui_model_policy_set (&m, TUI_PF_HEADROOM, "60"), 0);
+  assert_int_equal (run_size (&m, &sized), 0);
+  assert_int_equal (tui_model_take_sizing (&m, &sized), 0);
+  core_plan_clear (&sized);
+  assert_int_equal (m.hosts.models.len, 1);
+  assert_int_equal (m.hosts.models.ptr[0].memory_mib, 6144);   /* as --size writes */
+  tui_model_clear (&m);
+}
+
 static void
 test_move (void **state)
 {
@@ -520,6 +600,7 @@ main (void)
     cmocka_unit_test (test_policy),
     cmocka_unit_test (test_modes_force),
     cmocka_unit_test (test_plan_and_force),
+    cmocka_unit_test (test_size),
     cmocka_unit_test (test_move),
     cmocka_unit_test (test_move_empties_host),
     cmocka_unit_test (test_export),
