@@ -2,10 +2,11 @@
 # scratch folders.  A test script sources this, calls t_plan, then t_*.
 #
 #   P2VKIT   the program to test (make check sets it; default ./p2vkit)
-#   srcdir   the top of the source tree (default: the parent of tests/)
+#   srcdir   the top of the source tree (default: the folder above tests/,
+#            also for scripts in its subfolders)
 
 set -u
-: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${srcdir:=$(d=$(dirname "$0")/..; [ -f "$d/tests/functions.sh" ] || d=$d/..; cd "$d" && pwd)}"
 : "${P2VKIT:=$srcdir/p2vkit}"
 cd "$srcdir" || exit 1
 

@@ -208,9 +208,11 @@ layout () {
         # (The initramfs needs nothing more for LVM: Debian's lvm2 hook
         # adds LVM whether or not the root is on it.)  grub-install through
         # sh: through `command` it fails on the LVM layout ("embedding is
-        # not possible").
-        echo "sh 'grub-install --target=i386-pc /dev/sda'"
-        echo "sh 'update-grub'"
+        # not possible").  Inside `sh` device names are the appliance's,
+        # not guestfish's: its kernel may name the guest's disk sdb when it
+        # finds its own disk first.  So the disk comes from grub-probe, and
+        # the kernel command line gets the name the guest will see.
+        echo "sh 'disk=\$(grub-probe --target=disk /boot) && grub-install --target=i386-pc \$disk && update-grub && sed -i \"s#root=\$disk#root=/dev/sda#\" /boot/grub/grub.cfg && grep -q \"root=/dev/sda\\\\|root=/dev/mapper/\" /boot/grub/grub.cfg'"
         echo "umount-all"
     } > "$img.gf"
     "${gf[@]}" -f "$img.gf" >&2 || { rm -f "$img.gf"; return 1; }
