@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
@@ -22,15 +23,13 @@
 #define MAX_WRITE (256 * 1024)
 #define MAX_IN_FLIGHT 64
 #define MAX_TRIES 3
-/* NBD connections per disk, each written by its own thread: TLS
- * encryption is the largest cost of sending, and one connection does it
- * on one core. */
-#define NBD_CONNS 2
-/* Chunk buffers: one being read, one per connection being written. */
-#define NSLOTS (NBD_CONNS + 1)
+/* Worker threads per disk, each with its own chunk buffer and NBD
+ * connection: reading, summing and TLS encryption of different chunks
+ * run on all cores. */
+#define NBD_CONNS 3
 /* Chunks written and awaiting their checksum's answer, at most. */
 #define SUM_WINDOW 8
-#define MAX_PENDING (NSLOTS + SUM_WINDOW)
+#define MAX_PENDING (NBD_CONNS + SUM_WINDOW)
 
 struct nbd_conn {
   struct nbd_handle *nbd;
@@ -57,6 +56,7 @@ struct disk {
 struct slot {
   uint8_t *buf;                 /* P2V_CHUNK */
   uint8_t *kind;                /* per block: 0 data, 1 zero, 2 unused */
+  uint8_t *digests;             /* per block */
   uint64_t k, len;
   char hex[P2V_SUM_HEX + 1];
 };
@@ -78,22 +78,22 @@ struct cap {
   struct p2v_conn *conn;
   struct disk *disks;
   size_t ndisks;
-  uint8_t *digests;             /* the reading thread's */
-  struct slot slots[NSLOTS];
+  struct slot slots[NBD_CONNS];  /* one per worker */
 
   /* The pipeline of one pass over a disk (see run_chunks), under LOCK:
-   * the reading thread fills free slots and queues them to the writers
-   * (WQ); a writer sends a chunk on its NBD connection and, once every
-   * request of it completed, queues its checksum (TOSEND); the control
-   * thread sends the checksums and matches the answers (ASKED). */
+   * a worker takes the next chunk of LIST, reads and sums it, sends it
+   * on its NBD connection and, once every request of it completed,
+   * queues its checksum (TOSEND); the control thread sends the
+   * checksums and matches the answers (ASKED). */
   pthread_mutex_t lock;
   pthread_cond_t cond;
   size_t disk;                  /* the disk of the pass */
-  bool free_slot[NSLOTS];
-  size_t wq[NSLOTS], wq_head, wq_len;
+  const uint64_t *list;         /* the chunks to send; NULL: all */
+  uint64_t nlist, next;
+  bool resend;
   struct sum_ring tosend, asked;
-  size_t pending;               /* queued to write .. answered */
-  bool closing;                 /* no more chunks in this pass */
+  size_t pending;               /* taken by a worker .. answered */
+  bool closing;                 /* every chunk answered */
   bool failed;
   char err[1024];               /* the first error of a thread */
   uint64_t *redo;               /* mismatched: to send again */
@@ -356,7 +356,7 @@ read_used (struct disk *d, struct slot *sl, uint64_t off, uint64_t s,
 
 /* Read chunk K into SL, classify its blocks, compute its checksum. */
 static int
-read_chunk (struct cap *c, struct disk *d, uint64_t k, struct slot *sl)
+read_chunk (struct disk *d, uint64_t k, struct slot *sl)
 {
   uint64_t off = k * P2V_CHUNK;
   uint64_t n = d->size - off < P2V_CHUNK ? d->size - off : P2V_CHUNK;
@@ -381,10 +381,10 @@ read_chunk (struct cap *c, struct disk *d, uint64_t k, struct slot *sl)
     uint64_t s = b * P2V_BLOCK, l = n - s < P2V_BLOCK ? n - s : P2V_BLOCK;
     if (sl->kind[b] == 0 && p2v_is_zero (sl->buf + s, l))
       sl->kind[b] = 1;
-    if (p2v_block_digest (sl->buf + s, l, sl->kind[b] != 0, c->digests + 32 * b) == -1)
+    if (p2v_block_digest (sl->buf + s, l, sl->kind[b] != 0, sl->digests + 32 * b) == -1)
       return -1;
   }
-  return p2v_chunk_sum (c->digests, nb, sl->hex);
+  return p2v_chunk_sum (sl->digests, nb, sl->hex);
 }
 
 /* What a chunk adds to the progress counters. */
@@ -482,47 +482,67 @@ ring_pop (struct sum_ring *r)
   return e;
 }
 
-struct writer {
+struct worker {
   struct cap *c;
   struct nbd_conn *n;
+  struct slot *sl;
 };
 
-/* A writer thread: chunks from WQ to its NBD connection; a chunk's
- * checksum is asked only once all of its requests completed, so the
- * receiver reads back what was written. */
+/* A worker thread: takes the next chunk, reads and sums it, and unless
+ * the receiver has it already, sends it on the worker's NBD connection;
+ * the chunk's checksum is asked only once all of its requests completed,
+ * so the receiver reads back what was written. */
 static void *
-writer_thread (void *opaque)
+worker_thread (void *opaque)
 {
-  struct writer *w = opaque;
+  struct worker *w = opaque;
   struct cap *c = w->c;
   struct disk *d = &c->disks[c->disk];
+  struct slot *sl = w->sl;
 
   pthread_mutex_lock (&c->lock);
   for (;;) {
-    size_t s;
     struct sum_entry e;
+    uint64_t k;
 
-    while (!c->failed && c->wq_len == 0 && !c->closing)
+    while (!c->failed && c->next < c->nlist && c->pending >= MAX_PENDING)
       pthread_cond_wait (&c->cond, &c->lock);
-    if (c->failed || c->wq_len == 0)
+    if (c->failed || c->next >= c->nlist)
       break;
-    s = c->wq[c->wq_head];
-    c->wq_head = (c->wq_head + 1) % NSLOTS;
-    c->wq_len--;
+    k = c->list ? c->list[c->next] : c->next;
+    c->next++;
+    c->pending++;
     pthread_mutex_unlock (&c->lock);
-    if (write_chunk (d, w->n, &c->slots[s]) == -1) {
-      fail (c);
+
+    if (read_chunk (d, k, sl) == -1)
+      goto failed;
+    if (!c->resend && strcmp (d->confirmed[k], sl->hex) == 0) {
       pthread_mutex_lock (&c->lock);
-      break;
+      d->pr.resumed += sl->len;
+      d->pr.done += sl->len;
+      c->pending--;
+      pthread_cond_broadcast (&c->cond);
+      continue;
     }
-    e.k = c->slots[s].k;
-    memcpy (e.hex, c->slots[s].hex, sizeof e.hex);
+    if (c->resend)
+      notify (c, P2V_EVENT_WARNING, "%s: chunk %llu: checksum mismatch, "
+              "sending it again", d->path, (unsigned long long) k);
+    if (write_chunk (d, w->n, sl) == -1)
+      goto failed;
+    e.k = k;
+    memcpy (e.hex, sl->hex, sizeof e.hex);
     pthread_mutex_lock (&c->lock);
+    count_chunk (d, sl, c->resend);
+    if (!c->resend)
+      d->pr.done += sl->len;
     ring_push (&c->tosend, &e);
-    c->free_slot[s] = true;
     pthread_cond_broadcast (&c->cond);
   }
   pthread_mutex_unlock (&c->lock);
+  return NULL;
+
+ failed:
+  fail (c);
   return NULL;
 }
 
@@ -616,97 +636,75 @@ progress (struct cap *c, struct disk *d)
 }
 
 /* Send chunks LIST[0..N) of disk I (all of them when LIST is NULL) and
- * have each confirmed.  The calling thread reads and sums; a thread per
- * NBD connection writes; a control thread asks for the checksums.  With
- * RESEND, chunks are sent whatever the receiver has (after a mismatch);
- * otherwise a chunk confirmed with the same checksum is skipped.
- * Mismatched chunks end up in c->redo. */
+ * have each confirmed: a worker thread per NBD connection reads, sums
+ * and writes chunks; a control thread asks for their checksums; this
+ * thread reports progress.  With RESEND, chunks are sent whatever the
+ * receiver has (after a mismatch); otherwise a chunk confirmed with the
+ * same checksum is skipped.  Mismatched chunks end up in c->redo. */
 static int
 run_chunks (struct cap *c, size_t i, const uint64_t *list, uint64_t n,
             bool resend)
 {
   struct disk *d = &c->disks[i];
-  struct writer w[NBD_CONNS];
+  struct worker w[NBD_CONNS];
   pthread_t wt[NBD_CONNS], ct;
   size_t nwt = 0;
   bool have_ct = false;
+  uint64_t shown = d->pr.done;  /* the caller showed it */
   int ret = 0;
 
   c->disk = i;
-  for (size_t s = 0; s < NSLOTS; s++)
-    c->free_slot[s] = true;
-  c->wq_head = c->wq_len = 0;
+  c->list = list;
+  c->nlist = n;
+  c->next = 0;
+  c->resend = resend;
   c->tosend.head = c->tosend.len = c->asked.head = c->asked.len = 0;
   c->pending = 0;
   c->closing = c->failed = false;
   c->nredo = 0;
-  for (size_t t = 0; t < NBD_CONNS; t++) {
-    w[t] = (struct writer) { .c = c, .n = &d->nbd[t] };
-    if (pthread_create (&wt[t], NULL, writer_thread, &w[t]) != 0) {
-      core_error ("cannot start a thread");
-      fail (c);
-      goto join;
-    }
-    nwt++;
-  }
   if (pthread_create (&ct, NULL, control_thread, c) != 0) {
     core_error ("cannot start a thread");
     fail (c);
     goto join;
   }
   have_ct = true;
-
-  for (uint64_t x = 0; x < n; x++) {
-    uint64_t k = list ? list[x] : x;
-    size_t s = 0;
-
-    if (c->o->stop && *c->o->stop) {
-      core_error ("interrupted");
+  for (size_t t = 0; t < NBD_CONNS; t++) {
+    w[t] = (struct worker) { .c = c, .n = &d->nbd[t], .sl = &c->slots[t] };
+    if (pthread_create (&wt[t], NULL, worker_thread, &w[t]) != 0) {
+      core_error ("cannot start a thread");
       fail (c);
-      break;
+      goto join;
     }
-    pthread_mutex_lock (&c->lock);
-    for (;;) {
-      for (s = 0; s < NSLOTS && !c->free_slot[s]; s++)
-        ;
-      if (c->failed || (s < NSLOTS && c->pending < MAX_PENDING))
-        break;
-      pthread_cond_wait (&c->cond, &c->lock);
-    }
-    if (c->failed) {
+    nwt++;
+  }
+
+  pthread_mutex_lock (&c->lock);
+  while (!c->failed && !(c->next >= c->nlist && c->pending == 0)) {
+    struct timespec ts;
+
+    if (d->pr.done != shown) {
+      struct p2v_disk_progress pr = d->pr;
+      shown = pr.done;
       pthread_mutex_unlock (&c->lock);
-      break;
-    }
-    c->free_slot[s] = false;
-    pthread_mutex_unlock (&c->lock);
-
-    if (read_chunk (c, d, k, &c->slots[s]) == -1) {
-      fail (c);
-      break;
-    }
-    if (resend)
-      notify (c, P2V_EVENT_WARNING, "%s: chunk %llu: checksum mismatch, "
-              "sending it again", d->path, (unsigned long long) k);
-    if (!resend && strcmp (d->confirmed[k], c->slots[s].hex) == 0) {
-      d->pr.resumed += c->slots[s].len;
-      d->pr.done += c->slots[s].len;
+      if (c->o->progress)
+        c->o->progress (c->o->opaque, &pr);
       pthread_mutex_lock (&c->lock);
-      c->free_slot[s] = true;
-      pthread_mutex_unlock (&c->lock);
-      progress (c, d);
       continue;
     }
-    count_chunk (d, &c->slots[s], resend);
-    if (!resend)
-      d->pr.done += c->slots[s].len;
-    pthread_mutex_lock (&c->lock);
-    c->wq[(c->wq_head + c->wq_len) % NSLOTS] = s;
-    c->wq_len++;
-    c->pending++;
-    pthread_cond_broadcast (&c->cond);
-    pthread_mutex_unlock (&c->lock);
-    progress (c, d);
+    if (c->o->stop && *c->o->stop) {
+      fail_locked (c, "interrupted");
+      break;
+    }
+    /* Woken by every change; the timeout is for *stop. */
+    clock_gettime (CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 200 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    pthread_cond_timedwait (&c->cond, &c->lock, &ts);
   }
+  pthread_mutex_unlock (&c->lock);
 
  join:
   pthread_mutex_lock (&c->lock);
@@ -894,15 +892,16 @@ p2v_capture (const struct p2v_capture_options *o,
   pthread_mutex_init (&c.lock, NULL);
   pthread_cond_init (&c.cond, NULL);
   c.disks = calloc (c.ndisks, sizeof *c.disks);
-  c.digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
-  if (c.disks == NULL || c.digests == NULL) {
+  if (c.disks == NULL) {
     core_error ("out of memory");
     goto out;
   }
-  for (size_t s = 0; s < NSLOTS; s++) {
+  for (size_t s = 0; s < NBD_CONNS; s++) {
     c.slots[s].buf = malloc (P2V_CHUNK);
     c.slots[s].kind = malloc (P2V_CHUNK / P2V_BLOCK);
-    if (c.slots[s].buf == NULL || c.slots[s].kind == NULL) {
+    c.slots[s].digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
+    if (c.slots[s].buf == NULL || c.slots[s].kind == NULL
+        || c.slots[s].digests == NULL) {
       core_error ("out of memory");
       goto out;
     }
@@ -1020,11 +1019,11 @@ p2v_capture (const struct p2v_capture_options *o,
   }
   p2v_conn_free (c.conn);
   free (c.disks);
-  free (c.digests);
   free (c.redo);
-  for (size_t s = 0; s < NSLOTS; s++) {
+  for (size_t s = 0; s < NBD_CONNS; s++) {
     free (c.slots[s].buf);
     free (c.slots[s].kind);
+    free (c.slots[s].digests);
   }
   pthread_cond_destroy (&c.cond);
   pthread_mutex_destroy (&c.lock);
