@@ -686,15 +686,23 @@ cmd_done (struct session *s)
     CLEANUP_FREE char *raw = core_sprintf ("%s/disk%zu.raw", s->folder, i);
     CLEANUP_FREE char *tmp = core_sprintf ("%s/.disk%zu.qcow2.tmp", s->folder, i);
     CLEANUP_FREE char *qcow2 = core_sprintf ("%s/disk%zu.qcow2", s->folder, i);
-    const char *argv[] = { qemu_img, "convert", "-q", "-f", "raw", "-O", "qcow2",
-                           raw, tmp, NULL };
+    /* The image is flushed before the capture is called complete (the
+     * raw image goes then): -t none writes around the page cache (no
+     * copy through it: half the CPU) and flushes at the end; -t
+     * writeback, for filesystems without O_DIRECT, flushes too. */
+    const char *argv[] = { qemu_img, "convert", "-q", "-t", "none", "-f", "raw",
+                           "-O", "qcow2", raw, tmp, NULL };
 
     if (raw == NULL || tmp == NULL || qcow2 == NULL)
       return refuse (s, "out of memory");
     event (s, P2V_EVENT_INFO, "disk%zu: writing disk%zu.qcow2", i, i);
     if (core_run ((char **) argv, NULL) != 0) {
       unlink (tmp);
-      return refuse (s, "qemu-img convert disk%zu.raw: %s", i, core_errmsg ());
+      argv[4] = "writeback";
+      if (core_run ((char **) argv, NULL) != 0) {
+        unlink (tmp);
+        return refuse (s, "qemu-img convert disk%zu.raw: %s", i, core_errmsg ());
+      }
     }
     if (rename (tmp, qcow2) == -1) {
       unlink (tmp);
