@@ -4,9 +4,11 @@
  * written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
@@ -15,25 +17,59 @@
 
 #include "p2v/p2v.h"
 
-#define MAX_WRITE (8 * 1024 * 1024)
+/* Requests of at most 256 KiB, many in flight: nbdkit allocates and
+ * clears a buffer per request, which costs more than the framing of
+ * smaller requests (with 8 MiB requests nbdkit used twice the CPU). */
+#define MAX_WRITE (256 * 1024)
+#define MAX_IN_FLIGHT 64
 #define MAX_TRIES 3
-#define MAX_IN_FLIGHT 16
+/* Worker threads per disk, each with its own chunk buffer and NBD
+ * connection: reading, summing and TLS encryption of different chunks
+ * run on all cores. */
+#define NBD_CONNS 3
+/* Chunks written and awaiting their checksum's answer, at most. */
 #define SUM_WINDOW 8
+#define MAX_PENDING (NBD_CONNS + SUM_WINDOW)
+
+struct nbd_conn {
+  struct nbd_handle *nbd;
+  int fd;
+  int write_error;              /* errno of a failed aio request */
+};
 
 struct disk {
   const char *path;
   char *label;
   int fd;
+  bool is_file;                 /* an image file: holes are found, not read */
   uint64_t size;
   uint64_t nchunks;
-  struct nbd_handle *nbd;
-  int nbd_fd;
+  struct nbd_conn nbd[NBD_CONNS];
   char (*confirmed)[P2V_SUM_HEX + 1];   /* per chunk; "" when not */
   core_string_vector rw_mounts;
   struct p2v_fsmap map;
   bool have_map;
   struct p2v_disk_progress pr;
-  int write_error;              /* errno of a failed aio request */
+};
+
+/* A chunk on its way: read and summed, written, its checksum asked. */
+struct slot {
+  uint8_t *buf;                 /* P2V_CHUNK */
+  uint8_t *kind;                /* per block: 0 data, 1 zero, 2 unused */
+  uint8_t *digests;             /* per block */
+  uint64_t k, len;
+  char hex[P2V_SUM_HEX + 1];
+};
+
+struct sum_entry {
+  uint64_t k;
+  char hex[P2V_SUM_HEX + 1];
+};
+
+/* A FIFO of checksums, at most MAX_PENDING. */
+struct sum_ring {
+  struct sum_entry e[MAX_PENDING];
+  size_t head, len;
 };
 
 struct cap {
@@ -42,11 +78,27 @@ struct cap {
   struct p2v_conn *conn;
   struct disk *disks;
   size_t ndisks;
-  uint8_t *buf;                 /* one chunk */
-  uint8_t *digests;
-  uint8_t *kind;                /* per block: 0 data, 1 zero, 2 unused */
-};
+  struct slot slots[NBD_CONNS];  /* one per worker */
 
+  /* The pipeline of one pass over a disk (see run_chunks), under LOCK:
+   * a worker takes the next chunk of LIST, reads and sums it, sends it
+   * on its NBD connection and, once every request of it completed,
+   * queues its checksum (TOSEND); the control thread sends the
+   * checksums and matches the answers (ASKED). */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  size_t disk;                  /* the disk of the pass */
+  const uint64_t *list;         /* the chunks to send; NULL: all */
+  uint64_t nlist, next;
+  bool resend;
+  struct sum_ring tosend, asked;
+  size_t pending;               /* taken by a worker .. answered */
+  bool closing;                 /* every chunk answered */
+  bool failed;
+  char err[1024];               /* the first error of a thread */
+  uint64_t *redo;               /* mismatched: to send again */
+  size_t nredo;
+};
 static void
 notify (struct cap *c, enum p2v_event ev, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
@@ -121,8 +173,10 @@ open_disk (struct disk *d)
       return -1;
     }
   }
-  else if (S_ISREG (st.st_mode))
+  else if (S_ISREG (st.st_mode)) {
     d->size = st.st_size;
+    d->is_file = true;
+  }
   else {
     core_error ("%s: not a block device or an image file", d->path);
     return -1;
@@ -176,32 +230,33 @@ expect_ok (struct cap *c, const char *what)
 }
 
 static int
-connect_nbd (struct cap *c, struct disk *d, const char *port)
+connect_nbd (struct cap *c, struct disk *d, struct nbd_conn *n,
+             const char *port)
 {
   const struct p2v_capture_options *o = c->o;
   int64_t size;
 
-  d->nbd = nbd_create ();
-  if (d->nbd == NULL) {
+  n->nbd = nbd_create ();
+  if (n->nbd == NULL) {
     core_error ("libnbd: %s", nbd_get_error ());
     return -1;
   }
   if (o->psk
-      && (nbd_set_tls (d->nbd, LIBNBD_TLS_REQUIRE) == -1
-          || nbd_set_tls_psk_file (d->nbd, o->psk->file) == -1
-          || nbd_set_tls_username (d->nbd, o->psk->user) == -1)) {
+      && (nbd_set_tls (n->nbd, LIBNBD_TLS_REQUIRE) == -1
+          || nbd_set_tls_psk_file (n->nbd, o->psk->file) == -1
+          || nbd_set_tls_username (n->nbd, o->psk->user) == -1)) {
     core_error ("libnbd: %s", nbd_get_error ());
     return -1;
   }
-  d->nbd_fd = p2v_tcp_connect (o->host, port);
-  if (d->nbd_fd == -1)
+  n->fd = p2v_tcp_connect (o->host, port);
+  if (n->fd == -1)
     return -1;
-  if (nbd_connect_socket (d->nbd, d->nbd_fd) == -1) {
+  if (nbd_connect_socket (n->nbd, n->fd) == -1) {
     core_error ("%s: NBD connection to %s:%s: %s", d->path, o->host, port,
                 nbd_get_error ());
     return -1;
   }
-  size = nbd_get_size (d->nbd);
+  size = nbd_get_size (n->nbd);
   if (size < 0 || (uint64_t) size != d->size) {
     core_error ("%s: the receiver's disk has %lld bytes, not %llu", d->path,
                 (long long) size, (unsigned long long) d->size);
@@ -238,16 +293,77 @@ read_map (struct cap *c, size_t i)
   return 0;
 }
 
-/* Read chunk K into c->buf, classify its blocks, compute its checksum. */
+/* Record the first error of any thread of the pipeline (core_error is
+ * per thread) and stop the others. */
+static void
+fail_locked (struct cap *c, const char *msg)
+{
+  if (!c->failed) {
+    c->failed = true;
+    snprintf (c->err, sizeof c->err, "%s", msg);
+  }
+  pthread_cond_broadcast (&c->cond);
+}
+
+static void
+fail (struct cap *c)
+{
+  char msg[1024];
+
+  snprintf (msg, sizeof msg, "%s", core_errmsg ());
+  pthread_mutex_lock (&c->lock);
+  fail_locked (c, msg);
+  pthread_mutex_unlock (&c->lock);
+}
+
+/* Read the used blocks in [S, T) of chunk K (byte offsets in the chunk,
+ * S a multiple of P2V_BLOCK).  In an image file, blocks wholly in holes
+ * are zero without being read. */
 static int
-read_chunk (struct cap *c, struct disk *d, uint64_t k, uint64_t *len,
-            char *hex)
+read_used (struct disk *d, struct slot *sl, uint64_t off, uint64_t s,
+           uint64_t t)
+{
+  while (s < t) {
+    uint64_t ds = s, de = t;
+
+    if (d->is_file) {
+      off_t data = lseek (d->fd, off + s, SEEK_DATA);
+      if (data == -1 && errno != ENXIO) {
+        core_error_errno ("%s: SEEK_DATA", d->path);
+        return -1;
+      }
+      if (data == -1 || (uint64_t) data >= off + t) {
+        for (uint64_t b = s / P2V_BLOCK; b * P2V_BLOCK < t; b++)
+          sl->kind[b] = 1;
+        break;
+      }
+      /* From the start of the block holding the first data byte. */
+      ds = (data - off) / P2V_BLOCK * P2V_BLOCK;
+      for (uint64_t b = s / P2V_BLOCK; b < ds / P2V_BLOCK; b++)
+        sl->kind[b] = 1;
+      off_t hole = lseek (d->fd, data, SEEK_HOLE);
+      de = hole == -1 || (uint64_t) hole >= off + t ? t : hole - off;
+      de = (de + P2V_BLOCK - 1) / P2V_BLOCK * P2V_BLOCK;
+      if (de > t)
+        de = t;
+    }
+    if (pread_full (d->fd, sl->buf + ds, de - ds, off + ds, d->path) == -1)
+      return -1;
+    s = de;
+  }
+  return 0;
+}
+
+/* Read chunk K into SL, classify its blocks, compute its checksum. */
+static int
+read_chunk (struct disk *d, uint64_t k, struct slot *sl)
 {
   uint64_t off = k * P2V_CHUNK;
   uint64_t n = d->size - off < P2V_CHUNK ? d->size - off : P2V_CHUNK;
   uint64_t nb = (n + P2V_BLOCK - 1) / P2V_BLOCK;
 
-  *len = n;
+  sl->k = k;
+  sl->len = n;
   /* Runs of blocks to read: skip the unused ones. */
   for (uint64_t b = 0; b < nb; ) {
     uint64_t e = b;
@@ -255,86 +371,91 @@ read_chunk (struct cap *c, struct disk *d, uint64_t k, uint64_t *len,
     while (e < nb && (d->have_map && p2v_fsmap_unused (&d->map, off / P2V_BLOCK + e)) == unused)
       e++;
     uint64_t s = b * P2V_BLOCK, t = e * P2V_BLOCK < n ? e * P2V_BLOCK : n;
-    if (unused)
-      memset (c->buf + s, 0, t - s);
-    else if (pread_full (d->fd, c->buf + s, t - s, off + s, d->path) == -1)
-      return -1;
     for (uint64_t i = b; i < e; i++)
-      c->kind[i] = unused ? 2 : 0;
+      sl->kind[i] = unused ? 2 : 0;
+    if (!unused && read_used (d, sl, off, s, t) == -1)
+      return -1;
     b = e;
   }
   for (uint64_t b = 0; b < nb; b++) {
     uint64_t s = b * P2V_BLOCK, l = n - s < P2V_BLOCK ? n - s : P2V_BLOCK;
-    if (c->kind[b] == 0 && p2v_is_zero (c->buf + s, l))
-      c->kind[b] = 1;
-    if (p2v_block_digest (c->buf + s, l, c->kind[b] != 0, c->digests + 32 * b) == -1)
+    if (sl->kind[b] == 0 && p2v_is_zero (sl->buf + s, l))
+      sl->kind[b] = 1;
+    if (p2v_block_digest (sl->buf + s, l, sl->kind[b] != 0, sl->digests + 32 * b) == -1)
       return -1;
   }
-  return p2v_chunk_sum (c->digests, nb, hex);
+  return p2v_chunk_sum (sl->digests, nb, sl->hex);
+}
+
+/* What a chunk adds to the progress counters. */
+static void
+count_chunk (struct disk *d, const struct slot *sl, bool resent)
+{
+  uint64_t nb = (sl->len + P2V_BLOCK - 1) / P2V_BLOCK;
+
+  if (resent) {
+    d->pr.resent += sl->len;
+    return;
+  }
+  for (uint64_t b = 0; b < nb; b++) {
+    uint64_t bl = b * P2V_BLOCK + P2V_BLOCK <= sl->len ? P2V_BLOCK
+      : sl->len - b * P2V_BLOCK;
+    if (sl->kind[b] == 0)
+      d->pr.data += bl;
+    else if (sl->kind[b] == 1)
+      d->pr.zero += bl;
+    else
+      d->pr.skipped += bl;
+  }
 }
 
 static int
 check_done (void *opaque, int *error)
 {
-  struct disk *d = opaque;
+  struct nbd_conn *n = opaque;
 
-  if (*error && d->write_error == 0)
-    d->write_error = *error;
+  if (*error && n->write_error == 0)
+    n->write_error = *error;
   return 1;                     /* retire the command */
 }
 
-/* Write the chunk in c->buf: data as writes, zero and unused blocks as
- * zero requests (which the receiver may turn into holes). */
+/* Write the chunk in SL on connection N: data as writes, zero and unused
+ * blocks as zero requests (which the receiver may turn into holes), and
+ * wait until every request completed. */
 static int
-write_chunk (struct cap *c, struct disk *d, uint64_t k, uint64_t len,
-             bool counting)
+write_chunk (struct disk *d, struct nbd_conn *n, const struct slot *sl)
 {
-  uint64_t off = k * P2V_CHUNK;
+  uint64_t off = sl->k * P2V_CHUNK;
+  uint64_t len = sl->len;
   uint64_t nb = (len + P2V_BLOCK - 1) / P2V_BLOCK;
 
   for (uint64_t b = 0; b < nb; ) {
-    bool data = c->kind[b] == 0;
+    bool data = sl->kind[b] == 0;
     uint64_t e = b + 1;
-    while (e < nb && (c->kind[e] == 0) == data
+    while (e < nb && (sl->kind[e] == 0) == data
            && (e - b) * P2V_BLOCK < MAX_WRITE)
       e++;
     uint64_t s = b * P2V_BLOCK, t = e * P2V_BLOCK < len ? e * P2V_BLOCK : len;
+    nbd_completion_callback cb = { .callback = check_done, .user_data = n };
     int64_t r;
     /* Several requests in flight: the receiver stores one while the next
      * is encrypted and sent. */
-    while (nbd_aio_in_flight (d->nbd) >= MAX_IN_FLIGHT)
-      if (nbd_poll (d->nbd, -1) == -1)
+    while (nbd_aio_in_flight (n->nbd) >= MAX_IN_FLIGHT)
+      if (nbd_poll (n->nbd, -1) == -1)
         goto nbd_error;
     r = data
-      ? nbd_aio_pwrite (d->nbd, c->buf + s, t - s, off + s,
-                        (nbd_completion_callback) { .callback = check_done,
-                                                    .user_data = d }, 0)
-      : nbd_aio_zero (d->nbd, t - s, off + s,
-                      (nbd_completion_callback) { .callback = check_done,
-                                                  .user_data = d }, 0);
+      ? nbd_aio_pwrite (n->nbd, sl->buf + s, t - s, off + s, cb, 0)
+      : nbd_aio_zero (n->nbd, t - s, off + s, cb, 0);
     if (r == -1)
       goto nbd_error;
-    if (counting) {
-      if (data)
-        d->pr.data += t - s;
-      else {
-        for (uint64_t i = b; i < e; i++) {
-          uint64_t bl = i * P2V_BLOCK + P2V_BLOCK <= len ? P2V_BLOCK : len - i * P2V_BLOCK;
-          if (c->kind[i] == 2)
-            d->pr.skipped += bl;
-          else
-            d->pr.zero += bl;
-        }
-      }
-    }
     b = e;
   }
-  while (nbd_aio_in_flight (d->nbd) > 0)
-    if (nbd_poll (d->nbd, -1) == -1)
+  while (nbd_aio_in_flight (n->nbd) > 0)
+    if (nbd_poll (n->nbd, -1) == -1)
       goto nbd_error;
-  if (d->write_error) {
+  if (n->write_error) {
     core_error ("%s: NBD write in chunk %llu: %s", d->path,
-                (unsigned long long) k, strerror (d->write_error));
+                (unsigned long long) sl->k, strerror (n->write_error));
     return -1;
   }
   return 0;
@@ -344,59 +465,167 @@ write_chunk (struct cap *c, struct disk *d, uint64_t k, uint64_t len,
   return -1;
 }
 
-/* The receiver's answer to SUM: 1 confirmed, 0 mismatch, -1 error. */
+static void
+ring_push (struct sum_ring *r, const struct sum_entry *e)
+{
+  r->e[(r->head + r->len) % MAX_PENDING] = *e;
+  r->len++;
+}
+
+static struct sum_entry
+ring_pop (struct sum_ring *r)
+{
+  struct sum_entry e = r->e[r->head];
+
+  r->head = (r->head + 1) % MAX_PENDING;
+  r->len--;
+  return e;
+}
+
+struct worker {
+  struct cap *c;
+  struct nbd_conn *n;
+  struct slot *sl;
+};
+
+/* A worker thread: takes the next chunk, reads and sums it, and unless
+ * the receiver has it already, sends it on the worker's NBD connection;
+ * the chunk's checksum is asked only once all of its requests completed,
+ * so the receiver reads back what was written. */
+static void *
+worker_thread (void *opaque)
+{
+  struct worker *w = opaque;
+  struct cap *c = w->c;
+  struct disk *d = &c->disks[c->disk];
+  struct slot *sl = w->sl;
+
+  pthread_mutex_lock (&c->lock);
+  for (;;) {
+    struct sum_entry e;
+    uint64_t k;
+
+    while (!c->failed && c->next < c->nlist && c->pending >= MAX_PENDING)
+      pthread_cond_wait (&c->cond, &c->lock);
+    if (c->failed || c->next >= c->nlist)
+      break;
+    k = c->list ? c->list[c->next] : c->next;
+    c->next++;
+    c->pending++;
+    pthread_mutex_unlock (&c->lock);
+
+    if (read_chunk (d, k, sl) == -1)
+      goto failed;
+    if (!c->resend && strcmp (d->confirmed[k], sl->hex) == 0) {
+      pthread_mutex_lock (&c->lock);
+      d->pr.resumed += sl->len;
+      d->pr.done += sl->len;
+      c->pending--;
+      pthread_cond_broadcast (&c->cond);
+      continue;
+    }
+    if (c->resend)
+      notify (c, P2V_EVENT_WARNING, "%s: chunk %llu: checksum mismatch, "
+              "sending it again", d->path, (unsigned long long) k);
+    if (write_chunk (d, w->n, sl) == -1)
+      goto failed;
+    e.k = k;
+    memcpy (e.hex, sl->hex, sizeof e.hex);
+    pthread_mutex_lock (&c->lock);
+    count_chunk (d, sl, c->resend);
+    if (!c->resend)
+      d->pr.done += sl->len;
+    ring_push (&c->tosend, &e);
+    pthread_cond_broadcast (&c->cond);
+  }
+  pthread_mutex_unlock (&c->lock);
+  return NULL;
+
+ failed:
+  fail (c);
+  return NULL;
+}
+
+/* The receiver's answer to SUM for E: 1 confirmed, 0 mismatch, -1 error. */
 static int
-sum_reply (struct cap *c, struct disk *d, uint64_t k, const char *hex)
+sum_reply (struct cap *c, struct disk *d, const struct sum_entry *e)
 {
   CLEANUP_FREE char *line = p2v_conn_getline (c->conn);
 
   if (line == NULL) {
     char why[1024];
     snprintf (why, sizeof why, "%s", core_errmsg ());
-    core_error ("%s: chunk %llu: %s", d->path, (unsigned long long) k, why);
+    core_error ("%s: chunk %llu: %s", d->path, (unsigned long long) e->k, why);
     return -1;
   }
-  if (strcmp (line, "OK") == 0) {
-    memcpy (d->confirmed[k], hex, P2V_SUM_HEX + 1);
+  if (strcmp (line, "OK") == 0)
     return 1;
-  }
   if (strncmp (line, "MISMATCH", 8) == 0)
     return 0;
   if (strncmp (line, "ERR ", 4) == 0)
     core_error ("%s: chunk %llu: the receiver says: %s", d->path,
-                (unsigned long long) k, line + 4);
+                (unsigned long long) e->k, line + 4);
   else
     core_error ("%s: chunk %llu: unexpected reply '%.80s'", d->path,
-                (unsigned long long) k, line);
+                (unsigned long long) e->k, line);
   return -1;
 }
 
-/* Chunk K again, synchronously, after a mismatch. */
-static int
-resend (struct cap *c, size_t i, uint64_t k)
+/* The control thread: the only one on the control connection.  It sends
+ * the checksums of written chunks as they come and reads an answer only
+ * when it has nothing to send, so the receiver verifies chunks while the
+ * next ones are read and written.  A chunk counts as confirmed only on
+ * the receiver's OK. */
+static void *
+control_thread (void *opaque)
 {
-  struct disk *d = &c->disks[i];
+  struct cap *c = opaque;
+  struct disk *d = &c->disks[c->disk];
 
-  for (int t = 0; t < MAX_TRIES; t++) {
-    char hex[P2V_SUM_HEX + 1];
-    uint64_t len;
+  pthread_mutex_lock (&c->lock);
+  for (;;) {
+    struct sum_entry e;
     int r;
 
-    notify (c, P2V_EVENT_WARNING, "%s: chunk %llu: checksum mismatch, "
-            "sending it again", d->path, (unsigned long long) k);
-    if (read_chunk (c, d, k, &len, hex) == -1
-        || write_chunk (c, d, k, len, false) == -1
-        || p2v_conn_printf (c->conn, "SUM %zu %llu %s", i,
-                            (unsigned long long) k, hex) == -1)
-      return -1;
-    d->pr.resent += len;
-    r = sum_reply (c, d, k, hex);
-    if (r != 0)
-      return r == 1 ? 0 : -1;
+    while (!c->failed && c->tosend.len == 0 && c->asked.len == 0
+           && !(c->closing && c->pending == 0))
+      pthread_cond_wait (&c->cond, &c->lock);
+    if (c->failed || (c->closing && c->pending == 0))
+      break;
+    if (c->tosend.len > 0) {
+      e = ring_pop (&c->tosend);
+      ring_push (&c->asked, &e);
+      pthread_mutex_unlock (&c->lock);
+      r = p2v_conn_printf (c->conn, "SUM %zu %llu %s", c->disk,
+                           (unsigned long long) e.k, e.hex);
+      pthread_mutex_lock (&c->lock);
+      if (r == -1) {
+        pthread_mutex_unlock (&c->lock);
+        fail (c);
+        pthread_mutex_lock (&c->lock);
+        break;
+      }
+      continue;
+    }
+    e = c->asked.e[c->asked.head];
+    pthread_mutex_unlock (&c->lock);
+    r = sum_reply (c, d, &e);
+    if (r == -1) {
+      fail (c);
+      pthread_mutex_lock (&c->lock);
+      break;
+    }
+    pthread_mutex_lock (&c->lock);
+    ring_pop (&c->asked);
+    if (r == 1)
+      memcpy (d->confirmed[e.k], e.hex, sizeof e.hex);
+    else
+      c->redo[c->nredo++] = e.k;
+    c->pending--;
+    pthread_cond_broadcast (&c->cond);
   }
-  core_error ("%s: chunk %llu: checksums still differ after %d tries",
-              d->path, (unsigned long long) k, MAX_TRIES);
-  return -1;
+  pthread_mutex_unlock (&c->lock);
+  return NULL;
 }
 
 static void
@@ -406,24 +635,109 @@ progress (struct cap *c, struct disk *d)
     c->o->progress (c->o->opaque, &d->pr);
 }
 
+/* Send chunks LIST[0..N) of disk I (all of them when LIST is NULL) and
+ * have each confirmed: a worker thread per NBD connection reads, sums
+ * and writes chunks; a control thread asks for their checksums; this
+ * thread reports progress.  With RESEND, chunks are sent whatever the
+ * receiver has (after a mismatch); otherwise a chunk confirmed with the
+ * same checksum is skipped.  Mismatched chunks end up in c->redo. */
+static int
+run_chunks (struct cap *c, size_t i, const uint64_t *list, uint64_t n,
+            bool resend)
+{
+  struct disk *d = &c->disks[i];
+  struct worker w[NBD_CONNS];
+  pthread_t wt[NBD_CONNS], ct;
+  size_t nwt = 0;
+  bool have_ct = false;
+  uint64_t shown = d->pr.done;  /* the caller showed it */
+  int ret = 0;
+
+  c->disk = i;
+  c->list = list;
+  c->nlist = n;
+  c->next = 0;
+  c->resend = resend;
+  c->tosend.head = c->tosend.len = c->asked.head = c->asked.len = 0;
+  c->pending = 0;
+  c->closing = c->failed = false;
+  c->nredo = 0;
+  if (pthread_create (&ct, NULL, control_thread, c) != 0) {
+    core_error ("cannot start a thread");
+    fail (c);
+    goto join;
+  }
+  have_ct = true;
+  for (size_t t = 0; t < NBD_CONNS; t++) {
+    w[t] = (struct worker) { .c = c, .n = &d->nbd[t], .sl = &c->slots[t] };
+    if (pthread_create (&wt[t], NULL, worker_thread, &w[t]) != 0) {
+      core_error ("cannot start a thread");
+      fail (c);
+      goto join;
+    }
+    nwt++;
+  }
+
+  pthread_mutex_lock (&c->lock);
+  while (!c->failed && !(c->next >= c->nlist && c->pending == 0)) {
+    struct timespec ts;
+
+    if (d->pr.done != shown) {
+      struct p2v_disk_progress pr = d->pr;
+      shown = pr.done;
+      pthread_mutex_unlock (&c->lock);
+      if (c->o->progress)
+        c->o->progress (c->o->opaque, &pr);
+      pthread_mutex_lock (&c->lock);
+      continue;
+    }
+    if (c->o->stop && *c->o->stop) {
+      fail_locked (c, "interrupted");
+      break;
+    }
+    /* Woken by every change; the timeout is for *stop. */
+    clock_gettime (CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 200 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    pthread_cond_timedwait (&c->cond, &c->lock, &ts);
+  }
+  pthread_mutex_unlock (&c->lock);
+
+ join:
+  pthread_mutex_lock (&c->lock);
+  c->closing = true;
+  pthread_cond_broadcast (&c->cond);
+  pthread_mutex_unlock (&c->lock);
+  for (size_t t = 0; t < nwt; t++)
+    pthread_join (wt[t], NULL);
+  if (have_ct)
+    pthread_join (ct, NULL);
+  if (c->failed) {
+    core_error ("%s", c->err);
+    ret = -1;
+  }
+  return ret;
+}
+
 /* One pass over disk I: every chunk not confirmed with the same checksum
- * is sent and confirmed.  Up to SUM_WINDOW checksum replies are awaited
- * at a time, so that the receiver verifies while the next chunks are read
- * and sent; mismatched chunks are sent again at the end of the pass. */
+ * is sent and confirmed; mismatched chunks are sent again at the end of
+ * the pass. */
 static int
 pass (struct cap *c, size_t i)
 {
   struct disk *d = &c->disks[i];
-  struct { uint64_t k; char hex[P2V_SUM_HEX + 1]; } win[SUM_WINDOW];
-  size_t head = 0, nwin = 0;
-  uint64_t *redo = NULL;
-  size_t nredo = 0;
-  int ret = -1;
+  CLEANUP_FREE uint64_t *redo = NULL;
+  int t;
 
   /* A filesystem mounted on a block device writes its data around the
    * device's page cache: drop what an earlier pass cached, so that the
-   * frozen pass reads what is on the disk now. */
-  posix_fadvise (d->fd, 0, 0, POSIX_FADV_DONTNEED);
+   * frozen pass reads what is on the disk now.  An image file's page
+   * cache is the file's own, and current. */
+  if (!d->is_file)
+    posix_fadvise (d->fd, 0, 0, POSIX_FADV_DONTNEED);
   memset (&d->pr, 0, sizeof d->pr);
   d->pr.index = i;
   d->pr.name = d->path;
@@ -442,59 +756,30 @@ pass (struct cap *c, size_t i)
       notify (c, P2V_EVENT_INFO, "%s: no ext2/3/4 or swap found: every "
               "block is sent", d->path);
   }
+  free (c->redo);
+  c->redo = calloc (d->nchunks, sizeof *c->redo);
   redo = calloc (d->nchunks, sizeof *redo);
-  if (redo == NULL) {
+  if (c->redo == NULL || redo == NULL) {
     core_error ("out of memory");
     return -1;
   }
   progress (c, d);
-  for (uint64_t k = 0; k <= d->nchunks; k++) {
-    char hex[P2V_SUM_HEX + 1];
-    uint64_t len;
-
-    /* Collect replies: when the window is full, and all at the end. */
-    while (nwin > 0 && (nwin == SUM_WINDOW || k == d->nchunks)) {
-      int r = sum_reply (c, d, win[head].k, win[head].hex);
-      if (r == -1)
-        goto out;
-      if (r == 0)
-        redo[nredo++] = win[head].k;
-      head = (head + 1) % SUM_WINDOW;
-      nwin--;
-    }
-    if (k == d->nchunks)
-      break;
-    if (c->o->stop && *c->o->stop) {
-      core_error ("interrupted");
-      goto out;
-    }
-    if (read_chunk (c, d, k, &len, hex) == -1)
-      goto out;
-    if (strcmp (d->confirmed[k], hex) == 0) {
-      d->pr.resumed += len;
-      d->pr.done += len;
-      progress (c, d);
-      continue;
-    }
-    if (write_chunk (c, d, k, len, true) == -1
-        || p2v_conn_printf (c->conn, "SUM %zu %llu %s", i,
-                            (unsigned long long) k, hex) == -1)
-      goto out;
-    win[(head + nwin) % SUM_WINDOW].k = k;
-    memcpy (win[(head + nwin) % SUM_WINDOW].hex, hex, sizeof hex);
-    nwin++;
-    d->pr.done += len;
-    progress (c, d);
+  if (run_chunks (c, i, NULL, d->nchunks, false) == -1)
+    return -1;
+  for (t = 0; t < MAX_TRIES && c->nredo > 0; t++) {
+    size_t n = c->nredo;
+    memcpy (redo, c->redo, n * sizeof *redo);
+    if (run_chunks (c, i, redo, n, true) == -1)
+      return -1;
   }
-  for (size_t r = 0; r < nredo; r++)
-    if (resend (c, i, redo[r]) == -1)
-      goto out;
+  if (c->nredo > 0) {
+    core_error ("%s: chunk %llu: checksums still differ after %d tries",
+                d->path, (unsigned long long) c->redo[0], MAX_TRIES);
+    return -1;
+  }
   d->pr.finished = true;
   progress (c, d);
-  ret = 0;
- out:
-  free (redo);
-  return ret;
+  return 0;
 }
 
 static void
@@ -520,11 +805,13 @@ wire_bytes (struct cap *c)
   uint64_t s, r;
 
   for (size_t i = 0; i < c->ndisks; i++)
-    if (c->disks[i].nbd && c->disks[i].nbd_fd >= 0
-        && p2v_tcp_bytes (c->disks[i].nbd_fd, &s, &r) == 0) {
-      c->res->wire_sent += s;
-      c->res->wire_received += r;
-      c->disks[i].nbd_fd = -1;
+    for (size_t t = 0; t < NBD_CONNS; t++) {
+      struct nbd_conn *n = &c->disks[i].nbd[t];
+      if (n->nbd && n->fd >= 0 && p2v_tcp_bytes (n->fd, &s, &r) == 0) {
+        c->res->wire_sent += s;
+        c->res->wire_received += r;
+        n->fd = -1;
+      }
     }
 }
 
@@ -573,8 +860,9 @@ announce (struct cap *c)
       core_error ("CAPTURE: the receiver gave no NBD port for disk %zu", i);
       return -1;
     }
-    if (connect_nbd (c, &c->disks[i], tok) == -1)
-      return -1;
+    for (size_t t = 0; t < NBD_CONNS; t++)
+      if (connect_nbd (c, &c->disks[i], &c->disks[i].nbd[t], tok) == -1)
+        return -1;
     if (o->resume && read_map (c, i) == -1)
       return -1;
   }
@@ -601,16 +889,27 @@ p2v_capture (const struct p2v_capture_options *o,
     core_error ("between 1 and %d disks per capture", P2V_MAX_DISKS);
     return -1;
   }
+  pthread_mutex_init (&c.lock, NULL);
+  pthread_cond_init (&c.cond, NULL);
   c.disks = calloc (c.ndisks, sizeof *c.disks);
-  c.buf = malloc (P2V_CHUNK);
-  c.digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
-  c.kind = malloc (P2V_CHUNK / P2V_BLOCK);
-  if (c.disks == NULL || c.buf == NULL || c.digests == NULL || c.kind == NULL) {
+  if (c.disks == NULL) {
     core_error ("out of memory");
     goto out;
   }
+  for (size_t s = 0; s < NBD_CONNS; s++) {
+    c.slots[s].buf = malloc (P2V_CHUNK);
+    c.slots[s].kind = malloc (P2V_CHUNK / P2V_BLOCK);
+    c.slots[s].digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
+    if (c.slots[s].buf == NULL || c.slots[s].kind == NULL
+        || c.slots[s].digests == NULL) {
+      core_error ("out of memory");
+      goto out;
+    }
+  }
   for (size_t i = 0; i < c.ndisks; i++) {
-    c.disks[i].fd = c.disks[i].nbd_fd = -1;
+    c.disks[i].fd = -1;
+    for (size_t t = 0; t < NBD_CONNS; t++)
+      c.disks[i].nbd[t].fd = -1;
     c.disks[i].path = o->disks.ptr[i];
   }
   for (size_t i = 0; i < c.ndisks; i++) {
@@ -678,15 +977,16 @@ p2v_capture (const struct p2v_capture_options *o,
   /* The NBD connections end first: the receiver stops its servers and
    * converts the images on DONE. */
   wire_bytes (&c);
-  for (size_t i = 0; i < c.ndisks; i++) {
-    struct disk *d = &c.disks[i];
-    if (nbd_shutdown (d->nbd, 0) == -1) {
-      core_error ("%s: NBD: %s", d->path, nbd_get_error ());
-      goto out;
+  for (size_t i = 0; i < c.ndisks; i++)
+    for (size_t t = 0; t < NBD_CONNS; t++) {
+      struct nbd_conn *n = &c.disks[i].nbd[t];
+      if (nbd_shutdown (n->nbd, 0) == -1) {
+        core_error ("%s: NBD: %s", c.disks[i].path, nbd_get_error ());
+        goto out;
+      }
+      nbd_close (n->nbd);
+      n->nbd = NULL;
     }
-    nbd_close (d->nbd);
-    d->nbd = NULL;
-  }
   {
     CLEANUP_FREE char *ok = NULL;
     if (p2v_conn_printf (c.conn, "DONE") == -1
@@ -704,10 +1004,12 @@ p2v_capture (const struct p2v_capture_options *o,
   wire_bytes_control (&c);
   for (size_t i = 0; c.disks && i < c.ndisks; i++) {
     struct disk *d = &c.disks[i];
-    if (d->nbd)
-      nbd_close (d->nbd);
-    else if (d->nbd_fd >= 0)
-      close (d->nbd_fd);
+    for (size_t t = 0; t < NBD_CONNS; t++) {
+      if (d->nbd[t].nbd)
+        nbd_close (d->nbd[t].nbd);
+      else if (d->nbd[t].fd >= 0)
+        close (d->nbd[t].fd);
+    }
     if (d->fd >= 0)
       close (d->fd);
     free (d->label);
@@ -717,8 +1019,13 @@ p2v_capture (const struct p2v_capture_options *o,
   }
   p2v_conn_free (c.conn);
   free (c.disks);
-  free (c.buf);
-  free (c.digests);
-  free (c.kind);
+  free (c.redo);
+  for (size_t s = 0; s < NBD_CONNS; s++) {
+    free (c.slots[s].buf);
+    free (c.slots[s].kind);
+    free (c.slots[s].digests);
+  }
+  pthread_cond_destroy (&c.cond);
+  pthread_mutex_destroy (&c.lock);
   return ret;
 }
