@@ -55,9 +55,9 @@ struct packer {
    * VEC per (item, type) and CAPV per type make the fit test a few
    * additions. */
   double *vec, *capv;
-  /* The dimensions that can bind: one where every workload together fits
-   * every host type is left out of the fit test (on the one-dimensional
-   * benchmarks only CPU is left, and the test is one comparison). */
+  /* The dimensions that can bind (find_active): the others are left
+   * out of the fit test (on the one-dimensional benchmarks only CPU is
+   * left, and the test is one comparison). */
   int act[ND], nact;
   bool all_modes;               /* every item can go on every type */
   /* One host type, one binding dimension, no groups: a one-dimensional
