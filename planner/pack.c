@@ -7,8 +7,9 @@
  * 1. Constructive heuristics, as compared in the vector bin-packing
  *    literature: items in decreasing order of several size measures, placed
  *    by first fit or by best fit with dot-product and L2-norm scoring, new
- *    hosts chosen by preferred type or by cost per capacity.  The best
- *    result is kept.
+ *    hosts chosen by preferred type or by cost per capacity; and, for one
+ *    host type and one binding dimension, minimum bin slack, which fills
+ *    one host at a time as full as it goes.  The best result is kept.
  * 2. Local search under a time budget: cheaper types for hosts whose
  *    load fits them, and emptying hosts one at a time by a tabu search
  *    that moves their workloads into the other hosts, ejecting smaller
@@ -17,7 +18,10 @@
  *    with the heaviest subset of their own and the pool's workloads that
  *    fits, tabu swaps of up to two in and two out take over when no host
  *    gains, and a bounded exhaustive search tells when the pool fits the
- *    hosts it may still use.
+ *    hosts it may still use.  When only one dimension can bind (one
+ *    slot, one host type, no groups: the one-dimensional benchmarks),
+ *    the search works on that dimension's demands and finds its
+ *    exchanges by binary search.
  * 3. A balancing pass that evens the hosts' peak utilization.
  *
  * The random choices come from one generator seeded by --seed, so a run
@@ -32,6 +36,9 @@
 
 /* Proxy dimensions for scoring: constants, then series peaks. */
 enum { PX_MEM, PX_DISK, PX_VCPU, PX_CPU, PX_IOPS, PX_NET, NPX };
+
+/* Dimensions of the one-slot vectors: memory, disk, vCPUs, the series. */
+#define ND (3 + PLAN_NSERIES)
 
 struct packer {
   const struct plan_problem *pb;
@@ -48,6 +55,16 @@ struct packer {
    * VEC per (item, type) and CAPV per type make the fit test a few
    * additions. */
   double *vec, *capv;
+  /* The dimensions that can bind (find_active): the others are left
+   * out of the fit test (on the one-dimensional benchmarks only CPU is
+   * left, and the test is one comparison). */
+  int act[ND], nact;
+  bool all_modes;               /* every item can go on every type */
+  /* One host type, one binding dimension, no groups: a one-dimensional
+   * problem, where the search works on SZ (each item's demand there)
+   * against CAP1 and finds its exchanges by binary search. */
+  bool one_d;
+  double *sz, cap1;
   bool has_groups;
   struct plan_solution sol;
   int64_t *model_used;          /* hosts per model in sol */
@@ -207,7 +224,6 @@ group_clash (const struct packer *pk, const struct plan_bin *b, size_t i,
 
 /* Would bin B (of its type) hold the NIN items IN after removing the
  * NOUT items OUT?  The core feasibility test of the packer. */
-#define ND (3 + PLAN_NSERIES)
 
 static bool
 groups_allow (const struct packer *pk, const struct plan_bin *b,
@@ -233,22 +249,36 @@ fits_move_1 (const struct packer *pk, const struct plan_bin *b,
   const double *cv = pk->capv + t * ND;
   double load[ND] = { b->memory_mib, b->disk_gib, b->vcpus };
 
+  if (!pk->all_modes)
+    for (size_t q = 0; q < nin; q++)
+      if (pk->mode[IX (pk, in[q], t)] < 0)
+        return false;
+  if (pk->nact == 1) {
+    /* One binding dimension: the common case, kept short. */
+    int d = pk->act[0];
+    double l = d < 3 ? load[d] : b->series[d - 3][0];
+    for (size_t q = 0; q < nin; q++)
+      l += pk->vec[IX (pk, in[q], t) * ND + d];
+    for (size_t q = 0; q < nout; q++)
+      l -= pk->vec[IX (pk, out[q], t) * ND + d];
+    if (l > cv[d])
+      return false;
+    return !pk->has_groups || groups_allow (pk, b, in, nin, out, nout);
+  }
   for (int r = 0; r < PLAN_NSERIES; r++)
     load[3 + r] = b->series[r][0];
   for (size_t q = 0; q < nin; q++) {
     const double *v = pk->vec + IX (pk, in[q], t) * ND;
-    if (pk->mode[IX (pk, in[q], t)] < 0)
-      return false;
-    for (int d = 0; d < ND; d++)
-      load[d] += v[d];
+    for (int a = 0; a < pk->nact; a++)
+      load[pk->act[a]] += v[pk->act[a]];
   }
   for (size_t q = 0; q < nout; q++) {
     const double *v = pk->vec + IX (pk, out[q], t) * ND;
-    for (int d = 0; d < ND; d++)
-      load[d] -= v[d];
+    for (int a = 0; a < pk->nact; a++)
+      load[pk->act[a]] -= v[pk->act[a]];
   }
-  for (int d = 0; d < ND; d++)
-    if (load[d] > cv[d])
+  for (int a = 0; a < pk->nact; a++)
+    if (load[pk->act[a]] > cv[pk->act[a]])
       return false;
   return !pk->has_groups || groups_allow (pk, b, in, nin, out, nout);
 }
@@ -322,6 +352,16 @@ static inline bool
 fits (const struct packer *pk, const struct plan_bin *b, size_t i)
 {
   return fits_swap (pk, b, i, NULL, 0);
+}
+
+/* One-dimensional: bin B's load in the binding dimension. */
+static inline double
+load1 (const struct packer *pk, const struct plan_bin *b)
+{
+  int d = pk->act[0];
+
+  return d == 0 ? b->memory_mib : d == 1 ? b->disk_gib
+    : d == 2 ? b->vcpus : b->series[d - 3][0];
 }
 
 static int
@@ -742,6 +782,140 @@ construct (struct packer *pk, const size_t *order, enum rule rule, int preferred
   return ret;
 }
 
+/* Minimum bin slack (after Gupta and Ho, in Fleszar and Hindi's variant
+ * that seeds each host with the largest workload left): hosts are filled
+ * one at a time, each with the subset of the remaining workloads that
+ * fills it most, found by a bounded depth-first search.  Where first fit
+ * leaves a little room in every host, this fills hosts exactly (the
+ * Falkenauer triplets, where first fit decreasing is never optimal).
+ * For one host type and one binding dimension (the one-dimensional
+ * benchmarks): the workloads sorted by their demand there let each step
+ * of the search jump to the largest one that fits. */
+#define MBS_NODES 2000
+
+struct mbs {
+  const size_t *cand;           /* decreasing demand */
+  const double *sz;             /* their demands */
+  const double *suffix;         /* sums of sz from q on */
+  size_t nc;
+  size_t *cur, *best;
+  size_t nbest;
+  double cap, best_load;
+  long nodes;
+};
+
+/* A host this close to its capacity (which has the fit test's margin
+ * for rounding) is full: nothing better is to be found. */
+static inline double
+full_at (double cap)
+{
+  return cap - 2e-9 * (1 + fabs (cap));
+}
+
+static void
+mbs_dfs (struct mbs *m, size_t start, size_t depth, double load)
+{
+  size_t lo, hi;
+
+  if (load > m->best_load) {
+    m->best_load = load;
+    m->nbest = depth;
+    memcpy (m->best, m->cur, depth * sizeof *m->cur);
+  }
+  /* The first candidate from START that fits: binary search. */
+  lo = start;
+  hi = m->nc;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (load + m->sz[mid] <= m->cap)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  for (size_t q = lo; q < m->nc; q++) {
+    if (m->best_load >= full_at (m->cap) || load + m->suffix[q] <= m->best_load
+        || --m->nodes < 0)
+      return;
+    /* Equal demands: trying the second after the first adds nothing. */
+    if (q > lo && m->sz[q] == m->sz[q - 1])
+      continue;
+    m->cur[depth] = m->cand[q];
+    mbs_dfs (m, q + 1, depth + 1, load + m->sz[q]);
+  }
+}
+
+/* ORDER: the workloads by decreasing demand in the binding dimension. */
+static int
+construct_mbs (struct packer *pk, const size_t *order)
+{
+  size_t *left = NULL, *cand = NULL, *cur = NULL, *bestset = NULL, nleft = 0;
+  double *sz = NULL, *suffix = NULL;
+  int d = pk->act[0], ret = -1;
+  double cap = pk->capv[d];
+
+  plan_solution_clear (&pk->sol);
+  memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
+  pk->sol.bin_of = malloc ((pk->n ? pk->n : 1) * sizeof *pk->sol.bin_of);
+  left = malloc ((pk->n ? pk->n : 1) * sizeof *left);
+  cand = malloc ((pk->n ? pk->n : 1) * sizeof *cand);
+  cur = malloc ((pk->n ? pk->n : 1) * sizeof *cur);
+  bestset = malloc ((pk->n ? pk->n : 1) * sizeof *bestset);
+  sz = malloc ((pk->n ? pk->n : 1) * sizeof *sz);
+  suffix = malloc ((pk->n + 1) * sizeof *suffix);
+  if (!pk->sol.bin_of || !left || !cand || !cur || !bestset || !sz || !suffix) {
+    core_error ("out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < pk->n; i++)
+    pk->sol.bin_of[i] = -1;
+  /* Workloads no host can take stay unplaced. */
+  for (size_t q = 0; q < pk->n; q++)
+    if (pk->mode[IX (pk, order[q], 0)] >= 0 && pk->vec[IX (pk, order[q], 0) * ND + d] <= cap)
+      left[nleft++] = order[q];
+  while (nleft > 0) {
+    size_t seed = left[0], nc = 0, n2 = 0;
+    struct mbs m = { .cand = cand, .sz = sz, .suffix = suffix, .cur = cur,
+                     .best = bestset, .cap = cap, .nodes = MBS_NODES };
+    int k;
+
+    if (!model_available (pk, 0))
+      break;                    /* the count is used up: the rest unplaced */
+    k = open_bin (pk, 0);
+    if (k < 0 || bin_add (pk, &pk->sol.bins[k], seed) == -1)
+      goto out;
+    pk->sol.bin_of[seed] = k;
+    for (size_t q = 1; q < nleft; q++) {
+      cand[nc] = left[q];
+      sz[nc++] = pk->vec[IX (pk, left[q], 0) * ND + d];
+    }
+    suffix[nc] = 0;
+    for (size_t q = nc; q > 0; q--)
+      suffix[q - 1] = suffix[q] + sz[q - 1];
+    m.nc = nc;
+    m.best_load = pk->vec[IX (pk, seed, 0) * ND + d];
+    mbs_dfs (&m, 0, 0, m.best_load);
+    for (size_t j = 0; j < m.nbest; j++) {
+      if (bin_add (pk, &pk->sol.bins[k], bestset[j]) == -1)
+        goto out;
+      pk->sol.bin_of[bestset[j]] = k;
+    }
+    for (size_t q = 1; q < nleft; q++)
+      if (pk->sol.bin_of[left[q]] < 0)
+        left[n2++] = left[q];
+    nleft = n2;
+  }
+  pk->sol.cost = solution_cost (pk, &pk->sol);
+  ret = 0;
+ out:
+  free (left);
+  free (cand);
+  free (cur);
+  free (bestset);
+  free (sz);
+  free (suffix);
+  return ret;
+}
+
 static size_t
 placed_count (const struct packer *pk, const struct plan_solution *s)
 {
@@ -823,13 +997,22 @@ downgrade (struct packer *pk)
  * failure. */
 static bool
 pool_dfs (struct packer *pk, struct plan_bin *fresh, size_t nt,
-          const size_t *order, size_t npool, size_t q, long *nodes, bool *oom)
+          const size_t *order, size_t npool, size_t q, long *nodes, bool *oom,
+          const double *rem)
 {
   size_t i;
 
   if (q == npool)
     return true;
   i = order[q];
+  if (rem) {
+    /* One dimension: what is left must fit the room that is left. */
+    double room = 0;
+    for (size_t k = 0; k < nt; k++)
+      room += pk->cap1 - load1 (pk, &fresh[k]);
+    if (rem[q] > room)
+      return false;
+  }
   for (size_t k = 0; k < nt; k++) {
     bool same = false;
 
@@ -847,7 +1030,7 @@ pool_dfs (struct packer *pk, struct plan_bin *fresh, size_t nt,
       *oom = true;
       return false;
     }
-    if (pool_dfs (pk, fresh, nt, order, npool, q + 1, nodes, oom))
+    if (pool_dfs (pk, fresh, nt, order, npool, q + 1, nodes, oom, rem))
       return true;
     bin_remove (pk, &fresh[k], i);
     if (*nodes < 0 || *oom)
@@ -870,6 +1053,7 @@ pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
 {
   struct plan_bin fresh[3];
   size_t order[POOL_MAX];
+  double rem[POOL_MAX + 1];
   long nodes = POOL_NODES;
   bool ok, oom = false;
 
@@ -904,7 +1088,13 @@ pool_into_new_bins (struct packer *pk, const size_t *pool, size_t npool,
         bin_clear (&fresh[j]);
       return -1;
     }
-  ok = pool_dfs (pk, fresh, nt, order, npool, 0, &nodes, &oom);
+  if (pk->one_d) {
+    rem[npool] = 0;
+    for (size_t q = npool; q > 0; q--)
+      rem[q - 1] = rem[q] + pk->sz[order[q - 1]];
+  }
+  ok = pool_dfs (pk, fresh, nt, order, npool, 0, &nodes, &oom,
+                 pk->one_d ? rem : NULL);
   if (oom) {
     for (size_t k = 0; k < nt; k++)
       bin_clear (&fresh[k]);
@@ -1013,7 +1203,26 @@ refill (struct packer *pk, size_t k, size_t *pool, size_t *npool)
   rf->best_w = have + 1e-9;     /* only a strict gain is worth a change */
   rf->nbest = SIZE_MAX;
   rf->nodes = REFILL_NODES;
-  refill_dfs (rf, 0, 0, 0);
+  if (pk->one_d) {
+    /* The subset that fills the host most, jumping to the largest
+     * candidate that fits (they are sorted by weight, so by demand). */
+    double sz[REFILL_MAX], suffix[REFILL_MAX + 1], own = 0;
+    struct mbs m = { .cand = rf->cand, .sz = sz, .suffix = suffix,
+                     .nc = rf->nc, .cur = rf->cur, .best = rf->best,
+                     .nbest = SIZE_MAX, .cap = pk->cap1, .nodes = REFILL_NODES };
+    for (size_t q = 0; q < rf->nc; q++)
+      sz[q] = pk->sz[rf->cand[q]];
+    suffix[rf->nc] = 0;
+    for (size_t q = rf->nc; q > 0; q--)
+      suffix[q - 1] = suffix[q] + sz[q - 1];
+    for (size_t q = 0; q < b->nitems; q++)
+      own += pk->sz[b->items[q]];
+    m.best_load = own + 1e-9 * pk->cap1;
+    mbs_dfs (&m, 0, 0, 0);
+    rf->nbest = m.nbest;
+  }
+  else
+    refill_dfs (rf, 0, 0, 0);
   if (rf->oom) {
     core_error ("out of memory");
     ret = -1;
@@ -1056,6 +1265,21 @@ refill (struct packer *pk, size_t k, size_t *pool, size_t *npool)
   return ret;
 }
 
+/* One-dimensional: the first X in [LO, HI) with LIN - LSZ[X] <= CAP,
+ * LSZ increasing (HI when none). */
+static size_t
+first_room (const double *lsz, size_t lo, size_t hi, double lin, double cap)
+{
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (lin - lsz[mid] <= cap)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
 /* Hosts looked at per step of the search, from a random start.  Looking
  * at all of them finds the best exchange but makes every step slow; a
  * random few make many more, more varied steps, which on the benchmark
@@ -1080,6 +1304,7 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
   size_t *pool = NULL, npool = 0, types[3], victims[3];
   long *tabu_until = NULL;
   size_t *light = NULL, cap_light = 0;   /* a host's movable items */
+  double *lsz = NULL;                    /* and their demands (one_d) */
   long iter = 0;
   int ret = 1, fitted;
   size_t nb, nt;
@@ -1178,14 +1403,18 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
       size_t m = 0;
       bool bin_pairs = b->nitems <= 40;
 
+      double load = 0;
+
       if (b->nitems > cap_light) {
         size_t *p = realloc (light, b->nitems * sizeof *p);
-        if (p == NULL) {
+        double *ps = p ? realloc (lsz, b->nitems * sizeof *ps) : NULL;
+        if (p) light = p;
+        if (ps) lsz = ps;
+        if (p == NULL || ps == NULL) {
           core_error ("out of memory");
           ret = -1;
           goto out;
         }
-        light = p;
         cap_light = b->nitems;
       }
       for (size_t q = 0; q < b->nitems; q++)
@@ -1195,6 +1424,11 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
         for (size_t j = q; j > 0 && pk->weight[light[j]] < pk->weight[light[j - 1]]; j--) {
           size_t t = light[j]; light[j] = light[j - 1]; light[j - 1] = t;
         }
+      if (pk->one_d) {
+        load = load1 (pk, b);
+        for (size_t q = 0; q < m; q++)
+          lsz[q] = pk->sz[light[q]];
+      }
 
       for (size_t p1 = 0; p1 < npool; p1++) {
         if (pk->mode[IX (pk, pool[p1], b->type)] < 0)
@@ -1214,6 +1448,38 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
             if (single)
               break;
             p2 = npool - 1;     /* lighter pairs cannot win: the single */
+            continue;
+          }
+          if (pk->one_d) {
+            /* The same moves, found by binary search on the host's
+             * workloads (sorted by weight, so by demand): for each
+             * first one out, the lightest second that makes room.  The
+             * sums are formed as fits_move forms them. */
+            double lin = load + pk->sz[in[0]];
+            if (nin == 2)
+              lin += pk->sz[in[1]];
+            if (lin <= pk->cap1) {
+              bgain = win; bk = k; bnin = nin; bnout = 0;
+              bin_[0] = in[0]; bin_[1] = in[1];
+            }
+            {
+              size_t x = first_room (lsz, 0, m, lin, pk->cap1);
+              if (x < m && win - pk->weight[light[x]] > bgain + 1e-12) {
+                bgain = win - pk->weight[light[x]]; bk = k; bnin = nin; bnout = 1;
+                bin_[0] = in[0]; bin_[1] = in[1]; bout[0] = light[x];
+              }
+            }
+            for (size_t x = 0; x < m && bin_pairs; x++) {
+              double g1 = win - pk->weight[light[x]];
+              size_t y;
+              if (g1 <= bgain + 1e-12)
+                break;
+              y = first_room (lsz, x + 1, m, lin - lsz[x], pk->cap1);
+              if (y < m && g1 - pk->weight[light[y]] > bgain + 1e-12) {
+                bgain = g1 - pk->weight[light[y]]; bk = k; bnin = nin; bnout = 2;
+                bin_[0] = in[0]; bin_[1] = in[1]; bout[0] = light[x]; bout[1] = light[y];
+              }
+            }
             continue;
           }
           if (fits_move (pk, b, in, nin, NULL, 0)) {
@@ -1290,6 +1556,7 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
   free (pool);
   free (tabu_until);
   free (light);
+  free (lsz);
   return ret;
 }
 
@@ -1320,11 +1587,14 @@ bin_weight (const struct packer *pk, const struct plan_bin *b)
   return w;
 }
 
+#define IMPROVE_ROUNDS 3
+
 static int
 improve (struct packer *pk, int64_t lower_bound)
 {
   long attempt = 0;
-  int failures = 0;
+  int failures = 0, rounds = 0;
+  long budget = 2000 + 50 * (long) pk->n;
 
   downgrade (pk);
   while (!out_of_time (pk)) {
@@ -1363,7 +1633,7 @@ improve (struct packer *pk, int64_t lower_bound)
       }
     }
     free (cand);
-    res = reduce_one (pk, victims, r, 2000 + 50 * (long) pk->n);
+    res = reduce_one (pk, victims, r, budget);
     if (res == -1)
       return -1;
     attempt++;
@@ -1371,8 +1641,15 @@ improve (struct packer *pk, int64_t lower_bound)
       failures = 0;
       downgrade (pk);
     }
-    else if (++failures > (int) nb + 2)
-      break;                    /* every host tried as the third */
+    else if (++failures > (int) nb + 2) {
+      /* Every host tried as the third: again with searches twice as
+       * long, a few times (some reductions need long searches; giving
+       * up at the first round left time unused on the benchmarks). */
+      if (++rounds == IMPROVE_ROUNDS)
+        break;
+      failures = 0;
+      budget *= 2;
+    }
     if (pk->progress)
       pk->progress (pk->opaque, "improving",
                     fmin (1, (core_monotonic () - pk->start)
@@ -1423,6 +1700,70 @@ balance (struct packer *pk)
     if (!moved)
       return;
   }
+}
+
+static int
+cmp_double_asc (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Fills pk->act and pk->nact (see there). */
+static int
+find_active (struct packer *pk)
+{
+  bool binds[ND] = { false };
+  double *v = malloc ((pk->n ? pk->n : 1) * ND * sizeof *v);
+  size_t *cnt = malloc (ND * sizeof *cnt);
+
+  if (v == NULL || cnt == NULL) {
+    free (v);
+    free (cnt);
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t t = 0; t < pk->ntypes; t++) {
+    const double *cv = pk->capv + t * ND;
+    size_t k = SIZE_MAX;
+    int kd = 0;
+
+    for (int d = 0; d < ND; d++) {
+      double *col = v + (size_t) d * (pk->n ? pk->n : 1), sum = 0;
+      cnt[d] = 0;
+      for (size_t i = 0; i < pk->n; i++)
+        if (pk->mode[IX (pk, i, t)] >= 0)
+          col[cnt[d]++] = pk->vec[IX (pk, i, t) * ND + d];
+      qsort (col, cnt[d], sizeof *col, cmp_double_asc);
+      /* The most workloads this dimension lets into one host. */
+      size_t q = 0;
+      while (q < cnt[d] && sum + col[q] <= cv[d]) {
+        sum += col[q];
+        q++;
+      }
+      if (q < k) {
+        k = q;
+        kd = d;
+      }
+    }
+    for (int d = 0; d < ND; d++) {
+      double *col = v + (size_t) d * (pk->n ? pk->n : 1), sum = 0;
+      /* Dimension KD, which gives K, stays unless everything fits. */
+      size_t kk = d == kd ? cnt[d] : k;
+      for (size_t q = 0; q < kk && q < cnt[d]; q++)
+        sum += col[cnt[d] - 1 - q];
+      if (!(sum <= cv[d] * (1 - 1e-6)))
+        binds[d] = true;
+    }
+  }
+  pk->nact = 0;
+  for (int d = 0; d < ND; d++)
+    if (binds[d])
+      pk->act[pk->nact++] = d;
+  free (v);
+  free (cnt);
+  return 0;
 }
 
 /* Entry point ------------------------------------------------------------ */
@@ -1510,6 +1851,33 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
           v[3 + r] = item_at (&pk, i, t, r, 0);
       }
     }
+    /* A dimension is left out of the fit test when no host can hold
+     * enough workloads to fill it: at most K fit a host of type T (the K
+     * smallest in dimension KD fill it), and the K largest fit in this
+     * one, with a margin for rounding.  KD itself stays in the test
+     * (unless all the workloads fit it), so the count holds. */
+    if (find_active (&pk) == -1)
+      goto out;
+  }
+  pk.all_modes = true;
+  for (size_t q = 0; q < nn; q++)
+    pk.all_modes &= pk.mode[q] >= 0;
+  pk.one_d = pk.vec && pk.ntypes == 1 && pk.nact == 1 && !pk.has_groups
+    && pk.all_modes;
+  if (pk.one_d) {
+    /* The weights too are the demand there: the other dimensions never
+     * bind, and counting them would make the objective prefer moving
+     * many small workloads over an equal demand in fewer. */
+    pk.sz = malloc ((pk.n ? pk.n : 1) * sizeof *pk.sz);
+    if (pk.sz == NULL) {
+      core_error ("out of memory");
+      goto out;
+    }
+    pk.cap1 = pk.capv[pk.act[0]];
+    for (size_t i = 0; i < pk.n; i++) {
+      pk.sz[i] = pk.vec[i * ND + pk.act[0]];
+      pk.size[i] = pk.weight[i] = pk.sz[i] / pk.cap1;
+    }
   }
 
   lb = plan_lower_bound (pb);
@@ -1555,6 +1923,24 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
     }
   }
 
+  /* One-dimensional and not too many workloads: minimum bin slack too. */
+  if (pk.one_d && pk.n <= 20000 && !out_of_time (&pk)) {
+    for (size_t i = 0; i < pk.n; i++) {
+      ord[i].key = pk.vec[IX (&pk, i, 0) * ND + pk.act[0]];
+      ord[i].i = i;
+    }
+    qsort (ord, pk.n, sizeof *ord, cmp_order);
+    for (size_t i = 0; i < pk.n; i++)
+      order[i] = ord[i].i;
+    if (construct_mbs (&pk, order) == -1)
+      goto out;
+    if (better (&pk, &pk.sol, &best)) {
+      plan_solution_clear (&best);
+      if (solution_copy (&pk, &best, &pk.sol) == -1)
+        goto out;
+    }
+  }
+
   /* 2. Local search from the best constructed solution. */
   plan_solution_clear (&pk.sol);
   if (solution_copy (&pk, &pk.sol, &best) == -1)
@@ -1594,6 +1980,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   free (pk.size);
   free (pk.vec);
   free (pk.capv);
+  free (pk.sz);
   free (pk.model_used);
   free (ord);
   free (order);
