@@ -26,6 +26,7 @@
 #   ovmf                        UEFI firmware for booting UEFI guests
 #   libhivex-dev                Windows guests: convert edits registry hives with hivex
 #   libwin-hivex-perl           hivexregedit: the tests export converted hives to compare
+#   libhivex-bin                hivexget: the tests read single registry values
 #   gcab                        convert restores drivers from Windows' driver cache cabinets
 #   ntfs-3g                     the tests make a synthetic Windows disk (mkfs ntfs in libguestfs)
 #   libnbd-dev                  capture writes disks over NBD (p2v/capture.c)
@@ -76,6 +77,7 @@ debootstrap
 ovmf
 libhivex-dev
 libwin-hivex-perl
+libhivex-bin
 gcab
 ntfs-3g
 libnbd-dev

@@ -13,6 +13,7 @@
 regen=false
 [ "${1:-}" = "--regen" ] && regen=true
 command -v hivexregedit >/dev/null || t_skip_all "hivexregedit is not installed (libwin-hivex-perl)"
+command -v hivexget >/dev/null || t_skip_all "hivexget is not installed (libhivex-bin)"
 command -v gcab >/dev/null || t_skip_all "gcab is not installed"
 
 # The helpers of the build P2VKIT belongs to.
