@@ -99,18 +99,14 @@ check: deps
 	$(MAKE) all unit-tests
 	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
 	P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit \
-	  srcdir=$(CURDIR) prove -j2 -e '' $(LONG_TESTS) $(UNIT_BINS) \
-	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) \
-	  $(sort $(filter-out tests/functions.sh $(LONG_TESTS),$(wildcard tests/*.sh)))
+	  srcdir=$(CURDIR) prove -e '' $(UNIT_BINS) \
+	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(sort $(filter-out tests/functions.sh,$(wildcard tests/*.sh)))
 
-# The tests that boot guests (TCG where KVM does not work) take minutes
-# each, mostly on one core: they go first, and the rest run beside them
-# (prove -j2).
-LONG_TESTS := tests/deploy.sh tests/p2v-convert.sh
-
-# The end-to-end tests of every test guest (tests/e2e/: each Debian
-# variant built, converted and booted): about an hour on a fresh machine,
-# beyond make check's budget.  Same builds and environment as make check.
+# The end-to-end tests that build Debian test guests, convert them, boot
+# them and deploy them through libvirt (tests/e2e/): each has passed on
+# its own, but together they are beyond make check's time budget on a
+# fresh machine (and two failed when run beside the other tests under
+# prove -j2).  Same builds and environment as make check.
 check-e2e: deps
 	$(MAKE) all unit-tests
 	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests

@@ -3,7 +3,7 @@
 # MBR disk with an ext4 root and swap) is captured with --used-only over
 # TLS-PSK, received with --convert, converted and booted to its login
 # prompt by p2vkit convert --verify-boot (TCG where KVM does not work).
-. "$(dirname "$0")/functions.sh"
+. "$(dirname "$0")/../functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "building test guests needs root (debootstrap)"
 for p in nbdkit qemu-img psktool qemu-system-x86_64 guestfish debootstrap; do

@@ -11,7 +11,7 @@
 # The guests are started and their login prompts awaited; a second run is a
 # no-op; bad input and a failure half way (a pool folder that cannot be
 # made) leave libvirt as it was, compared through virsh before and after.
-. "$(dirname "$0")/functions.sh"
+. "$(dirname "$0")/../functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root to run libvirtd and sshd"
 for p in virsh libvirtd virtlogd virt-xml-validate qemu-system-x86_64 qemu-img; do
