@@ -27,20 +27,31 @@ format_duration (char *buf, size_t len, double s)
     snprintf (buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
+/* The line's figures: the rate is of SENT (WORD says what that is when
+ * it differs from DONE), the time left from how fast DONE grows (holes
+ * included: they take no time). */
+static void
+format_line (char *buf, size_t len, uint64_t done, uint64_t total,
+             uint64_t sent, const char *word, double elapsed)
+{
+  double pace = elapsed > 0 ? done / elapsed : 0;
+  double rate = elapsed > 0 ? sent / elapsed : 0;
+  char eta[32] = "--:--";
+
+  if (total > 0 && pace > 0 && done <= total)
+    format_duration (eta, sizeof eta, (total - done) / pace);
+  if (total > 0)
+    snprintf (buf, len, "%3d%% %.1f MB/s%s ETA %s",
+              (int) (done > total ? 100 : done * 100 / total), rate / 1e6, word, eta);
+  else
+    snprintf (buf, len, "%.1f MB %.1f MB/s%s", done / 1e6, rate / 1e6, word);
+}
+
 void
 core_progress_format (char *buf, size_t len, uint64_t done, uint64_t total,
                       double elapsed)
 {
-  double rate = elapsed > 0 ? done / elapsed : 0;
-  char eta[32] = "--:--";
-
-  if (total > 0 && rate > 0 && done <= total)
-    format_duration (eta, sizeof eta, (total - done) / rate);
-  if (total > 0)
-    snprintf (buf, len, "%3d%% %.1f MB/s ETA %s",
-              (int) (done > total ? 100 : done * 100 / total), rate / 1e6, eta);
-  else
-    snprintf (buf, len, "%.1f MB %.1f MB/s", done / 1e6, rate / 1e6);
+  format_line (buf, len, done, total, done, "", elapsed);
 }
 
 void
@@ -56,24 +67,12 @@ core_progress_start (struct core_progress *p, FILE *fp, const char *what,
   p->last_draw = -1;
 }
 
-/* For a copy that skips holes: the rate of what was sent, and the time
- * left from how fast DONE grows, holes included (they take no time). */
+/* For a copy that skips holes: the rate of what was sent. */
 static void
 sparse_format (char *buf, size_t len, uint64_t done, uint64_t total,
                uint64_t sent, double elapsed)
 {
-  double pace = elapsed > 0 ? done / elapsed : 0;
-  char eta[32] = "--:--";
-
-  if (total > 0 && pace > 0 && done <= total)
-    format_duration (eta, sizeof eta, (total - done) / pace);
-  if (total > 0)
-    snprintf (buf, len, "%3d%% %.1f MB/s sent ETA %s",
-              (int) (done > total ? 100 : done * 100 / total),
-              elapsed > 0 ? sent / elapsed / 1e6 : 0.0, eta);
-  else
-    snprintf (buf, len, "%.1f MB %.1f MB/s sent", done / 1e6,
-              elapsed > 0 ? sent / elapsed / 1e6 : 0.0);
+  format_line (buf, len, done, total, sent, " sent", elapsed);
 }
 
 /* DONE of the total, SENT of it moved (UINT64_MAX: all of it). */
