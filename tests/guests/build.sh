@@ -153,70 +153,132 @@ EOF
     chroot "$root" apt-get clean
 }
 
-# Lay a rootfs tarball onto a new disk image with guestfish; grub-install
-# and update-grub run inside the guest.
+# Where the time goes: writing a few hundred MiB of files through the
+# libguestfs appliance (tar-in) under TCG takes minutes, so the file
+# systems are made on the host instead, filled straight from the unpacked
+# tarball (mke2fs -d) at their partition's offset in a raw image; the
+# appliance is started only for what must run inside the guest:
+# grub-install and update-grub.  The LVM layout stays wholly in the
+# appliance (device-mapper volumes need it; loop partitions are not
+# scanned on every host).
+#
 #   layout IMAGE TARBALL plain|lvm|gpt [DATA_IMAGE]
 layout () {
-    local img=$1 tar=$2 kind=$3 data=${4:-} fstab gf root swap boot=
+    local img=$1 tar=$2 kind=$3 data=${4:-}
+    if [ "$kind" = lvm ]; then layout_in_appliance "$img" "$tar"; return; fi
+    local raw=$img.raw tree=$img.tree root_part swap_part parts fstab
+    rm -rf "$raw" "$tree"
+    truncate -s 3G "$raw"
+    case $kind in
+        plain)
+            # 2.5 GiB root, swap to the end.
+            parts='label: dos
+start=2048, size=5240832, type=83
+start=5242880, type=82'
+            root_part=1 swap_part=2 ;;
+        gpt)
+            # BIOS boot, root, swap; sfdisk ends the last partition at the
+            # last usable sector (-34).
+            parts='label: gpt
+start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649
+start=4096, size=5238784, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+start=5242880, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F'
+            root_part=2 swap_part=3 ;;
+    esac
+    printf '%s\n' "$parts" | sfdisk -q "$raw" >&2
+    mkdir "$tree"
+    tar -C "$tree" --numeric-owner -xpf "$tar"
+    fstab="/dev/sda$root_part / ext4 errors=remount-ro 0 1
+/dev/sda$swap_part none swap sw 0 0"
+    if [ -n "$data" ]; then
+        mkdir -p "$tree/srv/data"
+        fstab="$fstab
+/dev/sdb1 /srv/data ext4 defaults 0 2"
+        make_data_disk "$data"
+    fi
+    printf '%s\n' "$fstab" > "$tree/etc/fstab"
+    mkfs_at "$raw" $root_part mkfs "$tree"
+    mkfs_at "$raw" $swap_part mkswap
+    rm -rf "$tree"
+    # grub-install through sh (through `command` it fails on the LVM
+    # layout: "embedding is not possible").  Inside `sh` device names are
+    # the appliance's, not guestfish's: its kernel may name the guest's
+    # disk sdb when it finds its own disk first.  So the disk comes from
+    # grub-probe, and the kernel command line gets the name the guest
+    # will see.
+    guestfish --format=raw -a "$raw" >&2 <<EOF || return 1
+run
+mount /dev/sda$root_part /
+$grub_sh
+umount-all
+EOF
+    qemu-img convert -f raw -O qcow2 "$raw" "$img"
+    rm -f "$raw"
+}
+
+# grub-install and update-grub inside the guest (see layout).
+grub_sh="sh 'disk=\$(grub-probe --target=disk /boot) && grub-install --target=i386-pc \$disk && update-grub && sed -i \"s#root=\$disk#root=/dev/sda#\" /boot/grub/grub.cfg && grep -q \"root=/dev/sda\\\\|root=/dev/mapper/\" /boot/grub/grub.cfg'"
+
+# mkfs_at RAW PARTNO mkfs TREE | mkswap: make an ext4 file system filled
+# from TREE, or swap, inside partition PARTNO of the raw image RAW.
+mkfs_at () {
+    local raw=$1 n=$2 what=$3 tree=${4:-} start size
+    read -r start size < <(sfdisk -d "$raw" | sed -n "s|^$raw$n : start= *\([0-9]*\), size= *\([0-9]*\),.*|\1 \2|p")
+    [ -n "$size" ] || die "no partition $n in $raw"
+    case $what in
+        mkfs)
+            mke2fs -q -t ext4 -E offset=$((start * 512)),nodiscard -d "$tree" \
+                "$raw" $((size / 2))k >&2 ;;
+        mkswap)
+            # mkswap has no offset: made in a file of the partition's size,
+            # then copied into place.
+            truncate -s $((size * 512)) "$raw.swap"
+            mkswap -q "$raw.swap" >&2
+            dd if="$raw.swap" of="$raw" bs=1M seek=$((start * 512)) oflag=seek_bytes conv=notrunc,sparse status=none
+            rm -f "$raw.swap" ;;
+    esac
+}
+
+# The data disk of the `data` variant: one ext4 partition with a README.
+make_data_disk () {
+    local data=$1 raw=$1.raw tree=$1.tree
+    rm -rf "$raw" "$tree"
+    truncate -s 512M "$raw"
+    printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$raw" >&2
+    mkdir "$tree"
+    echo 'data disk of the data test guest' > "$tree/README"
+    mkfs_at "$raw" 1 mkfs "$tree"
+    rm -rf "$tree"
+    qemu-img convert -f raw -O qcow2 "$raw" "$data"
+    rm -f "$raw"
+}
+
+# The LVM guest, laid out wholly in the appliance: MBR, sda1 ext4 /boot,
+# sda2 LVM PV with vg0/root and vg0/swap, the tarball unpacked by tar-in.
+layout_in_appliance () {
+    local img=$1 tar=$2
     qemu-img create -q -f qcow2 "$img" 3G
-    gf=(guestfish --format=qcow2 -a "$img")
-    [ -n "$data" ] && { qemu-img create -q -f qcow2 "$data" 512M; gf+=(-a "$data"); }
-    {
-        echo run
-        case $kind in
-            plain)
-                echo "part-init /dev/sda mbr"
-                echo "part-add /dev/sda p 2048 5242879"      # 2.5 GiB root
-                echo "part-add /dev/sda p 5242880 -1"        # swap
-                root=/dev/sda1 swap=/dev/sda2 ;;
-            gpt)
-                echo "part-init /dev/sda gpt"
-                echo "part-add /dev/sda p 2048 4095"         # BIOS boot
-                echo "part-set-gpt-type /dev/sda 1 21686148-6449-6E6F-744E-656564454649"
-                echo "part-add /dev/sda p 4096 5242879"
-                echo "part-add /dev/sda p 5242880 -34"
-                root=/dev/sda2 swap=/dev/sda3 ;;
-            lvm)
-                echo "part-init /dev/sda mbr"
-                echo "part-add /dev/sda p 2048 1050623"      # 512 MiB /boot
-                echo "part-add /dev/sda p 1050624 -1"
-                echo "part-set-mbr-id /dev/sda 2 0x8e"
-                echo "pvcreate /dev/sda2"
-                echo "vgcreate vg0 /dev/sda2"
-                echo "lvcreate-free root vg0 85"
-                echo "lvcreate-free swap vg0 100"
-                boot=/dev/sda1 root=/dev/mapper/vg0-root swap=/dev/mapper/vg0-swap
-                echo "mkfs ext4 $boot" ;;
-        esac
-        echo "mkfs ext4 $root"
-        echo "mkswap $swap"
-        echo "mount $root /"
-        [ -n "$boot" ] && { echo "mkdir /boot"; echo "mount $boot /boot"; }
-        echo "tar-in $tar /"
-        fstab="$root / ext4 errors=remount-ro 0 1\\n"
-        [ -n "$boot" ] && fstab="$fstab$boot /boot ext4 defaults 0 2\\n"
-        fstab="${fstab}$swap none swap sw 0 0\\n"
-        if [ -n "$data" ]; then
-            echo "part-disk /dev/sdb mbr"
-            echo "mkfs ext4 /dev/sdb1"
-            echo "mkdir-p /srv/data"
-            echo "mount /dev/sdb1 /srv/data"
-            echo "write /srv/data/README 'data disk of the data test guest'"
-            fstab="${fstab}/dev/sdb1 /srv/data ext4 defaults 0 2\\n"
-        fi
-        echo "write /etc/fstab \"$fstab\""
-        # (The initramfs needs nothing more for LVM: Debian's lvm2 hook
-        # adds LVM whether or not the root is on it.)  grub-install through
-        # sh: through `command` it fails on the LVM layout ("embedding is
-        # not possible").  Inside `sh` device names are the appliance's,
-        # not guestfish's: its kernel may name the guest's disk sdb when it
-        # finds its own disk first.  So the disk comes from grub-probe, and
-        # the kernel command line gets the name the guest will see.
-        echo "sh 'disk=\$(grub-probe --target=disk /boot) && grub-install --target=i386-pc \$disk && update-grub && sed -i \"s#root=\$disk#root=/dev/sda#\" /boot/grub/grub.cfg && grep -q \"root=/dev/sda\\\\|root=/dev/mapper/\" /boot/grub/grub.cfg'"
-        echo "umount-all"
-    } > "$img.gf"
-    "${gf[@]}" -f "$img.gf" >&2 || { rm -f "$img.gf"; return 1; }
-    rm -f "$img.gf"
+    guestfish --format=qcow2 -a "$img" >&2 <<EOF || return 1
+run
+part-init /dev/sda mbr
+part-add /dev/sda p 2048 1050623
+part-add /dev/sda p 1050624 -1
+part-set-mbr-id /dev/sda 2 0x8e
+pvcreate /dev/sda2
+vgcreate vg0 /dev/sda2
+lvcreate-free root vg0 85
+lvcreate-free swap vg0 100
+mkfs ext4 /dev/sda1
+mkfs ext4 /dev/mapper/vg0-root
+mkswap /dev/mapper/vg0-swap
+mount /dev/mapper/vg0-root /
+mkdir /boot
+mount /dev/sda1 /boot
+tar-in $tar /
+write /etc/fstab "/dev/mapper/vg0-root / ext4 errors=remount-ro 0 1\n/dev/sda1 /boot ext4 defaults 0 2\n/dev/mapper/vg0-swap none swap sw 0 0\n"
+$grub_sh
+umount-all
+EOF
 }
 
 key=$(printf '%s %s' "$script_hash" "$variant" | hash_of)
@@ -231,7 +293,7 @@ esac
 if [ ! -f "$final" ]; then
     tmpimg=$out.tmp.qcow2
     tmpdata=
-    trap 'rm -f "$tmpimg" "$tmpimg.gf" ${tmpdata:+"$tmpdata"}' EXIT
+    trap 'rm -rf "$tmpimg" "$tmpimg".raw* "$tmpimg.tree" ${tmpdata:+"$tmpdata" "$tmpdata".raw* "$tmpdata.tree"}' EXIT
     case $variant in
         plain|gpt|lvm)
             say "laying out $variant"
