@@ -33,7 +33,8 @@
 #   libgnutls28-dev             capture/receive control channel in TLS-PSK, SHA-256 chunk sums
 #   nbdkit                      receive serves each disk being captured (file plugin)
 #   gnutls-bin                  psktool: p2v tests make pre-shared keys
-#   e2fsprogs                   p2v tests make ext4 filesystems with data (mkfs.ext4 -d)
+#   e2fsprogs                   p2v tests and the test guests: ext4 filled from a folder (mke2fs -d)
+#   fdisk                       sfdisk: p2v tests and the test guests partition disk images
 #   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
 #   libvirt-dev                 deploy: the libvirt C API (deploy/)
 #   libvirt-daemon-system       deploy's tests run a real libvirtd and virtlogd
@@ -85,6 +86,7 @@ libgnutls28-dev
 nbdkit
 gnutls-bin
 e2fsprogs
+fdisk
 python3-libnbd
 libvirt-dev
 libvirt-daemon-system

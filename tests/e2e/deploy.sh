@@ -184,7 +184,7 @@ t_is "... and libvirt is as it was" "$before" "$(snapshot)"
 # ------------------------------------------------- the thesis plan
 t0=$(date +%s)
 out=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $URIS1 \
-      --verify-boot --boot-timeout 400 2>"$t_tmp/err"); st=$?
+      --verify-boot --boot-timeout 900 2>"$t_tmp/err"); st=$?
 t_is "thesis plan: deployed, started, booted: exit 0" 0 $st
 [ $st -eq 0 ] || { printf '%s\n' "$out" | tail -20 | sed 's/^/# /'; tail -5 "$t_tmp/err" | sed 's/^/# /'; }
 t_match "a login prompt from each guest, with seconds" "$DC: login prompt after [0-9]+ s.*$PBX: login prompt after [0-9]+ s|$PBX: login prompt after [0-9]+ s.*$DC: login prompt after [0-9]+ s" \
@@ -286,7 +286,7 @@ t_is "... and leaves libvirt as it was" "$before" "$(snapshot)"
 
 # The two-host plan, host 2 through ssh.
 out=$("$P2VKIT" deploy "$t_tmp/two.yaml" --images "$t_tmp/images" $URIS2 \
-      --verify-boot --boot-timeout 400 2>"$t_tmp/err2"); st=$?
+      --verify-boot --boot-timeout 900 2>"$t_tmp/err2"); st=$?
 t_is "two-host plan: deployed, started, booted: exit 0" 0 $st
 [ $st -eq 0 ] || { printf '%s\n' "$out" | tail -20 | sed 's/^/# /'; tail -5 "$t_tmp/err2" | sed 's/^/# /'; }
 t_match "host 2 was deployed through qemu+ssh" "host $HB \(qemu\+ssh://root@127.0.0.2:$port/system" \

@@ -35,7 +35,7 @@
 # versions of an item are never removed here: checkouts of other versions
 # of this script may be using them (remove /var/tmp/p2vkit-guests by hand).
 #
-# Needs: root, debootstrap, guestfish (libguestfs-tools), qemu-img, and
+# Needs: root, debootstrap, sfdisk, mke2fs, guestfish (libguestfs-tools), qemu-img, and
 # deb.debian.org (or $DEBIAN_MIRROR) reachable for the first build.
 set -euo pipefail
 
