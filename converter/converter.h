@@ -31,6 +31,7 @@ struct conv_command {
   char *command;                /* as run in the guest (through sh) */
   int status;                   /* exit status; -1: could not run */
   char *output;                 /* the end of its output */
+  double seconds;               /* how long it ran; -1: not measured */
 };
 DEFINE_VECTOR_TYPE(conv_command_vector, struct conv_command)
 
@@ -82,7 +83,7 @@ void conv_report_clear(struct conv_report *r);
 int conv_report_change(struct conv_report *r, const char *path,
                        const char *what, const char *before, const char *after);
 int conv_report_command(struct conv_report *r, const char *command,
-                        int status, const char *output);
+                        int status, const char *output, double seconds);
 int conv_report_warn(struct conv_report *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 int conv_report_write(FILE *fp, const struct conv_report *r);

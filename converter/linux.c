@@ -34,6 +34,7 @@ guest_sh (guestfs_h *g, struct conv_report *r, const char *cmd, char **output)
   CLEANUP_FREE char *wrapped = NULL;
   char *out, *mark;
   int status = -1;
+  double start = core_monotonic ();
 
   wrapped = core_sprintf ("PATH=/usr/sbin:/usr/bin:/sbin:/bin; export PATH; "
                           "DEBIAN_FRONTEND=noninteractive; export DEBIAN_FRONTEND; "
@@ -43,16 +44,21 @@ guest_sh (guestfs_h *g, struct conv_report *r, const char *cmd, char **output)
     return -1;
   out = guestfs_sh (g, wrapped);
   if (out == NULL) {
-    conv_report_command (r, cmd, -1, guestfs_last_error (g));
+    conv_report_command (r, cmd, -1, guestfs_last_error (g), core_monotonic () - start);
     core_error ("in the guest: %s: %s", cmd, guestfs_last_error (g));
     return -1;
   }
   mark = strstr (out, STATUS_MARK);
   if (mark) {
-    status = atoi (mark + strlen (STATUS_MARK));
+    char *num = mark + strlen (STATUS_MARK);
+    int64_t v;
+
+    num[strcspn (num, "\r\n")] = '\0';
+    if (core_parse_int64 (num, "exit status in the guest", 0, 255, &v) == 0)
+      status = v;
     *mark = '\0';
   }
-  conv_report_command (r, cmd, status, out);
+  conv_report_command (r, cmd, status, out, core_monotonic () - start);
   if (output)
     *output = out;
   else

@@ -128,9 +128,9 @@ conv_report_change (struct conv_report *r, const char *path, const char *what,
 
 int
 conv_report_command (struct conv_report *r, const char *command, int status,
-                     const char *output)
+                     const char *output, double seconds)
 {
-  struct conv_command c = { .status = status };
+  struct conv_command c = { .status = status, .seconds = seconds };
   size_t len = output ? strlen (output) : 0;
   const size_t keep = 2000;
 
@@ -352,6 +352,7 @@ conv_report_write (FILE *fp, const struct conv_report *r)
     map_begin (&w);
     kv_str (&w, "command", c->command);
     kv_int (&w, "status", c->status);
+    kv_num (&w, "seconds", c->seconds, c->seconds >= 0);
     kv_str (&w, "output", c->output);
     map_end (&w);
   }
