@@ -188,6 +188,12 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   int64_t timeout;
   int c, ret = EXIT_FAILURE_;
 
+  /* libvirt's remote driver writes to the pipe of its ssh child: if the
+   * child died first (a host that cannot be reached, a connection closed),
+   * SIGPIPE would kill us where an error should come back, half way
+   * through a deployment.  virsh ignores it for the same reason. */
+  signal (SIGPIPE, SIG_IGN);
+
   core_plan_init (&plan);
   while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
     switch (c) {

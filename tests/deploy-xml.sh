@@ -31,7 +31,7 @@ touch -d '2026-01-01 00:00:00 UTC' "$t_tmp"/images/*-disk*
     -o "$t_tmp/thesis.yaml" >/dev/null 2>&1
 sed 's/hypervisor: kvm/hypervisor: xen/' "$t_tmp/thesis.yaml" > "$t_tmp/xen.yaml"
 
-t_plan 13
+t_plan 15
 for kind in kvm xen; do
     # KVM on QEMU's user networking; Xen on its default bridge.
     plan=$t_tmp/thesis.yaml net="--network user"
@@ -79,4 +79,28 @@ sed 's|\(<source file="/srv/convert/out/pbx01-disk1.qcow2"/>\)|\1<source file="/
 t_ok "two sources: the definitions are written" "$P2VKIT" deploy "$t_tmp/thesis.yaml" \
     --images "$t_tmp/two" --xml-dir "$t_tmp/two-out" --network user
 t_match "two sources: the first one's image is used" "pbx01-disk1-" "$(cat "$t_tmp/two-out/pbx01.xml" 2>/dev/null)"
+
+# An ssh transport that closes its end at once (a host that drops the
+# connection): libvirt's write to it must come back as an error, not as a
+# SIGPIPE that kills deploy half way (exit 141).  The write races with the
+# close, so besides the exit statuses of tries side by side (before the fix
+# some died in most rounds of 40), the transport reads whether deploy, its
+# parent, ignores SIGPIPE (bit 13 of SigIgn): that check does not race.
+cat > "$t_tmp/closing-ssh" <<EOF
+#!/bin/sh
+sed -n 's/^SigIgn:[[:space:]]*//p' /proc/\$PPID/status > "$t_tmp/sigign.\$PPID"
+exec 0<&- 1>&-
+EOF
+chmod +x "$t_tmp/closing-ssh"
+for i in $(seq 40); do
+    { "$P2VKIT" deploy --status "$t_tmp/thesis.yaml" \
+          --default-uri "qemu+ssh://root@127.0.0.9:1/system?command=$t_tmp/closing-ssh" >/dev/null 2>&1
+      echo $? > "$t_tmp/st.$i"; } &
+done
+wait
+t_is "a connection closed at once: exit 1 in each of 40 tries, never SIGPIPE's 141" \
+    "40" "$(cat "$t_tmp"/st.* | grep -c '^1$')"
+ign=$(cat "$t_tmp"/sigign.* 2>/dev/null | head -n 1)
+t_ok "deploy ignores SIGPIPE while it talks to libvirt (SigIgn ${ign:-unread})" \
+    test -n "$ign" -a $(( 0x${ign:-0} >> 12 & 1 )) -eq 1
 t_done
