@@ -60,8 +60,9 @@ case "$variant" in
     --prefetch)
         [ "$(id -u)" -eq 0 ] || exit 0
         mkdir -p "$cache"
-        printf '%s\n' $all_variants \
-            | setsid xargs -P 2 -I{} "$self" {} </dev/null >>"$cache/prefetch.log" 2>&1 &
+        # The names come from -a, so that the builds' stdin is /dev/null.
+        setsid xargs -P 2 -I{} -a <(printf '%s\n' $all_variants) "$self" {} \
+            </dev/null >>"$cache/prefetch.log" 2>&1 &
         exit 0 ;;
     *) echo "usage: build.sh plain|lvm|gpt|data|vmtools|old|vmdk|--prefetch" >&2; exit 2 ;;
 esac
