@@ -313,7 +313,7 @@ p2v_conn_client (int fd, const struct p2v_psk *psk)
   if ((r = gnutls_psk_allocate_client_credentials (&c->ccred)) < 0
       || (r = gnutls_psk_set_client_credentials (c->ccred, psk->user, &key,
                                                  GNUTLS_PSK_KEY_HEX)) < 0
-      || (r = gnutls_init (&c->tls, GNUTLS_CLIENT)) < 0
+      || (r = gnutls_init (&c->tls, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0
       || (r = gnutls_priority_set_direct (c->tls, priority (), NULL)) < 0
       || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->ccred)) < 0) {
     core_error ("TLS setup: %s", gnutls_strerror (r));
@@ -337,7 +337,7 @@ p2v_conn_server (int fd, const struct p2v_psk *psk)
     return c;
   if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) < 0
       || (r = gnutls_psk_set_server_credentials_file (c->scred, psk->file)) < 0
-      || (r = gnutls_init (&c->tls, GNUTLS_SERVER)) < 0
+      || (r = gnutls_init (&c->tls, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0
       || (r = gnutls_priority_set_direct (c->tls, priority (), NULL)) < 0
       || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->scred)) < 0) {
     core_error ("TLS setup: %s", gnutls_strerror (r));
