@@ -1005,8 +1005,16 @@ p2v_capture (const struct p2v_capture_options *o,
     p2v_thaw_all ();
   if (ret == 0)
     add_result (&c);
-  wire_bytes (&c);
-  wire_bytes_control (&c);
+  {
+    /* Counting bytes on a connection that died (libnbd closed it) fails
+     * too; the error to report is the one that ended the capture. */
+    char why[1024];
+    snprintf (why, sizeof why, "%s", core_errmsg ());
+    wire_bytes (&c);
+    wire_bytes_control (&c);
+    if (ret == -1)
+      core_error ("%s", why);
+  }
   for (size_t i = 0; c.disks && i < c.ndisks; i++) {
     struct disk *d = &c.disks[i];
     for (size_t t = 0; t < NBD_CONNS; t++) {
