@@ -57,7 +57,7 @@ mkdir "$w/recv"
 setsid "$P2VKIT" receive --listen 127.0.0.1:0 --dir "$w/recv" --tls-psk "$w/key.psk" \
     > "$w/recv.out" 2>&1 &
 pids="$pids $!"
-while ! grep -q '^listening' "$w/recv.out"; do sleep 0.1; done
+while ! grep -q '^listening' "$w/recv.out" 2>/dev/null; do sleep 0.1; done
 port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$w/recv.out")
 b0=$(lo); t0=$(now)
 "$P2VKIT" capture --to 127.0.0.1:$port --disk "$w/src.img" --name bench \
