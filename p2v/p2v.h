@@ -56,6 +56,12 @@ struct p2v_conn *p2v_conn_client (int fd, const struct p2v_psk *psk);
 struct p2v_conn *p2v_conn_server (int fd, const struct p2v_psk *psk);
 void p2v_conn_free (struct p2v_conn *c);
 int p2v_conn_fd (const struct p2v_conn *c);
+/* The TLS cipher the connection negotiated ("AES-128-GCM"), or NULL
+ * without TLS.  The client offers AES-GCM first only where the CPU
+ * encrypts it in hardware, ChaCha20-Poly1305 first elsewhere, and the
+ * server takes the client's order: the cipher tells the receiver what
+ * the capture's CPU is fast at. */
+const char *p2v_conn_cipher (const struct p2v_conn *c);
 int p2v_conn_printf (struct p2v_conn *c, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 int p2v_conn_write (struct p2v_conn *c, const void *buf, size_t len);
@@ -179,7 +185,7 @@ struct p2v_receive_options {
   const char *host, *port;
   const char *dir;
   const struct p2v_psk *psk;
-  const char *nbdkit;           /* NULL: "nbdkit" */
+  const char *qemu_nbd;         /* NULL: "qemu-nbd" */
   const char *qemu_img;         /* NULL: "qemu-img" */
   /* With it, each completed capture is converted:
    * CONVERT convert DISK... -o FOLDER/converted --name NAME. */

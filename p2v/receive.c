@@ -1,7 +1,7 @@
 /* The receiving side: a control server that, per capture, makes
  * DIR/NAME/ with a sparse raw image per announced disk of exactly the
- * announced size and serves each through its own nbdkit (TLS with the
- * pre-shared key when one is given).  nbdkit enforces the size: a client
+ * announced size and serves each through its own qemu-nbd (TLS with the
+ * pre-shared key when one is given).  qemu-nbd enforces the size: a client
  * cannot write past it, and the name is checked before it becomes a
  * folder, so a client writes nowhere but in its own images.  Chunks are
  * confirmed by reading them back from the image and comparing checksums;
@@ -29,7 +29,7 @@ struct rdisk {
   char label[256];
   uint64_t nchunks;
   char (*confirmed)[P2V_SUM_HEX + 1];
-  pid_t server;                 /* nbdkit */
+  pid_t server;                 /* qemu-nbd */
   char port[16];
   int fd;                       /* the raw image, to read chunks back */
 };
@@ -40,6 +40,7 @@ struct session {
   char peer[128];
   char name[80];
   char *folder;                 /* DIR/NAME */
+  char *tls_dir;                /* DIR/NAME/.tls while serving, escaped */
   int folder_fd;
   int log_fd;
   int chunks_fd;
@@ -206,35 +207,125 @@ load_chunks (struct session *s)
   return 0;
 }
 
-/* ---- nbdkit ---- */
+/* ---- qemu-nbd ---- */
+
+/* qemu-nbd rather than nbdkit: both serve a raw file, refuse requests
+ * past its size and punch holes for zero requests, but only qemu-nbd
+ * takes a TLS priority at run time (nbdkit's is fixed when it is built,
+ * NORMAL in the distributions), and with NORMAL on both ends a TLS 1.3
+ * pre-shared key gets ChaCha20-Poly1305 (see conn.c). */
+
+/* The priority for the disks' connections: the cipher the capture chose
+ * on the control connection tells whether its CPU has AES instructions;
+ * if so the server's order decides (libnbd's own is NORMAL's), and AES
+ * comes first; if not, NORMAL (ChaCha20). */
+static const char *
+data_priority (struct session *s)
+{
+  const char *cipher = p2v_conn_cipher (s->conn);
+
+  if (cipher && strncmp (cipher, "AES-", 4) == 0)
+    return "NORMAL:%SERVER_PRECEDENCE:-CHACHA20-POLY1305:+CHACHA20-POLY1305";
+  return "NORMAL";
+}
+
+/* Diffie-Hellman parameters: RFC 7919's ffdhe2048 group (certtool
+ * --get-dh-params).  Without them qemu-nbd generates a group when it
+ * starts, which takes it most of a second of CPU before it answers. */
+static const char dh_params[] =
+  "-----BEGIN DH PARAMETERS-----\n"
+  "MIIBDAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz\n"
+  "+8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a\n"
+  "87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7\n"
+  "YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi\n"
+  "7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD\n"
+  "ssbzSibBsu/6iGtCOGEoXJf//////////wIBAgICAQA=\n"
+  "-----END DH PARAMETERS-----\n";
+
+/* qemu's PSK credentials are a folder holding keys.psk: DIR/NAME/.tls,
+ * with a link to the key file and the DH parameters, while the servers
+ * run. */
+static char *
+psk_folder (struct session *s)
+{
+  char *path;
+  int fd;
+
+  if (mkdirat (s->folder_fd, ".tls", 0700) == -1 && errno != EEXIST) {
+    core_error_errno ("%s/.tls", s->folder);
+    return NULL;
+  }
+  unlinkat (s->folder_fd, ".tls/keys.psk", 0);
+  if (symlinkat (s->o->psk->file, s->folder_fd, ".tls/keys.psk") == -1) {
+    core_error_errno ("%s/.tls/keys.psk", s->folder);
+    return NULL;
+  }
+  fd = openat (s->folder_fd, ".tls/dh-params.pem",
+               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd == -1
+      || write (fd, dh_params, sizeof dh_params - 1) != sizeof dh_params - 1) {
+    core_error_errno ("%s/.tls/dh-params.pem", s->folder);
+    if (fd >= 0)
+      close (fd);
+    return NULL;
+  }
+  close (fd);
+  path = core_sprintf ("%s/.tls", s->folder);
+  return path;
+}
+
+/* S with each ',' doubled, as qemu's option syntax wants. */
+static char *
+qemu_escape (const char *str)
+{
+  size_t n = strlen (str), k = 0;
+  char *out = malloc (2 * n + 1);
+
+  if (out == NULL) {
+    core_error ("out of memory");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    out[k++] = str[i];
+    if (str[i] == ',')
+      out[k++] = ',';
+  }
+  out[k] = '\0';
+  return out;
+}
 
 static int
 start_server (struct session *s, size_t i)
 {
   struct rdisk *d = &s->disks[i];
-  const char *nbdkit = s->o->nbdkit ? s->o->nbdkit : "nbdkit";
-  CLEANUP_FREE char *image = core_sprintf ("file=%s/disk%zu.raw", s->folder, i);
-  CLEANUP_FREE char *psk = NULL;
+  const char *qemu_nbd = s->o->qemu_nbd ? s->o->qemu_nbd : "qemu-nbd";
+  CLEANUP_FREE char *image = core_sprintf ("%s/disk%zu.raw", s->folder, i);
+  CLEANUP_FREE char *object = NULL;
   int lfd;
   pid_t pid;
 
   if (image == NULL)
     return -1;
-  /* A listening socket nbdkit inherits (systemd socket activation): the
-   * port is known before it starts, and no other program can take it in
-   * between. */
+  if (s->o->psk) {
+    if (s->tls_dir == NULL) {
+      CLEANUP_FREE char *dir = psk_folder (s);
+      s->tls_dir = dir ? qemu_escape (dir) : NULL;
+      if (s->tls_dir == NULL)
+        return -1;
+    }
+    object = core_sprintf ("tls-creds-psk,id=tls0,endpoint=server,dir=%s,"
+                           "priority=%s", s->tls_dir, data_priority (s));
+    if (object == NULL)
+      return -1;
+  }
+  /* A listening socket qemu-nbd inherits (systemd socket activation):
+   * the port is known before it starts, and no other program can take
+   * it in between. */
   lfd = p2v_tcp_listen (s->o->host, "0");
   if (lfd == -1 || p2v_socket_port (lfd, d->port, sizeof d->port) == -1) {
     if (lfd >= 0)
       close (lfd);
     return -1;
-  }
-  if (s->o->psk) {
-    psk = core_sprintf ("--tls-psk=%s", s->o->psk->file);
-    if (psk == NULL) {
-      close (lfd);
-      return -1;
-    }
   }
   fflush (NULL);
   pid = fork ();
@@ -261,22 +352,30 @@ start_server (struct session *s, size_t i)
     snprintf (pidstr, sizeof pidstr, "%d", (int) getpid ());
     setenv ("LISTEN_FDS", "1", 1);
     setenv ("LISTEN_PID", pidstr, 1);
-    argv[n++] = nbdkit;
-    argv[n++] = "--foreground";
-    argv[n++] = "--exit-with-parent";
-    if (psk) {
-      argv[n++] = "--tls=require";
-      argv[n++] = psk;
+    /* qemu-nbd allocates a buffer per request and frees it; with glibc's
+     * defaults a 256 KiB buffer is a fresh mmap each time, and faulting
+     * its pages in cost qemu-nbd a third of its CPU (perf).  Keep freed
+     * memory in the heap instead (mallopt(3)). */
+    setenv ("MALLOC_MMAP_THRESHOLD_", "4194304", 1);
+    setenv ("MALLOC_TRIM_THRESHOLD_", "134217728", 1);
+    argv[n++] = qemu_nbd;
+    argv[n++] = "--format=raw";
+    /* The capture's connections, and its reconnections on resume. */
+    argv[n++] = "--persistent";
+    argv[n++] = "--shared=0";
+    /* Zero requests become holes, as the read-back expects. */
+    argv[n++] = "--discard=unmap";
+    if (object) {
+      argv[n++] = "--object";
+      argv[n++] = object;
+      argv[n++] = "--tls-creds=tls0";
     }
-    else
-      argv[n++] = "--tls=off";
-    /* The file plugin serves the file's size and nbdkit refuses any
-     * request past it. */
-    argv[n++] = "file";
+    /* The export is the file's size; qemu-nbd refuses any request past
+     * it. */
     argv[n++] = image;
     argv[n] = NULL;
-    execvp (nbdkit, (char **) argv);
-    dprintf (2, "%s: %s\n", nbdkit, strerror (errno));
+    execvp (qemu_nbd, (char **) argv);
+    dprintf (2, "%s: %s\n", qemu_nbd, strerror (errno));
     _exit (127);
   }
   close (lfd);
@@ -294,6 +393,13 @@ stop_servers (struct session *s)
       waitpid (d->server, NULL, 0);
       d->server = 0;
     }
+  }
+  if (s->tls_dir) {
+    unlinkat (s->folder_fd, ".tls/keys.psk", 0);
+    unlinkat (s->folder_fd, ".tls/dh-params.pem", 0);
+    unlinkat (s->folder_fd, ".tls", AT_REMOVEDIR);
+    free (s->tls_dir);
+    s->tls_dir = NULL;
   }
 }
 
@@ -581,8 +687,10 @@ cmd_capture (struct session *s, char *line)
     return refuse (s, "out of memory");
   s->log_fd = openat (s->folder_fd, "capture.log",
                       O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-  event (s, P2V_EVENT_INFO, "%s capture from %s: %zu disk(s)",
-         s->resume ? "resuming the" : "new", s->peer, s->ndisks);
+  event (s, P2V_EVENT_INFO, "%s capture from %s: %zu disk(s)%s%s",
+         s->resume ? "resuming the" : "new", s->peer, s->ndisks,
+         p2v_conn_cipher (s->conn) ? ", TLS cipher " : "",
+         p2v_conn_cipher (s->conn) ? p2v_conn_cipher (s->conn) : "");
 
   disks = disks_text (s);
   if (disks == NULL)
@@ -916,8 +1024,8 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
   return ret;
 }
 
-/* A session dies of a signal; its nbdkit children follow it
- * (PR_SET_PDEATHSIG, --exit-with-parent). */
+/* A session dies of a signal; its qemu-nbd children follow it
+ * (PR_SET_PDEATHSIG). */
 static void
 session_signal (int sig)
 {

@@ -18,7 +18,8 @@
 #   libguestfs-dev              convert: inspects and edits the copied disks (C API)
 #   libguestfs-tools            guestfish: the tests lay test guests onto disks
 #   linux-image-amd64           the kernel libguestfs' appliance boots
-#   qemu-utils                  qemu-img: convert clones disks with it
+#   qemu-utils                  qemu-img: convert clones disks with it; qemu-nbd:
+#                               receive serves each disk being captured
 #   qemu-system-x86             libguestfs' appliance, --verify-boot and test boots
 #   libxml2-dev                 convert writes the libvirt domain XML (xmlTextWriter)
 #   libvirt-clients             virt-xml-validate checks that XML in the tests
@@ -31,7 +32,6 @@
 #   ntfs-3g                     the tests make a synthetic Windows disk (mkfs ntfs in libguestfs)
 #   libnbd-dev                  capture writes disks over NBD (p2v/capture.c)
 #   libgnutls28-dev             capture/receive control channel in TLS-PSK, SHA-256 chunk sums
-#   nbdkit                      receive serves each disk being captured (file plugin)
 #   gnutls-bin                  psktool: p2v tests make pre-shared keys
 #   e2fsprogs                   p2v tests and the test guests: ext4 filled from a folder (mke2fs -d)
 #   fdisk                       sfdisk: p2v tests and the test guests partition disk images
@@ -48,6 +48,7 @@
 #   time bc                     GNU time and arithmetic in the scripts
 #   virt-v2v                    the reference the converter is compared with (convert.sh)
 #   libnbd-bin                  nbdcopy, the reference of tests/bench/p2v.sh
+#   nbdkit                      its other server (file plugin), as received before
 set -eu
 
 packages="
@@ -83,7 +84,6 @@ gcab
 ntfs-3g
 libnbd-dev
 libgnutls28-dev
-nbdkit
 gnutls-bin
 e2fsprogs
 fdisk
@@ -94,7 +94,7 @@ libvirt-daemon-driver-qemu
 "
 
 if [ "${1:-}" = bench ]; then
-    packages="$packages prometheus-node-exporter curl time bc libnbd-bin"
+    packages="$packages prometheus-node-exporter curl time bc libnbd-bin nbdkit"
 fi
 if [ "${1:-}" = bench ]; then
     packages="$packages virt-v2v"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# p2vkit capture and receive for real: nbdkit, libnbd, TLS-PSK, qemu-img,
+# p2vkit capture and receive for real: qemu-nbd, libnbd, TLS-PSK, qemu-img,
 # ext4 made by mkfs.ext4, loop devices.  The receiver runs in a network
 # namespace behind a veth pair when one can be made (so that the bytes
 # on the wire are also counted by the kernel's interface), else on
@@ -7,7 +7,7 @@
 . "$(dirname "$0")/functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root (loop devices, mounts, network namespaces)"
-for p in nbdkit qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugfs; do
+for p in qemu-nbd qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugfs; do
     command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
 done
 PY=/usr/bin/python3
@@ -65,7 +65,7 @@ start_receiver () {
     done
     port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$T/recv.out")
 }
-# The receiver, its sessions and their nbdkit: the process group it leads.
+# The receiver, its sessions and their qemu-nbd: the process group it leads.
 stop_receiver () {
     [ -n "$rpid" ] || return 0
     kill -TERM "-$rpid" 2>/dev/null

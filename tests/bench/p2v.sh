@@ -2,13 +2,17 @@
 # P2V capture on loopback, side by side in one run with the references:
 #   1. p2vkit receive + p2vkit capture (TLS-PSK; the receiver also checks
 #      every chunk and writes qcow2 at the end);
-#   2. nbdcopy from the image to nbdkit's file plugin with the same key
-#      (the same two ends, without the control channel and checks); then
-#      again with --flush, since the receiver makes what it confirms
-#      durable and nbdcopy alone leaves it in the page cache;
-#   3. dd | ssh | dd into a file (OpenSSH on loopback, its default cipher).
-# Every TLS connection here but ssh's goes through gnutls (libnbd, nbdkit,
-# the control channel): the cipher negotiated is printed.
+#   2. nbdcopy from the image to qemu-nbd started as the receiver starts
+#      it, with the same key (the same two ends, without the control
+#      channel and checks); then again with --flush, since the receiver
+#      makes what it confirms durable and nbdcopy alone leaves it in the
+#      page cache;
+#   3. the same two to nbdkit's file plugin (the receiver's server before
+#      it used qemu-nbd: its TLS priority is fixed, NORMAL);
+#   4. dd | ssh | dd into a file (OpenSSH on loopback, its default cipher).
+# Every TLS connection here but ssh's goes through gnutls (libnbd,
+# qemu-nbd, nbdkit, the control channel): the ciphers negotiated are
+# printed.
 # The disk: 2 GiB with an ext4 filesystem holding 200 MiB of random files
 # (mixed data and zeroes).  Prints wall time, MB/s of disk covered, and
 # bytes on the wire (loopback's tx counter: every packet once, headers
@@ -18,17 +22,17 @@
 #
 #   tests/bench/p2v.sh            (as root; P2VKIT=path to the program)
 #
-# Needs nbdcopy (libnbd-bin), nbdkit, openssh-server, psktool:
+# Needs nbdcopy (libnbd-bin), nbdkit, qemu-nbd, openssh-server, psktool:
 # scripts/install-deps.sh bench.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 P2VKIT=${P2VKIT:-$top/p2vkit}
-for p in nbdcopy nbdkit psktool mkfs.ext4 qemu-img /usr/sbin/sshd ssh; do
+for p in nbdcopy nbdkit qemu-nbd psktool mkfs.ext4 qemu-img /usr/sbin/sshd ssh; do
     command -v $p >/dev/null || { echo "p2v.sh: needs $p (scripts/install-deps.sh bench)" >&2; exit 1; }
 done
 w=$(mktemp -d)
 pids=
-trap 'for p in $pids; do kill -TERM -$p 2>/dev/null || kill $p 2>/dev/null; done; rm -rf "$w"' EXIT
+trap 'for p in $pids; do kill -TERM -$p 2>/dev/null || kill $p 2>/dev/null || :; done; rm -rf "$w"' EXIT
 
 lo () { cat /sys/class/net/lo/statistics/tx_bytes; }
 now () { date +%s.%N; }
@@ -53,7 +57,7 @@ mkdir "$w/recv"
 setsid "$P2VKIT" receive --listen 127.0.0.1:0 --dir "$w/recv" --tls-psk "$w/key.psk" \
     > "$w/recv.out" 2>&1 &
 pids="$pids $!"
-while ! grep -q '^listening' "$w/recv.out"; do sleep 0.1; done
+while ! grep -q '^listening' "$w/recv.out" 2>/dev/null; do sleep 0.1; done
 port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$w/recv.out")
 b0=$(lo); t0=$(now)
 "$P2VKIT" capture --to 127.0.0.1:$port --disk "$w/src.img" --name bench \
@@ -65,28 +69,59 @@ sed -n 's/^.*: done in \([0-9.]*\) s:.*/    of which the copy: \1 s/p' "$w/cap.e
 qemu-img compare -q -f raw -F qcow2 "$w/src.img" "$w/recv/bench/disk0.qcow2" \
     || echo "    (images differ!)"
 
-# 2. nbdcopy to nbdkit with the same key
-truncate -s 2G "$w/nbdcopy.raw"
+sed -n 's/.*capture from .*, TLS cipher \(.*\)$/    TLS cipher (control connection): \1/p' "$w/recv.out"
+# The disks' connections (libnbd's debug output, on a small disk: it
+# slows libnbd down).
+truncate -s 64M "$w/small.img"
+LIBNBD_DEBUG=1 "$P2VKIT" capture --to 127.0.0.1:$port --disk "$w/small.img" \
+    --name cipher --tls-psk "$w/key.psk" 2>&1 >/dev/null \
+    | sed -n 's/.*connection is using TLS: cipher \([^ ]*\).*/    TLS cipher (capture to qemu-nbd): \1/p' | sort -u
+
+# 2. and 3. nbdcopy to qemu-nbd (started as p2v/receive.c starts it) and
+# to nbdkit, with the same key
+mkdir -m 700 "$w/tls"
+ln -s "$w/key.psk" "$w/tls/keys.psk"
+certtool --get-dh-params --bits 2048 2>/dev/null \
+    | sed -n '/BEGIN DH/,/END DH/p' > "$w/tls/dh-params.pem"
 nport=$((port + 1))
+nbdcopy_to () {   # NAME URI
+    b0=$(lo); t0=$(now)
+    nbdcopy -- "$w/src.img" "$2"
+    t1=$(now); b1=$(lo)
+    report "nbdcopy -> $1 (TLS-PSK)" "$t0" "$t1" "$b0" "$b1"
+    cmp -s "$w/src.img" "$w/nbdcopy.raw" || echo "    (images differ!)"
+    LIBNBD_DEBUG=1 nbdinfo --size "$2" 2>&1 \
+        | sed -n "s/.*connection is using TLS: cipher \([^ ]*\).*/    TLS cipher (libnbd to $1): \1/p"
+    # Emptied in place: qemu-nbd keeps the file it opened.
+    truncate -s 0 "$w/nbdcopy.raw"; truncate -s 2G "$w/nbdcopy.raw"
+    b0=$(lo); t0=$(now)
+    nbdcopy --flush -- "$w/src.img" "$2"
+    t1=$(now); b1=$(lo)
+    report "nbdcopy --flush -> $1" "$t0" "$t1" "$b0" "$b1"
+    cmp -s "$w/src.img" "$w/nbdcopy.raw" || echo "    (images differ!)"
+    rm "$w/nbdcopy.raw"
+}
+truncate -s 2G "$w/nbdcopy.raw"
+MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_TRIM_THRESHOLD_=134217728 \
+setsid qemu-nbd --format=raw --persistent --shared=0 --discard=unmap \
+    -b 127.0.0.1 -p $nport --tls-creds=tls0 --object \
+    "tls-creds-psk,id=tls0,endpoint=server,dir=$w/tls,priority=NORMAL:%SERVER_PRECEDENCE:-CHACHA20-POLY1305:+CHACHA20-POLY1305" \
+    "$w/nbdcopy.raw" &
+qpid=$!
+pids="$pids $qpid"
+sleep 1
+nbdcopy_to qemu-nbd "nbds://bench@127.0.0.1:$nport?tls-psk-file=$w/key.psk"
+kill -TERM -$qpid; wait $qpid 2>/dev/null || true
+
+nport=$((port + 3))
+truncate -s 2G "$w/nbdcopy.raw"
 setsid nbdkit --foreground --exit-with-parent -i 127.0.0.1 -p $nport \
     --tls=require --tls-psk="$w/key.psk" file "$w/nbdcopy.raw" &
 pids="$pids $!"
 sleep 1
-b0=$(lo); t0=$(now)
-nbdcopy -- "$w/src.img" "nbds://bench@127.0.0.1:$nport?tls-psk-file=$w/key.psk"
-t1=$(now); b1=$(lo)
-report "nbdcopy -> nbdkit (TLS-PSK)" "$t0" "$t1" "$b0" "$b1"
-cmp -s "$w/src.img" "$w/nbdcopy.raw" || echo "    (images differ!)"
-LIBNBD_DEBUG=1 nbdinfo --size "nbds://bench@127.0.0.1:$nport?tls-psk-file=$w/key.psk" 2>&1 \
-    | sed -n 's/.*connection is using TLS: cipher \([^ ]*\).*/    TLS cipher (libnbd to nbdkit): \1/p'
-rm "$w/nbdcopy.raw"; truncate -s 2G "$w/nbdcopy.raw"
-b0=$(lo); t0=$(now)
-nbdcopy --flush -- "$w/src.img" "nbds://bench@127.0.0.1:$nport?tls-psk-file=$w/key.psk"
-t1=$(now); b1=$(lo)
-report "nbdcopy --flush -> nbdkit (TLS-PSK)" "$t0" "$t1" "$b0" "$b1"
-cmp -s "$w/src.img" "$w/nbdcopy.raw" || echo "    (images differ!)"
+nbdcopy_to nbdkit "nbds://bench@127.0.0.1:$nport?tls-psk-file=$w/key.psk"
 
-# 3. dd | ssh | dd
+# 4. dd | ssh | dd
 ssh-keygen -q -t ed25519 -N '' -f "$w/hostkey"
 ssh-keygen -q -t ed25519 -N '' -f "$w/id"
 cp "$w/id.pub" "$w/authorized_keys"

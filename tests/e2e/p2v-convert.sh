@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "building test guests needs root (debootstrap)"
-for p in nbdkit qemu-img psktool qemu-system-x86_64 guestfish debootstrap; do
+for p in qemu-nbd qemu-img psktool qemu-system-x86_64 guestfish debootstrap; do
     command -v $p >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
     command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
 done
