@@ -52,10 +52,20 @@ accel=tcg
 [ -c /dev/kvm ] && printf 'quit\n' | timeout 30 qemu-system-x86_64 -accel kvm -machine pc \
     -cpu host -m 64 -nodefaults -display none -S -monitor stdio >/dev/null 2>&1 && accel=kvm
 novirtio () {
+    # The console goes to a file that is watched: in its initramfs shell
+    # the guest writes nothing more, so a pipe to grep would only end when
+    # the timeout stops QEMU.
+    local console=$log/novirtio.console q pattern='login:|ALERT!|Gave up waiting'
     timeout 600 qemu-system-x86_64 -accel $accel -machine q35 -m 1024 -nodefaults \
-        -display none -serial stdio -snapshot -no-reboot \
-        -drive file="$plain",format=qcow2,if=virtio </dev/null 2>&1 \
-        | grep -m 1 -E 'login:|ALERT!|Gave up waiting' 
+        -display none -serial file:"$console" -snapshot -no-reboot \
+        -drive file="$plain",format=qcow2,if=virtio </dev/null >/dev/null 2>&1 &
+    q=$!
+    while kill -0 $q 2>/dev/null && ! grep -q -a -E "$pattern" "$console" 2>/dev/null; do
+        sleep 1
+    done
+    kill $q 2>/dev/null
+    wait $q
+    grep -a -m 1 -E "$pattern" "$console"
 }
 
 # plain-full takes its mode (full), vCPUs (1) and memory (768 MiB) from a
