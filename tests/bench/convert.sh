@@ -61,10 +61,22 @@ if command -v virt-v2v >/dev/null; then
     for img in "$work"/v2v/v2v-sda "$work/out/bench-disk1.qcow2"; do
         [ -e "$img" ] || continue
         fmt=qcow2; [ "$img" = "$work/v2v/v2v-sda" ] && fmt=raw
-        res=$(timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -nodefaults \
-            -display none -serial stdio -snapshot -no-reboot \
-            -drive file="$img",format=$fmt,if=virtio </dev/null 2>&1 \
-            | grep -a -m 1 -oE 'login:|ALERT!.*|Gave up waiting.*' || echo "no login prompt in 900 s")
+        # The console goes to a file that is watched: a guest at its prompt
+        # (or in its initramfs shell) writes nothing more, so a pipe to
+        # grep would only end at the timeout.
+        log=$work/boot-$(basename "$img").log
+        t0=$(now)
+        timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -nodefaults \
+            -display none -serial file:"$log" -snapshot -no-reboot \
+            -drive file="$img",format=$fmt,if=virtio </dev/null >/dev/null 2>&1 &
+        qpid=$!
+        res=
+        while kill -0 $qpid 2>/dev/null && [ -z "$res" ]; do
+            sleep 1
+            res=$(grep -a -m 1 -oE 'login:|ALERT!.*|Gave up waiting.*' "$log" 2>/dev/null || true)
+        done
+        kill $qpid 2>/dev/null; wait $qpid 2>/dev/null || true
+        res="${res:-no login prompt in 900 s} (after $(echo "$(now) - $t0" | bc | cut -d. -f1) s)"
         echo "boot on virtio of $(basename "$img"): $res"
     done
 else
