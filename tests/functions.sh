@@ -63,4 +63,22 @@ t_done () {
 
 # Skip the whole script (exit 77 as in automake) when a real prerequisite
 # is missing; say which.
+# t_sshd_config FILE ADDR PORT: the configuration of a test sshd on
+# ADDR:PORT with the host key $t_tmp/hostkey, taking root logins only with
+# a key in $t_tmp/authorized_keys.
+t_sshd_config () {
+    cat > "$1" <<CONF
+Port $3
+ListenAddress $2
+HostKey $t_tmp/hostkey
+PidFile none
+AuthorizedKeysFile $t_tmp/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+CONF
+}
+
 t_skip_all () { echo "1..0 # SKIP $1"; exit 0; }

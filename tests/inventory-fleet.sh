@@ -36,18 +36,7 @@ base=$((20000 + $$ % 20000))
 n=0
 for last in 2 3 4; do
     port=$((base + last))
-    cat > "$t_tmp/sshd_config.$last" <<CONF
-Port $port
-ListenAddress 127.0.0.$last
-HostKey $t_tmp/hostkey
-PidFile none
-AuthorizedKeysFile $t_tmp/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-CONF
+    t_sshd_config "$t_tmp/sshd_config.$last" 127.0.0.$last $port
     /usr/sbin/sshd -D -e -f "$t_tmp/sshd_config.$last" 2>"$t_tmp/sshd.$last.log" &
     pids="$pids $!"
     echo "[127.0.0.$last]:$port $(cat "$t_tmp/hostkey.pub")" >> "$t_tmp/known_hosts"

@@ -249,18 +249,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$t_tmp/id"
 cp "$t_tmp/id.pub" "$t_tmp/authorized_keys"
 mkdir -p /run/sshd
 port=$((20000 + $$ % 20000 + 7))
-cat > "$t_tmp/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.2
-HostKey $t_tmp/hostkey
-PidFile none
-AuthorizedKeysFile $t_tmp/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-CONF
+t_sshd_config "$t_tmp/sshd_config" 127.0.0.2 $port
 /usr/sbin/sshd -D -e -f "$t_tmp/sshd_config" 2>"$t_tmp/sshd.log" &
 sshd_pid=$!
 echo "[127.0.0.2]:$port $(cat "$t_tmp/hostkey.pub")" > "$t_tmp/known_hosts"
