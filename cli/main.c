@@ -56,6 +56,14 @@ on_signal (int sig)
   raise (sig);
 }
 
+/* The core's warnings, on stderr as the commands' own are. */
+static void
+on_warning (void *opaque, const char *msg)
+{
+  (void) opaque;
+  fprintf (stderr, "p2vkit: warning: %s\n", msg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -66,6 +74,7 @@ main (int argc, char **argv)
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaction (sigs[i], &sa, NULL);
 
+  core_set_warning_fn (on_warning, NULL);
   if (argc < 2) {
     print_main_help (stderr);
     return EXIT_USAGE;

@@ -88,6 +88,12 @@ void core_error_errno(const char *fmt, ...)
   __attribute__((format(printf, 1, 2)));
 const char *core_errmsg(void);
 
+/* Warnings go to the handler the front end sets for its thread (one whole
+ * line, no "p2vkit: warning: " in front); none set: dropped. */
+typedef void (*core_warning_fn)(void *opaque, const char *msg);
+void core_set_warning_fn(core_warning_fn fn, void *opaque);
+void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ------------------------------------------------------------------ */
 /* util.c: checked arithmetic, strings, numbers.                        */
 
@@ -553,11 +559,24 @@ struct core_osinfo {
   char *name;                   /* e.g. "Microsoft Windows Server 2003" */
   enum core_os_family family;
   int pv_drivers;               /* CORE_UNSET when the database has no answer */
+  /* The OS found stands for the one named, which the database does not
+   * list as such: a major version alone ("Oracle Linux 6" -> ol6.0, the
+   * first release of 6; "RHEL 7" -> rhel7-unknown), or a service pack it
+   * does not list.  NAME is then the database's, not the one named. */
+  bool inexact;
 };
 /* Find an OS by short-id, or by name (case-insensitive, with or without
- * the vendor's name in front).  Returns 1 when found, 0 when not, -1 on
- * error (database not loadable). */
+ * the vendor's name in front), or by the spellings of inventories and
+ * release files: abbreviations (RHEL, SLES, OEL, Win2k8, W2K3, SBS),
+ * editions, architectures, "LTS", "R2", "SP2", point releases
+ * ("Ubuntu 18.04.6 LTS", "Microsoft Windows Server 2008 R2 Enterprise",
+ * "CentOS Linux release 7.9.2009 (Core)").  Returns 1 when found, 0 when
+ * not, -1 on error (database not loadable). */
 int core_osinfo_lookup(const char *id_or_name, struct core_osinfo *out);
+/* The short-ids of up to N OSes nearest to TEXT, "a, b, c": other
+ * releases of the same system, or systems of a near spelling; "" when
+ * none is near; NULL on error. */
+char *core_osinfo_nearest(const char *text, size_t n);
 void core_osinfo_clear(struct core_osinfo *o);
 
 /* ------------------------------------------------------------------ */

@@ -59,6 +59,15 @@ struct name_set {
   size_t mask;
 };
 
+/* An OS name libosinfo does not know: the first line that gives it and
+ * how many rows do. */
+struct unknown_os {
+  char *name;
+  size_t line;
+  size_t rows;
+};
+DEFINE_VECTOR_TYPE(unknown_os_vector, struct unknown_os)
+
 /* What one file is being read: the header's map and the current row. */
 struct importer {
   const char *name;             /* the file, for messages */
@@ -66,6 +75,10 @@ struct importer {
   int index[NR_COLUMNS];        /* field of each column, -1 when absent */
   const struct core_csv_row *row;
   struct name_set *names;       /* the names of the rows before */
+  /* OS names libosinfo does not know, each once, in the order seen: a
+   * warning each once the file has read (not one per row of a big
+   * file). */
+  unknown_os_vector unknown;
 };
 
 static bool
@@ -335,9 +348,51 @@ name_set_add (const struct importer *im)
   }
 }
 
+/* Remember OS, which libosinfo does not know, for the warnings. */
+static int
+note_unknown_os (struct importer *im, const char *os)
+{
+  struct unknown_os u = { .line = im->row->line, .rows = 1 };
+
+  for (size_t i = 0; i < im->unknown.len; i++)
+    if (strcmp (im->unknown.ptr[i].name, os) == 0) {
+      im->unknown.ptr[i].rows++;
+      return 0;
+    }
+  if ((u.name = core_strdup (os)) == NULL)
+    return -1;
+  if (unknown_os_vector_append (&im->unknown, u) == -1) {
+    free (u.name);
+    return -1;
+  }
+  return 0;
+}
+
+/* "t.csv:3: column 'os': libosinfo does not know 'Debian 12' (nearest
+ * ids: debian11, debian10, debian9); ..." */
+static void
+warn_unknown_os (const struct importer *im)
+{
+  for (size_t i = 0; i < im->unknown.len; i++) {
+    const struct unknown_os *u = &im->unknown.ptr[i];
+    CLEANUP_FREE char *near = core_osinfo_nearest (u->name, 3);
+    char more[64] = "";
+
+    if (u->rows > 1)
+      snprintf (more, sizeof more, " (and %zu more row%s)", u->rows - 1,
+                u->rows > 2 ? "s" : "");
+    core_warning ("%s:%zu: column 'os': libosinfo does not know '%s'%s "
+                  "(%s%s); whether it has virtio drivers is unknown, so it "
+                  "is planned fully virtualized: give os as a libosinfo id "
+                  "to decide", im->name, u->line, u->name, more,
+                  near && *near ? "nearest ids: " : "no id is near; "
+                  "'osinfo-query os' lists them", near ? near : "");
+  }
+}
+
 /* One row into P. */
 static int
-import_row (const struct importer *im, struct core_profile *p)
+import_row (struct importer *im, struct core_profile *p)
 {
   struct core_osinfo info = { .family = CORE_OS_UNSET,
                               .pv_drivers = CORE_UNSET };
@@ -467,14 +522,25 @@ import_row (const struct importer *im, struct core_profile *p)
     return -1;
   if (found) {
     p->os.id = info.id;
-    p->os.name = info.name;
     p->os.family = info.family;
-    info.id = info.name = NULL;
+    info.id = NULL;
+    /* "Oracle Linux 6" found as ol6.0 stays "Oracle Linux 6": the
+     * database's name would claim a release nobody named. */
+    if (info.inexact) {
+      if ((p->os.name = core_strdup (os)) == NULL)
+        return -1;
+    }
+    else {
+      p->os.name = info.name;
+      info.name = NULL;
+    }
   }
   else {
     if ((p->os.name = core_strdup (os)) == NULL)
       return -1;
     p->os.family = guess_family (os);
+    if (note_unknown_os (im, os) == -1)
+      return -1;
   }
   p->os.pv_drivers = value (im, COL_PV_DRIVERS) ? pv : info.pv_drivers;
   core_osinfo_clear (&info);
@@ -566,8 +632,13 @@ core_import_csv_parse (const char *name, const char *buf, size_t len,
     out->ptr[out->len++] = profiles.ptr[i];
   core_profile_vector_reset (&profiles);
   r = 0;
+  /* Warnings only for a file that read: an error says enough. */
+  warn_unknown_os (&im);
  out:
   free (names.slots);
+  for (size_t i = 0; i < im.unknown.len; i++)
+    free (im.unknown.ptr[i].name);
+  unknown_os_vector_reset (&im.unknown);
   return r;
 }
 

@@ -8,8 +8,9 @@
 #include "planner/planner.h"
 
 /* Linux kernels have had virtio and the Xen PV front-ends since 2.6.25;
- * Red Hat backported both to RHEL 5.3. */
-static unsigned
+ * Red Hat backported both to RHEL 5.3 (and so its rebuilds).  CORE_UNSET
+ * when neither the id nor the kernel tells. */
+static int
 linux_pv_from_kernel (const char *kernel, const char *id)
 {
   int a = 0, b = 0, c = 0;
@@ -17,22 +18,25 @@ linux_pv_from_kernel (const char *kernel, const char *id)
   if (id) {
     int major = 0, minor = 0;
     if ((sscanf (id, "rhel%d.%d", &major, &minor) == 2
-         || sscanf (id, "centos%d.%d", &major, &minor) == 2)
+         || sscanf (id, "centos%d.%d", &major, &minor) == 2
+         || sscanf (id, "ol%d.%d", &major, &minor) == 2
+         || sscanf (id, "oel%d.%d", &major, &minor) == 2)
         && (major > 5 || (major == 5 && minor >= 3)))
       return CORE_PV_VIRTIO | CORE_PV_XEN;
   }
   if (kernel && sscanf (kernel, "%d.%d.%d", &a, &b, &c) >= 2) {
     if (a > 2 || (a == 2 && b > 6) || (a == 2 && b == 6 && c >= 25))
       return CORE_PV_VIRTIO | CORE_PV_XEN;
+    return 0;
   }
-  return 0;
+  return CORE_UNSET;
 }
 
 void
 plan_guest_resolve (const struct core_profile *p, struct plan_guest *g)
 {
   struct core_osinfo info = { 0 };
-  int found = 0;
+  int found = 0, table = CORE_UNSET;
 
   memset (g, 0, sizeof *g);
   g->family = p->os.family;
@@ -41,19 +45,35 @@ plan_guest_resolve (const struct core_profile *p, struct plan_guest *g)
     found = core_osinfo_lookup (p->os.id ? p->os.id : p->os.name, &info);
   if (found == 1 && g->family == CORE_OS_UNSET)
     g->family = info.family;
+  g->os_known = found == 1;
+  if (g->family == CORE_OS_LINUX)
+    table = linux_pv_from_kernel (p->os.kernel, p->os.id ? p->os.id
+                                  : found == 1 ? info.id : NULL);
 
+  /* libosinfo lists no Xen front-ends for any OS: the Xen bit comes from
+   * the profile or p2vkit's table, or stays unknown. */
   if (p->os.pv_drivers != CORE_UNSET) {
     g->pv = p->os.pv_drivers;
     g->pv_source = "the profile";
+    g->pv_known = g->xen_known = true;
   }
   else if (found == 1 && info.pv_drivers != CORE_UNSET) {
     g->pv = info.pv_drivers;
     g->pv_source = "libosinfo";
+    g->pv_known = true;
+    if (table != CORE_UNSET) {
+      g->pv = (g->pv & ~CORE_PV_XEN) | (table & CORE_PV_XEN);
+      g->xen_known = true;
+    }
+  }
+  else if (table != CORE_UNSET) {
+    g->pv = table;
+    g->pv_source = "p2vkit's table";
+    g->pv_known = g->xen_known = true;
   }
   else {
-    g->pv = g->family == CORE_OS_LINUX
-      ? linux_pv_from_kernel (p->os.kernel, p->os.id) : 0;
-    g->pv_source = "p2vkit's table";
+    g->pv = 0;
+    g->pv_source = "nothing";
   }
 
   /* What the converter can do for this Windows release decides between
@@ -137,6 +157,18 @@ plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
       snprintf (why, whylen, "p2vkit does not know which Windows release %s "
                 "is, so it cannot choose virtio drivers for it: it runs fully "
                 "virtualized on KVM with emulated disk and network.", os);
+    else if (!g->os_known)
+      snprintf (why, whylen, "OS not recognised: libosinfo does not know "
+                "'%s', so whether it has virtio drivers is unknown; it is "
+                "assumed to need full virtualization and runs fully "
+                "virtualized on KVM with emulated disk and network (give os "
+                "as a libosinfo id such as ubuntu18.04 to decide).", os);
+    else if (!g->pv_known)
+      snprintf (why, whylen, "Whether %s has virtio drivers is unknown "
+                "(libosinfo lists none of its devices and no kernel version "
+                "is known); it is assumed to need full virtualization and "
+                "runs fully virtualized on KVM with emulated disk and network "
+                "(an inventory of the server decides).", os);
     else
       snprintf (why, whylen, "%s has no virtio drivers (per %s), so it runs "
                 "fully virtualized on KVM with emulated disk and network.",
@@ -151,12 +183,20 @@ plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
     return CORE_MODE_PARAVIRT;
   }
   if (m->virt == CORE_VIRT_NONE) {
-    snprintf (why, whylen, "%s cannot run paravirtualized on Xen, and model %s "
-              "has no hardware virtualization for a fully virtualized (HVM) "
-              "guest.", os, m->model);
+    snprintf (why, whylen, "%s %s, and model %s has no hardware "
+              "virtualization for a fully virtualized (HVM) guest.", os,
+              g->xen_known || g->family == CORE_OS_WINDOWS
+              ? "cannot run paravirtualized on Xen"
+              : "is not known to have the Xen PV front-ends", m->model);
     return -1;
   }
-  snprintf (why, whylen, "%s has no Xen PV front-ends, so it runs fully "
-            "virtualized (HVM) on %s.", os, hv);
+  if (g->xen_known || g->family == CORE_OS_WINDOWS)
+    snprintf (why, whylen, "%s has no Xen PV front-ends, so it runs fully "
+              "virtualized (HVM) on %s.", os, hv);
+  else
+    snprintf (why, whylen, "Whether %s has the Xen PV front-ends is unknown "
+              "(libosinfo does not list them%s), so it runs fully "
+              "virtualized (HVM) on %s.", os,
+              g->os_known ? "" : ", and does not know this OS", hv);
   return CORE_MODE_FULL;
 }

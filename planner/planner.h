@@ -68,6 +68,9 @@ struct plan_guest {
   int win_pv;                   /* enum conv_win_pv of that release */
   const char *os_label;         /* for sentences: the OS name or id */
   const char *pv_source;        /* where pv came from, for sentences */
+  bool os_known;                /* libosinfo knows the OS */
+  bool pv_known;                /* something says whether it has virtio */
+  bool xen_known;               /* something says whether it has Xen's */
 };
 
 void plan_guest_resolve (const struct core_profile *p, struct plan_guest *g);
