@@ -672,7 +672,7 @@ build_guide (struct build *b, struct rep_value *root,
   const struct rep_value *s = rep_map_get (root, "summary");
   struct rep_value *guide = rep_list ();
   size_t n = plan->workloads.len, nphys = 0, nfull = 0, npv_own = 0, npv_win = 0;
-  size_t nvirt = 0, nknown = 0, ninfra = 0;
+  size_t nvirt = 0, nknown = 0, nvirt_known = 0, ninfra = 0, nfull_unknown = 0;
   const char **phys = calloc (n + 1, sizeof *phys);
   const char **full = calloc (n + 1, sizeof *full);
   const char **virt = calloc (n + 1, sizeof *virt);
@@ -701,13 +701,25 @@ build_guide (struct build *b, struct rep_value *root,
     if (w->host == NULL)
       phys[nphys++] = w->name;
     else if (w->mode == CORE_MODE_FULL)
+    {
       full[nfull++] = w->name;
+      /* Full because nothing says the system has drivers: not "no
+       * drivers exist". */
+      for (size_t r = 0; r < w->reasons.len; r++)
+        if (strstr (w->reasons.ptr[r], "is unknown")
+            || strstr (w->reasons.ptr[r], "does not know")) {
+          nfull_unknown++;
+          break;
+        }
+    }
     else if (sv->family == CORE_OS_WINDOWS)
       npv_win++;
     else
       npv_own++;
     if (sv->given) {
       nknown++;
+      if (sv->virt != CORE_VIRT_UNSET)
+        nvirt_known++;
       if (sv->virt == CORE_VIRT_VMX || sv->virt == CORE_VIRT_SVM) {
         virt[nvirt++] = w->name;
         if (smallest && sv->cores != CORE_UNSET && sv->mhz != CORE_UNSET
@@ -784,6 +796,17 @@ build_guide (struct build *b, struct rep_value *root,
     answer = core_strdup (
       "This plan does not say what hardware the servers have (it was written "
       "without their details); plan again with p2vkit plan to answer.");
+  else if (nvirt_known == 0)
+    answer = core_sprintf (
+      "Unknown: the plan does not say whether any of the %zu servers has "
+      "hardware virtualization (Intel VT-x or AMD-V), which KVM needs (a CSV "
+      "file without a virt column, for one); an inventory of the servers "
+      "(p2vkit inventory) or a virt column answers.", n);
+  else if (nvirt == 0 && nvirt_known < n)
+    answer = core_sprintf (
+      "Not as far as is known: none of the %zu servers whose CPUs are known "
+      "has hardware virtualization (Intel VT-x or AMD-V), which KVM needs; "
+      "for the other %zu it is unknown.", nvirt_known, n - nvirt_known);
   else if (nvirt == 0)
     answer = core_sprintf (
       "No: none of the %zu servers has hardware virtualization (Intel VT-x "
@@ -851,8 +874,7 @@ build_guide (struct build *b, struct rep_value *root,
       "overheads; a published comparison measured about 2%% against 10%%), "
       "so every workload runs paravirtualized when its system can. Here "
       "%zu %s paravirtual drivers of %s own; %zu Windows %s virtio drivers "
-      "during the conversion%s; %zu %s fully virtualized because no "
-      "paravirtual drivers exist for %s%s%s%s.",
+      "during the conversion%s; %zu %s fully virtualized%s%s%s%s.",
       FMT (rep_fmt_num, p->overhead_paravirt.cpu_pct, 2),
       p->overhead_paravirt.cpu_mhz > 0 ? " plus a fixed share" : "",
       rep_fmt_num (buf2, sizeof buf2, p->overhead_paravirt.memory_mib, 1),
@@ -863,7 +885,12 @@ build_guide (struct build *b, struct rep_value *root,
       plural (npv_own, "its", "their"),
       npv_win, plural (npv_win, "system gets", "systems get"),
       p->windows_pv_drivers ? "" : " (none: the policy leaves Windows fully virtualized)",
-      nfull, plural (nfull, "runs", "run"), plural (nfull, "its system", "their systems"),
+      nfull, plural (nfull, "runs", "run"),
+      nfull_unknown == 0 ? (nfull == 1 ? " because no paravirtual drivers exist for its system"
+                            : " because no paravirtual drivers exist for their systems")
+      : nfull_unknown == nfull && nfull == 1 ? " because whether its system has paravirtual drivers is unknown"
+      : nfull_unknown == nfull ? " because whether their systems have paravirtual drivers is unknown"
+      : ", because no paravirtual drivers exist for their systems or whether they have them is unknown",
       nfull ? " (" : "", nfull && fl ? fl : "", nfull ? ")" : "");
   }
   guide_item (b, guide, "Full or paravirtualization", answer);

@@ -104,8 +104,15 @@ assess_risk (const struct core_plan_workload *w, struct item *it)
     it->risk_why = "a large server (over 64 GiB of memory)";
   }
   else if (w->mode == CORE_MODE_FULL) {
+    bool unknown = false;
+
+    for (size_t r = 0; r < w->reasons.len; r++)
+      unknown |= strstr (w->reasons.ptr[r], "is unknown") != NULL
+        || strstr (w->reasons.ptr[r], "does not know") != NULL;
     it->risk = RISK_MEDIUM;
-    it->risk_why = "its system has no paravirtual drivers and runs on emulated devices";
+    it->risk_why = unknown
+      ? "whether its system has paravirtual drivers is unknown, so it runs on emulated devices"
+      : "its system has no paravirtual drivers and runs on emulated devices";
   }
   else if (w->server.family == CORE_OS_WINDOWS) {
     it->risk = RISK_MEDIUM;
