@@ -20,16 +20,40 @@ inv_format_time (time_t t)
   return core_strdup (buf);
 }
 
+/* A host name that names nothing: the kernel's before one is set. */
+static bool
+unset_hostname (const char *h)
+{
+  return h == NULL || *h == '\0' || strcmp (h, "(none)") == 0;
+}
+
+/* The running kernel's host name, else the configured one: systemd's
+ * /etc/hostname, Red Hat's before 7 (CentOS 5, RHEL 6: HOSTNAME= in
+ * /etc/sysconfig/network), SUSE's before 12 (/etc/HOSTNAME). */
 static char *
 default_name (struct inv_src *s)
 {
   CLEANUP_FREE char *host = inv_src_line (s, "/proc/sys/kernel/hostname");
 
-  if (host == NULL)
+  if (unset_hostname (host)) {
+    free (host);
     host = inv_src_line (s, "/etc/hostname");
-  if (host == NULL) {
-    core_error ("cannot read %s/proc/sys/kernel/hostname or %s/etc/hostname "
-                "to name the profile; give --name", s->root, s->root);
+  }
+  if (unset_hostname (host)) {
+    CLEANUP_FREE char *net = inv_src_read (s, "/etc/sysconfig/network",
+                                           64 << 10, NULL);
+    free (host);
+    host = net ? inv_os_release_get (net, "HOSTNAME") : NULL;
+  }
+  if (unset_hostname (host)) {
+    free (host);
+    host = inv_src_line (s, "/etc/HOSTNAME");
+  }
+  if (unset_hostname (host)) {
+    core_error ("cannot read a host name in %s/proc/sys/kernel/hostname, "
+                "%s/etc/hostname, %s/etc/sysconfig/network (HOSTNAME=) or "
+                "%s/etc/HOSTNAME to name the profile; give --name", s->root,
+                s->root, s->root, s->root);
     return NULL;
   }
   return inv_name_from_hostname (host);

@@ -5,17 +5,36 @@
 
 #include "inventory/inventory.h"
 
+/* The id from the distribution's name ("Oracle Linux Server 6.10",
+ * "Scientific Linux 6.4"), when its file gave no id libosinfo knows. */
+static int
+resolve_by_name (struct core_os *os)
+{
+  struct core_osinfo info;
+  int r;
+
+  if (os->name == NULL)
+    return 0;
+  r = core_osinfo_lookup (os->name, &info);
+  if (r == 1) {
+    os->id = info.id;
+    info.id = NULL;
+  }
+  core_osinfo_clear (&info);
+  return r == -1 ? -1 : 0;
+}
+
 int
 inv_resolve_os_id (struct core_os *os, inv_notify_fn notify, void *opaque)
 {
   struct core_osinfo info;
-  CLEANUP_FREE char *major = NULL;
+  CLEANUP_FREE char *major = NULL, *cand = NULL;
   const char *tries[2];
   char *dot;
   int r = 0;
 
   if (os->id == NULL)
-    return 0;
+    return resolve_by_name (os);
   /* The agent's candidate is ID + VERSION_ID ("rocky9.3"); libosinfo may
    * know the release only by its major version ("rocky9"). */
   tries[0] = os->id;
@@ -39,14 +58,19 @@ inv_resolve_os_id (struct core_os *os, inv_notify_fn notify, void *opaque)
       return 0;
     }
   }
+  /* "rhel4" from "Red Hat Enterprise Linux ES release 4 (Nahant Update
+   * 8)": the name may still be one libosinfo knows. */
+  cand = os->id;
+  os->id = NULL;
+  r = resolve_by_name (os);
+  if (r != 0 || os->id)
+    return r;
   if (notify) {
     char msg[256];
     snprintf (msg, sizeof msg, "libosinfo does not know '%s'; os.id is left "
-              "out (osinfo-db may be older than the server's OS)", os->id);
+              "out (osinfo-db may be older than the server's OS)", tries[0]);
     notify (opaque, INV_EVENT_WARNING, msg);
   }
-  free (os->id);
-  os->id = NULL;
   return 0;
 }
 

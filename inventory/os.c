@@ -61,16 +61,29 @@ parse_redhat_release (const char *line, struct core_os *os)
     os->name = core_strdup (line);
     return;
   }
+  const char *update;
+  char version[32];
+
   v = rel + strlen (" release ");
   end = v + strspn (v, "0123456789.");
-  os->name = core_sprintf ("%.*s %.*s", (int) (rel - line), line,
-                           (int) (end - v), v);
-  if (end == v)
+  if (end == v) {
+    os->name = core_sprintf ("%.*s", (int) (rel - line), line);
     return;
+  }
+  snprintf (version, sizeof version, "%.*s", (int) (end - v), v);
+  /* RHEL 2.1 to 4 give the minor release as an update: "Red Hat
+   * Enterprise Linux ES release 4 (Nahant Update 8)" is 4.8. */
+  update = strstr (end, " Update ");
+  if (update && strchr (version, '.') == NULL) {
+    const char *u = update + strlen (" Update ");
+    size_t nd = strspn (u, "0123456789"), n = strlen (version);
+
+    if (nd > 0 && nd <= 2)
+      snprintf (version + n, sizeof version - n, ".%.*s", (int) nd, u);
+  }
+  os->name = core_sprintf ("%.*s %s", (int) (rel - line), line, version);
   for (int i = 0; distros[i].prefix; i++)
     if (strncmp (line, distros[i].prefix, strlen (distros[i].prefix)) == 0) {
-      char version[32];
-      snprintf (version, sizeof version, "%.*s", (int) (end - v), v);
       os->id = inv_osinfo_candidate (distros[i].id, version);
       break;
     }
