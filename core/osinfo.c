@@ -107,6 +107,7 @@ static const char *const noise_words[] = {
   "professional", "pro", "home", "ultimate", "premium", "starter",
   "business", "storage", "x64", "x86", "x86_64", "amd64", "i386", "i586",
   "i686", "ia64", "64bit", "32bit", "lts", "release", "linux", "gnu",
+  "terminal",                   /* NT 4.0 Terminal Server Edition */
   "final", "inc", "ltd", NULL
 };
 

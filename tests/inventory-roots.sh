@@ -6,7 +6,8 @@
 # with --record; centos5-pbx (a Trixbox PBX with a Digium card) and
 # debian6-novirt (a file server whose CPUs lack vmx/svm, with a HASP
 # dongle and a serial card) were written by hand from real machines of
-# that era.  The output is made deterministic by SOURCE_DATE_EPOCH=0 and
+# that era; rhel5-web (a RHEL 5 web server) likewise, with its host name
+# only in /etc/sysconfig/network and no os-release.  The output is made deterministic by SOURCE_DATE_EPOCH=0 and
 # by sampling once: a tree's counters do not move, so every rate is 0
 # and used memory is what its meminfo says.
 #
@@ -18,7 +19,7 @@ regen=no
 roots=$(cd tests/data/roots && for d in */; do echo "${d%/}"; done)
 n=$(echo "$roots" | wc -l)
 t_tmpdir
-[ $regen = no ] && t_plan $((2 * n + 4))
+[ $regen = no ] && t_plan $((2 * n + 9))
 
 for r in $roots; do
     SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory --root "tests/data/roots/$r" \
@@ -57,5 +58,24 @@ t_is "collected_at is the end of 3 samples of 1 s" "1970-01-01T00:00:03Z" \
     "$(SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory -q --root tests/data/roots/centos5-pbx --samples 3 --interval 1 2>/dev/null | at)"
 t_is "and the start for a snapshot" "1970-01-01T00:00:00Z" \
     "$(SOURCE_DATE_EPOCH=0 "$P2VKIT" inventory -q --root tests/data/roots/centos5-pbx --samples 0 2>/dev/null | at)"
+# Old Red Hat trees: the host name from /etc/sysconfig/network, also
+# when the kernel's is unset; RHEL 4's "Update N" is the minor release;
+# a release name libosinfo knows gives the id when the file gives none.
+old=$t_tmp/old-rh
+cp -a tests/data/roots/rhel5-web "$old"
+echo "(none)" > "$old/proc/sys/kernel/hostname"
+field () { sed -n "s/^$1: //p;s/^  $1: //p" | head -1; }
+t_is "an unset kernel host name falls back to /etc/sysconfig/network" "web01" \
+    "$("$P2VKIT" inventory -q --root "$old" --samples 0 2>/dev/null | field name)"
+echo "Red Hat Enterprise Linux ES release 4 (Nahant Update 8)" > "$old/etc/redhat-release"
+out=$("$P2VKIT" inventory -q --root "$old" --samples 0 2>/dev/null)
+t_is "RHEL 4 Update 8 is rhel4.8" "rhel4.8" "$(echo "$out" | sed -n 's/^  id: //p')"
+echo "Scientific Linux release 6.4 (Carbon)" > "$old/etc/redhat-release"
+out=$("$P2VKIT" inventory -q --root "$old" --samples 0 2>/dev/null)
+t_is "a Red Hat rebuild's release name gives its id" "scientificlinux6.4" "$(echo "$out" | sed -n 's/^  id: //p')"
+rm "$old/etc/sysconfig/network" "$old/proc/sys/kernel/hostname"
+err=$("$P2VKIT" inventory -q --root "$old" --samples 0 2>&1 >/dev/null); st=$?
+t_is "no host name anywhere asks for --name" 1 "$st"
+t_match "and names the places looked in" "etc/sysconfig/network .HOSTNAME=. or .*give --name" "$err"
 t_exit "a root without proc/ is an error" 1 "$P2VKIT" inventory --root "$t_tmp/nonexistent" --samples 0
 t_done
