@@ -713,7 +713,8 @@ core_osinfo_nearest (const char *text, size_t n)
   key = os_key (text);
   plen = product_len (key, &want);
   score = g_new (double, all_keys->len);
-  taken = g_new0 (bool, all_keys->len);
+  taken = g_new (bool, all_keys->len);
+  memset (taken, 0, all_keys->len * sizeof *taken);
   /* The same product's releases by how far their version is; then the
    * other names by edit distance. */
   for (guint i = 0; i < all_keys->len; i++) {
