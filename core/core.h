@@ -112,6 +112,19 @@ int core_parse_double(const char *s, const char *field, double min,
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
 
+/* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
+ * it is not valid: overlong forms, surrogates and code points above
+ * U+10FFFF are not. */
+size_t core_utf8_len(const unsigned char *p, size_t avail);
+
+/* S (LEN bytes, from a file or a peer) made safe to show on a terminal or
+ * in a log, into BUF of SIZE bytes: control characters (C0, DEL, C1) and
+ * bytes that are not UTF-8 become \xHH (tab, line feed and carriage
+ * return \t, \n, \r); everything else is copied.  Cut short, never
+ * inside an escape or a character, when BUF is too small.  Returns BUF.
+ * Every core error message passes through it (error.c). */
+char *core_escape(const char *s, size_t len, char *buf, size_t size);
+
 /* ------------------------------------------------------------------ */
 /* model.c: the data model.                                             */
 

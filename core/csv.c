@@ -25,43 +25,6 @@ struct scanner {
   size_t line_start;            /* offset of the first byte of that line */
 };
 
-/* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
- * it is not valid: overlong forms, surrogates and code points above
- * U+10FFFF are not. */
-static size_t
-utf8_len (const unsigned char *p, size_t avail)
-{
-  size_t n;
-  unsigned lo = 0x80, hi = 0xbf;
-
-  if (p[0] < 0x80)
-    return 1;
-  if (p[0] >= 0xc2 && p[0] <= 0xdf)
-    n = 2;
-  else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-    n = 3;
-    if (p[0] == 0xe0)
-      lo = 0xa0;
-    else if (p[0] == 0xed)
-      hi = 0x9f;
-  }
-  else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-    n = 4;
-    if (p[0] == 0xf0)
-      lo = 0x90;
-    else if (p[0] == 0xf4)
-      hi = 0x8f;
-  }
-  else
-    return 0;
-  if (avail < n || p[1] < lo || p[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if (p[i] < 0x80 || p[i] > 0xbf)
-      return 0;
-  return n;
-}
-
 static size_t
 col_of (const struct scanner *s, size_t pos)
 {
@@ -139,8 +102,8 @@ field (struct scanner *s, byte_vector *tmp)
         continue;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = utf8_len ((const unsigned char *) buf + s->pos,
-                             s->len - s->pos);
+        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
+                                  s->len - s->pos);
 
         if (n == 0) {
           core_error_at (s->name, s->line, col_of (s, s->pos),
@@ -188,8 +151,8 @@ field (struct scanner *s, byte_vector *tmp)
         return NULL;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = utf8_len ((const unsigned char *) buf + s->pos,
-                             s->len - s->pos);
+        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
+                                  s->len - s->pos);
 
         if (n == 0) {
           core_error_at (s->name, s->line, col_of (s, s->pos),
