@@ -98,27 +98,75 @@ expect_list (struct reader *r, const yaml_node_t *n, const char *path)
 
 /* Keys -------------------------------------------------------------- */
 
+/* ASCII lower case, whatever the locale. */
+static int
+fold (char c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The key of KEYS nearest to WORD by edit distance (ignoring case), when
+ * it is near enough to be a slip of the keyboard; NULL otherwise.  Keys
+ * already SEEN in the mapping are not offered. */
+static const char *
+yaml_nearest_key (const char *word, const char *const *keys, uint64_t seen)
+{
+  size_t n = strlen (word), best_d = SIZE_MAX;
+  size_t max = n <= 4 ? 1 : n < 10 ? 2 : 3;
+  const char *best = NULL;
+
+  if (n > 64)
+    return NULL;
+  for (int i = 0; keys[i]; i++) {
+    size_t m = strlen (keys[i]), prev[65], cur[65];
+
+    if ((seen & (UINT64_C(1) << i)) || m > 64)
+      continue;
+    /* Levenshtein distance, one row at a time. */
+    for (size_t j = 0; j <= m; j++)
+      prev[j] = j;
+    for (size_t a = 1; a <= n; a++) {
+      cur[0] = a;
+      for (size_t b = 1; b <= m; b++) {
+        size_t sub = prev[b - 1] + (fold (word[a - 1]) != fold (keys[i][b - 1]));
+        size_t del = prev[b] + 1, ins = cur[b - 1] + 1;
+        cur[b] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      }
+      memcpy (prev, cur, (m + 1) * sizeof prev[0]);
+    }
+    if (prev[m] <= max && prev[m] < best_d) {
+      best_d = prev[m];
+      best = keys[i];
+    }
+  }
+  return best;
+}
+
 /* Look KEY up in the NULL-terminated KEYS; fail on an unknown key or on
- * one seen before in this mapping (SEEN is a bit set over KEYS). */
+ * one seen before in this mapping (SEEN is a bit set over KEYS).  PATH
+ * names the mapping; "" is the top level, named by no path. */
 static int
 key_index (struct reader *r, const yaml_node_t *k, const char *const *keys,
            uint64_t *seen, const char *path)
 {
+  const char *sep = path[0] ? ": " : "", *near;
+
   if (k->type != YAML_SCALAR_NODE)
-    return fail (r, k, "%s: a key must be a string, got %s", path,
+    return fail (r, k, "%s%sa key must be a string, got %s", path, sep,
                  type_name (k));
   for (int i = 0; keys[i]; i++) {
     if (strcmp (keys[i], scalar (k)) == 0) {
       if (*seen & (UINT64_C(1) << i))
-        return fail (r, k, "%s%sduplicate key '%s'", path, path[0] ? ": " : "",
-                     keys[i]);
+        return fail (r, k, "%s%sduplicate key '%s'", path, sep, keys[i]);
       *seen |= UINT64_C(1) << i;
       return i;
     }
   }
-  if (path[0])
-    return fail (r, k, "%s: unknown key '%.64s'", path, scalar (k));
-  return fail (r, k, "unknown key '%.64s'", scalar (k));
+  near = yaml_nearest_key (scalar (k), keys, *seen);
+  if (near)
+    return fail (r, k, "%s%sunknown key '%.64s' (did you mean '%s'?)", path,
+                 sep, scalar (k), near);
+  return fail (r, k, "%s%sunknown key '%.64s'", path, sep, scalar (k));
 }
 
 /* REQUIRED is a bit set over KEYS. */

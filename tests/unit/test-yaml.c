@@ -362,6 +362,34 @@ test_profile_errors (void **state)
                         "in.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence");
 }
 
+/* Messages quote keys as they are, escaped; near keys are suggested. */
+static void
+test_key_messages (void **state)
+{
+  char buf[64];
+
+  (void) state;
+  expect_profile_error ("schema: p2vkit/profile/v1\n\"\\e[2J\\t\\x9b\\xe9\": 1\n",
+                        "in.yaml:2:1: unknown key '\\x1b[2J\\t\\xc2\\x9b\xc3\xa9'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {memory_mb: 1}\n",
+                        "in.yaml:3:12: hardware: unknown key 'memory_mb' (did you mean 'memory_mib'?)");
+  /* Not a key already given, and not a far one. */
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nnmae: y\n",
+                        "in.yaml:3:1: unknown key 'nmae'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\ncolour: y\n",
+                        "in.yaml:3:1: unknown key 'colour'");
+  expect_profile_error ("schema: p2vkit/profile/v1\n[a]: 1\n",
+                        "in.yaml:2:1: a key must be a string, got a list");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {[a]: 1}\n",
+                        "in.yaml:3:12: hardware: a key must be a string, got a list");
+
+  /* core_escape itself: invalid UTF-8, C1 controls, and cutting short. */
+  assert_string_equal (core_escape ("a\x1b\x7f\xc2\x9b\xc3\xa9\xe2\x82", 9, buf, sizeof buf),
+                       "a\\x1b\\x7f\\xc2\\x9b\xc3\xa9\\xe2\\x82");
+  assert_string_equal (core_escape ("ab\x1b", 3, buf, 5), "ab");
+  assert_string_equal (core_escape ("\xc3\xa9\xc3\xa9", 4, buf, 4), "\xc3\xa9");
+}
+
 /* A long series and many small files must not be slow or big. */
 static void
 test_number_helpers (void **state)
@@ -408,6 +436,7 @@ main (void)
     cmocka_unit_test (test_plan_extended),
     cmocka_unit_test (test_plan_sized),
     cmocka_unit_test (test_profile_errors),
+    cmocka_unit_test (test_key_messages),
     cmocka_unit_test (test_number_helpers),
   };
 
