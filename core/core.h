@@ -480,6 +480,14 @@ int core_file_kind(const char *name, const char *buf, size_t len, enum core_file
 /* Whole file into memory, NUL-terminated; "-" reads stdin. */
 char *core_read_file(const char *path, size_t *len);
 
+/* The most a YAML or CSV input may hold: a year of one-minute samples
+ * makes a profile of about 20 MiB.  The parsers refuse larger buffers;
+ * core_read_input stops reading there, so /dev/zero is refused at once. */
+#define CORE_INPUT_MAX (64 << 20)
+
+/* core_read_file for the readers' inputs: at most CORE_INPUT_MAX bytes. */
+char *core_read_input(const char *path, size_t *len);
+
 /* ------------------------------------------------------------------ */
 /* yaml-write.c: writers.  They write to an open stream.                */
 

@@ -14,6 +14,11 @@
 
 #include "core.h"
 
+/* A row of servers is a few hundred bytes; a longer one is not a list of
+ * servers, and the limit keeps one runaway quoted field from being copied
+ * whole before the error. */
+#define MAX_ROW (64 * 1024)
+
 DEFINE_VECTOR_TYPE (byte_vector, char)
 
 struct scanner {
@@ -23,7 +28,16 @@ struct scanner {
   size_t pos;
   size_t line;                  /* of pos */
   size_t line_start;            /* offset of the first byte of that line */
+  size_t row_line;              /* where the current row starts */
+  size_t row_end;               /* offset past which the row is too long */
 };
+
+static void
+row_too_long (const struct scanner *s)
+{
+  core_error_at (s->name, s->row_line, 0, "a row longer than %d KiB",
+                 MAX_ROW / 1024);
+}
 
 static size_t
 col_of (const struct scanner *s, size_t pos)
@@ -67,6 +81,11 @@ field (struct scanner *s, byte_vector *tmp)
 {
   const char *buf = s->buf;
 
+  /* Also here: a row of commas has no field bytes to check. */
+  if (s->pos > s->row_end) {
+    row_too_long (s);
+    return NULL;
+  }
   if (s->pos < s->len && buf[s->pos] == '"') {
     size_t open_line = s->line, open_col = col_of (s, s->pos);
 
@@ -78,6 +97,10 @@ field (struct scanner *s, byte_vector *tmp)
       if (s->pos >= s->len) {
         core_error_at (s->name, open_line, open_col,
                        "unterminated quoted field");
+        return NULL;
+      }
+      if (s->pos > s->row_end) {
+        row_too_long (s);
         return NULL;
       }
       c = buf[s->pos];
@@ -140,6 +163,10 @@ field (struct scanner *s, byte_vector *tmp)
 
       if (c == ',' || c == '\n' || c == '\r')
         break;
+      if (s->pos > s->row_end) {
+        row_too_long (s);
+        return NULL;
+      }
       if (c == '"') {
         core_error_at (s->name, s->line, col_of (s, s->pos),
                        "quote in unquoted field");
@@ -201,11 +228,19 @@ core_csv_parse (const char *name, const char *buf, size_t len,
   byte_vector tmp = { 0 };
   int r = -1;
 
+  if (len > CORE_INPUT_MAX) {
+    core_error ("%s: larger than %d MiB, the most a p2vkit file may hold",
+                name, CORE_INPUT_MAX >> 20);
+    return -1;
+  }
   if (len >= 3 && memcmp (buf, "\xef\xbb\xbf", 3) == 0)
     s.pos = s.line_start = 3;
 
   while (s.pos < s.len) {
     struct core_csv_row row = { .line = s.line };
+
+    s.row_line = s.line;
+    s.row_end = s.pos + MAX_ROW;
 
     /* An empty line. */
     if (at_line_end (&s)) {

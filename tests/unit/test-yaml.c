@@ -362,6 +362,60 @@ test_profile_errors (void **state)
                         "in.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence");
 }
 
+/* What the receiver and inventory --ssh do with a peer's answer: parse it
+ * from memory.  Aliases that multiply, deep nesting and oversized buffers
+ * are refused there, before any tree is walked. */
+static void
+test_limits (void **state)
+{
+  const char *head = "schema: p2vkit/profile/v1\nname: x\n"
+    "hardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n";
+  char *text, *big;
+  FILE *fp;
+  size_t len;
+
+  (void) state;
+  /* A 10 KB string repeated 200 times through one alias. */
+  fp = open_memstream (&text, &len);
+  assert_non_null (fp);
+  fprintf (fp, "%srole: &r \"%0*d\"\nos: {pv_drivers: [", head, 10000, 0);
+  for (int i = 0; i < 200; i++)
+    fprintf (fp, "%s*r", i ? ", " : "");
+  fprintf (fp, "]}\n");
+  assert_int_equal (fclose (fp), 0);
+  assert_null (core_profile_parse ("in.yaml", text, len));
+  assert_string_equal (core_errmsg (), "in.yaml:5:47: alias '*r' expands too far: "
+                       "aliases may repeat at most the file's own size plus 64 KiB");
+  free (text);
+
+  /* The same alias a few times is fine (the reader then checks it). */
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\n"
+                        "hardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "role: &r virtio\nos: {pv_drivers: [*r, *r]}\n",
+                        "in.yaml:4:7: os.pv_drivers[1]: 'virtio' is listed twice");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nos: &o {pv_drivers: *o}\n",
+                        "in.yaml:3:21: alias '*o' is inside the node it names");
+
+  /* 65 levels (the root mapping is the first). */
+  fp = open_memstream (&text, &len);
+  assert_non_null (fp);
+  fprintf (fp, "%srole: ", head);
+  for (int i = 0; i < 100000; i++)
+    fputc ('[', fp);
+  fprintf (fp, "\n");
+  assert_int_equal (fclose (fp), 0);
+  assert_null (core_profile_parse ("in.yaml", text, len));
+  assert_string_equal (core_errmsg (), "in.yaml:4:70: nested deeper than 64 levels");
+  free (text);
+
+  /* calloc: zero pages cost no memory until touched, and none is. */
+  big = calloc (1, CORE_INPUT_MAX + 1);
+  assert_non_null (big);
+  assert_null (core_profile_parse ("in.yaml", big, CORE_INPUT_MAX + 1));
+  assert_string_equal (core_errmsg (), "in.yaml: larger than 64 MiB, the most a p2vkit file may hold");
+  free (big);
+}
+
 /* Messages quote keys as they are, escaped; near keys are suggested. */
 static void
 test_key_messages (void **state)
@@ -436,6 +490,7 @@ main (void)
     cmocka_unit_test (test_plan_extended),
     cmocka_unit_test (test_plan_sized),
     cmocka_unit_test (test_profile_errors),
+    cmocka_unit_test (test_limits),
     cmocka_unit_test (test_key_messages),
     cmocka_unit_test (test_number_helpers),
   };
