@@ -481,7 +481,7 @@ int core_file_kind(const char *name, const char *buf, size_t len, enum core_file
 char *core_read_file(const char *path, size_t *len);
 
 /* The most a YAML or CSV input may hold: a year of one-minute samples
- * makes a profile of about 20 MiB.  The parsers refuse larger buffers;
+ * can make a profile of over 16 MiB.  The parsers refuse larger buffers;
  * core_read_input stops reading there, so /dev/zero is refused at once. */
 #define CORE_INPUT_MAX (64 << 20)
 
