@@ -282,7 +282,7 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
 
   if (outdir == NULL || strcmp (outdir, "-") == 0)
     return cli_usage_error (cmd, "--ssh needs an output folder (-o DIR)");
-  text = core_read_file (hosts_file, &len);
+  text = core_read_input (hosts_file, &len);
   if (text == NULL || inv_parse_hosts (hosts_file, text, &hosts) == -1
       || (agent = find_agent (fo->agent)) == NULL) {
     cli_core_error ();

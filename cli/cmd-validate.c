@@ -38,7 +38,7 @@ check_file (const char *path)
       return NULL;
     return core_sprintf ("CSV of %zu servers", v.len);
   }
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   if (buf == NULL || core_file_kind (path, buf, len, &kind) == -1)
     return NULL;
   switch (kind) {

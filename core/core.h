@@ -118,6 +118,19 @@ int core_parse_double(const char *s, const char *field, double min,
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
 
+/* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
+ * it is not valid: overlong forms, surrogates and code points above
+ * U+10FFFF are not. */
+size_t core_utf8_len(const unsigned char *p, size_t avail);
+
+/* S (LEN bytes, from a file or a peer) made safe to show on a terminal or
+ * in a log, into BUF of SIZE bytes: control characters (C0, DEL, C1) and
+ * bytes that are not UTF-8 become \xHH (tab, line feed and carriage
+ * return \t, \n, \r); everything else is copied.  Cut short, never
+ * inside an escape or a character, when BUF is too small.  Returns BUF.
+ * Every core error message passes through it (error.c). */
+char *core_escape(const char *s, size_t len, char *buf, size_t size);
+
 /* ------------------------------------------------------------------ */
 /* model.c: the data model.                                             */
 
@@ -472,6 +485,14 @@ int core_file_kind(const char *name, const char *buf, size_t len, enum core_file
 
 /* Whole file into memory, NUL-terminated; "-" reads stdin. */
 char *core_read_file(const char *path, size_t *len);
+
+/* The most a YAML or CSV input may hold: a year of one-minute samples
+ * can make a profile of over 16 MiB.  The parsers refuse larger buffers;
+ * core_read_input stops reading there, so /dev/zero is refused at once. */
+#define CORE_INPUT_MAX (64 << 20)
+
+/* core_read_file for the readers' inputs: at most CORE_INPUT_MAX bytes. */
+char *core_read_input(const char *path, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* yaml-write.c: writers.  They write to an open stream.                */

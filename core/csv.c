@@ -14,6 +14,11 @@
 
 #include "core.h"
 
+/* A row of servers is a few hundred bytes; a longer one is not a list of
+ * servers, and the limit keeps one runaway quoted field from being copied
+ * whole before the error. */
+#define MAX_ROW (64 * 1024)
+
 DEFINE_VECTOR_TYPE (byte_vector, char)
 
 struct scanner {
@@ -23,43 +28,15 @@ struct scanner {
   size_t pos;
   size_t line;                  /* of pos */
   size_t line_start;            /* offset of the first byte of that line */
+  size_t row_line;              /* where the current row starts */
+  size_t row_end;               /* offset past which the row is too long */
 };
 
-/* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
- * it is not valid: overlong forms, surrogates and code points above
- * U+10FFFF are not. */
-static size_t
-utf8_len (const unsigned char *p, size_t avail)
+static void
+row_too_long (const struct scanner *s)
 {
-  size_t n;
-  unsigned lo = 0x80, hi = 0xbf;
-
-  if (p[0] < 0x80)
-    return 1;
-  if (p[0] >= 0xc2 && p[0] <= 0xdf)
-    n = 2;
-  else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-    n = 3;
-    if (p[0] == 0xe0)
-      lo = 0xa0;
-    else if (p[0] == 0xed)
-      hi = 0x9f;
-  }
-  else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-    n = 4;
-    if (p[0] == 0xf0)
-      lo = 0x90;
-    else if (p[0] == 0xf4)
-      hi = 0x8f;
-  }
-  else
-    return 0;
-  if (avail < n || p[1] < lo || p[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if (p[i] < 0x80 || p[i] > 0xbf)
-      return 0;
-  return n;
+  core_error_at (s->name, s->row_line, 0, "a row longer than %d KiB",
+                 MAX_ROW / 1024);
 }
 
 static size_t
@@ -104,6 +81,11 @@ field (struct scanner *s, byte_vector *tmp)
 {
   const char *buf = s->buf;
 
+  /* Also here: a row of commas has no field bytes to check. */
+  if (s->pos > s->row_end) {
+    row_too_long (s);
+    return NULL;
+  }
   if (s->pos < s->len && buf[s->pos] == '"') {
     size_t open_line = s->line, open_col = col_of (s, s->pos);
 
@@ -115,6 +97,10 @@ field (struct scanner *s, byte_vector *tmp)
       if (s->pos >= s->len) {
         core_error_at (s->name, open_line, open_col,
                        "unterminated quoted field");
+        return NULL;
+      }
+      if (s->pos > s->row_end) {
+        row_too_long (s);
         return NULL;
       }
       c = buf[s->pos];
@@ -139,8 +125,8 @@ field (struct scanner *s, byte_vector *tmp)
         continue;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = utf8_len ((const unsigned char *) buf + s->pos,
-                             s->len - s->pos);
+        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
+                                  s->len - s->pos);
 
         if (n == 0) {
           core_error_at (s->name, s->line, col_of (s, s->pos),
@@ -177,6 +163,10 @@ field (struct scanner *s, byte_vector *tmp)
 
       if (c == ',' || c == '\n' || c == '\r')
         break;
+      if (s->pos > s->row_end) {
+        row_too_long (s);
+        return NULL;
+      }
       if (c == '"') {
         core_error_at (s->name, s->line, col_of (s, s->pos),
                        "quote in unquoted field");
@@ -188,8 +178,8 @@ field (struct scanner *s, byte_vector *tmp)
         return NULL;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = utf8_len ((const unsigned char *) buf + s->pos,
-                             s->len - s->pos);
+        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
+                                  s->len - s->pos);
 
         if (n == 0) {
           core_error_at (s->name, s->line, col_of (s, s->pos),
@@ -238,11 +228,19 @@ core_csv_parse (const char *name, const char *buf, size_t len,
   byte_vector tmp = { 0 };
   int r = -1;
 
+  if (len > CORE_INPUT_MAX) {
+    core_error ("%s: larger than %d MiB, the most a p2vkit file may hold",
+                name, CORE_INPUT_MAX >> 20);
+    return -1;
+  }
   if (len >= 3 && memcmp (buf, "\xef\xbb\xbf", 3) == 0)
     s.pos = s.line_start = 3;
 
   while (s.pos < s.len) {
     struct core_csv_row row = { .line = s.line };
+
+    s.row_line = s.line;
+    s.row_end = s.pos + MAX_ROW;
 
     /* An empty line. */
     if (at_line_end (&s)) {

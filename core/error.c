@@ -10,17 +10,21 @@ static _Thread_local char errbuf[2048];
 static void
 set_error_v (const char *prefix, const char *fmt, va_list ap)
 {
+  char raw[sizeof errbuf];
   size_t n = 0;
 
   if (prefix) {
-    snprintf (errbuf, sizeof errbuf, "%s", prefix);
-    n = strlen (errbuf);
+    snprintf (raw, sizeof raw, "%s", prefix);
+    n = strlen (raw);
   }
-  vsnprintf (errbuf + n, sizeof errbuf - n, fmt, ap);
+  vsnprintf (raw + n, sizeof raw - n, fmt, ap);
   /* One line per error: a message never carries a line break. */
-  for (char *p = errbuf; *p; p++)
+  for (char *p = raw; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
+  /* Messages quote names, keys and values from files and peers: their
+   * control bytes must not reach a terminal or a log as they are. */
+  core_escape (raw, strlen (raw), errbuf, sizeof errbuf);
 }
 
 void

@@ -648,7 +648,7 @@ core_import_csv (const char *path, core_profile_vector *out)
   CLEANUP_FREE char *buf = NULL;
   size_t len;
 
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   if (buf == NULL)
     return -1;
   return core_import_csv_parse (path, buf, len, out);

@@ -228,3 +228,83 @@ core_format_double (double v, char *buf, size_t len)
       return;
   }
 }
+
+size_t
+core_utf8_len (const unsigned char *p, size_t avail)
+{
+  size_t n;
+  unsigned lo = 0x80, hi = 0xbf;
+
+  if (avail == 0)
+    return 0;
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    n = 2;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+    n = 3;
+    if (p[0] == 0xe0)
+      lo = 0xa0;
+    else if (p[0] == 0xed)
+      hi = 0x9f;
+  }
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+    n = 4;
+    if (p[0] == 0xf0)
+      lo = 0x90;
+    else if (p[0] == 0xf4)
+      hi = 0x8f;
+  }
+  else
+    return 0;
+  if (avail < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xbf)
+      return 0;
+  return n;
+}
+
+char *
+core_escape (const char *s, size_t len, char *buf, size_t size)
+{
+  const unsigned char *p = (const unsigned char *) s;
+  size_t i = 0, o = 0;
+
+  if (size == 0)
+    return buf;
+  while (i < len) {
+    char esc[16];
+    size_t n = core_utf8_len (p + i, len - i), m;
+
+    if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
+      esc[0] = p[i];
+      m = 1;
+    }
+    else if (n == 1 && (p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) {
+      esc[0] = '\\';
+      esc[1] = p[i] == '\t' ? 't' : p[i] == '\n' ? 'n' : 'r';
+      m = 2;
+    }
+    /* C1 controls (U+0080..U+009F): some terminals act on them too. */
+    else if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+      m = snprintf (esc, sizeof esc, "\\x%02x\\x%02x", p[i], p[i + 1]);
+    else if (n >= 2) {
+      memcpy (esc, p + i, n);
+      m = n;
+    }
+    else {
+      /* Another control character or a byte that is not UTF-8. */
+      n = 1;
+      m = snprintf (esc, sizeof esc, "\\x%02x", p[i]);
+    }
+    /* Stop before an escape or a character that would not fit whole. */
+    if (o + m >= size)
+      break;
+    memcpy (buf + o, esc, m);
+    o += m;
+    i += n;
+  }
+  buf[o] = '\0';
+  return buf;
+}

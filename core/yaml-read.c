@@ -98,27 +98,75 @@ expect_list (struct reader *r, const yaml_node_t *n, const char *path)
 
 /* Keys -------------------------------------------------------------- */
 
+/* ASCII lower case, whatever the locale. */
+static int
+fold (char c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The key of KEYS nearest to WORD by edit distance (ignoring case), when
+ * it is near enough to be a slip of the keyboard; NULL otherwise.  Keys
+ * already SEEN in the mapping are not offered. */
+static const char *
+yaml_nearest_key (const char *word, const char *const *keys, uint64_t seen)
+{
+  size_t n = strlen (word), best_d = SIZE_MAX;
+  size_t max = n <= 4 ? 1 : n < 10 ? 2 : 3;
+  const char *best = NULL;
+
+  if (n > 64)
+    return NULL;
+  for (int i = 0; keys[i]; i++) {
+    size_t m = strlen (keys[i]), prev[65], cur[65];
+
+    if ((seen & (UINT64_C(1) << i)) || m > 64)
+      continue;
+    /* Levenshtein distance, one row at a time. */
+    for (size_t j = 0; j <= m; j++)
+      prev[j] = j;
+    for (size_t a = 1; a <= n; a++) {
+      cur[0] = a;
+      for (size_t b = 1; b <= m; b++) {
+        size_t sub = prev[b - 1] + (fold (word[a - 1]) != fold (keys[i][b - 1]));
+        size_t del = prev[b] + 1, ins = cur[b - 1] + 1;
+        cur[b] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      }
+      memcpy (prev, cur, (m + 1) * sizeof prev[0]);
+    }
+    if (prev[m] <= max && prev[m] < best_d) {
+      best_d = prev[m];
+      best = keys[i];
+    }
+  }
+  return best;
+}
+
 /* Look KEY up in the NULL-terminated KEYS; fail on an unknown key or on
- * one seen before in this mapping (SEEN is a bit set over KEYS). */
+ * one seen before in this mapping (SEEN is a bit set over KEYS).  PATH
+ * names the mapping; "" is the top level, named by no path. */
 static int
 key_index (struct reader *r, const yaml_node_t *k, const char *const *keys,
            uint64_t *seen, const char *path)
 {
+  const char *sep = path[0] ? ": " : "", *near;
+
   if (k->type != YAML_SCALAR_NODE)
-    return fail (r, k, "%s: a key must be a string, got %s", path,
+    return fail (r, k, "%s%sa key must be a string, got %s", path, sep,
                  type_name (k));
   for (int i = 0; keys[i]; i++) {
     if (strcmp (keys[i], scalar (k)) == 0) {
       if (*seen & (UINT64_C(1) << i))
-        return fail (r, k, "%s%sduplicate key '%s'", path, path[0] ? ": " : "",
-                     keys[i]);
+        return fail (r, k, "%s%sduplicate key '%s'", path, sep, keys[i]);
       *seen |= UINT64_C(1) << i;
       return i;
     }
   }
-  if (path[0])
-    return fail (r, k, "%s: unknown key '%.64s'", path, scalar (k));
-  return fail (r, k, "unknown key '%.64s'", scalar (k));
+  near = yaml_nearest_key (scalar (k), keys, *seen);
+  if (near)
+    return fail (r, k, "%s%sunknown key '%.64s' (did you mean '%s'?)", path,
+                 sep, scalar (k), near);
+  return fail (r, k, "%s%sunknown key '%.64s'", path, sep, scalar (k));
 }
 
 /* REQUIRED is a bit set over KEYS. */
@@ -402,6 +450,232 @@ check_name (struct reader *r, const yaml_node_t *n, const char *path,
 
 /* Documents --------------------------------------------------------- */
 
+/* What a document may cost beyond its size.  libyaml's loader keeps an
+ * alias as a reference, but the readers walk it as a copy, so a small
+ * file of nested aliases ("billion laughs") would be walked as gigabytes;
+ * and deep nesting makes libyaml's scanner and its recursive loader take
+ * quadratic time and deep stacks.  Every reader's schema is less than ten
+ * levels deep. */
+#define MAX_DEPTH 64
+/* Aliases may repeat at most as much as the file holds, plus this. */
+#define ALIAS_SLACK (64 * 1024)
+
+static void
+syntax_error (const char *name, const yaml_parser_t *parser)
+{
+  yaml_mark_t m = parser->problem_mark;
+
+  if (parser->error == YAML_MEMORY_ERROR)
+    core_error ("%s: out of memory", name);
+  else
+    core_error_at (name, m.line + 1, m.column + 1, "YAML syntax error: %s%s%s",
+                   parser->problem ? parser->problem : "unknown",
+                   parser->context ? " " : "",
+                   parser->context ? parser->context : "");
+}
+
+/* The anchors of the document, by name: what each weighs (see prescan),
+ * or that it is still open (its collection has not ended yet).  Open
+ * addressing, so a file of many anchors and aliases stays linear. */
+struct anchor {
+  char *name;
+  size_t weight;
+  bool open;
+};
+
+struct anchors {
+  struct anchor *slots;
+  size_t mask, count;
+};
+
+static size_t
+anchor_hash (const char *s)
+{
+  size_t h = 14695981039346656037u;     /* FNV-1a */
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char) *s) * 1099511628211u;
+  return h;
+}
+
+static struct anchor *
+anchor_slot (struct anchor *slots, size_t mask, const char *name)
+{
+  size_t i = anchor_hash (name) & mask;
+
+  while (slots[i].name && strcmp (slots[i].name, name) != 0)
+    i = (i + 1) & mask;
+  return &slots[i];
+}
+
+static struct anchor *
+anchor_find (struct anchors *t, const char *name)
+{
+  struct anchor *a;
+
+  if (t->slots == NULL)
+    return NULL;
+  a = anchor_slot (t->slots, t->mask, name);
+  return a->name ? a : NULL;
+}
+
+/* Record anchor NAME (taken over); return its entry.  A name given twice
+ * keeps one entry: the loader refuses the file afterwards anyway. */
+static struct anchor *
+anchor_put (struct anchors *t, char *name, size_t weight, bool open)
+{
+  struct anchor *a;
+
+  if (t->count + 1 > (t->mask + 1) / 2) {
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 64;
+    struct anchor *slots = calloc (cap, sizeof *slots);
+
+    if (slots == NULL) {
+      free (name);
+      core_error ("out of memory");
+      return NULL;
+    }
+    for (size_t i = 0; t->slots && i <= t->mask; i++)
+      if (t->slots[i].name)
+        *anchor_slot (slots, cap - 1, t->slots[i].name) = t->slots[i];
+    free (t->slots);
+    t->slots = slots;
+    t->mask = cap - 1;
+  }
+  a = anchor_slot (t->slots, t->mask, name);
+  if (a->name)
+    free (name);
+  else {
+    a->name = name;
+    t->count++;
+  }
+  a->weight = weight;
+  a->open = open;
+  return a;
+}
+
+static void
+anchors_free (struct anchors *t)
+{
+  for (size_t i = 0; t->slots && i <= t->mask; i++)
+    free (t->slots[i].name);
+  free (t->slots);
+}
+
+/* Go through the events of the stream once, before any tree is built,
+ * and refuse nesting deeper than MAX_DEPTH and aliases that repeat more
+ * than the file holds plus ALIAS_SLACK.  A node weighs 1, plus its bytes
+ * for a scalar, plus what it contains for a collection; an alias weighs
+ * what its anchor does, so aliases of aliases multiply as a reader
+ * walking the tree would. */
+static int
+prescan (const char *name, const char *buf, size_t len)
+{
+  struct { size_t weight; char *anchor; } stack[MAX_DEPTH];
+  struct anchors anchors = { 0 };
+  size_t depth = 0, aliased = 0, budget = len + ALIAS_SLACK;
+  yaml_parser_t parser;
+  bool done = false;
+  int ret = -1;
+
+  if (!yaml_parser_initialize (&parser)) {
+    core_error ("%s: cannot initialize the YAML parser", name);
+    return -1;
+  }
+  yaml_parser_set_input_string (&parser, (const unsigned char *) buf, len);
+  while (!done) {
+    yaml_event_t ev;
+    yaml_mark_t m;
+    struct anchor *a;
+    size_t w = 0;
+
+    if (!yaml_parser_parse (&parser, &ev)) {
+      syntax_error (name, &parser);
+      goto out;
+    }
+    m = ev.start_mark;
+    switch (ev.type) {
+    case YAML_STREAM_END_EVENT:
+      done = true;
+      break;
+    case YAML_SCALAR_EVENT:
+      w = 1 + ev.data.scalar.length;
+      if (ev.data.scalar.anchor) {
+        a = anchor_put (&anchors, (char *) ev.data.scalar.anchor, w, false);
+        ev.data.scalar.anchor = NULL;
+        if (a == NULL)
+          goto fail_event;
+      }
+      break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+      yaml_char_t **anchor = ev.type == YAML_SEQUENCE_START_EVENT
+        ? &ev.data.sequence_start.anchor : &ev.data.mapping_start.anchor;
+
+      if (depth == MAX_DEPTH) {
+        core_error_at (name, m.line + 1, m.column + 1,
+                       "nested deeper than %d levels", MAX_DEPTH);
+        goto fail_event;
+      }
+      stack[depth].weight = 1;
+      stack[depth].anchor = NULL;
+      if (*anchor) {
+        a = anchor_put (&anchors, (char *) *anchor, 0, true);
+        *anchor = NULL;
+        if (a == NULL)
+          goto fail_event;
+        stack[depth].anchor = a->name;
+      }
+      depth++;
+      break;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+      depth--;
+      w = stack[depth].weight;
+      if (stack[depth].anchor
+          && (a = anchor_find (&anchors, stack[depth].anchor)) != NULL) {
+        a->weight = w;
+        a->open = false;
+      }
+      break;
+    case YAML_ALIAS_EVENT:
+      a = anchor_find (&anchors, (const char *) ev.data.alias.anchor);
+      if (a && a->open) {
+        core_error_at (name, m.line + 1, m.column + 1,
+                       "alias '*%.64s' is inside the node it names",
+                       (const char *) ev.data.alias.anchor);
+        goto fail_event;
+      }
+      /* An unknown anchor is the loader's to report. */
+      w = a ? a->weight : 1;
+      if (!core_add_size (aliased, w, &aliased) || aliased > budget) {
+        core_error_at (name, m.line + 1, m.column + 1,
+                       "alias '*%.64s' expands too far: aliases may repeat "
+                       "at most the file's own size plus %d KiB",
+                       (const char *) ev.data.alias.anchor, ALIAS_SLACK / 1024);
+        goto fail_event;
+      }
+      break;
+    default:
+      break;
+    }
+    /* Weights stay below the file's size plus the budget: no overflow. */
+    if (depth > 0)
+      stack[depth - 1].weight += w;
+    yaml_event_delete (&ev);
+    continue;
+  fail_event:
+    yaml_event_delete (&ev);
+    goto out;
+  }
+  ret = 0;
+ out:
+  anchors_free (&anchors);
+  yaml_parser_delete (&parser);
+  return ret;
+}
+
 static int
 load (struct reader *r, const char *name, const char *buf, size_t len)
 {
@@ -410,6 +684,13 @@ load (struct reader *r, const char *name, const char *buf, size_t len)
   int ok;
 
   r->file = name;
+  if (len > CORE_INPUT_MAX) {
+    core_error ("%s: larger than %d MiB, the most a p2vkit file may hold",
+                name, CORE_INPUT_MAX >> 20);
+    return -1;
+  }
+  if (prescan (name, buf, len) == -1)
+    return -1;
   if (!yaml_parser_initialize (&parser)) {
     core_error ("%s: cannot initialize the YAML parser", name);
     return -1;
@@ -417,14 +698,7 @@ load (struct reader *r, const char *name, const char *buf, size_t len)
   yaml_parser_set_input_string (&parser, (const unsigned char *) buf, len);
   ok = yaml_parser_load (&parser, &r->doc);
   if (!ok) {
-    yaml_mark_t m = parser.problem_mark;
-    if (parser.error == YAML_MEMORY_ERROR)
-      core_error ("%s: out of memory", name);
-    else
-      core_error_at (name, m.line + 1, m.column + 1, "YAML syntax error: %s%s%s",
-                     parser.problem ? parser.problem : "unknown",
-                     parser.context ? " " : "",
-                     parser.context ? parser.context : "");
+    syntax_error (name, &parser);
     yaml_parser_delete (&parser);
     return -1;
   }
@@ -2107,8 +2381,9 @@ core_plan_parse (const char *name, const char *buf, size_t len,
 
 /* Files ------------------------------------------------------------- */
 
-char *
-core_read_file (const char *path, size_t *len)
+/* The whole file, or an error once it holds more than MAX bytes. */
+static char *
+read_file_max (const char *path, size_t max, size_t *len)
 {
   CLEANUP_FCLOSE FILE *fp = NULL;
   char *buf = NULL;
@@ -2140,6 +2415,9 @@ core_read_file (const char *path, size_t *len)
         core_error ("%s: file too large", path);
         return NULL;
       }
+      /* Room for one byte past MAX, to tell "MAX" from "more". */
+      if (max < SIZE_MAX - 2 && newcap > max + 2)
+        newcap = max + 2;
       p = realloc (buf, newcap);
       if (p == NULL) {
         free (buf);
@@ -2151,6 +2429,12 @@ core_read_file (const char *path, size_t *len)
     }
     got = fread (buf + n, 1, cap - n - 1, fp);
     n += got;
+    if (n > max) {
+      free (buf);
+      core_error ("%s: larger than %zu MiB, the most a p2vkit file may hold",
+                  path, max >> 20);
+      return NULL;
+    }
     if (got == 0) {
       if (ferror (fp)) {
         free (buf);
@@ -2165,13 +2449,25 @@ core_read_file (const char *path, size_t *len)
   return buf;
 }
 
+char *
+core_read_file (const char *path, size_t *len)
+{
+  return read_file_max (path, SIZE_MAX, len);
+}
+
+char *
+core_read_input (const char *path, size_t *len)
+{
+  return read_file_max (path, CORE_INPUT_MAX, len);
+}
+
 struct core_profile *
 core_profile_read (const char *path)
 {
   CLEANUP_FREE char *buf = NULL;
   size_t len;
 
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   return buf ? core_profile_parse (path, buf, len) : NULL;
 }
 
@@ -2182,7 +2478,7 @@ core_hosts_read (const char *path, struct core_hosts *out)
   size_t len;
 
   core_hosts_init (out);
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   return buf ? core_hosts_parse (path, buf, len, out) : -1;
 }
 
@@ -2193,7 +2489,7 @@ core_policy_read (const char *path, struct core_policy *out)
   size_t len;
 
   core_policy_defaults (out);
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   return buf ? core_policy_parse (path, buf, len, out) : -1;
 }
 
@@ -2204,6 +2500,6 @@ core_plan_read (const char *path, struct core_plan *out)
   size_t len;
 
   core_plan_init (out);
-  buf = core_read_file (path, &len);
+  buf = core_read_input (path, &len);
   return buf ? core_plan_parse (path, buf, len, out) : -1;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "fuzz.h"
 
 
 int
@@ -24,6 +25,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (core_policy_write (fp, &a) == -1)
     abort ();
   fclose (fp);
+  fuzz_check_expansion (size, len);
   if (core_policy_parse ("again", text, len, &b) == -1 || !core_policy_equal (&a, &b))
     abort ();
   free (text);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "fuzz.h"
 
 
 int
@@ -25,6 +26,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (core_profile_write (fp, a) == -1)
     abort ();
   fclose (fp);
+  fuzz_check_expansion (size, len);
   b = core_profile_parse ("again", text, len);
   if (b == NULL || !core_profile_equal (a, b))
     abort ();

@@ -362,6 +362,88 @@ test_profile_errors (void **state)
                         "in.yaml:3:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence");
 }
 
+/* What the receiver and inventory --ssh do with a peer's answer: parse it
+ * from memory.  Aliases that multiply, deep nesting and oversized buffers
+ * are refused there, before any tree is walked. */
+static void
+test_limits (void **state)
+{
+  const char *head = "schema: p2vkit/profile/v1\nname: x\n"
+    "hardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n";
+  char *text, *big;
+  FILE *fp;
+  size_t len;
+
+  (void) state;
+  /* A 10 KB string repeated 200 times through one alias. */
+  fp = open_memstream (&text, &len);
+  assert_non_null (fp);
+  fprintf (fp, "%srole: &r \"%0*d\"\nos: {pv_drivers: [", head, 10000, 0);
+  for (int i = 0; i < 200; i++)
+    fprintf (fp, "%s*r", i ? ", " : "");
+  fprintf (fp, "]}\n");
+  assert_int_equal (fclose (fp), 0);
+  assert_null (core_profile_parse ("in.yaml", text, len));
+  assert_string_equal (core_errmsg (), "in.yaml:5:47: alias '*r' expands too far: "
+                       "aliases may repeat at most the file's own size plus 64 KiB");
+  free (text);
+
+  /* The same alias a few times is fine (the reader then checks it). */
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\n"
+                        "hardware: {cpu: {cores: 1, mhz: 1}, memory_mib: 1}\n"
+                        "role: &r virtio\nos: {pv_drivers: [*r, *r]}\n",
+                        "in.yaml:4:7: os.pv_drivers[1]: 'virtio' is listed twice");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nos: &o {pv_drivers: *o}\n",
+                        "in.yaml:3:21: alias '*o' is inside the node it names");
+
+  /* 65 levels (the root mapping is the first). */
+  fp = open_memstream (&text, &len);
+  assert_non_null (fp);
+  fprintf (fp, "%srole: ", head);
+  for (int i = 0; i < 100000; i++)
+    fputc ('[', fp);
+  fprintf (fp, "\n");
+  assert_int_equal (fclose (fp), 0);
+  assert_null (core_profile_parse ("in.yaml", text, len));
+  assert_string_equal (core_errmsg (), "in.yaml:4:70: nested deeper than 64 levels");
+  free (text);
+
+  /* calloc: zero pages cost no memory until touched, and none is. */
+  big = calloc (1, CORE_INPUT_MAX + 1);
+  assert_non_null (big);
+  assert_null (core_profile_parse ("in.yaml", big, CORE_INPUT_MAX + 1));
+  assert_string_equal (core_errmsg (), "in.yaml: larger than 64 MiB, the most a p2vkit file may hold");
+  free (big);
+}
+
+/* Messages quote keys as they are, escaped; near keys are suggested. */
+static void
+test_key_messages (void **state)
+{
+  char buf[64];
+
+  (void) state;
+  expect_profile_error ("schema: p2vkit/profile/v1\n\"\\e[2J\\t\\x9b\\xe9\": 1\n",
+                        "in.yaml:2:1: unknown key '\\x1b[2J\\t\\xc2\\x9b\xc3\xa9'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {memory_mb: 1}\n",
+                        "in.yaml:3:12: hardware: unknown key 'memory_mb' (did you mean 'memory_mib'?)");
+  /* Not a key already given, and not a far one. */
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nnmae: y\n",
+                        "in.yaml:3:1: unknown key 'nmae'");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\ncolour: y\n",
+                        "in.yaml:3:1: unknown key 'colour'");
+  expect_profile_error ("schema: p2vkit/profile/v1\n[a]: 1\n",
+                        "in.yaml:2:1: a key must be a string, got a list");
+  expect_profile_error ("schema: p2vkit/profile/v1\nname: x\nhardware: {[a]: 1}\n",
+                        "in.yaml:3:12: hardware: a key must be a string, got a list");
+
+  /* core_escape itself: invalid UTF-8, C1 controls, and cutting short. */
+  assert_string_equal (core_escape ("a\x1b\x7f\xc2\x9b\xc3\xa9\xe2\x82", 9, buf, sizeof buf),
+                       "a\\x1b\\x7f\\xc2\\x9b\xc3\xa9\\xe2\\x82");
+  assert_string_equal (core_escape ("ab\x1b", 3, buf, 5), "ab");
+  assert_string_equal (core_escape ("\xc3\xa9\xc3\xa9", 4, buf, 4), "\xc3\xa9");
+}
+
 /* A long series and many small files must not be slow or big. */
 static void
 test_number_helpers (void **state)
@@ -408,6 +490,8 @@ main (void)
     cmocka_unit_test (test_plan_extended),
     cmocka_unit_test (test_plan_sized),
     cmocka_unit_test (test_profile_errors),
+    cmocka_unit_test (test_limits),
+    cmocka_unit_test (test_key_messages),
     cmocka_unit_test (test_number_helpers),
   };
 
