@@ -7,7 +7,7 @@
 #include "converter/converter.h"
 
 enum { OPT_VIRTIO_WIN = 256, OPT_VERIFY_BOOT, OPT_FORCE, OPT_VCPUS, OPT_MEMORY,
-       OPT_BOOT_TIMEOUT };
+       OPT_BOOT_TIMEOUT, OPT_SOURCE_FORMAT, OPT_ALLOW_BACKING };
 
 static const struct cli_option opts[] = {
   { "output", required_argument, 'o', "DIR", "write the disks, NAME.xml and NAME.report.yaml into DIR (required)" },
@@ -15,6 +15,8 @@ static const struct cli_option opts[] = {
   { "mode", required_argument, 'm', "MODE", "paravirt, full or auto (default auto; or the plan's)" },
   { "plan", required_argument, 'p', "PLAN", "take mode, vCPUs and memory from PLAN's workload NAME" },
   { "format", required_argument, 'f', "FMT", "output disk format: qcow2 (default) or raw" },
+  { "source-format", required_argument, OPT_SOURCE_FORMAT, "FMT", "read every source as FMT: raw, qcow2, vmdk, vhd, vhdx or vdi (default: from the name; see docs/converter.md)" },
+  { "allow-backing", no_argument, OPT_ALLOW_BACKING, NULL, "read sources that name other files (backing file, data file, VMDK extents elsewhere)" },
   { "vcpus", required_argument, OPT_VCPUS, "N", "vCPUs of the VM (default: the plan's, else 2)" },
   { "memory", required_argument, OPT_MEMORY, "MIB", "memory of the VM in MiB (default: the plan's, else 2048)" },
   { "virtio-win", required_argument, OPT_VIRTIO_WIN, "DIR", "an unpacked virtio-win tree (Windows guests)" },
@@ -27,7 +29,8 @@ static const struct cli_option opts[] = {
 
 static const struct cli_usage usage = {
   "SOURCE... -o DIR [--name NAME] [--mode paravirt|full|auto] [--plan PLAN.yaml]\n"
-  "       [--format qcow2|raw] [--virtio-win DIR] [--verify-boot] [--force]",
+  "       [--format qcow2|raw] [--source-format FMT] [--allow-backing]\n"
+  "       [--virtio-win DIR] [--verify-boot] [--force]",
   "Copy the disks of a physical server (block devices or images of them) or of\n"
   "another hypervisor's VM (VMDK, VHD/VHDX, VDI, qcow2, raw) into DIR, never\n"
   "writing to a source, and make the copy boot under KVM/QEMU: paravirtualized\n"
@@ -135,6 +138,12 @@ cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv)
     case OPT_VIRTIO_WIN: o.virtio_win = optarg; break;
     case OPT_VERIFY_BOOT: o.verify_boot = true; break;
     case OPT_FORCE: o.force = true; break;
+    case OPT_ALLOW_BACKING: o.allow_backing = true; break;
+    case OPT_SOURCE_FORMAT:
+      if ((o.source_format = conv_source_format (optarg)) == NULL)
+        return cli_usage_error (cmd, "--source-format: expected raw, qcow2, vmdk, "
+                                "vhd, vhdx or vdi, got '%s'", optarg);
+      break;
     case OPT_VCPUS:
       if (core_parse_int64 (optarg, "--vcpus", 1, 4096, &o.vcpus) == -1)
         return cli_usage_error (cmd, "%s", core_errmsg ());

@@ -224,7 +224,8 @@ conv_run (const struct conv_options *o, struct conv_report *r)
   for (size_t i = 0; i < o->nsources; i++) {
     struct conv_disk_out d = { 0 };
 
-    if (conv_probe_source (o->sources[i], &d.source_format, &d.virtual_size) == -1)
+    if (conv_probe_source (o->sources[i], o->source_format, o->allow_backing,
+                           &d.source_format, &d.virtual_size) == -1)
       return -1;
     d.source = core_strdup (o->sources[i]);
     d.format = core_strdup (o->format);

@@ -91,8 +91,18 @@ int conv_report_write(FILE *fp, const struct conv_report *r);
 /* ------------------------------------------------------------------ */
 /* clone.c: copying source disks with qemu-img.                         */
 
-/* What qemu-img says about a source (opened read-only, shared). */
-int conv_probe_source(const char *path, char **format, int64_t *virtual_size);
+/* qemu-img's name of a --source-format NAME (raw, qcow2, vmdk, vpc or
+ * vhd, vhdx, vdi), or NULL. */
+const char *conv_source_format(const char *name);
+
+/* A source's format and size, from qemu-img info (opened read-only,
+ * shared), which is told the format: SOURCE_FORMAT when given, raw for a
+ * device, the one its name's extension says; only a regular file whose
+ * name says nothing is probed.  A source that names other files of this
+ * machine (a backing file, an external data file, VMDK extents outside its
+ * folder) is refused unless ALLOW_BACKING. */
+int conv_probe_source(const char *path, const char *source_format,
+                      bool allow_backing, char **format, int64_t *virtual_size);
 
 /* Copy SRC (of format SRC_FORMAT) to DST in FORMAT without writing to SRC,
  * skipping zeroes.  PROGRESS gets bytes done of VIRTUAL_SIZE. */
@@ -259,6 +269,8 @@ struct conv_options {
   const char *outdir;
   enum conv_mode mode;
   const char *format;           /* qcow2 or raw */
+  const char *source_format;    /* qemu-img's name; NULL: per source */
+  bool allow_backing;           /* read sources' backing files */
   const char *virtio_win;       /* NULL: none */
   int64_t vcpus;                /* CORE_UNSET: from the plan or source */
   int64_t memory_mib;           /* CORE_UNSET: from the plan or source */

@@ -31,6 +31,13 @@ DEFINE_VECTOR_TYPE(host_vector, struct dep_host)
 
 DEFINE_VECTOR_TYPE(bool_vector, bool)
 
+/* The volume beside VOL that exists while VOL is being uploaded. */
+static char *
+partial_mark (const char *vol)
+{
+  return core_sprintf ("%s.partial", vol);
+}
+
 struct dep_wl {
   const struct core_plan_workload *pw;
   size_t host;                  /* index into hosts */
@@ -42,7 +49,8 @@ struct dep_wl {
   int autostart;
   char *old_xml;                /* --replace: restored on failure */
   core_string_vector old_vols;  /* the volumes its metadata lists */
-  bool_vector vol_exists;
+  bool_vector vol_exists;       /* there and complete: used as it is */
+  bool_vector vol_partial;      /* there, but its upload never finished */
   bool do_define, do_autostart, do_start;
   /* --verify-boot */
   virStreamPtr console;
@@ -226,6 +234,7 @@ dep_run_free (struct dep_run *r)
     free (w->old_xml);
     core_string_vector_free (&w->old_vols);
     bool_vector_reset (&w->vol_exists);
+    bool_vector_reset (&w->vol_partial);
   }
   wl_vector_reset (&r->wls);
   for (size_t i = 0; i < r->hosts.len; i++) {
@@ -506,14 +515,27 @@ check_workload (struct dep_run *r, struct dep_wl *w, core_string_vector *problem
     virStoragePoolRefresh (pool, 0);
   for (size_t i = 0; i < w->img.disks.len; i++) {
     const char *vol = w->img.disks.ptr[i].vol;
+    CLEANUP_FREE char *mark = partial_mark (vol);
     virStorageVolPtr v = pool ? virStorageVolLookupByName (pool, vol) : NULL;
-    bool exists = v != NULL;
+    virStorageVolPtr m = pool && mark ? virStorageVolLookupByName (pool, mark) : NULL;
+    bool partial = v != NULL && m != NULL;
+    bool exists = v != NULL && !partial;
 
     if (v)
       virStorageVolFree (v);
-    if (bool_vector_append (&w->vol_exists, exists) == -1) {
+    if (m)
+      virStorageVolFree (m);
+    if (mark == NULL || bool_vector_append (&w->vol_exists, exists) == -1
+        || bool_vector_append (&w->vol_partial, partial) == -1) {
       if (pool)
         virStoragePoolFree (pool);
+      return -1;
+    }
+    if (partial && !r->o.replace
+        && problem (problems, "host %s: volume '%s' in pool '%s' is an upload that "
+                    "never finished (%s marks it); left as it is (--replace uploads "
+                    "it again)", h->ph->name, vol, h->pool, mark) == -1) {
+      virStoragePoolFree (pool);
       return -1;
     }
     /* A volume of this image that no definition of ours uses: left
@@ -674,8 +696,10 @@ dep_describe (struct dep_run *r, bool with_xml)
       for (size_t d = 0; d < w->img.disks.len; d++)
         if (d < w->vol_exists.len && !w->vol_exists.ptr[d]) {
           human (size, sizeof size, w->img.disks.ptr[d].file_size);
-          say (r, "  upload %s as volume %s (%s %s)", w->img.disks.ptr[d].image,
-               w->img.disks.ptr[d].vol, size, w->img.disks.ptr[d].format);
+          say (r, "  upload %s as volume %s (%s %s)%s", w->img.disks.ptr[d].image,
+               w->img.disks.ptr[d].vol, size, w->img.disks.ptr[d].format,
+               d < w->vol_partial.len && w->vol_partial.ptr[d]
+               ? ", again: an earlier upload of it never finished" : "");
           any = true;
         }
       if (w->do_define) {
@@ -762,12 +786,13 @@ run_undo (struct dep_run *r)
       break;
     }
     case UNDO_VOL_DELETE:
+      /* A volume's mark is gone once its upload finished. */
       if ((pool = virStoragePoolLookupByName (h->conn, h->pool))
           && (vol = virStorageVolLookupByName (pool, u->name))) {
         virStorageVolDelete (vol, 0);
         virStorageVolFree (vol);
+        say (r, "undo: deleted volume %s", u->name);
       }
-      say (r, "undo: deleted volume %s", u->name);
       break;
     case UNDO_POOL_STOP:
       if ((pool = virStoragePoolLookupByName (h->conn, u->name)))
@@ -939,23 +964,47 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
 {
   struct dep_host *h = &r->hosts.ptr[hi];
   CLEANUP_FREE char *xml = dep_volume_xml (d->vol, d->capacity, d->format);
-  CLEANUP_FREE char *what = NULL;
+  CLEANUP_FREE char *what = NULL, *mark = NULL, *mark_xml = NULL;
   struct reader rd = { .r = r, .d = d, .fd = -1 };
-  virStorageVolPtr vol = NULL;
+  virStorageVolPtr vol = NULL, mvol = NULL;
   virStreamPtr st = NULL;
   int ret = -1;
 
   if (xml == NULL || (what = core_sprintf ("%s: %s", h->ph->name, d->vol)) == NULL)
     return -1;
+  if ((mark = partial_mark (d->vol)) == NULL
+      || (mark_xml = dep_volume_xml (mark, 0, "raw")) == NULL)
+    return -1;
   vol = virStorageVolLookupByName (pool, d->vol);
-  if (vol) {
-    /* Made between the check and now, or left by --replace to use. */
+  mvol = virStorageVolLookupByName (pool, mark);
+  if (vol && mvol == NULL) {
+    /* Complete: made between the check and now, or left by --replace to
+     * use. */
     virStorageVolFree (vol);
     return 0;
   }
   if ((rd.fd = open (d->image, O_RDONLY | O_CLOEXEC)) == -1) {
     core_error_errno ("%s", d->image);
-    return -1;
+    goto out;
+  }
+  /* The mark first, gone only once the volume is whole: a volume found
+   * with its mark is an upload that was killed, never one to use. */
+  if (mvol == NULL
+      && (mvol = virStorageVolCreateXML (pool, mark_xml, 0)) == NULL) {
+    core_error ("host %s: cannot create volume %s in pool %s: %s",
+                h->ph->name, mark, h->pool, verr ());
+    goto out;
+  }
+  if (push_undo (r, UNDO_VOL_DELETE, hi, 0, mark) == -1)
+    goto out;
+  if (vol) {
+    say (r, "host %s: delete volume %s (an upload of it never finished)",
+         h->ph->name, d->vol);
+    if (virStorageVolDelete (vol, 0) == -1) {
+      core_error ("host %s: cannot delete volume %s: %s", h->ph->name, d->vol, verr ());
+      goto out;
+    }
+    virStorageVolFree (vol);
   }
   vol = virStorageVolCreateXML (pool, xml, 0);
   if (vol == NULL) {
@@ -986,6 +1035,8 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
   }
   else if (virStreamFinish (st) == -1)
     core_error ("host %s: upload of %s failed: %s", h->ph->name, d->vol, verr ());
+  else if (virStorageVolDelete (mvol, 0) == -1)
+    core_error ("host %s: cannot delete volume %s: %s", h->ph->name, mark, verr ());
   else
     ret = 0;
   if (r->cb.progress_end)
@@ -997,7 +1048,10 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
     virStreamFree (st);
   if (vol)
     virStorageVolFree (vol);
-  close (rd.fd);
+  if (mvol)
+    virStorageVolFree (mvol);
+  if (rd.fd != -1)
+    close (rd.fd);
   return ret;
 }
 

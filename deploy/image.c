@@ -22,13 +22,17 @@ is_regular (const char *path)
   return stat (path, &st) == 0 && S_ISREG (st.st_mode);
 }
 
-/* qcow2's magic and big-endian virtual size at offset 24; anything else
- * is taken as raw, whose size is the file's. */
+/* The image's size and, for qcow2, the guest's disk size (big-endian at
+ * offset 24).  FORMAT is what the converter's XML says, never guessed from
+ * the first bytes: a raw image holds a physical disk's first sector, which
+ * may be a qcow2 header naming a backing file on the host.  A qcow2 image
+ * naming another file (a backing file, an external data file) is refused:
+ * the converter never writes one, and the host would open that file. */
 static int
-probe (const char *path, char **format, uint64_t *capacity, uint64_t *file_size,
-       int64_t *mtime_ns)
+probe (const char *path, const char *format, uint64_t *capacity,
+       uint64_t *file_size, int64_t *mtime_ns)
 {
-  unsigned char h[32];
+  unsigned char h[80];
   struct stat st;
   ssize_t n;
   int fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -50,18 +54,65 @@ probe (const char *path, char **format, uint64_t *capacity, uint64_t *file_size,
   }
   *file_size = st.st_size;
   *mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-  if (n == (ssize_t) sizeof h && memcmp (h, "QFI\xfb", 4) == 0) {
-    uint64_t v = 0;
+  if (strcmp (format, "raw") == 0) {
+    *capacity = st.st_size;
+    return 0;
+  }
+  if (n < 72 || memcmp (h, "QFI\xfb", 4) != 0) {
+    core_error ("%s: not a qcow2 image (its definition says qcow2)", path);
+    return -1;
+  }
+  {
+    uint32_t version = 0;
+    uint64_t backing = 0, v = 0, incompat = 0;
+
+    for (int i = 4; i < 8; i++)
+      version = (version << 8) | h[i];
+    for (int i = 8; i < 16; i++)
+      backing = (backing << 8) | h[i];
     for (int i = 24; i < 32; i++)
       v = (v << 8) | h[i];
+    if (version >= 3 && n >= 80)
+      for (int i = 72; i < 80; i++)
+        incompat = (incompat << 8) | h[i];
+    if (backing != 0) {
+      core_error ("%s: qcow2 image with a backing file: refused (the host "
+                  "would open that file of its own)", path);
+      return -1;
+    }
+    if (incompat & 4) {
+      core_error ("%s: qcow2 image with an external data file: refused (the "
+                  "host would open that file of its own)", path);
+      return -1;
+    }
     *capacity = v;
-    *format = core_strdup ("qcow2");
   }
-  else {
-    *capacity = st.st_size;
-    *format = core_strdup ("raw");
-  }
-  return *format ? 0 : -1;
+  return 0;
+}
+
+/* The format of DISK: its <driver type=>, which the converter writes, or
+ * else what its file name's extension says. */
+static char *
+disk_format (xmlNodePtr disk, const char *image)
+{
+  const char *dot = strrchr (image, '.');
+
+  for (xmlNodePtr c = disk->children; c; c = c->next)
+    if (c->type == XML_ELEMENT_NODE && xmlStrEqual (c->name, BAD_CAST "driver")) {
+      xmlChar *type = xmlGetProp (c, BAD_CAST "type");
+      char *f;
+
+      if (type == NULL)
+        break;
+      f = core_strdup ((const char *) type);
+      xmlFree (type);
+      return f;
+    }
+  if (dot && strcmp (dot, ".qcow2") == 0)
+    return core_strdup ("qcow2");
+  if (dot && (strcmp (dot, ".raw") == 0 || strcmp (dot, ".img") == 0))
+    return core_strdup ("raw");
+  return core_strdup ("");
 }
 
 /* The volume name: the image's name with a tag of what it holds (size
@@ -219,7 +270,21 @@ dep_image_load (const char *dir, const char *name, struct dep_image *out)
       free (d.image);
       goto out;
     }
-    if (probe (d.image, &d.format, &d.capacity, &d.file_size, &mtime_ns) == -1
+    if ((d.format = disk_format (disk, d.image)) == NULL) {
+      free (d.image);
+      goto out;
+    }
+    if (strcmp (d.format, "qcow2") != 0 && strcmp (d.format, "raw") != 0) {
+      if (d.format[0])
+        core_error ("%s:%ld: disk %d is a %s image; deploy uploads qcow2 and raw "
+                    "images", out->xml_path, xmlGetLineNo (disk), i + 1, d.format);
+      else
+        core_error ("%s:%ld: disk %d: no format (<driver type=>) and a file name "
+                    "that does not say it", out->xml_path, xmlGetLineNo (disk), i + 1);
+      disk_clear (&d);
+      goto out;
+    }
+    if (probe (d.image, d.format, &d.capacity, &d.file_size, &mtime_ns) == -1
         || (d.vol = volume_name (strrchr (d.image, '/') + 1, d.file_size,
                                  mtime_ns)) == NULL
         || dep_disk_vector_append (&out->disks, d) == -1) {

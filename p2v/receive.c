@@ -847,7 +847,10 @@ run_convert (struct session *s)
     if (core_string_vector_append (&argv, core_sprintf ("%s/disk%zu.qcow2",
                                                         s->folder, i)) == -1)
       goto done;
-  if (core_string_vector_append (&argv, core_strdup ("-o")) == -1
+  /* The images are the qcow2 files cmd_done wrote from the raw ones:
+   * their format is said, not probed. */
+  if (core_string_vector_append (&argv, core_strdup ("--source-format=qcow2")) == -1
+      || core_string_vector_append (&argv, core_strdup ("-o")) == -1
       || core_string_vector_append (&argv, core_strdup (out)) == -1
       || core_string_vector_append (&argv, core_strdup ("--name")) == -1
       || core_string_vector_append (&argv, core_strdup (s->name)) == -1)
