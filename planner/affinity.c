@@ -149,7 +149,6 @@ plan_sets_build (const core_profile_vector *profiles,
                  const struct core_policy *pol, struct plan_sets *out)
 {
   size_t nw = profiles->len, kept = 0;
-  size_t *renum = NULL;
 
   memset (out, 0, sizeof *out);
   out->nprofiles = nw;
@@ -174,20 +173,13 @@ plan_sets_build (const core_profile_vector *profiles,
               || add_member (&out->sets[ix], w) == -1))
         goto fail;
   }
-  /* A set of one constrains nothing: drop it, and number the rest. */
-  renum = malloc ((out->nsets ? out->nsets : 1) * sizeof *renum);
-  if (renum == NULL) {
-    core_error ("out of memory");
-    goto fail;
-  }
+  /* A set of one constrains nothing: drop it. */
   for (size_t i = 0; i < out->nsets; i++) {
     if (out->sets[i].nmembers < 2) {
       free (out->sets[i].name);
       free (out->sets[i].members);
-      renum[i] = SIZE_MAX;
       continue;
     }
-    renum[i] = kept;
     out->sets[kept++] = out->sets[i];
   }
   out->nsets = kept;
@@ -212,11 +204,9 @@ plan_sets_build (const core_profile_vector *profiles,
   for (size_t w = 0; w < nw; w++)
     if (out->nof[w] > 1)
       qsort (out->of[w], out->nof[w], sizeof **out->of, cmp_int);
-  free (renum);
   return 0;
 
  fail:
-  free (renum);
   plan_sets_clear (out);
   return -1;
 }
