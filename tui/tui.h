@@ -160,6 +160,7 @@ struct tui_job {
   char stage[64];
   double fraction;
   char error[1024];             /* the worker's core_errmsg on -1 */
+  char warning[512];            /* the planner's warning, if any */
   double started;
   int (*fn) (struct tui_job *job, void *arg);
   void *arg;
