@@ -59,6 +59,16 @@ show_progress (void *opaque, const char *stage, double fraction)
   ps->last = stage;
 }
 
+static void
+show_warning (void *opaque, const char *msg)
+{
+  struct progress_state *ps = opaque;
+
+  if (ps->tty && !ps->quiet)
+    fputs ("\r\033[K", stderr);
+  fprintf (stderr, "p2vkit: warning: %s\n", msg);
+}
+
 static int
 write_plan (FILE *fp, void *opaque)
 {
@@ -194,6 +204,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   cfg.profiles = &profiles;
   cfg.hosts = &hosts;
   cfg.progress = show_progress;
+  cfg.warn = show_warning;
   cfg.opaque = &ps;
   if (hosts_file) {
     if (plan_run (&cfg, &plan) == -1) {

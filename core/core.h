@@ -241,7 +241,9 @@ struct core_profile {
   char *name;
   char *collected_at;
   char *role;
-  char *group;
+  char *group;                  /* a label (department, site) */
+  core_string_vector anti_affinity;  /* names of the sets whose members
+                                      * run on different hosts */
   struct core_hardware hardware;
   struct core_os os;
   core_service_vector services;
@@ -292,6 +294,8 @@ struct core_policy {
   bool thin_disks;
   bool windows_pv_drivers;
   bool allow_passthrough;
+  bool separate_redundant_roles;  /* servers of one redundant role (two
+                                   * DNS servers) on different hosts */
   struct core_overhead overhead_full;
   struct core_overhead overhead_paravirt;
 };

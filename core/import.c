@@ -16,7 +16,7 @@ enum column {
   COL_NAME, COL_OS, COL_CORES, COL_MHZ, COL_MEMORY_MIB, COL_DISK_GIB,
   COL_CPU_PCT, COL_MEM_USED, COL_DISK_IOPS, COL_DISK_MBPS, COL_NET_MBPS,
   COL_ROLE, COL_GROUP, COL_PV_DRIVERS, COL_PASSTHROUGH, COL_FIRMWARE,
-  COL_VIRT, COL_WATTS, COL_GROWTH_PCT,
+  COL_VIRT, COL_WATTS, COL_GROWTH_PCT, COL_ANTI_AFFINITY,
   NR_COLUMNS
 };
 
@@ -43,6 +43,7 @@ static const struct {
   [COL_VIRT] = { "virt", false },
   [COL_WATTS] = { "watts", false },
   [COL_GROWTH_PCT] = { "growth_pct", false },
+  [COL_ANTI_AFFINITY] = { "anti_affinity", false },
 };
 
 /* The limits of the contract. */
@@ -267,6 +268,53 @@ valid_name (const char *s)
   return true;
 }
 
+/* anti_affinity: names separated by ';' (a server in two sets), like
+ * pv_drivers. */
+static int
+get_anti_affinity (const struct importer *im, core_string_vector *out)
+{
+  const char *v = value (im, COL_ANTI_AFFINITY);
+  const char *p = v;
+
+  if (v == NULL)
+    return 0;
+  for (;;) {
+    size_t n = strcspn (p, ";");
+    size_t a = 0, b = n;
+    char *s;
+
+    while (a < b && is_blank (p[a]))
+      a++;
+    while (b > a && is_blank (p[b - 1]))
+      b--;
+    s = core_strndup (p + a, b - a);
+    if (s == NULL)
+      goto fail;
+    if (*s == '\0' || !valid_name (s)) {
+      row_error (im, COL_ANTI_AFFINITY, "'%s' is not a valid name (letters, "
+                 "digits, '.', '-', '_'; several separated by ';')", s);
+      free (s);
+      goto fail;
+    }
+    for (size_t j = 0; j < out->len; j++)
+      if (strcmp (out->ptr[j], s) == 0) {
+        row_error (im, COL_ANTI_AFFINITY, "'%s' is listed twice", s);
+        free (s);
+        goto fail;
+      }
+    if (core_string_vector_append (out, s) == -1) {
+      free (s);
+      goto fail;
+    }
+    if (p[n] == '\0')
+      return 0;
+    p += n + 1;
+  }
+ fail:
+  core_string_vector_free (out);
+  return -1;
+}
+
 /* The family when libosinfo does not know the OS: a guess from words in
  * what the user wrote. */
 static enum core_os_family
@@ -469,6 +517,8 @@ import_row (struct importer *im, struct core_profile *p)
   if ((v = value (im, COL_ROLE)) && (p->role = core_strdup (v)) == NULL)
     return -1;
   if ((v = value (im, COL_GROUP)) && (p->group = core_strdup (v)) == NULL)
+    return -1;
+  if (get_anti_affinity (im, &p->anti_affinity) == -1)
     return -1;
 
   if (get_enum (im, COL_FIRMWARE, core_firmware_names + 1, 2,

@@ -44,6 +44,7 @@ core_profile_free (struct core_profile *p)
   free (p->collected_at);
   free (p->role);
   free (p->group);
+  core_string_vector_free (&p->anti_affinity);
   free (p->hardware.vendor);
   free (p->hardware.product);
   free (p->hardware.cpu.model);
@@ -163,6 +164,7 @@ core_policy_defaults (struct core_policy *p)
   p->thin_disks = false;
   p->windows_pv_drivers = true;
   p->allow_passthrough = true;
+  p->separate_redundant_roles = true;
   p->overhead_full = (struct core_overhead) { 10, 0, 64 };
   p->overhead_paravirt = (struct core_overhead) { 2, 0, 32 };
 }
@@ -287,6 +289,7 @@ core_profile_equal (const struct core_profile *a, const struct core_profile *b)
 
   if (!str_eq (a->name, b->name) || !str_eq (a->collected_at, b->collected_at)
       || !str_eq (a->role, b->role) || !str_eq (a->group, b->group)
+      || !strings_eq (&a->anti_affinity, &b->anti_affinity)
       || a->growth_pct != b->growth_pct)
     return false;
   if (!str_eq (ha->vendor, hb->vendor) || !str_eq (ha->product, hb->product)
@@ -408,6 +411,7 @@ core_policy_equal (const struct core_policy *a, const struct core_policy *b)
     && a->thin_disks == b->thin_disks
     && a->windows_pv_drivers == b->windows_pv_drivers
     && a->allow_passthrough == b->allow_passthrough
+    && a->separate_redundant_roles == b->separate_redundant_roles
     && overhead_eq (&a->overhead_full, &b->overhead_full)
     && overhead_eq (&a->overhead_paravirt, &b->overhead_paravirt);
 }

@@ -448,6 +448,53 @@ check_name (struct reader *r, const yaml_node_t *n, const char *path,
                "'.', '-', '_')", path, name);
 }
 
+/* anti_affinity: one name, or a list of them (a server in two sets). */
+static int
+get_anti_affinity (struct reader *r, const yaml_node_t *n, const char *path,
+                   core_string_vector *out)
+{
+  yaml_node_t *item;
+  size_t i;
+
+  core_string_vector_free (out);
+  if (n->type == YAML_SCALAR_NODE && !is_null (n)) {
+    char *s = NULL;
+    if (get_string (r, n, path, &s) == -1 || check_name (r, n, path, s) == -1
+        || core_string_vector_append (out, s) == -1) {
+      free (s);
+      return -1;
+    }
+    return 0;
+  }
+  if (n->type != YAML_SEQUENCE_NODE)
+    return fail (r, n, "%s: expected a name or a list of names, got %s",
+                 path, type_name (n));
+  if (n->data.sequence.items.top == n->data.sequence.items.start)
+    return fail (r, n, "%s: the list is empty", path);
+  FOR_ITEMS (r, n, i, item) {
+    char ipath[256];
+    char *s = NULL;
+
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, i);
+    if (get_string (r, item, ipath, &s) == -1)
+      return -1;
+    if (check_name (r, item, ipath, s) == -1) {
+      free (s);
+      return -1;
+    }
+    for (size_t j = 0; j < out->len; j++)
+      if (strcmp (out->ptr[j], s) == 0) {
+        free (s);
+        return fail (r, item, "%s: '%s' is listed twice", ipath, out->ptr[j]);
+      }
+    if (core_string_vector_append (out, s) == -1) {
+      free (s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* Documents --------------------------------------------------------- */
 
 /* What a document may cost beyond its size.  libyaml's loader keeps an
@@ -1176,7 +1223,7 @@ read_profile (struct reader *r, yaml_node_t *root, struct core_profile *p)
 {
   static const char *const keys[] =
     { "schema", "name", "collected_at", "role", "group", "hardware", "os",
-      "services", "utilization", "growth_pct", NULL };
+      "services", "utilization", "growth_pct", "anti_affinity", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v;
 
@@ -1202,6 +1249,7 @@ read_profile (struct reader *r, yaml_node_t *root, struct core_profile *p)
     case 7: if (read_services (r, v, &p->services) == -1) return -1; break;
     case 8: if (read_utilization (r, v, &p->utilization) == -1) return -1; break;
     case 9: if (get_double (r, v, "growth_pct", 0, 1000, &p->growth_pct) == -1) return -1; break;
+    case 10: if (get_anti_affinity (r, v, "anti_affinity", &p->anti_affinity) == -1) return -1; break;
     }
   }
   return check_required (r, root, keys, seen, BIT(1) | BIT(5), "");
@@ -1387,7 +1435,8 @@ read_policy_body (struct reader *r, yaml_node_t *map, const char *path,
   static const char *const keys[] =
     { "schema", "percentile", "headroom_pct", "cpu_overcommit",
       "memory_overcommit", "ha_spare_hosts", "thin_disks",
-      "windows_pv_drivers", "allow_passthrough", "overhead", NULL };
+      "windows_pv_drivers", "allow_passthrough", "overhead",
+      "separate_redundant_roles", NULL };
   static const char *const okeys[] = { "full", "paravirt", NULL };
   uint64_t seen = 0;
   yaml_node_t *k, *v, *k2, *v2;
@@ -1418,6 +1467,7 @@ read_policy_body (struct reader *r, yaml_node_t *map, const char *path,
     case 6: if (get_bool (r, v, p, &pol->thin_disks) == -1) return -1; break;
     case 7: if (get_bool (r, v, p, &pol->windows_pv_drivers) == -1) return -1; break;
     case 8: if (get_bool (r, v, p, &pol->allow_passthrough) == -1) return -1; break;
+    case 10: if (get_bool (r, v, p, &pol->separate_redundant_roles) == -1) return -1; break;
     case 9: {
       uint64_t oseen = 0;
 
@@ -2330,6 +2380,10 @@ read_plan (struct reader *r, yaml_node_t *root, struct core_plan *plan)
 
   if (expect_kind (r, root, CORE_FILE_PLAN) == -1)
     return -1;
+  /* A plan that does not say it kept redundant roles apart was made
+   * before the planner did: checking it against that rule would fail
+   * what was valid when it was written. */
+  plan->policy.separate_redundant_roles = false;
   FOR_PAIRS (r, root, k, v) {
     int i = key_index (r, k, keys, &seen, "");
     int ret = 0;

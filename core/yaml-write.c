@@ -385,6 +385,10 @@ core_profile_write (FILE *fp, const struct core_profile *p)
   kv_str (&w, "collected_at", p->collected_at);
   kv_str (&w, "role", p->role);
   kv_str (&w, "group", p->group);
+  if (p->anti_affinity.len == 1)
+    kv_str (&w, "anti_affinity", p->anti_affinity.ptr[0]);
+  else if (p->anti_affinity.len > 1)
+    kv_strings (&w, "anti_affinity", &p->anti_affinity, true);
   kv_num (&w, "growth_pct", p->growth_pct);
   write_hardware (&w, &p->hardware);
   write_os (&w, &p->os);
@@ -480,6 +484,7 @@ write_policy_body (struct core_yaml_writer *w, const struct core_policy *p)
   kv_bool (w, "thin_disks", p->thin_disks);
   kv_bool (w, "windows_pv_drivers", p->windows_pv_drivers);
   kv_bool (w, "allow_passthrough", p->allow_passthrough);
+  kv_bool (w, "separate_redundant_roles", p->separate_redundant_roles);
   key (w, "overhead");
   core_yw_map_begin (w, false);
   write_overhead (w, "full", &p->overhead_full);

@@ -46,6 +46,16 @@ plan_find_workload (const struct core_plan *plan, const char *name)
   return NULL;
 }
 
+/* P's index in V (P is one of V's profiles). */
+static size_t
+profile_index (const core_profile_vector *v, const struct core_profile *p)
+{
+  for (size_t i = 0; i < v->len; i++)
+    if (v->ptr[i] == p)
+      return i;
+  return 0;
+}
+
 /* Capacity after headroom, with slack for the rounding of sums. */
 static bool
 over (double load, double capacity)
@@ -59,12 +69,16 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
 {
   const struct core_policy *pol = &plan->policy;
   struct report r = { 0 };
+  struct plan_sets sets = { 0 };
   struct plan_grid grid;
   double keep = 1 - pol->headroom_pct / 100;
 
   *report = NULL;
+  if (plan_sets_build (profiles, pol, &sets) == -1)
+    return -1;
   r.fp = open_memstream (&r.text, &r.len);
   if (r.fp == NULL) {
+    plan_sets_clear (&sets);
     core_error_errno ("open_memstream");
     return -1;
   }
@@ -128,6 +142,7 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
         fclose (r.fp);
         free (r.text);
         core_error ("out of memory");
+        plan_sets_clear (&sets);
         return -1;
       }
     }
@@ -157,18 +172,25 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
       else if (mode != (int) w->mode)
         violation (&r, "workload %s: mode %s on host %s, the rules give %s",
                    name, core_mode_names[w->mode], ph->name, core_mode_names[mode]);
-      /* Anti-affinity. */
-      for (size_t q2 = q + 1; p->group && q2 < ph->workloads.len; q2++) {
+      /* Anti-affinity: names and, when the plan's policy says so,
+       * redundant roles. */
+      for (size_t q2 = q + 1; sets.nof[profile_index (profiles, p)] && q2 < ph->workloads.len; q2++) {
         const struct core_profile *p2 = plan_find_profile (profiles, ph->workloads.ptr[q2]);
-        if (p2 && p2->group && strcmp (p->group, p2->group) == 0)
-          violation (&r, "host %s: %s and %s are both in group %s", ph->name,
-                     name, p2->name, p->group);
+        int g = p2 ? plan_sets_shared (&sets, profile_index (profiles, p),
+                                       profile_index (profiles, p2)) : -1;
+        if (g >= 0) {
+          char label[256];
+          plan_set_label (&sets.sets[g], label, sizeof label);
+          violation (&r, "host %s: %s and %s must run on different hosts (%s)",
+                     ph->name, name, p2->name, label);
+        }
       }
       if (plan_demand_compute (p, pol, &grid, &d) == -1) {
         for (int k = 0; k < PLAN_NSERIES; k++)
           free (load[k]);
         fclose (r.fp);
         free (r.text);
+        plan_sets_clear (&sets);
         return -1;
       }
       o = w->mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
@@ -253,8 +275,10 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
   if (fclose (r.fp) != 0) {
     free (r.text);
     core_error_errno ("plan check report");
+    plan_sets_clear (&sets);
     return -1;
   }
   *report = r.text;
+  plan_sets_clear (&sets);
   return r.count > 0;
 }

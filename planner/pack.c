@@ -204,19 +204,26 @@ bin_peak (const struct packer *pk, const struct plan_bin *b, int r)
 }
 
 static bool
+items_clash (const struct plan_item *a, const struct plan_item *b)
+{
+  return a->nsets && b->nsets
+    && plan_sets_common (a->sets, a->nsets, b->sets, b->nsets) >= 0;
+}
+
+static bool
 group_clash (const struct packer *pk, const struct plan_bin *b, size_t i,
              const size_t *skip, size_t nskip)
 {
-  int g = pk->pb->items[i].group;
+  const struct plan_item *it = &pk->pb->items[i];
 
-  if (g < 0)
+  if (it->nsets == 0)
     return false;
   for (size_t k = 0; k < b->nitems; k++) {
     size_t j = b->items[k];
     bool skipped = false;
     for (size_t q = 0; q < nskip; q++)
       skipped |= skip[q] == j;
-    if (!skipped && pk->pb->items[j].group == g)
+    if (!skipped && items_clash (it, &pk->pb->items[j]))
       return true;
   }
   return false;
@@ -233,8 +240,7 @@ groups_allow (const struct packer *pk, const struct plan_bin *b,
     if (group_clash (pk, b, in[q], out, nout))
       return false;
     for (size_t q2 = q + 1; q2 < nin; q2++)
-      if (pk->pb->items[in[q]].group >= 0
-          && pk->pb->items[in[q]].group == pk->pb->items[in[q2]].group)
+      if (items_clash (&pk->pb->items[in[q]], &pk->pb->items[in[q2]]))
         return false;
   }
   return true;
@@ -1826,7 +1832,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   }
 
   for (size_t i = 0; i < pk.n; i++)
-    pk.has_groups |= pb->items[i].group >= 0;
+    pk.has_groups |= pb->items[i].nsets > 0;
   if (pk.T == 1) {
     pk.vec = malloc ((nn ? nn : 1) * ND * sizeof *pk.vec);
     pk.capv = malloc ((pk.ntypes ? pk.ntypes : 1) * ND * sizeof *pk.capv);
@@ -2156,15 +2162,15 @@ plan_lower_bound (const struct plan_problem *pb)
     }
   }
   free (w);
-  /* Workloads of one anti-affinity group need a host each. */
-  for (size_t i = 0; i < n; i++) {
-    int64_t same = 0;
-    if (pb->items[i].group < 0)
-      continue;
-    for (size_t j = 0; j < n; j++)
-      same += pb->items[j].group == pb->items[i].group;
-    if (same > best)
-      best = same;
-  }
+  /* Workloads of one anti-affinity set need a host each. */
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < pb->items[i].nsets; k++) {
+      int64_t same = 0;
+      int g = pb->items[i].sets[k];
+      for (size_t j = 0; j < n; j++)
+        same += plan_sets_common (&g, 1, pb->items[j].sets, pb->items[j].nsets) >= 0;
+      if (same > best)
+        best = same;
+    }
   return best;
 }

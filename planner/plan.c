@@ -185,6 +185,164 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
   return 0;
 }
 
+/* NAMES (profile indices) as "a", "a and b", "a, b and c", at most four
+ * named. */
+static void
+name_list (FILE *fp, const core_profile_vector *profiles, const size_t *names,
+           size_t n)
+{
+  for (size_t k = 0; k < n; k++) {
+    if (k == 4) {
+      fprintf (fp, " and %zu more", n - 4);
+      return;
+    }
+    fprintf (fp, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ",
+             profiles->ptr[names[k]]->name);
+  }
+}
+
+/* Per set of workload W: "Kept apart from B and C (anti_affinity ad)."
+ * naming the members placed on other hosts. */
+static int
+apart_reasons (struct core_plan_workload *pw, const struct plan_sets *sets,
+               const core_profile_vector *profiles, size_t w,
+               const ssize_t *host_of)
+{
+  for (size_t k = 0; k < sets->nof[w]; k++) {
+    const struct plan_set *set = &sets->sets[sets->of[w][k]];
+    size_t *others = malloc (set->nmembers * sizeof *others), n = 0;
+    char label[256], *text = NULL;
+    size_t len;
+    FILE *fp;
+
+    if (others == NULL) {
+      core_error ("out of memory");
+      return -1;
+    }
+    for (size_t m = 0; m < set->nmembers; m++) {
+      size_t v = set->members[m];
+      if (v != w && host_of[v] >= 0 && host_of[v] != host_of[w])
+        others[n++] = v;
+    }
+    if (n == 0) {
+      free (others);
+      continue;
+    }
+    plan_set_label (set, label, sizeof label);
+    fp = open_memstream (&text, &len);
+    if (fp == NULL) {
+      free (others);
+      core_error_errno ("open_memstream");
+      return -1;
+    }
+    fputs ("Kept apart from ", fp);
+    name_list (fp, profiles, others, n);
+    fprintf (fp, " (%s).", label);
+    free (others);
+    if (fclose (fp) != 0) {
+      free (text);
+      core_error_errno ("open_memstream");
+      return -1;
+    }
+    if (add_reason (pw, text) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Would bin B take item I by its resources alone (sets aside)? */
+static bool
+fits_bin (const struct plan_problem *pb, const struct plan_bin *b, size_t i)
+{
+  size_t t = b->type;
+  const struct plan_capacity *c = &pb->cap[t];
+  const struct plan_item *it = &pb->items[i];
+
+  if (it->mode[t] < 0
+      || b->memory_mib + plan_item_memory (pb, i, t) > c->memory_mib * (1 + 1e-9) + 1e-9
+      || b->disk_gib + it->d->disk_gib > c->disk_gib * (1 + 1e-9) + 1e-9
+      || b->vcpus + it->d->vcpus > c->vcpus + 1e-9)
+    return false;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    for (size_t s = 0; s < pb->slots; s++)
+      if (b->series[r][s] + plan_item_series (pb, i, t, r, s)
+          > c->series[r] * (1 + 1e-9) + 1e-9)
+        return false;
+  return true;
+}
+
+/* An item left out although it fits an empty host: the hosts that have
+ * room for it hold a workload it must be kept apart from.  NULL when no
+ * such host exists (the catalog's counts alone kept it out). */
+static char *
+apart_unplaced (const struct plan_problem *pb, const struct plan_solution *sol,
+                const struct plan_sets *sets, const core_profile_vector *profiles,
+                size_t i)
+{
+  size_t w = pb->items[i].profile;
+  size_t *who = NULL, n = 0;
+  int *set = NULL;
+  bool free_room = false;
+  char label[256], *text = NULL;
+  size_t len;
+  FILE *fp;
+
+  who = malloc ((sol->nbins ? sol->nbins : 1) * sizeof *who);
+  set = malloc ((sol->nbins ? sol->nbins : 1) * sizeof *set);
+  if (who == NULL || set == NULL) {
+    free (who);
+    free (set);
+    core_error ("out of memory");
+    return NULL;
+  }
+  for (size_t k = 0; k < sol->nbins && !free_room; k++) {
+    const struct plan_bin *b = &sol->bins[k];
+    bool clash = false;
+    if (!fits_bin (pb, b, i))
+      continue;
+    for (size_t q = 0; q < b->nitems && !clash; q++) {
+      size_t v = pb->items[b->items[q]].profile;
+      int g = plan_sets_shared (sets, w, v);
+      if (g >= 0) {
+        clash = true;
+        set[n] = g;
+        who[n++] = v;
+      }
+    }
+    free_room = !clash;
+  }
+  /* Only when the sets alone kept it off every host with room. */
+  if (n == 0 || free_room) {
+    free (who);
+    free (set);
+    return core_strdup ("");
+  }
+  fp = open_memstream (&text, &len);
+  if (fp == NULL) {
+    free (who);
+    free (set);
+    core_error_errno ("open_memstream");
+    return NULL;
+  }
+  fputs ("every host with room left for it carries a workload it must be "
+         "kept apart from: ", fp);
+  for (size_t k = 0; k < n && k < 4; k++) {
+    plan_set_label (&sets->sets[set[k]], label, sizeof label);
+    fprintf (fp, "%s%s (%s)", k ? ", " : "", profiles->ptr[who[k]]->name, label);
+  }
+  if (n > 4)
+    fprintf (fp, " and %zu more", n - 4);
+  fputc ('.', fp);
+  free (who);
+  free (set);
+  if (fclose (fp) != 0) {
+    free (text);
+    core_error_errno ("open_memstream");
+    return NULL;
+  }
+  return text;
+}
+
 /* The mode workload W is forced to, or -1 for the rules' choice. */
 static int
 forced (const struct plan_config *cfg, size_t w)
@@ -212,7 +370,9 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
   struct wl *wls = NULL;
   struct plan_solution sol = { 0 };
   struct plan_grid grid;
-  core_string_vector groups = { 0 };
+  struct plan_sets sets = { 0 };
+  ssize_t *host_of = NULL;       /* per profile: its bin, -1 not placed */
+  struct plan_problem pb;
   size_t nitems = 0;
   size_t *bin_host = NULL;       /* host index in OUT per bin */
   bool all_costs = true;
@@ -228,6 +388,16 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     core_error ("the host catalog lists no host model");
     return -1;
   }
+  if (cfg->warn) {
+    char *msg;
+    if (plan_group_warning (profiles, &msg) == -1)
+      return -1;
+    if (msg)
+      cfg->warn (cfg->opaque, msg);
+    free (msg);
+  }
+  if (plan_sets_build (profiles, pol, &sets) == -1)
+    return -1;
 
   /* Host types: each model with each hypervisor it offers that can run
    * on it (KVM needs hardware virtualization). */
@@ -374,34 +544,21 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       it->profile = w;
       it->d = &x->d;
       it->mode = x->mode;
-      it->group = -1;
+      it->sets = sets.of[w];
+      it->nsets = sets.nof[w];
       for (size_t k = 0; k < p->hardware.pci.len; k++)
         it->passthrough |= p->hardware.pci.ptr[k].passthrough;
-      if (p->group) {
-        size_t g;
-        for (g = 0; g < groups.len; g++)
-          if (strcmp (groups.ptr[g], p->group) == 0)
-            break;
-        if (g == groups.len) {
-          char *s = core_strdup (p->group);
-          if (s == NULL || core_string_vector_append (&groups, s) == -1) {
-            free (s);
-            goto out;
-          }
-        }
-        it->group = (int) g;
-      }
       x->item = nitems++;
     }
   }
 
   /* Pack. */
+  pb = (struct plan_problem) {
+    .slots = grid.slots, .ntypes = ntypes, .types = types, .cap = cap,
+    .nmodels = nmodels, .nitems = nitems, .items = items, .pol = pol,
+    .seed = cfg->seed, .time_limit = cfg->time_limit,
+  };
   {
-    struct plan_problem pb = {
-      .slots = grid.slots, .ntypes = ntypes, .types = types, .cap = cap,
-      .nmodels = nmodels, .nitems = nitems, .items = items, .pol = pol,
-      .seed = cfg->seed, .time_limit = cfg->time_limit,
-    };
     int64_t lb;
 
     if (plan_pack (&pb, &sol, cfg->progress, cfg->opaque) == -1)
@@ -414,9 +571,18 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
    * counts ran out. */
   for (size_t w = 0; w < nw; w++) {
     struct wl *x = &wls[w];
+    CLEANUP_FREE char *apart = NULL;
     if (x->item < 0 || sol.bin_of[x->item] >= 0)
       continue;
-    if (pol->ha_spare_hosts > 0)
+    apart = apart_unplaced (&pb, &sol, &sets, profiles, x->item);
+    if (apart == NULL)
+      goto out;
+    if (*apart)
+      x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
+                                  "catalog's counts allow%s are all in use, "
+                                  "and %s", pol->ha_spare_hosts > 0
+                                  ? " (less the spares)" : "", apart);
+    else if (pol->ha_spare_hosts > 0)
       x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
                                   "catalog's counts allow (less %lld spare per "
                                   "model) are all in use and none has room "
@@ -428,6 +594,13 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     if (x->unplaced == NULL)
       goto out;
   }
+  host_of = malloc ((nw ? nw : 1) * sizeof *host_of);
+  if (host_of == NULL) {
+    core_error ("out of memory");
+    goto out;
+  }
+  for (size_t w = 0; w < nw; w++)
+    host_of[w] = wls[w].item >= 0 ? sol.bin_of[wls[w].item] : -1;
 
   /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
   bin_host = malloc ((sol.nbins ? sol.nbins : 1) * sizeof *bin_host);
@@ -604,6 +777,8 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
                                             pwp->passthrough.len > 1 ? "and others are" : "is",
                                             hm->model)) == -1)
         goto out;
+      if (apart_reasons (pwp, &sets, profiles, w, host_of) == -1)
+        goto out;
     }
     else {
       struct core_plan_unplaced u;
@@ -671,6 +846,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
   free (types);
   free (cap);
   free (bin_host);
-  core_string_vector_free (&groups);
+  plan_sets_clear (&sets);
+  free (host_of);
   return ret;
 }

@@ -83,12 +83,60 @@ int plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
                   const struct core_policy *pol, char *why, size_t whylen);
 
 /* ------------------------------------------------------------------ */
+/* affinity.c: which workloads must run on different hosts.            */
+
+enum plan_role { PLAN_ROLE_DIRECTORY, PLAN_ROLE_DNS, PLAN_ROLE_DHCP, PLAN_NROLES };
+extern const char *const plan_role_names[PLAN_NROLES];
+
+/* The redundant roles P serves (bits 1 << PLAN_ROLE_*), from its role
+ * words, service names and ports. */
+unsigned plan_redundant_roles (const struct core_profile *p);
+
+enum plan_set_kind { PLAN_SET_ANTI_AFFINITY, PLAN_SET_ROLE };
+
+/* Workloads that must run on different hosts. */
+struct plan_set {
+  enum plan_set_kind kind;
+  char *name;                   /* the anti_affinity name, or the role */
+  size_t *members;              /* profile indices, in input order */
+  size_t nmembers;              /* at least 2 */
+};
+
+struct plan_sets {
+  struct plan_set *sets;
+  size_t nsets;
+  size_t nprofiles;
+  int **of;                     /* per profile: its sets, ascending */
+  size_t *nof;
+};
+
+/* The sets of PROFILES: every anti_affinity name, and with
+ * POL->separate_redundant_roles every redundant role, held by two
+ * workloads or more. */
+int plan_sets_build (const core_profile_vector *profiles,
+                     const struct core_policy *pol, struct plan_sets *out);
+void plan_sets_clear (struct plan_sets *s);
+/* A set both ascending lists hold, or -1. */
+int plan_sets_common (const int *a, size_t na, const int *b, size_t nb);
+/* A set profiles A and B are both in, or -1. */
+int plan_sets_shared (const struct plan_sets *s, size_t a, size_t b);
+/* "anti_affinity ad", "redundant role dns; policy separate_redundant_roles". */
+void plan_set_label (const struct plan_set *set, char *buf, size_t len);
+
+/* Files written when `group` kept servers apart: *MSG is a warning (to
+ * free) when two servers share a group and no profile uses
+ * anti_affinity, else NULL. */
+int plan_group_warning (const core_profile_vector *profiles, char **msg);
+
+/* ------------------------------------------------------------------ */
 /* pack.c: vector bin packing over the grid.                            */
 
 /* One workload as the packer sees it. */
 struct plan_item {
   size_t profile;               /* index into the profiles */
-  int group;                    /* anti-affinity group id, -1 for none */
+  const int *sets;              /* plan_sets ids, ascending: items that
+                                 * share one go to different hosts */
+  size_t nsets;
   bool passthrough;             /* needs an IOMMU host */
   const struct plan_demand *d;
   /* Per host type: mode (-1 = cannot run there). */
@@ -166,6 +214,8 @@ struct plan_config {
   uint64_t seed;
   plan_progress_fn progress;
   void *opaque;
+  /* NULL, or where warnings go (with OPAQUE); the front end shows them. */
+  void (*warn) (void *opaque, const char *msg);
   /* NULL, or per profile the mode it must run in (a CORE_MODE_*), or -1
    * for the rules' choice: host types whose rules give another mode are
    * left out for it, and CORE_MODE_PHYSICAL leaves it physical. */

@@ -312,6 +312,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
   bool few_workloads = false;
   char *group_name = NULL;
+  struct plan_sets sets = { 0 };
   size_t peak_slot[PLAN_NSERIES] = { 0 };
   double ratio[CORE_NRES];
   int ret = -1;
@@ -396,7 +397,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       double *l = z.load[i];
 
       z.item_mode[i] = z.mode[w];
-      z.items[i] = (struct plan_item) { .profile = w, .group = -1,
+      z.items[i] = (struct plan_item) { .profile = w,
                                         .passthrough = pt, .d = &z.d[w],
                                         .mode = &z.item_mode[i] };
       l[D_CPU] = z.d[w].peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
@@ -418,44 +419,33 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       }
     }
   }
-  /* Anti-affinity groups: their members go to different hosts, so the
-   * largest group sets the fewest hosts. */
+  /* Anti-affinity sets: their members go to different hosts, so the
+   * largest set sets the fewest hosts. */
   {
-    core_string_vector groups = { 0 };
     size_t *members = NULL;
+    char label[256];
+    if (plan_sets_build (profiles, pol, &sets) == -1)
+      goto out;
     for (size_t i = 0; i < z.nitems; i++) {
-      const char *gname = profiles->ptr[z.items[i].profile]->group;
-      size_t gi;
-      if (gname == NULL)
-        continue;
-      for (gi = 0; gi < groups.len; gi++)
-        if (strcmp (groups.ptr[gi], gname) == 0)
-          break;
-      if (gi == groups.len) {
-        char *s = core_strdup (gname);
-        if (s == NULL || core_string_vector_append (&groups, s) == -1) {
-          free (s);
-          core_string_vector_free (&groups);
-          goto out;
-        }
-      }
-      z.items[i].group = (int) gi;
+      z.items[i].sets = sets.of[z.items[i].profile];
+      z.items[i].nsets = sets.nof[z.items[i].profile];
     }
-    members = calloc (groups.len ? groups.len : 1, sizeof *members);
+    members = calloc (sets.nsets ? sets.nsets : 1, sizeof *members);
     if (members == NULL) {
-      core_string_vector_free (&groups);
       core_error ("out of memory");
       goto out;
     }
     for (size_t i = 0; i < z.nitems; i++)
-      if (z.items[i].group >= 0
-          && ++members[z.items[i].group] > (size_t) group_hosts) {
-        group_hosts = members[z.items[i].group];
-        free (group_name);
-        group_name = core_strdup (groups.ptr[z.items[i].group]);
+      for (size_t k = 0; k < z.items[i].nsets; k++) {
+        int g = z.items[i].sets[k];
+        if (++members[g] > (size_t) group_hosts) {
+          group_hosts = members[g];
+          plan_set_label (&sets.sets[g], label, sizeof label);
+          free (group_name);
+          group_name = core_strdup (label);
+        }
       }
     free (members);
-    core_string_vector_free (&groups);
     if (group_hosts > 1 && group_name == NULL)
       goto out;
   }
@@ -466,7 +456,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   }
   if (group_hosts > n) {
     if (sc->hosts_max > 0) {
-      core_error ("anti-affinity group %s has %lld workloads, which need as "
+      core_error ("anti-affinity set (%s) has %lld workloads, which need as "
                   "many hosts; --hosts-max %lld leaves %lld to carry them",
                   group_name, (long long) group_hosts, (long long) sc->hosts_max,
                   (long long) n);
@@ -627,8 +617,8 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       goto out;
     if (group_hosts > 1 && sc->hosts_max == 0 && n == group_hosts
         && add_reason (&sz->reasons, core_sprintf (
-             "%lld hosts, not one: the %lld workloads of anti-affinity group "
-             "%s must run on different hosts.", (long long) n,
+             "%lld hosts, not one: the %lld workloads of one anti-affinity "
+             "set (%s) must run on different hosts.", (long long) n,
              (long long) group_hosts, group_name)) == -1)
       goto out;
     if (few_workloads
@@ -704,5 +694,6 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   core_host_model_vector_reset (&catalog.models);
   sizer_clear (&z);
   free (group_name);
+  plan_sets_clear (&sets);
   return ret;
 }

@@ -147,15 +147,15 @@ printf 'schema: p2vkit/policy/v1\nallow_passthrough: false\n' > "$t_tmp/nopt.yam
 t_ok "without passthrough allowed" plan "$t_tmp/fax.csv" --size --policy "$t_tmp/nopt.yaml" -o "$t_tmp/nopt-plan.yaml"
 t_is "fax01 stays physical and needs no IOMMU" "fax01 0" "$(sed -n 's/^- {name: \([a-z0-9]*\),.*/\1/p' "$t_tmp/nopt-plan.yaml") $(grep -c 'feature: iommu' "$t_tmp/nopt-plan.yaml")"
 
-# 8. Anti-affinity: two domain controllers of one group need two hosts.
+# 8. Anti-affinity: two servers of one anti_affinity set need two hosts.
 cat > "$t_tmp/dcs.csv" <<EOT
-name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,group
+name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,anti_affinity
 dc1,debian12,2,2000,2048,40,20,900,directory
 dc2,debian12,2,2000,2048,40,20,900,directory
 web1,debian12,2,2000,2048,40,20,900,
 EOT
-t_ok "size for a group of two" plan "$t_tmp/dcs.csv" --size -o "$t_tmp/dcs.yaml"
-t_is "two hosts, each carrying one of the group" "2 2" "$(sz "$t_tmp/dcs.yaml" hosts) $(grep -c '^  workloads: \[dc[12]' "$t_tmp/dcs.yaml")"
+t_ok "size for a set of two" plan "$t_tmp/dcs.csv" --size -o "$t_tmp/dcs.yaml"
+t_is "two hosts, each carrying one of the set" "2 2" "$(sz "$t_tmp/dcs.yaml" hosts) $(grep -c '^  workloads: \[dc[12]' "$t_tmp/dcs.yaml")"
 t_ok "--check passes on them" plan --check "$t_tmp/dcs.yaml" "$t_tmp/dcs.csv"
 t_exit "--hosts-max 1 cannot keep them apart" 1 plan "$t_tmp/dcs.csv" --size --hosts-max 1 -o "$t_tmp/never.yaml"
 

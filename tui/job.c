@@ -44,6 +44,7 @@ tui_job_start (struct tui_job *j, int (*fn) (struct tui_job *, void *), void *ar
   j->finished = false;
   j->result = 0;
   j->error[0] = '\0';
+  j->warning[0] = '\0';
   snprintf (j->stage, sizeof j->stage, "starting");
   j->fraction = 0;
   j->started = core_monotonic ();
@@ -98,12 +99,24 @@ plan_progress (void *opaque, const char *stage, double fraction)
   tui_job_progress (opaque, stage, fraction);
 }
 
+/* Kept for the status line once the plan is done. */
+static void
+plan_warn (void *opaque, const char *msg)
+{
+  struct tui_job *j = opaque;
+
+  pthread_mutex_lock (&j->lock);
+  snprintf (j->warning, sizeof j->warning, "%s", msg);
+  pthread_mutex_unlock (&j->lock);
+}
+
 int
 tui_plan_work (struct tui_job *job, void *arg)
 {
   struct tui_plan_job *pj = arg;
 
   pj->cfg.progress = plan_progress;
+  pj->cfg.warn = plan_warn;
   pj->cfg.opaque = job;
   return plan_run (&pj->cfg, &pj->plan);
 }

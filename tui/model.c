@@ -40,6 +40,7 @@ const struct tui_field_info tui_policy_fields[TUI_NPF] = {
   { "thin_disks", "true or false" },
   { "windows_pv_drivers", "true or false" },
   { "allow_passthrough", "true or false" },
+  { "separate_redundant_roles", "true or false" },
   { "full cpu_pct", "0..1000 % of the guest's CPU" },
   { "full cpu_mhz", "0..1000000 MHz per guest" },
   { "full memory_mib", "0..1e9 MiB per guest" },
@@ -519,7 +520,8 @@ tui_model_host_drop (struct tui_model *m, size_t i)
 bool
 tui_policy_field_is_bool (enum tui_policy_field f)
 {
-  return f == TUI_PF_THIN_DISKS || f == TUI_PF_WINDOWS_PV || f == TUI_PF_PASSTHROUGH;
+  return f == TUI_PF_THIN_DISKS || f == TUI_PF_WINDOWS_PV || f == TUI_PF_PASSTHROUGH
+    || f == TUI_PF_REDUNDANT;
 }
 
 int
@@ -550,6 +552,7 @@ tui_model_policy_get (const struct tui_model *m, enum tui_policy_field f,
   case TUI_PF_THIN_DISKS: snprintf (buf, len, "%s", p->thin_disks ? "true" : "false"); return;
   case TUI_PF_WINDOWS_PV: snprintf (buf, len, "%s", p->windows_pv_drivers ? "true" : "false"); return;
   case TUI_PF_PASSTHROUGH: snprintf (buf, len, "%s", p->allow_passthrough ? "true" : "false"); return;
+  case TUI_PF_REDUNDANT: snprintf (buf, len, "%s", p->separate_redundant_roles ? "true" : "false"); return;
   case TUI_PF_FULL_CPU_PCT: v = p->overhead_full.cpu_pct; break;
   case TUI_PF_FULL_CPU_MHZ: v = p->overhead_full.cpu_mhz; break;
   case TUI_PF_FULL_MEMORY: v = p->overhead_full.memory_mib; break;
@@ -568,6 +571,7 @@ tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
   static const char *const keys[] = {
     "percentile", "headroom_pct", "cpu_overcommit", "memory_overcommit",
     "ha_spare_hosts", "thin_disks", "windows_pv_drivers", "allow_passthrough",
+    "separate_redundant_roles",
   };
   CLEANUP_FREE char *doc = NULL;
   size_t len = 0;
@@ -589,7 +593,7 @@ tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
     return -1;
   }
   fprintf (fp, "schema: %s\n", CORE_SCHEMA_POLICY);
-  for (int k = 0; k <= TUI_PF_PASSTHROUGH; k++)
+  for (int k = 0; k <= TUI_PF_REDUNDANT; k++)
     fprintf (fp, "%s: %s\n", keys[k], v[k]);
   fprintf (fp, "overhead:\n  full: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n"
            "  paravirt: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n",

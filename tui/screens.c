@@ -524,7 +524,7 @@ draw_policy (struct tui_ui *ui, int top, int rows)
     tui_model_policy_get (&ui->m, k, v, sizeof v);
     if ((size_t) k == ui->pol_cur)
       attron (tui_look (ui, TUI_LOOK_SEL));
-    tui_putf (y, 0, COLS, "%-22s %-10s %s", tui_policy_fields[k].name, v,
+    tui_putf (y, 0, COLS, "%-24s %-10s %s", tui_policy_fields[k].name, v,
               tui_policy_fields[k].range);
     if ((size_t) k == ui->pol_cur)
       attroff (tui_look (ui, TUI_LOOK_SEL));

@@ -110,7 +110,7 @@ void tui_model_host_drop (struct tui_model *m, size_t i);
 enum tui_policy_field {
   TUI_PF_PERCENTILE, TUI_PF_HEADROOM, TUI_PF_CPU_OVERCOMMIT,
   TUI_PF_MEMORY_OVERCOMMIT, TUI_PF_HA_SPARES, TUI_PF_THIN_DISKS,
-  TUI_PF_WINDOWS_PV, TUI_PF_PASSTHROUGH, TUI_PF_FULL_CPU_PCT,
+  TUI_PF_WINDOWS_PV, TUI_PF_PASSTHROUGH, TUI_PF_REDUNDANT, TUI_PF_FULL_CPU_PCT,
   TUI_PF_FULL_CPU_MHZ, TUI_PF_FULL_MEMORY, TUI_PF_PV_CPU_PCT,
   TUI_PF_PV_CPU_MHZ, TUI_PF_PV_MEMORY, TUI_NPF
 };
@@ -160,6 +160,7 @@ struct tui_job {
   char stage[64];
   double fraction;
   char error[1024];             /* the worker's core_errmsg on -1 */
+  char warning[512];            /* the planner's warning, if any */
   double started;
   int (*fn) (struct tui_job *job, void *arg);
   void *arg;

@@ -247,13 +247,15 @@ finish_job (struct tui_ui *ui)
   if (ui->job_kind == TUI_JOB_PLAN) {
     if (ui->job.result == 0) {
       tui_model_set_plan (&ui->m, &ui->pj.plan);
-      tui_status (ui, false, "Planned: %lld workloads, %lld placed on %lld hosts "
-                  "(at least %lld needed), %lld stay physical",
+      tui_status (ui, ui->job.warning[0] != '\0', "Planned: %lld workloads, "
+                  "%lld placed on %lld hosts (at least %lld needed), %lld stay "
+                  "physical%s%s",
                   (long long) ui->m.plan.summary.workloads,
                   (long long) ui->m.plan.summary.placed,
                   (long long) tui_model_hosts_used (&ui->m),
                   (long long) ui->m.plan.summary.lower_bound,
-                  (long long) ui->m.plan.summary.unplaced);
+                  (long long) ui->m.plan.summary.unplaced,
+                  ui->job.warning[0] ? "; warning: " : "", ui->job.warning);
       ui->plan_cur = ui->plan_top = 0;
     }
     else

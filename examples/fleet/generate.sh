@@ -180,6 +180,8 @@ END {
         print "collected_at: \"2026-11-25T00:00:00Z\"" > f
         print "role: " role > f
         if (sgroup[k] != "-") print "group: " sgroup[k] > f
+        # The groups are of servers that back each other up.
+        if (sgroup[k] != "-") print "anti_affinity: " sgroup[k] > f
         print "hardware:" > f
         printf "  vendor: \"%s\"\n  product: \"%s\"\n  firmware: %s\n", hwv[hw], hwp[hw], hwfw[hw] > f
         printf "  cpu: {model: \"%s\", sockets: %d, cores: %d, threads: %d, mhz: %d, virt: %s}\n", \

@@ -204,6 +204,11 @@ test_policy (void **state)
   assert_true (m.policy.thin_disks);
   assert_int_equal (tui_model_policy_set (&m, TUI_PF_PV_MEMORY, "48"), 0);
   assert_int_equal (m.policy.overhead_paravirt.memory_mib, 48);
+  /* Turning redundant roles off survives editing another field. */
+  assert_true (m.policy.separate_redundant_roles);
+  assert_int_equal (tui_model_policy_set (&m, TUI_PF_REDUNDANT, "false"), 0);
+  assert_int_equal (tui_model_policy_set (&m, TUI_PF_HA_SPARES, "1"), 0);
+  assert_false (m.policy.separate_redundant_roles);
   assert_int_equal (tui_model_policy_set (&m, TUI_PF_FULL_CPU_PCT, "-1"), -1);
   assert_non_null (strstr (core_errmsg (), "full.cpu_pct: -1 is out of range"));
   assert_int_equal (m.policy.overhead_full.cpu_pct, 10);
