@@ -551,7 +551,7 @@ timeout_error (struct p2v_conn *c, const char *what)
   if (c->timed_out == DEADLINE_PASSED)
     core_error ("%s: the handshake's time limit passed", what);
   else
-    core_error ("no data for %.0f s", c->idle);
+    core_error ("no data from the other end for %.0f s", c->idle);
 }
 
 const char *

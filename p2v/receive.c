@@ -1008,6 +1008,8 @@ session (struct session *s)
       r = cmd_map (s, line + 4);
     else if (strcmp (line, "DONE") == 0)
       return cmd_done (s);
+    else if (strcmp (line, "NOOP") == 0)
+      r = 0;                    /* the client is there: see idle_timeout */
     else
       r = refuse (s, "unknown command '%.40s'", line);
     if (r == -1)
@@ -1166,17 +1168,20 @@ addr_key (const struct sockaddr_storage *ss, char *buf, size_t len)
 static void
 admission_note (struct admission *a, bool force)
 {
-  char msg[300];
+  char msg[300], refused[120] = "", ended[80] = "";
   double now = core_monotonic ();
 
   if (a->refused + a->ended == 0
       || (!force && now - a->last_note < 1.0) || a->o->notify == NULL)
     return;
-  snprintf (msg, sizeof msg, "connections in their handshake (not "
-            "authenticated): %u refused (at most %u per address; last from "
-            "%s), %u oldest ended (at most %u in all)", a->refused,
-            max_handshakes_per_addr (a->o), a->last_addr, a->ended,
-            max_handshakes (a->o));
+  if (a->refused)
+    snprintf (refused, sizeof refused, "%u refused (%u from %s already)",
+              a->refused, max_handshakes_per_addr (a->o), a->last_addr);
+  if (a->ended)
+    snprintf (ended, sizeof ended, "%s%u of the oldest ended (%u in all)",
+              a->refused ? ", " : "", a->ended, max_handshakes (a->o));
+  snprintf (msg, sizeof msg, "connections not authenticated yet: %s%s",
+            refused, ended);
   a->o->notify (a->o->opaque, P2V_EVENT_WARNING, msg);
   a->last_note = now;
   a->refused = a->ended = 0;
