@@ -96,8 +96,8 @@ psktool -u alice -p "$T/key.psk" >/dev/null 2>&1
 head -c 100663296 /dev/urandom > "$T/src.img"
 truncate -s 256M "$T/src.img"
 
-# The drippers: each connection sends one byte every 2 s and never
-# finishes its handshake.  drip.py HOST PORT SECONDS N once|again ADDR...:
+# The drippers: each connection sends one byte every 2 s of a TLS
+# handshake record that announces 512 bytes, and never finishes it.  drip.py HOST PORT SECONDS N once|again ADDR...:
 # N connections per address (in turn) for SECONDS, with "again" each
 # reconnecting 0.5 s after it is closed; prints per connection its
 # source, how long it lived, and whether it was still open at the end.
@@ -120,10 +120,12 @@ def drip(src):
         state = 'open'
         s.settimeout(0.2)
         next_byte = t0
+        record = b'\x16\x03\x01\x02\x00' + b'\x00' * 512
         while time.monotonic() < end:
             try:
                 if time.monotonic() >= next_byte:
-                    s.send(b'\x16')
+                    s.send(record[:1])
+                    record = record[1:]
                     next_byte += 2
                 if s.recv(100) == b'':
                     state = 'closed'; break
