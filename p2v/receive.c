@@ -78,6 +78,9 @@ idle_timeout (const struct p2v_receive_options *o)
 /* In a session process: the pipe on which it tells the receiver that
  * its peer passed the handshake. */
 static int auth_fd = -1;
+/* When the receiver accepted the session's connection: the handshake's
+ * deadline counts from then, not from when the process got to run. */
+static double accepted_at;
 
 static void
 event (struct session *s, enum p2v_event ev, const char *fmt, ...)
@@ -1036,7 +1039,8 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
    * peer spreads its bytes. */
   p2v_tcp_keepalive (fd, idle_timeout (o));
   s.conn = p2v_conn_server_until (fd, o->psk,
-                                  core_monotonic () + handshake_timeout (o));
+                                  (accepted_at > 0 ? accepted_at
+                                   : core_monotonic ()) + handshake_timeout (o));
   if (s.conn == NULL) {
     event (&s, P2V_EVENT_WARNING, "%s; connection closed", core_errmsg ());
     goto out;
@@ -1251,10 +1255,9 @@ admit (struct admission *a, const struct sockaddr_storage *ss)
 
 static void
 admission_add (struct admission *a, pid_t pid,
-               const struct sockaddr_storage *ss)
+               const struct sockaddr_storage *ss, double accepted)
 {
-  struct child c = { .pid = pid, .start = core_monotonic (),
-                     .handshaking = true };
+  struct child c = { .pid = pid, .start = accepted, .handshaking = true };
 
   addr_key (ss, c.addr, sizeof c.addr);
   /* Without room to count it, it is not counted: the session still has
@@ -1324,6 +1327,7 @@ p2v_receive (const struct p2v_receive_options *o)
       close (cfd);
       continue;
     }
+    accepted_at = core_monotonic ();
     fflush (NULL);
     pid = fork ();
     if (pid == -1) {
@@ -1347,7 +1351,7 @@ p2v_receive (const struct p2v_receive_options *o)
       _exit (r == 0 ? 0 : 1);
     }
     close (cfd);
-    admission_add (&adm, pid, &ss);
+    admission_add (&adm, pid, &ss, accepted_at);
     if (o->once)
       once_pid = pid;
   }

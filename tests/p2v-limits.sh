@@ -97,31 +97,37 @@ head -c 100663296 /dev/urandom > "$T/src.img"
 truncate -s 256M "$T/src.img"
 
 # The drippers: each connection sends one byte every 2 s of a TLS
-# handshake record that announces 512 bytes, and never finishes it.  drip.py HOST PORT SECONDS N once|again ADDR...:
-# N connections per address (in turn) for SECONDS, with "again" each
-# reconnecting 0.5 s after it is closed; prints per connection its
-# source, how long it lived, and whether it was still open at the end.
+# handshake record that announces 512 bytes, and never finishes it.
+# drip.py HOST PORT SECONDS N once|again ADDR...: N connections per
+# address (in turn) for SECONDS at most (until the file $T/stop exists),
+# with "again" each reconnecting 0.5 s after it is closed; prints per
+# connection its source, how long it lived once connected, and whether
+# it was still open at the end.
 cat > "$T/drip.py" <<'EOF'
 import socket, sys, threading, time
 host, port, secs, n = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 again = sys.argv[5] == 'again'
 addrs = sys.argv[6:]
+stop = sys.argv[0].rsplit('/', 1)[0] + '/stop'
+import os
+def going():
+    return time.monotonic() < end and not os.path.exists(stop)
 end = time.monotonic() + secs
 lock = threading.Lock()
 out = []
 def drip(src):
-    while time.monotonic() < end:
-        t0 = time.monotonic()
+    while going():
         try:
             s = socket.create_connection((host, port), timeout=5, source_address=(src, 0))
         except OSError:
             time.sleep(0.5)
             continue
+        t0 = time.monotonic()
         state = 'open'
         s.settimeout(0.2)
         next_byte = t0
         record = b'\x16\x03\x01\x02\x00' + b'\x00' * 512
-        while time.monotonic() < end:
+        while going():
             try:
                 if time.monotonic() >= next_byte:
                     s.send(record[:1])
@@ -167,10 +173,11 @@ stop_receiver
 # 10 from one address, then 30 from seven others: the address limit (4)
 # refuses the extras of the first; the total limit (16) ends the oldest.
 start_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
-$PY "$T/drip.py" "$addr" "$port" 20 10 again "$first_flood" > "$T/drip2a.out" 2>&1 &
+rm -f "$T/stop"
+$PY "$T/drip.py" "$addr" "$port" 120 10 again "$first_flood" > "$T/drip2a.out" 2>&1 &
 dpid1=$!
 sleep 1
-$PY "$T/drip.py" "$addr" "$port" 19 5 again $(echo $floods | cut -d' ' -f2-) > "$T/drip2b.out" 2>&1 &
+$PY "$T/drip.py" "$addr" "$port" 120 5 again $(echo $floods | cut -d' ' -f2-) > "$T/drip2b.out" 2>&1 &
 dpid2=$!
 # The most session processes the receiver has at once (zombies aside).
 ( m=0
@@ -188,6 +195,7 @@ st=$?
 t1=$(now)
 kill -0 $dpid1 2>/dev/null && kill -0 $dpid2 2>/dev/null
 flooding=$?
+touch "$T/stop"
 t_is "a capture during the flood exits 0 (in $(elapsed $t0 $t1) s)" 0 "$st"
 [ $st -eq 0 ] || sed 's/^/# /' "$T/cap.err"
 t_is "... while the flood was still going on" 0 "$flooding"
@@ -197,11 +205,13 @@ wait $dpid1 $dpid2 $spid
 cat "$T/drip2a.out" "$T/drip2b.out" > "$T/drip2.out"
 conns=$(wc -l < "$T/drip2.out")
 longest=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$T/drip2.out")
-t_ok "$conns dripping connections in 20 s, none lived past the 4 s deadline (longest $longest s)" \
+t_ok "$conns dripping connections, none lived past the 4 s deadline (longest $longest s)" \
     awk 'BEGIN { exit !('"$longest"' <= 6) }'
-# 16 in their handshake, the capture's session, and one just ended.
-t_ok "the receiver never had more than 18 session processes ($(cat "$T/most"))" \
-    test "$(cat "$T/most")" -le 18
+# 16 in their handshake and the capture's session, plus processes
+# killed but still exiting (slow with the sanitizers on a loaded
+# machine); without the limits, each of the 40 drippers holds one.
+t_ok "the receiver had at most 25 session processes at a time ($(cat "$T/most"))" \
+    test "$(cat "$T/most")" -le 25
 t_match "the receiver refused connections beyond 4 from one address" \
     "connections not authenticated yet: [0-9]+ refused \(4 from $first_flood already\)" \
     "$(cat "$T/recv.err")"
