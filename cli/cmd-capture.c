@@ -11,7 +11,7 @@
 #include "p2v/p2v.h"
 
 enum {
-  OPT_TLS_PSK = 256, OPT_RESUME, OPT_USED_ONLY, OPT_LIVE,
+  OPT_TLS_PSK = 256, OPT_RESUME, OPT_USED_ONLY, OPT_LIVE, OPT_IDLE_TIMEOUT,
 };
 
 static const struct cli_option opts[] = {
@@ -30,13 +30,16 @@ static const struct cli_option opts[] = {
   { "live", no_argument, OPT_LIVE, NULL,
     "capture disks with read-write mounted filesystems: copy, then freeze "
     "them (fsfreeze) and send what changed" },
+  { "idle-timeout", required_argument, OPT_IDLE_TIMEOUT, "SECONDS",
+    "fail (resumable) when the receiver answers nothing and takes no data "
+    "for SECONDS; also the TCP keepalive limit (default 300)" },
   { "quiet", no_argument, 'q', NULL, "print only warnings and errors" },
   { NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_usage usage = {
   "--to HOST:PORT --disk DEV [--disk DEV...] [--name NAME] [--tls-psk FILE]\n"
-  "       [--resume] [--used-only] [--live]",
+  "       [--resume] [--used-only] [--live] [--idle-timeout SECONDS]",
   "Profile this server, then copy its disks to p2vkit receive over NBD: data\n"
   "as writes, zero blocks as zero requests, every 32 MiB chunk confirmed by a\n"
   "checksum the receiver computes on what it stored.  Disks are only read.\n"
@@ -216,6 +219,13 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
     case OPT_RESUME: o.resume = true; break;
     case OPT_USED_ONLY: o.used_only = true; break;
     case OPT_LIVE: o.live = true; break;
+    case OPT_IDLE_TIMEOUT:
+      if (core_parse_double (optarg, "--idle-timeout", 1, 1e6,
+                             &o.idle_timeout) == -1) {
+        free (o.disks.ptr);
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      }
+      break;
     case 'q': f.quiet = true; break;
     case 'h':
       cli_print_help (cmd, &usage, opts);

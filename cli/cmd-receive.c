@@ -7,7 +7,11 @@
 #include "cli/cli.h"
 #include "p2v/p2v.h"
 
-enum { OPT_TLS_PSK = 256, OPT_CONVERT, OPT_CONVERT_OPTION, OPT_ONCE };
+enum {
+  OPT_TLS_PSK = 256, OPT_CONVERT, OPT_CONVERT_OPTION, OPT_ONCE,
+  OPT_HANDSHAKE_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_HANDSHAKES,
+  OPT_MAX_HANDSHAKES_PER_ADDRESS,
+};
 
 static const struct cli_option opts[] = {
   { "listen", required_argument, 'l', "ADDR:PORT",
@@ -22,12 +26,27 @@ static const struct cli_option opts[] = {
     "with --convert, pass OPT to p2vkit convert (repeatable)" },
   { "once", no_argument, OPT_ONCE, NULL,
     "exit after the first connection; status 0 when it completed a capture" },
+  { "handshake-timeout", required_argument, OPT_HANDSHAKE_TIMEOUT, "SECONDS",
+    "close a connection not authenticated (TLS handshake and greeting) "
+    "within SECONDS in all (default 30)" },
+  { "idle-timeout", required_argument, OPT_IDLE_TIMEOUT, "SECONDS",
+    "end a session whose client sends nothing for SECONDS, resumable; also "
+    "the TCP keepalive limit (default 300)" },
+  { "max-handshakes", required_argument, OPT_MAX_HANDSHAKES, "N",
+    "at most N connections not authenticated yet; a new one ends the "
+    "oldest (default 16)" },
+  { "max-handshakes-per-address", required_argument,
+    OPT_MAX_HANDSHAKES_PER_ADDRESS, "N",
+    "at most N of them from one address (IPv6: one /64); more are closed "
+    "at once (default 4)" },
   { "quiet", no_argument, 'q', NULL, "print only warnings and errors" },
   { NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_usage usage = {
-  "--listen ADDR:PORT --dir DIR [--tls-psk FILE] [--convert] [--once]",
+  "--listen ADDR:PORT --dir DIR [--tls-psk FILE] [--convert] [--once]\n"
+  "       [--handshake-timeout SECONDS] [--idle-timeout SECONDS]\n"
+  "       [--max-handshakes N] [--max-handshakes-per-address N]",
   "Accept captures from p2vkit capture: per server, DIR/NAME/ with a qcow2\n"
   "image per disk (served to the client through qemu-nbd, which enforces\n"
   "the announced size), its profile, the confirmed chunks and a log.\n"
@@ -72,6 +91,7 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
   const char *listen = NULL, *psk_file = NULL;
   char self[PATH_MAX];
   bool convert = false;
+  int64_t n;
   int c, ret;
 
   while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
@@ -88,6 +108,29 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
       }
       break;
     case OPT_ONCE: o.once = true; break;
+    case OPT_HANDSHAKE_TIMEOUT:
+    case OPT_IDLE_TIMEOUT:
+      if (core_parse_double (optarg, c == OPT_IDLE_TIMEOUT ? "--idle-timeout"
+                             : "--handshake-timeout", 1, 1e6,
+                             c == OPT_IDLE_TIMEOUT ? &o.idle_timeout
+                             : &o.handshake_timeout) == -1) {
+        free (o.convert_args.ptr);
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      }
+      break;
+    case OPT_MAX_HANDSHAKES:
+    case OPT_MAX_HANDSHAKES_PER_ADDRESS:
+      if (core_parse_int64 (optarg, c == OPT_MAX_HANDSHAKES ? "--max-handshakes"
+                            : "--max-handshakes-per-address", 1, 100000,
+                            &n) == -1) {
+        free (o.convert_args.ptr);
+        return cli_usage_error (cmd, "%s", core_errmsg ());
+      }
+      if (c == OPT_MAX_HANDSHAKES)
+        o.max_handshakes = n;
+      else
+        o.max_handshakes_per_addr = n;
+      break;
     case 'q': f.quiet = true; break;
     case 'h':
       cli_print_help (cmd, &usage, opts);

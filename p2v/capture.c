@@ -40,6 +40,7 @@
 struct nbd_conn {
   struct nbd_handle *nbd;
   int fd;
+  double idle;                  /* seconds without progress: failure */
   int write_error;              /* errno of a failed aio request */
 };
 
@@ -104,7 +105,37 @@ struct cap {
   char err[1024];               /* the first error of a thread */
   uint64_t *redo;               /* mismatched: to send again */
   size_t nredo;
+  /* Every PING seconds of silence the control thread sends NOOP, so
+   * that the receiver's idle limit (it says which) only ends captures
+   * that stopped; 0: the receiver did not say. */
+  double ping, last_sent;
 };
+
+static double
+idle_timeout (const struct p2v_capture_options *o)
+{
+  return o->idle_timeout > 0 ? o->idle_timeout : P2V_IDLE_TIMEOUT;
+}
+
+/* Wait for progress on an NBD connection: a receiver that takes no data
+ * and answers nothing for N->idle seconds (stopped, or a link that
+ * drops everything) fails the capture instead of hanging it. */
+static int
+nbd_wait (struct nbd_conn *n, const char *path)
+{
+  int ms = n->idle > 0 ? (int) (n->idle * 1000) : -1;
+  int r = nbd_poll (n->nbd, ms);
+
+  if (r == 0) {
+    core_error ("%s: NBD: no data from the receiver for %.0f s", path, n->idle);
+    return -1;
+  }
+  if (r == -1) {
+    core_error ("%s: NBD: %s", path, nbd_get_error ());
+    return -1;
+  }
+  return 0;
+}
 static void
 notify (struct cap *c, enum p2v_event ev, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
@@ -257,9 +288,22 @@ connect_nbd (struct cap *c, struct disk *d, struct nbd_conn *n,
   n->fd = p2v_tcp_connect (o->host, port);
   if (n->fd == -1)
     return -1;
-  if (nbd_connect_socket (n->nbd, n->fd) == -1) {
+  n->idle = idle_timeout (o);
+  if (p2v_tcp_keepalive (n->fd, n->idle) == -1)
+    return -1;
+  /* Connected without blocking, so that a receiver that stops answering
+   * in the NBD handshake fails it in time too. */
+  if (nbd_aio_connect_socket (n->nbd, n->fd) == -1) {
     core_error ("%s: NBD connection to %s:%s: %s", d->path, o->host, port,
                 nbd_get_error ());
+    return -1;
+  }
+  while (nbd_aio_is_connecting (n->nbd))
+    if (nbd_wait (n, d->path) == -1)
+      return -1;
+  if (!nbd_aio_is_ready (n->nbd)) {
+    core_error ("%s: NBD connection to %s:%s: %s", d->path, o->host, port,
+                nbd_get_error () ? nbd_get_error () : "closed");
     return -1;
   }
   size = nbd_get_size (n->nbd);
@@ -447,8 +491,8 @@ write_chunk (struct disk *d, struct nbd_conn *n, const struct slot *sl)
     /* Several requests in flight: the receiver stores one while the next
      * is encrypted and sent. */
     while (nbd_aio_in_flight (n->nbd) >= MAX_IN_FLIGHT)
-      if (nbd_poll (n->nbd, -1) == -1)
-        goto nbd_error;
+      if (nbd_wait (n, d->path) == -1)
+        return -1;
     r = data
       ? nbd_aio_pwrite (n->nbd, sl->buf + s, t - s, off + s, cb, 0)
       : nbd_aio_zero (n->nbd, t - s, off + s, cb, 0);
@@ -457,8 +501,8 @@ write_chunk (struct disk *d, struct nbd_conn *n, const struct slot *sl)
     b = e;
   }
   while (nbd_aio_in_flight (n->nbd) > 0)
-    if (nbd_poll (n->nbd, -1) == -1)
-      goto nbd_error;
+    if (nbd_wait (n, d->path) == -1)
+      return -1;
   if (n->write_error) {
     core_error ("%s: NBD write in chunk %llu: %s", d->path,
                 (unsigned long long) sl->k, strerror (n->write_error));
@@ -594,16 +638,42 @@ control_thread (void *opaque)
     int r;
 
     while (!c->failed && c->tosend.len == 0 && c->asked.len == 0
-           && !(c->closing && c->pending == 0))
-      pthread_cond_wait (&c->cond, &c->lock);
+           && !(c->closing && c->pending == 0)) {
+      if (c->ping > 0 && core_monotonic () - c->last_sent >= c->ping)
+        break;
+      if (c->ping > 0) {
+        struct timespec ts;
+        clock_gettime (CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait (&c->cond, &c->lock, &ts);
+      }
+      else
+        pthread_cond_wait (&c->cond, &c->lock);
+    }
     if (c->failed || (c->closing && c->pending == 0))
       break;
+    if (c->tosend.len == 0 && c->asked.len == 0) {
+      /* Silent for a while (the chunks are read, and found confirmed
+       * already): tell the receiver the capture goes on. */
+      pthread_mutex_unlock (&c->lock);
+      r = p2v_conn_printf (c->conn, "NOOP");
+      c->last_sent = core_monotonic ();
+      pthread_mutex_lock (&c->lock);
+      if (r == -1) {
+        pthread_mutex_unlock (&c->lock);
+        fail (c);
+        pthread_mutex_lock (&c->lock);
+        break;
+      }
+      continue;
+    }
     if (c->tosend.len > 0) {
       e = ring_pop (&c->tosend);
       ring_push (&c->asked, &e);
       pthread_mutex_unlock (&c->lock);
       r = p2v_conn_printf (c->conn, "SUM %zu %llu %s", c->disk,
                            (unsigned long long) e.k, e.hex);
+      c->last_sent = core_monotonic ();
       pthread_mutex_lock (&c->lock);
       if (r == -1) {
         pthread_mutex_unlock (&c->lock);
@@ -668,6 +738,7 @@ run_chunks (struct cap *c, size_t i, const uint64_t *list, uint64_t n,
   c->pending = 0;
   c->closing = c->failed = false;
   c->nredo = 0;
+  c->last_sent = core_monotonic ();
   if (pthread_create (&ct, NULL, control_thread, c) != 0) {
     core_error ("cannot start a thread");
     fail (c);
@@ -845,6 +916,12 @@ announce (struct cap *c)
   free (ok);
   if ((ok = expect_ok (c, "greeting")) == NULL)
     return -1;
+  /* "OK IDLE SECONDS": NOOP well within it. */
+  {
+    double idle;
+    if (sscanf (ok, "OK IDLE %lf", &idle) == 1 && idle >= 1 && idle <= 1e6)
+      c->ping = idle / 4 >= 1 ? idle / 4 : 1;
+  }
   if (p2v_conn_printf (c->conn, "CAPTURE %s %s %zu %zu", o->name,
                        o->resume ? "RESUME" : "NEW", c->ndisks, plen) == -1)
     return -1;
@@ -939,7 +1016,17 @@ p2v_capture (const struct p2v_capture_options *o,
   fd = p2v_tcp_connect (o->host, o->port);
   if (fd == -1)
     goto out;
-  c.conn = p2v_conn_client (fd, o->psk);
+  if (p2v_tcp_keepalive (fd, idle_timeout (o)) == -1) {
+    close (fd);
+    goto out;
+  }
+  c.conn = p2v_conn_client_until (fd, o->psk, core_monotonic ()
+                                  + (idle_timeout (o) < P2V_HANDSHAKE_TIMEOUT
+                                     ? idle_timeout (o) : P2V_HANDSHAKE_TIMEOUT));
+  if (c.conn) {
+    p2v_conn_set_deadline (c.conn, 0);
+    p2v_conn_set_idle (c.conn, idle_timeout (o));
+  }
   if (c.conn == NULL) {
     char why[1024];
     snprintf (why, sizeof why, "%s", core_errmsg ());
@@ -995,6 +1082,9 @@ p2v_capture (const struct p2v_capture_options *o,
     }
   {
     CLEANUP_FREE char *ok = NULL;
+    /* The receiver converts the images before it answers, which takes
+     * as long as it takes: only TCP keepalive watches it then. */
+    p2v_conn_set_idle (c.conn, 0);
     if (p2v_conn_printf (c.conn, "DONE") == -1
         || (ok = expect_ok (&c, "DONE")) == NULL)
       goto out;

@@ -3,7 +3,9 @@
  * when a key is given. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -212,6 +214,34 @@ p2v_tcp_bytes (int fd, uint64_t *sent, uint64_t *received)
   return 0;
 }
 
+/* Keepalive probes and a user timeout, so that a peer that vanished
+ * (powered off, cable cut: no FIN, no RST) is noticed within about
+ * TIMEOUT seconds instead of never: probes after TIMEOUT/2 s of silence,
+ * 4 of them TIMEOUT/8 s apart; data unacknowledged for TIMEOUT s (and a
+ * receive window closed that long) ends the connection too.  Accepted
+ * sockets inherit these from a listening one. */
+int
+p2v_tcp_keepalive (int fd, double timeout)
+{
+  int one = 1;
+  int idle = timeout / 2 >= 1 ? (int) (timeout / 2) : 1;
+  int intvl = timeout / 8 >= 1 ? (int) (timeout / 8) : 1;
+  int cnt = 4;
+  unsigned int user = timeout * 1000 < UINT_MAX ? (unsigned) (timeout * 1000) : UINT_MAX;
+
+  if (timeout <= 0)
+    return 0;
+  if (setsockopt (fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == -1
+      || setsockopt (fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) == -1
+      || setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) == -1
+      || setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == -1
+      || setsockopt (fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user, sizeof user) == -1) {
+    core_error_errno ("TCP keepalive");
+    return -1;
+  }
+  return 0;
+}
+
 bool
 p2v_name_ok (const char *name)
 {
@@ -227,6 +257,11 @@ p2v_name_ok (const char *name)
 
 struct p2v_conn {
   int fd;
+  /* Reads and writes fail once core_monotonic () passes DEADLINE, or
+   * after IDLE seconds without progress (0: no limit); TIMED_OUT says
+   * which ended the connection. */
+  double deadline, idle;
+  enum { NOT_TIMED_OUT, DEADLINE_PASSED, IDLE_TOO_LONG } timed_out;
   gnutls_session_t tls;
   gnutls_psk_client_credentials_t ccred;
   gnutls_psk_server_credentials_t scred;
@@ -267,16 +302,114 @@ priority (void)
   return aes_gcm_fast () ? priority_aes : priority_base;
 }
 
+/* Wait until FD is ready for EVENTS, within the connection's deadline
+ * and idle limit; -1 with errno ETIMEDOUT when one passed. */
+static int
+wait_fd (struct p2v_conn *c, short events)
+{
+  double now = core_monotonic (), until = 0;
+
+  if (c->deadline > 0)
+    until = c->deadline;
+  if (c->idle > 0 && (until == 0 || now + c->idle < until))
+    until = now + c->idle;
+  for (;;) {
+    struct pollfd p = { .fd = c->fd, .events = events };
+    int ms = -1, r;
+
+    if (until > 0) {
+      double left = until - core_monotonic ();
+      ms = left <= 0 ? 0 : left > INT_MAX / 1000 ? INT_MAX : (int) ceil (left * 1000);
+    }
+    r = poll (&p, 1, ms);
+    if (r > 0)
+      return 0;
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == 0) {
+      c->timed_out = c->deadline > 0 && core_monotonic () >= c->deadline
+        ? DEADLINE_PASSED : IDLE_TOO_LONG;
+      errno = ETIMEDOUT;
+    }
+    return -1;
+  }
+}
+
+/* gnutls' transport: the socket, through wait_fd, so that the deadline
+ * covers the handshake as a whole (gnutls' own handshake timeout applies
+ * per read: a peer sending a byte now and then kept it going). */
+static ssize_t
+tls_pull (gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+  struct p2v_conn *c = p;
+  ssize_t r;
+
+  if (wait_fd (c, POLLIN) == -1) {
+    gnutls_transport_set_errno (c->tls, errno);
+    return -1;
+  }
+  r = recv (c->fd, buf, len, MSG_DONTWAIT);
+  if (r == -1)
+    gnutls_transport_set_errno (c->tls, errno == EWOULDBLOCK ? EAGAIN : errno);
+  return r;
+}
+
+static ssize_t
+tls_push (gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+  struct p2v_conn *c = p;
+  ssize_t r;
+
+  if (wait_fd (c, POLLOUT) == -1) {
+    gnutls_transport_set_errno (c->tls, errno);
+    return -1;
+  }
+  r = send (c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (r == -1)
+    gnutls_transport_set_errno (c->tls, errno == EWOULDBLOCK ? EAGAIN : errno);
+  return r;
+}
+
+static int
+tls_pull_timeout (gnutls_transport_ptr_t p, unsigned int ms)
+{
+  struct p2v_conn *c = p;
+  struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+  int r;
+
+  if (ms == GNUTLS_INDEFINITE_TIMEOUT)
+    return wait_fd (c, POLLIN) == 0 ? 1 : -1;
+  do
+    r = poll (&pfd, 1, ms > INT_MAX ? INT_MAX : (int) ms);
+  while (r == -1 && errno == EINTR);
+  return r;
+}
+
+/* Without a deadline of its own, the handshake has this long. */
+#define HANDSHAKE_TIMEOUT 30
+
 static int
 handshake (struct p2v_conn *c)
 {
+  double saved = c->deadline, start = core_monotonic ();
   int r;
 
-  gnutls_transport_set_int (c->tls, c->fd);
-  gnutls_handshake_set_timeout (c->tls, 30 * 1000);
+  if (c->deadline == 0)
+    c->deadline = start + HANDSHAKE_TIMEOUT;
+  gnutls_transport_set_ptr (c->tls, c);
+  gnutls_transport_set_pull_function (c->tls, tls_pull);
+  gnutls_transport_set_pull_timeout_function (c->tls, tls_pull_timeout);
+  gnutls_transport_set_push_function (c->tls, tls_push);
+  gnutls_handshake_set_timeout (c->tls, 0);
   do
     r = gnutls_handshake (c->tls);
   while (r < 0 && !gnutls_error_is_fatal (r));
+  if (r < 0 && c->timed_out) {
+    core_error ("TLS handshake not finished within %.0f s",
+                c->deadline - start);
+    return -1;
+  }
+  c->deadline = saved;
   if (r < 0) {
     core_error ("TLS handshake failed (a different pre-shared key, or the "
                 "other end does not use TLS): %s", gnutls_strerror (r));
@@ -302,10 +435,24 @@ conn_new (int fd)
 struct p2v_conn *
 p2v_conn_client (int fd, const struct p2v_psk *psk)
 {
+  return p2v_conn_client_until (fd, psk, 0);
+}
+
+struct p2v_conn *
+p2v_conn_server (int fd, const struct p2v_psk *psk)
+{
+  return p2v_conn_server_until (fd, psk, 0);
+}
+
+struct p2v_conn *
+p2v_conn_client_until (int fd, const struct p2v_psk *psk, double deadline)
+{
   struct p2v_conn *c = conn_new (fd);
   gnutls_datum_t key;
   int r;
 
+  if (c)
+    c->deadline = deadline;
   if (c == NULL || psk == NULL)
     return c;
   key.data = (unsigned char *) psk->hexkey;
@@ -328,11 +475,13 @@ p2v_conn_client (int fd, const struct p2v_psk *psk)
 }
 
 struct p2v_conn *
-p2v_conn_server (int fd, const struct p2v_psk *psk)
+p2v_conn_server_until (int fd, const struct p2v_psk *psk, double deadline)
 {
   struct p2v_conn *c = conn_new (fd);
   int r;
 
+  if (c)
+    c->deadline = deadline;
   if (c == NULL || psk == NULL)
     return c;
   if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) < 0
@@ -357,7 +506,9 @@ p2v_conn_free (struct p2v_conn *c)
   if (c == NULL)
     return;
   if (c->tls) {
-    gnutls_bye (c->tls, GNUTLS_SHUT_WR);
+    /* Not to a peer that stopped answering: it would wait once more. */
+    if (c->timed_out == NOT_TIMED_OUT)
+      gnutls_bye (c->tls, GNUTLS_SHUT_WR);
     gnutls_deinit (c->tls);
   }
   if (c->ccred)
@@ -373,6 +524,34 @@ int
 p2v_conn_fd (const struct p2v_conn *c)
 {
   return c->fd;
+}
+
+void
+p2v_conn_set_deadline (struct p2v_conn *c, double deadline)
+{
+  c->deadline = deadline;
+}
+
+void
+p2v_conn_set_idle (struct p2v_conn *c, double seconds)
+{
+  c->idle = seconds;
+}
+
+bool
+p2v_conn_timed_out (const struct p2v_conn *c)
+{
+  return c != NULL && c->timed_out != NOT_TIMED_OUT;
+}
+
+/* The error for a read or write that ended at a limit. */
+static void
+timeout_error (struct p2v_conn *c, const char *what)
+{
+  if (c->timed_out == DEADLINE_PASSED)
+    core_error ("%s: the handshake's time limit passed", what);
+  else
+    core_error ("no data from the other end for %.0f s", c->idle);
 }
 
 const char *
@@ -395,14 +574,25 @@ p2v_conn_write (struct p2v_conn *c, const void *buf, size_t len)
       r = gnutls_record_send (c->tls, p, len);
       if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
         continue;
+      if (r < 0 && c->timed_out) {
+        timeout_error (c, "send");
+        return -1;
+      }
       if (r < 0) {
         core_error ("send: %s", gnutls_strerror (r));
         return -1;
       }
     }
     else {
-      r = send (c->fd, p, len, MSG_NOSIGNAL);
-      if (r == -1 && errno == EINTR)
+      if (wait_fd (c, POLLOUT) == -1) {
+        if (c->timed_out)
+          timeout_error (c, "send");
+        else
+          core_error_errno ("send");
+        return -1;
+      }
+      r = send (c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (r == -1 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         continue;
       if (r == -1) {
         core_error_errno ("send");
@@ -451,14 +641,25 @@ fill (struct p2v_conn *c)
         continue;
       if (r == GNUTLS_E_PREMATURE_TERMINATION)
         r = 0;
+      if (r < 0 && c->timed_out) {
+        timeout_error (c, "receive");
+        return -1;
+      }
       if (r < 0) {
         core_error ("receive: %s", gnutls_strerror (r));
         return -1;
       }
     }
     else {
-      r = recv (c->fd, c->buf + c->end, sizeof c->buf - c->end, 0);
-      if (r == -1 && errno == EINTR)
+      if (wait_fd (c, POLLIN) == -1) {
+        if (c->timed_out)
+          timeout_error (c, "receive");
+        else
+          core_error_errno ("receive");
+        return -1;
+      }
+      r = recv (c->fd, c->buf + c->end, sizeof c->buf - c->end, MSG_DONTWAIT);
+      if (r == -1 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         continue;
       if (r == -1) {
         core_error_errno ("receive");

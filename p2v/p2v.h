@@ -26,6 +26,11 @@
 #define P2V_MAX_PROFILE (8 * 1024 * 1024)
 #define P2V_MAX_LINE 1024
 #define P2V_PROTOCOL "P2VKIT/1"
+/* Limits on peers, the defaults of the options that change them. */
+#define P2V_HANDSHAKE_TIMEOUT 30.0    /* TLS handshake and greeting, in all */
+#define P2V_IDLE_TIMEOUT 300.0        /* a silent peer after that */
+#define P2V_MAX_HANDSHAKES 16         /* connections not authenticated yet */
+#define P2V_MAX_HANDSHAKES_PER_ADDR 4
 
 /* ------------------------------------------------------------------ */
 /* conn.c: the control channel, a line protocol over TCP, in TLS with a
@@ -48,12 +53,31 @@ int p2v_parse_addr (const char *s, char **host, char **port);
 int p2v_tcp_connect (const char *host, const char *port);
 /* A listening socket on HOST:PORT ("0" picks a free port). */
 int p2v_tcp_listen (const char *host, const char *port);
+/* TCP keepalive probes and TCP_USER_TIMEOUT: a vanished peer ends the
+ * connection after about TIMEOUT seconds (0: left alone).  Set on a
+ * listening socket, accepted ones inherit it. */
+int p2v_tcp_keepalive (int fd, double timeout);
 /* The port a socket is bound to, as text. */
 int p2v_socket_port (int fd, char *buf, size_t len);
 
 /* Client and server ends; PSK NULL: plain TCP.  Take ownership of FD. */
 struct p2v_conn *p2v_conn_client (int fd, const struct p2v_psk *psk);
 struct p2v_conn *p2v_conn_server (int fd, const struct p2v_psk *psk);
+/* The same with an overall DEADLINE (core_monotonic () time, 0: none)
+ * on the TLS handshake and on every read and write after it, until
+ * p2v_conn_set_deadline changes it: a peer that sends a byte now and
+ * then cannot stretch a handshake.  Without a deadline the handshake
+ * alone has 30 s. */
+struct p2v_conn *p2v_conn_client_until (int fd, const struct p2v_psk *psk,
+                                        double deadline);
+struct p2v_conn *p2v_conn_server_until (int fd, const struct p2v_psk *psk,
+                                        double deadline);
+void p2v_conn_set_deadline (struct p2v_conn *c, double deadline);
+/* Reads and writes fail ("no data for N s") after SECONDS without
+ * progress; 0: wait for ever. */
+void p2v_conn_set_idle (struct p2v_conn *c, double seconds);
+/* Whether the connection ended at its deadline or idle limit. */
+bool p2v_conn_timed_out (const struct p2v_conn *c);
 void p2v_conn_free (struct p2v_conn *c);
 int p2v_conn_fd (const struct p2v_conn *c);
 /* The TLS cipher the connection negotiated ("AES-128-GCM"), or NULL
@@ -162,6 +186,10 @@ struct p2v_capture_options {
   core_string_vector disks;     /* paths */
   const struct p2v_psk *psk;    /* NULL: plain TCP */
   bool resume, used_only, live;
+  /* Fail when the receiver, expected to answer or to take data, does
+   * neither for this long (0: P2V_IDLE_TIMEOUT); also the TCP
+   * keepalive's limit. */
+  double idle_timeout;
   const char *profile_yaml;     /* the server's profile */
   p2v_notify_fn notify;
   p2v_progress_fn progress;
@@ -192,6 +220,15 @@ struct p2v_receive_options {
   const char *convert;
   core_string_vector convert_args;      /* more options for convert */
   bool once;                    /* exit after the first session */
+  /* Limits on peers; 0: the P2V_ defaults.  A connection has
+   * HANDSHAKE_TIMEOUT s in all for its TLS handshake and greeting; at
+   * most MAX_HANDSHAKES connections are in that stage at once (a new one
+   * beyond ends the oldest), at most MAX_HANDSHAKES_PER_ADDR from one
+   * address (a new one beyond is closed at once).  A session whose
+   * client sends nothing for IDLE_TIMEOUT s ends (resumable); TCP
+   * keepalive on every connection has the same limit. */
+  double handshake_timeout, idle_timeout;
+  unsigned int max_handshakes, max_handshakes_per_addr;
   p2v_notify_fn notify;
   void *opaque;
   volatile sig_atomic_t *stop;

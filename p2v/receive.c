@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "p2v/p2v.h"
 
 struct rdisk {
@@ -57,6 +60,27 @@ struct session {
 };
 
 #define DURABLE_INTERVAL 5.0
+
+/* ---- limits on peers ---- */
+
+static double
+handshake_timeout (const struct p2v_receive_options *o)
+{
+  return o->handshake_timeout > 0 ? o->handshake_timeout : P2V_HANDSHAKE_TIMEOUT;
+}
+
+static double
+idle_timeout (const struct p2v_receive_options *o)
+{
+  return o->idle_timeout > 0 ? o->idle_timeout : P2V_IDLE_TIMEOUT;
+}
+
+/* In a session process: the pipe on which it tells the receiver that
+ * its peer passed the handshake. */
+static int auth_fd = -1;
+/* When the receiver accepted the session's connection: the handshake's
+ * deadline counts from then, not from when the process got to run. */
+static double accepted_at;
 
 static void
 event (struct session *s, enum p2v_event ev, const char *fmt, ...)
@@ -322,7 +346,10 @@ start_server (struct session *s, size_t i)
    * the port is known before it starts, and no other program can take
    * it in between. */
   lfd = p2v_tcp_listen (s->o->host, "0");
-  if (lfd == -1 || p2v_socket_port (lfd, d->port, sizeof d->port) == -1) {
+  /* qemu-nbd's connections inherit the keepalive: a capture that
+   * vanished does not keep them open. */
+  if (lfd == -1 || p2v_tcp_keepalive (lfd, idle_timeout (s->o)) == -1
+      || p2v_socket_port (lfd, d->port, sizeof d->port) == -1) {
     if (lfd >= 0)
       close (lfd);
     return -1;
@@ -937,6 +964,26 @@ cmd_done (struct session *s)
   return 0;
 }
 
+/* The peer passed the TLS handshake and the greeting: it no longer
+ * counts against the limits on connections in their handshake, and
+ * from now on only silence ends it. */
+static void
+authenticated (struct session *s)
+{
+  pid_t pid = getpid ();
+
+  if (auth_fd >= 0) {
+    /* Atomic (less than PIPE_BUF); a full pipe only delays the count. */
+    if (write (auth_fd, &pid, sizeof pid) == -1) {
+      /* The receiver ends handshakes that last too long itself. */
+    }
+    close (auth_fd);
+    auth_fd = -1;
+  }
+  p2v_conn_set_deadline (s->conn, 0);
+  p2v_conn_set_idle (s->conn, idle_timeout (s->o));
+}
+
 static int
 session (struct session *s)
 {
@@ -946,7 +993,9 @@ session (struct session *s)
     return -1;
   if (strcmp (hello, P2V_PROTOCOL) != 0)
     return refuse (s, "expected %s", P2V_PROTOCOL);
-  if (p2v_conn_printf (s->conn, "OK") == -1)
+  authenticated (s);
+  /* The idle limit, so that the client says something in time. */
+  if (p2v_conn_printf (s->conn, "OK IDLE %.0f", idle_timeout (s->o)) == -1)
     return -1;
   {
     CLEANUP_FREE char *line = p2v_conn_getline (s->conn);
@@ -965,6 +1014,8 @@ session (struct session *s)
       r = cmd_map (s, line + 4);
     else if (strcmp (line, "DONE") == 0)
       return cmd_done (s);
+    else if (strcmp (line, "NOOP") == 0)
+      r = 0;                    /* the client is there: see idle_timeout */
     else
       r = refuse (s, "unknown command '%.40s'", line);
     if (r == -1)
@@ -987,9 +1038,14 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
     close (fd);
     goto out;
   }
-  s.conn = p2v_conn_server (fd, o->psk);
+  /* The handshake and the greeting have so long in all, however the
+   * peer spreads its bytes. */
+  p2v_tcp_keepalive (fd, idle_timeout (o));
+  s.conn = p2v_conn_server_until (fd, o->psk,
+                                  (accepted_at > 0 ? accepted_at
+                                   : core_monotonic ()) + handshake_timeout (o));
   if (s.conn == NULL) {
-    event (&s, P2V_EVENT_WARNING, "%s", core_errmsg ());
+    event (&s, P2V_EVENT_WARNING, "%s; connection closed", core_errmsg ());
     goto out;
   }
   s.last_durable = core_monotonic ();
@@ -1001,9 +1057,15 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
     snprintf (why, sizeof why, "%s", core_errmsg ());
     if (s.chunks_fd >= 0 && make_durable (&s) == -1)
       event (&s, P2V_EVENT_WARNING, "%s", core_errmsg ());
-    event (&s, P2V_EVENT_WARNING, "interrupted: %s; the client can resume",
-           why);
+    if (p2v_conn_timed_out (s.conn))
+      event (&s, P2V_EVENT_WARNING, "capture from %s: no data for %.0f s, "
+             "session closed; resume with --resume", s.peer, idle_timeout (o));
+    else
+      event (&s, P2V_EVENT_WARNING, "interrupted: %s; the client can resume",
+             why);
   }
+  else if (ret == -1 && p2v_conn_timed_out (s.conn))
+    event (&s, P2V_EVENT_WARNING, "%s; connection closed", core_errmsg ());
  out:
   stop_servers (&s);
   p2v_conn_free (s.conn);
@@ -1051,6 +1113,161 @@ peer_name (int fd, char *buf, size_t len)
     snprintf (buf, len, "%s:%s", h, p);
 }
 
+/* ---- the receiver: connections still in their handshake ---- */
+
+/* A session process.  Until its peer is authenticated it counts against
+ * the limits on handshakes: a peer that does not know the key costs a
+ * process for at most the handshake timeout, and cannot take every
+ * place (a new connection ends the oldest handshake) nor, from one
+ * address, more than its share (a new one beyond is refused). */
+struct child {
+  pid_t pid;
+  char addr[INET6_ADDRSTRLEN + 4];      /* the peer's address (IPv6: /64) */
+  double start;
+  bool handshaking;
+};
+DEFINE_VECTOR_TYPE(child_vector, struct child)
+
+struct admission {
+  const struct p2v_receive_options *o;
+  child_vector children;
+  int auth[2];                  /* session processes -> receiver */
+  /* Refusals are logged at most once a second, with a count. */
+  double last_note;
+  unsigned int refused, ended;
+  char last_addr[INET6_ADDRSTRLEN + 4];
+};
+
+static unsigned int
+max_handshakes (const struct p2v_receive_options *o)
+{
+  return o->max_handshakes ? o->max_handshakes : P2V_MAX_HANDSHAKES;
+}
+
+static unsigned int
+max_handshakes_per_addr (const struct p2v_receive_options *o)
+{
+  return o->max_handshakes_per_addr ? o->max_handshakes_per_addr
+    : P2V_MAX_HANDSHAKES_PER_ADDR;
+}
+
+/* The address the per-address limit counts: an IPv4 address, or an IPv6
+ * /64 (one host commonly has a whole /64). */
+static void
+addr_key (const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+  snprintf (buf, len, "?");
+  if (ss->ss_family == AF_INET)
+    inet_ntop (AF_INET, &((const struct sockaddr_in *) ss)->sin_addr, buf, len);
+  else if (ss->ss_family == AF_INET6) {
+    struct in6_addr a = ((const struct sockaddr_in6 *) ss)->sin6_addr;
+    char h[INET6_ADDRSTRLEN];
+    if (IN6_IS_ADDR_V4MAPPED (&a)) {
+      inet_ntop (AF_INET, &a.s6_addr[12], buf, len);
+      return;
+    }
+    memset (&a.s6_addr[8], 0, 8);
+    inet_ntop (AF_INET6, &a, h, sizeof h);
+    snprintf (buf, len, "%s/64", h);
+  }
+}
+
+static void
+admission_note (struct admission *a, bool force)
+{
+  char msg[300], refused[120] = "", ended[80] = "";
+  double now = core_monotonic ();
+
+  if (a->refused + a->ended == 0
+      || (!force && now - a->last_note < 1.0) || a->o->notify == NULL)
+    return;
+  if (a->refused)
+    snprintf (refused, sizeof refused, "%u refused (%u from %s already)",
+              a->refused, max_handshakes_per_addr (a->o), a->last_addr);
+  if (a->ended)
+    snprintf (ended, sizeof ended, "%s%u of the oldest ended (%u in all)",
+              a->refused ? ", " : "", a->ended, max_handshakes (a->o));
+  snprintf (msg, sizeof msg, "connections not authenticated yet: %s%s",
+            refused, ended);
+  a->o->notify (a->o->opaque, P2V_EVENT_WARNING, msg);
+  a->last_note = now;
+  a->refused = a->ended = 0;
+}
+
+/* Session processes that told they are authenticated, and those that
+ * ended; handshakes beyond their time (the session enforces it; this is
+ * the backstop) are ended. */
+static void
+admission_update (struct admission *a, pid_t exited)
+{
+  pid_t pid;
+  double now = core_monotonic ();
+
+  while (read (a->auth[0], &pid, sizeof pid) == sizeof pid)
+    for (size_t i = 0; i < a->children.len; i++)
+      if (a->children.ptr[i].pid == pid)
+        a->children.ptr[i].handshaking = false;
+  for (size_t i = 0; i < a->children.len; ) {
+    struct child *c = &a->children.ptr[i];
+    if (c->pid == exited) {
+      *c = a->children.ptr[--a->children.len];
+      continue;
+    }
+    if (c->handshaking && now - c->start > handshake_timeout (a->o) + 5) {
+      kill (c->pid, SIGKILL);
+      c->handshaking = false;
+    }
+    i++;
+  }
+}
+
+/* Whether a new connection from SS may have a session process: not
+ * beyond the limit per address; beyond the limit in all, the oldest
+ * handshake makes room. */
+static bool
+admit (struct admission *a, const struct sockaddr_storage *ss)
+{
+  char key[sizeof a->last_addr];
+  size_t from = 0, all = 0, oldest = SIZE_MAX;
+
+  addr_key (ss, key, sizeof key);
+  admission_update (a, 0);
+  for (size_t i = 0; i < a->children.len; i++) {
+    struct child *c = &a->children.ptr[i];
+    if (!c->handshaking)
+      continue;
+    all++;
+    from += strcmp (c->addr, key) == 0;
+    if (oldest == SIZE_MAX || c->start < a->children.ptr[oldest].start)
+      oldest = i;
+  }
+  if (from >= max_handshakes_per_addr (a->o)) {
+    a->refused++;
+    snprintf (a->last_addr, sizeof a->last_addr, "%s", key);
+    admission_note (a, false);
+    return false;
+  }
+  if (all >= max_handshakes (a->o) && oldest != SIZE_MAX) {
+    kill (a->children.ptr[oldest].pid, SIGKILL);
+    a->children.ptr[oldest].handshaking = false;
+    a->ended++;
+    admission_note (a, false);
+  }
+  return true;
+}
+
+static void
+admission_add (struct admission *a, pid_t pid,
+               const struct sockaddr_storage *ss, double accepted)
+{
+  struct child c = { .pid = pid, .start = accepted, .handshaking = true };
+
+  addr_key (ss, c.addr, sizeof c.addr);
+  /* Without room to count it, it is not counted: the session still has
+   * its own deadline. */
+  child_vector_append (&a->children, c);
+}
+
 int
 p2v_receive (const struct p2v_receive_options *o)
 {
@@ -1059,6 +1276,7 @@ p2v_receive (const struct p2v_receive_options *o)
   char port[16];
   pid_t once_pid = 0;
   int once_status = 0;
+  struct admission adm = { .o = o, .auth = { -1, -1 } };
 
   if (stat (o->dir, &st) == -1 || !S_ISDIR (st.st_mode)) {
     core_error ("%s: not a folder", o->dir);
@@ -1071,6 +1289,11 @@ p2v_receive (const struct p2v_receive_options *o)
     close (lfd);
     return -1;
   }
+  if (pipe2 (adm.auth, O_CLOEXEC | O_NONBLOCK) == -1) {
+    core_error_errno ("pipe");
+    close (lfd);
+    return -1;
+  }
   if (o->notify) {
     char msg[300];
     snprintf (msg, sizeof msg, "listening on %s:%s%s", o->host, port,
@@ -1078,24 +1301,36 @@ p2v_receive (const struct p2v_receive_options *o)
     o->notify (o->opaque, P2V_EVENT_INFO, msg);
   }
   for (;;) {
-    struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+    struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN },
+                             { .fd = adm.auth[0], .events = POLLIN } };
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
     int status, cfd;
     pid_t pid;
 
-    while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+    while ((pid = waitpid (-1, &status, WNOHANG)) > 0) {
+      admission_update (&adm, pid);
       if (pid == once_pid) {
         once_status = status;
         goto finished;
       }
+    }
+    admission_update (&adm, 0);
+    admission_note (&adm, false);
     if (o->stop && *o->stop)
       break;
     if (once_pid)
-      pfd.fd = -1;
-    if (poll (&pfd, 1, 200) <= 0 || !(pfd.revents & POLLIN))
+      pfd[0].fd = -1;
+    if (poll (pfd, 2, 200) <= 0 || !(pfd[0].revents & POLLIN))
       continue;
-    cfd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
+    cfd = accept4 (lfd, (struct sockaddr *) &ss, &sl, SOCK_CLOEXEC);
     if (cfd == -1)
       continue;
+    if (!admit (&adm, &ss)) {
+      close (cfd);
+      continue;
+    }
+    accepted_at = core_monotonic ();
     fflush (NULL);
     pid = fork ();
     if (pid == -1) {
@@ -1106,6 +1341,8 @@ p2v_receive (const struct p2v_receive_options *o)
       char peer[128];
       int r;
       close (lfd);
+      close (adm.auth[0]);
+      auth_fd = adm.auth[1];
       signal (SIGINT, session_signal);
       signal (SIGTERM, session_signal);
       signal (SIGHUP, session_signal);
@@ -1117,10 +1354,15 @@ p2v_receive (const struct p2v_receive_options *o)
       _exit (r == 0 ? 0 : 1);
     }
     close (cfd);
+    admission_add (&adm, pid, &ss, accepted_at);
     if (o->once)
       once_pid = pid;
   }
  finished:
+  admission_note (&adm, true);
+  close (adm.auth[0]);
+  close (adm.auth[1]);
+  child_vector_reset (&adm.children);
   close (lfd);
   if (o->once && !(WIFEXITED (once_status) && WEXITSTATUS (once_status) == 0)) {
     core_error ("the capture did not complete");

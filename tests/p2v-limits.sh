@@ -1,0 +1,302 @@
+#!/bin/sh
+# p2vkit receive and capture against peers that do not play along: a flood
+# of connections that drip bytes into their TLS handshake while a real
+# capture goes on; a capture whose packets stop arriving (half-open); a
+# receiver that stops answering.  The receiver runs in a network
+# namespace behind a veth pair when one can be made, else on loopback.
+# Run under flock /tmp/p2vkit-net.lock (fixed addresses).
+. "$(dirname "$0")/functions.sh"
+
+[ "$(id -u)" -eq 0 ] || t_skip_all "needs root (network namespaces, tc)"
+for p in qemu-nbd qemu-img psktool ip; do
+    command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
+done
+PY=/usr/bin/python3
+[ -x $PY ] || t_skip_all "python3 is not installed"
+
+t_plan 23
+t_tmpdir
+T=$t_tmp
+ns=
+rpid=
+cpid=
+cleanup () {
+    [ -n "$cpid" ] && { kill -CONT "$cpid" 2>/dev/null; kill -KILL "$cpid" 2>/dev/null; }
+    stop_receiver
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+    [ -n "$ns" ] && ip link del "${ns}a" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- the network: a namespace with a veth pair, or loopback ----
+# The capture comes from the first address; the flood from eight others.
+ns=p2vl$$
+addr=127.0.0.1
+run_recv=
+veth=
+floods="127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14 127.0.0.15 127.0.0.16 127.0.0.17"
+if ip netns add "$ns" 2>/dev/null \
+   && ip link add "${ns}a" type veth peer name "${ns}b" 2>/dev/null \
+   && ip link set "${ns}b" netns "$ns" \
+   && ip addr add 10.213.8.1/24 dev "${ns}a" && ip link set "${ns}a" up \
+   && ip netns exec "$ns" ip addr add 10.213.8.2/24 dev "${ns}b" \
+   && ip netns exec "$ns" ip link set "${ns}b" up \
+   && ip netns exec "$ns" ip link set lo up; then
+    addr=10.213.8.2
+    run_recv="ip netns exec $ns"
+    veth=${ns}a
+    floods=
+    for i in 10 11 12 13 14 15 16 17; do
+        ip addr add 10.213.8.$i/24 dev "$veth" && floods="$floods 10.213.8.$i"
+    done
+else
+    ip netns del "$ns" 2>/dev/null
+    ns=
+fi
+first_flood=$(echo $floods | cut -d' ' -f1)
+
+# start_receiver DIR [OPTION...]: in the background, in its own process
+# group; sets $port.
+start_receiver () {
+    d=$1; shift
+    mkdir -p "$d"
+    : > "$T/recv.out"
+    setsid $run_recv "$P2VKIT" receive --listen "$addr:0" --dir "$d" "$@" \
+        > "$T/recv.out" 2> "$T/recv.err" &
+    rpid=$!
+    i=0
+    while ! grep -q '^listening on' "$T/recv.out" && [ $i -lt 300 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$T/recv.out")
+}
+stop_receiver () {
+    [ -n "$rpid" ] || return 0
+    kill -CONT "-$rpid" 2>/dev/null
+    kill -TERM "-$rpid" 2>/dev/null
+    wait "$rpid" 2>/dev/null
+    rpid=
+}
+# wait_for FILE PATTERN TENTHS: until FILE matches, at most TENTHS/10 s.
+wait_for () {
+    i=0
+    while ! grep -Eq -- "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    grep -Eq -- "$2" "$1" 2>/dev/null
+}
+# Seconds since the epoch, with a fraction.
+now () { date +%s.%N; }
+elapsed () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+psktool -u alice -p "$T/key.psk" >/dev/null 2>&1
+
+# A 256 MiB disk with 96 MiB of data: a few seconds to capture.
+head -c 100663296 /dev/urandom > "$T/src.img"
+truncate -s 256M "$T/src.img"
+
+# The drippers: each connection sends one byte every 2 s of a TLS
+# handshake record that announces 512 bytes, and never finishes it.
+# drip.py HOST PORT SECONDS N once|again ADDR...: N connections per
+# address (in turn) for SECONDS at most (until the file $T/stop exists),
+# with "again" each reconnecting 0.5 s after it is closed; prints per
+# connection its source, how long it lived once connected, and whether
+# it was still open at the end.
+cat > "$T/drip.py" <<'EOF'
+import socket, sys, threading, time
+host, port, secs, n = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+again = sys.argv[5] == 'again'
+addrs = sys.argv[6:]
+stop = sys.argv[0].rsplit('/', 1)[0] + '/stop'
+import os
+def going():
+    return time.monotonic() < end and not os.path.exists(stop)
+end = time.monotonic() + secs
+lock = threading.Lock()
+out = []
+def drip(src):
+    while going():
+        try:
+            s = socket.create_connection((host, port), timeout=5, source_address=(src, 0))
+        except OSError:
+            time.sleep(0.5)
+            continue
+        t0 = time.monotonic()
+        state = 'open'
+        s.settimeout(0.2)
+        next_byte = t0
+        record = b'\x16\x03\x01\x02\x00' + b'\x00' * 512
+        while going():
+            try:
+                if time.monotonic() >= next_byte:
+                    s.send(record[:1])
+                    record = record[1:]
+                    next_byte += 2
+                if s.recv(100) == b'':
+                    state = 'closed'; break
+            except socket.timeout:
+                pass
+            except OSError:
+                state = 'closed'; break
+        with lock:
+            out.append('%s %.2f %s' % (src, time.monotonic() - t0, state))
+        s.close()
+        if not again:
+            break
+        if state == 'closed':
+            time.sleep(0.5)
+ts = []
+for i in range(n):
+    for a in addrs:
+        t = threading.Thread(target=drip, args=(a,))
+        t.start(); ts.append(t)
+        time.sleep(0.02)
+for t in ts:
+    t.join()
+print('\n'.join(out))
+EOF
+
+# ---- 1. a handshake dripped one byte at a time is cut at its deadline ----
+start_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
+$PY "$T/drip.py" "$addr" "$port" 10 4 once "$first_flood" > "$T/drip1.out" 2>&1
+lives=$(awk '{ print $2 }' "$T/drip1.out" | sort -n | tr '\n' ' ')
+t_is "4 dripping connections from one address were all closed by the receiver" \
+    "0" "$(grep -c ' open$' "$T/drip1.out")"
+t_ok "... each after 3.5 to 6 s (the 4 s deadline), not per byte: $lives" \
+    awk '$2 < 3.5 || $2 > 6 { bad = 1 } END { exit bad + (NR == 0) }' "$T/drip1.out"
+t_match "the receiver logged the cut" "TLS handshake not finished within 4 s; connection closed" \
+    "$(cat "$T/recv.err")"
+stop_receiver
+
+# ---- 2. a flood of 40 dripping connections while a real capture runs ----
+# 10 from one address, then 30 from seven others: the address limit (4)
+# refuses the extras of the first; the total limit (16) ends the oldest.
+start_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
+rm -f "$T/stop"
+$PY "$T/drip.py" "$addr" "$port" 120 10 again "$first_flood" > "$T/drip2a.out" 2>&1 &
+dpid1=$!
+sleep 1
+$PY "$T/drip.py" "$addr" "$port" 120 5 again $(echo $floods | cut -d' ' -f2-) > "$T/drip2b.out" 2>&1 &
+dpid2=$!
+# The most session processes the receiver has at once (zombies aside).
+( m=0
+  while kill -0 $dpid2 2>/dev/null; do
+      n=$(ps --ppid "$rpid" -o stat= 2>/dev/null | grep -vc '^Z')
+      [ "$n" -gt "$m" ] && m=$n && echo $m > "$T/most"
+      sleep 0.1
+  done ) &
+spid=$!
+sleep 2
+t0=$(now)
+"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name flood1 \
+    --tls-psk "$T/key.psk" > "$T/cap.out" 2> "$T/cap.err"
+st=$?
+t1=$(now)
+kill -0 $dpid1 2>/dev/null && kill -0 $dpid2 2>/dev/null
+flooding=$?
+touch "$T/stop"
+t_is "a capture during the flood exits 0 (in $(elapsed $t0 $t1) s)" 0 "$st"
+[ $st -eq 0 ] || sed 's/^/# /' "$T/cap.err"
+t_is "... while the flood was still going on" 0 "$flooding"
+t_ok "... and its image is identical (qemu-img compare)" \
+    qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/flood1/disk0.qcow2"
+wait $dpid1 $dpid2 $spid
+cat "$T/drip2a.out" "$T/drip2b.out" > "$T/drip2.out"
+conns=$(wc -l < "$T/drip2.out")
+longest=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$T/drip2.out")
+t_ok "$conns dripping connections, none lived past the 4 s deadline (longest $longest s)" \
+    awk 'BEGIN { exit !('"$longest"' <= 6) }'
+# 16 in their handshake and the capture's session, plus processes
+# killed but still exiting (slow with the sanitizers on a loaded
+# machine); without the limits, each of the 40 drippers holds one.
+t_ok "the receiver had at most 25 session processes at a time ($(cat "$T/most"))" \
+    test "$(cat "$T/most")" -le 25
+t_match "the receiver refused connections beyond 4 from one address" \
+    "connections not authenticated yet: [0-9]+ refused \(4 from $first_flood already\)" \
+    "$(cat "$T/recv.err")"
+t_match "and ended the oldest beyond 16 in all" \
+    "[0-9]+ of the oldest ended \(16 in all\)" "$(cat "$T/recv.err")"
+# Refusals are logged once a second at most, not once per connection.
+t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns connections)" \
+    test "$(grep -c 'not authenticated yet' "$T/recv.err")" -le 25
+stop_receiver
+
+# ---- 3. a half-open capture: its packets stop arriving ----
+# With a veth the capture's packets are dropped (netem loss 100%), as
+# when a server loses power; on loopback the capture is stopped.  The
+# link is slowed so that the capture is still running then.
+start_receiver "$T/recv" --tls-psk "$T/key.psk" --idle-timeout 3
+[ -n "$veth" ] && tc qdisc replace dev "$veth" root tbf rate 40mbit burst 256kb latency 500ms 2>/dev/null
+"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
+    --tls-psk "$T/key.psk" --idle-timeout 5 > "$T/half.out" 2> "$T/half.err" &
+cpid=$!
+wait_for "$T/recv/half1/chunks" . 600
+if [ -n "$veth" ] && tc qdisc replace dev "$veth" root netem loss 100% 2>/dev/null; then
+    how="its packets dropped"
+else
+    kill -STOP $cpid
+    how="stopped"
+fi
+t0=$(now)
+wait_for "$T/recv.err" "half1: capture from .*: no data for 3 s, session closed; resume with --resume" 150
+st=$?
+t1=$(now)
+t_is "a capture $how: the receiver closes its session (after $(elapsed $t0 $t1) s, limit 3 s)" 0 "$st"
+t_ok "... within 6 s" awk "BEGIN { exit !($(elapsed $t0 $t1) < 6) }"
+t_ok "... its folder's lock is released" flock -n "$T/recv/half1" true
+t_ok "... and its chunk map kept" test -s "$T/recv/half1/chunks"
+if [ "$how" = stopped ]; then
+    kill -KILL $cpid
+    wait $cpid
+    t_pass "the stopped capture was killed (the capture side is tested in 4)"
+else
+    t0=$(now)
+    wait $cpid
+    st=$?
+    t1=$(now)
+    t_match "the capture, cut off, fails ($st, $(elapsed $t0 $t1) s later) and says to resume" \
+        "^1 .*--resume to continue" "$st $(tr '\n' ' ' < "$T/half.err")"
+fi
+cpid=
+[ -n "$veth" ] && tc qdisc del dev "$veth" root 2>/dev/null
+"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
+    --tls-psk "$T/key.psk" --resume -q > "$T/half2.out" 2> "$T/half2.err"
+st=$?
+t_is "capture --resume then completes" 0 "$st"
+[ $st -eq 0 ] || sed 's/^/# /' "$T/half2.err"
+t_ok "... to an identical image" \
+    qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/half1/disk0.qcow2"
+
+# ---- 4. a receiver that stops answering ----
+[ -n "$veth" ] && tc qdisc replace dev "$veth" root tbf rate 40mbit burst 256kb latency 500ms 2>/dev/null
+"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name silent1 \
+    --tls-psk "$T/key.psk" --idle-timeout 3 > "$T/silent.out" 2> "$T/silent.err" &
+cpid=$!
+wait_for "$T/recv/silent1/chunks" . 600
+# The receiver, its session and its qemu-nbd: all stopped.
+kill -STOP "-$rpid"
+t0=$(now)
+wait $cpid
+st=$?
+t1=$(now)
+cpid=
+kill -CONT "-$rpid"
+[ -n "$veth" ] && tc qdisc del dev "$veth" root 2>/dev/null
+t_is "with the receiver stopped, the capture fails" 1 "$st"
+t_ok "... within its 3 s limit ($(elapsed $t0 $t1) s)" awk "BEGIN { exit !($(elapsed $t0 $t1) < 6) }"
+t_match "... saying so, and to resume" \
+    "no data from the (receiver|other end) for 3 s.*run the same command with --resume" \
+    "$(tr '\n' ' ' < "$T/silent.err")"
+# The receiver, running again, sees the capture gone and lets it resume.
+wait_for "$T/recv.err" "silent1: (interrupted|capture from)" 100
+"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name silent1 \
+    --tls-psk "$T/key.psk" --resume -q > "$T/silent2.out" 2> "$T/silent2.err"
+st=$?
+t_is "capture --resume then completes" 0 "$st"
+[ $st -eq 0 ] || sed 's/^/# /' "$T/silent2.err"
+t_ok "... to an identical image" \
+    qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/silent1/disk0.qcow2"
+stop_receiver
+
+t_done
