@@ -112,6 +112,12 @@ int core_parse_double(const char *s, const char *field, double min,
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
 
+/* S made safe to print on a terminal or in a log: control characters
+ * (C0, DEL, C1), invalid UTF-8 and bidirectional overrides become \xNN,
+ * a backslash \\; valid UTF-8 text stays.  Written into BUF (LEN bytes,
+ * at least 4), cut with "..." when it does not fit; returns BUF. */
+const char *core_escape(const char *s, char *buf, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* model.c: the data model.                                             */
 

@@ -228,3 +228,86 @@ core_format_double (double v, char *buf, size_t len)
       return;
   }
 }
+
+/* The length of the UTF-8 sequence at S that is safe to print as it is
+ * (valid, shortest form, not a C1 control, surrogate or bidirectional
+ * override), or 0. */
+static size_t
+utf8_printable (const unsigned char *s)
+{
+  uint32_t c;
+  size_t n;
+
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2, c = s[0] & 0x1f;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    n = 3, c = s[0] & 0x0f;
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    n = 4, c = s[0] & 0x07;
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    c = c << 6 | (s[i] & 0x3f);
+  }
+  if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff))
+      || c < 0xa0 || (c >= 0xd800 && c <= 0xdfff)
+      || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+    return 0;
+  return n;
+}
+
+/* The escaped form of the character at P into PIECE (16 bytes); its
+ * length, and in *USED the bytes of P it stands for. */
+static size_t
+escape_one (const unsigned char *p, char *piece, size_t *used)
+{
+  size_t n;
+
+  *used = 1;
+  if (*p == '\\')
+    return (size_t) snprintf (piece, 16, "\\\\");
+  if (*p >= 0x20 && *p < 0x7f) {
+    piece[0] = (char) *p;
+    return 1;
+  }
+  if (*p >= 0x80 && (n = utf8_printable (p)) > 0) {
+    memcpy (piece, p, n);
+    *used = n;
+    return n;
+  }
+  return (size_t) snprintf (piece, 16, "\\x%02x", *p);
+}
+
+const char *
+core_escape (const char *s, char *buf, size_t len)
+{
+  const unsigned char *p = (const unsigned char *) (s ? s : "");
+  size_t k = 0, total = 0, used;
+  char piece[16];
+  bool cut;
+
+  if (len < 4) {
+    if (len > 0)
+      buf[0] = '\0';
+    return buf;
+  }
+  for (const unsigned char *q = p; *q && total < len; q += used)
+    total += escape_one (q, piece, &used);
+  /* When it does not fit, room is kept for "...". */
+  cut = total > len - 1;
+  for (; *p; p += used) {
+    size_t n = escape_one (p, piece, &used);
+    if (k + n + (cut ? 3 : 0) > len - 1)
+      break;
+    memcpy (buf + k, piece, n);
+    k += n;
+  }
+  if (cut) {
+    memcpy (buf + k, "...", 3);
+    k += 3;
+  }
+  buf[k] = '\0';
+  return buf;
+}
