@@ -156,6 +156,9 @@ sed 's/^name: .*/name: victim/' "$T/recv/web1/profile.yaml" > "$T/victim.yaml"
 sed 's/^name: .*/name: tamper/' "$T/recv/web1/profile.yaml" > "$T/tamper.yaml"
 
 # ---- 2. a second key holder and a running session's disks (#3) ----
+# (An absolute --dir: this holds whatever became of relative ones.)
+stop_receiver
+start_receiver "$T/recv" --tls-psk "$T/key.psk"
 # gnutls-cli holds a session open (the same key file), announcing victim.
 mkfifo "$T/ctl"
 (printf 'P2VKIT/1\nCAPTURE victim NEW 1 %d\nDISK 104857600 src.img\n' \
@@ -245,7 +248,7 @@ stop_receiver
 
 # ---- 7. a readable key file, a CR LF key file (#8) ----
 cp "$T/key.psk" "$T/open.psk"; chmod 644 "$T/open.psk"
-"$P2VKIT" receive --listen "$addr:0" --dir "$T/recv" --tls-psk "$T/open.psk" > /dev/null 2> "$T/open1.err"
+timeout 10 "$P2VKIT" receive --listen "$addr:0" --dir "$T/recv" --tls-psk "$T/open.psk" > /dev/null 2> "$T/open1.err"
 st1=$?
 capture --name x --tls-psk "$T/open.psk" 2> "$T/open2.err"
 st2=$?
@@ -253,7 +256,7 @@ t_is "receive and capture refuse a key file others can read (exit 1)" "1 1" "$st
 t_match "... saying chmod 600" "^p2vkit: .*open.psk: permissions 0644 are too open.*chmod 600 " \
     "$(cat "$T/open1.err" "$T/open2.err")"
 printf '%s\r\n' "$(cat "$T/key.psk")" > "$T/crlf.psk"; chmod 600 "$T/crlf.psk"
-"$P2VKIT" receive --listen "$addr:0" --dir "$T/recv" --tls-psk "$T/crlf.psk" > /dev/null 2> "$T/crlf1.err"
+timeout 10 "$P2VKIT" receive --listen "$addr:0" --dir "$T/recv" --tls-psk "$T/crlf.psk" > /dev/null 2> "$T/crlf1.err"
 st1=$?
 capture --name x --tls-psk "$T/crlf.psk" 2> "$T/crlf2.err"
 st2=$?
