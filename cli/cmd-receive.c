@@ -25,7 +25,7 @@ static const struct cli_option opts[] = {
   { "convert-option", required_argument, OPT_CONVERT_OPTION, "OPT",
     "with --convert, pass OPT to p2vkit convert (repeatable)" },
   { "once", no_argument, OPT_ONCE, NULL,
-    "exit after the first connection; status 0 when it completed a capture" },
+    "exit once a capture completes (other connections do not count)" },
   { "handshake-timeout", required_argument, OPT_HANDSHAKE_TIMEOUT, "SECONDS",
     "close a connection not authenticated (TLS handshake and greeting) "
     "within SECONDS in all (default 30)" },

@@ -273,6 +273,8 @@ core_escape (const char *s, size_t len, char *buf, size_t size)
 
   if (size == 0)
     return buf;
+  if (!s)
+    len = 0;
   while (i < len) {
     char esc[16];
     size_t n = core_utf8_len (p + i, len - i), m;
@@ -289,6 +291,13 @@ core_escape (const char *s, size_t len, char *buf, size_t size)
     /* C1 controls (U+0080..U+009F): some terminals act on them too. */
     else if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
       m = snprintf (esc, sizeof esc, "\\x%02x\\x%02x", p[i], p[i + 1]);
+    /* Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+     * U+2066..U+2069) reorder what a terminal shows after them. */
+    else if (n == 3 && p[i] == 0xe2
+             && ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae)
+                 || (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+      m = snprintf (esc, sizeof esc, "\\x%02x\\x%02x\\x%02x",
+                    p[i], p[i + 1], p[i + 2]);
     else if (n >= 2) {
       memcpy (esc, p + i, n);
       m = n;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +110,12 @@ struct cap {
    * that the receiver's idle limit (it says which) only ends captures
    * that stopped; 0: the receiver did not say. */
   double ping, last_sent;
+  /* With TLS, the key the receiver made for this session's disks, in a
+   * memory file that libnbd reads by name while connecting. */
+  int nbd_psk_fd;
+  bool nbd_psk_open;
+  char nbd_psk_path[48];
+  char nbd_user[64];
 };
 
 static double
@@ -258,10 +265,16 @@ expect_ok (struct cap *c, const char *what)
   }
   if (strcmp (line, "OK") == 0 || strncmp (line, "OK ", 3) == 0)
     return line;
-  if (strncmp (line, "ERR ", 4) == 0)
-    core_error ("the receiver refused: %s", line + 4);
-  else
-    core_error ("%s: unexpected reply from the receiver: '%.80s'", what, line);
+  {
+    /* The receiver's bytes, made safe for the terminal. */
+    char safe[1100];
+    if (strncmp (line, "ERR ", 4) == 0)
+      core_error ("the receiver refused: %s",
+                  core_escape (line + 4, strlen (line + 4), safe, sizeof safe));
+    else
+      core_error ("%s: unexpected reply from the receiver: '%s'", what,
+                  core_escape (line, strlen (line), safe, 100));
+  }
   free (line);
   return NULL;
 }
@@ -280,8 +293,8 @@ connect_nbd (struct cap *c, struct disk *d, struct nbd_conn *n,
   }
   if (o->psk
       && (nbd_set_tls (n->nbd, LIBNBD_TLS_REQUIRE) == -1
-          || nbd_set_tls_psk_file (n->nbd, o->psk->file) == -1
-          || nbd_set_tls_username (n->nbd, o->psk->user) == -1)) {
+          || nbd_set_tls_psk_file (n->nbd, c->nbd_psk_path) == -1
+          || nbd_set_tls_username (n->nbd, c->nbd_user) == -1)) {
     core_error ("libnbd: %s", nbd_get_error ());
     return -1;
   }
@@ -612,12 +625,16 @@ sum_reply (struct cap *c, struct disk *d, const struct sum_entry *e)
     return 1;
   if (strncmp (line, "MISMATCH", 8) == 0)
     return 0;
-  if (strncmp (line, "ERR ", 4) == 0)
-    core_error ("%s: chunk %llu: the receiver says: %s", d->path,
-                (unsigned long long) e->k, line + 4);
-  else
-    core_error ("%s: chunk %llu: unexpected reply '%.80s'", d->path,
-                (unsigned long long) e->k, line);
+  {
+    char safe[1100];
+    if (strncmp (line, "ERR ", 4) == 0)
+      core_error ("%s: chunk %llu: the receiver says: %s", d->path,
+                  (unsigned long long) e->k,
+                  core_escape (line + 4, strlen (line + 4), safe, sizeof safe));
+    else
+      core_error ("%s: chunk %llu: unexpected reply '%s'", d->path,
+                  (unsigned long long) e->k, core_escape (line, strlen (line), safe, 100));
+  }
   return -1;
 }
 
@@ -903,6 +920,47 @@ wire_bytes_control (struct cap *c)
   }
 }
 
+/* The receiver's key for this session's disks, TOK "IDENTITY:HEXKEY",
+ * into a memory file (never on disk) that libnbd reads as
+ * /proc/self/fd/N. */
+static int
+session_psk (struct cap *c, const char *tok)
+{
+  const char *colon = tok ? strchr (tok, ':') : NULL;
+  size_t ulen = colon ? (size_t) (colon - tok) : 0;
+  size_t klen = colon ? strlen (colon + 1) : 0;
+  CLEANUP_FREE char *line = NULL;
+
+  if (colon == NULL || ulen == 0 || ulen >= sizeof c->nbd_user
+      || strspn (tok, "abcdefghijklmnopqrstuvwxyz0123456789-") != ulen
+      || klen < 32 || klen % 2
+      || strspn (colon + 1, "0123456789abcdef") != klen) {
+    core_error ("CAPTURE: the receiver gave no key for its disks (a "
+                "receiver of another version?)");
+    return -1;
+  }
+  memcpy (c->nbd_user, tok, ulen);
+  c->nbd_user[ulen] = '\0';
+  line = core_sprintf ("%s\n", tok);
+  if (line == NULL)
+    return -1;
+  c->nbd_psk_fd = memfd_create ("p2vkit-psk", MFD_CLOEXEC);
+  if (c->nbd_psk_fd == -1) {
+    core_error_errno ("memfd_create");
+    return -1;
+  }
+  c->nbd_psk_open = true;
+  if (write (c->nbd_psk_fd, line, strlen (line)) != (ssize_t) strlen (line)) {
+    core_error_errno ("the session's key");
+    memset (line, 0, strlen (line));
+    return -1;
+  }
+  memset (line, 0, strlen (line));
+  snprintf (c->nbd_psk_path, sizeof c->nbd_psk_path, "/proc/self/fd/%d",
+            c->nbd_psk_fd);
+  return 0;
+}
+
 static int
 announce (struct cap *c)
 {
@@ -910,6 +968,7 @@ announce (struct cap *c)
   size_t plen = strlen (o->profile_yaml);
   CLEANUP_FREE char *ok = NULL;
   char *save = NULL, *tok;
+  const char *ports[P2V_MAX_DISKS];
 
   if (p2v_conn_printf (c->conn, "%s", P2V_PROTOCOL) == -1)
     return -1;
@@ -935,7 +994,8 @@ announce (struct cap *c)
   free (ok);
   if ((ok = expect_ok (c, "CAPTURE")) == NULL)
     return -1;
-  /* "OK PORT0 PORT1 ..." */
+  /* "OK PORT0 PORT1 ...", then with TLS "IDENTITY:HEXKEY", the key of
+   * this session's disks. */
   tok = strtok_r (ok + 2, " ", &save);
   for (size_t i = 0; i < c->ndisks; i++, tok = strtok_r (NULL, " ", &save)) {
     int64_t port;
@@ -943,11 +1003,26 @@ announce (struct cap *c)
       core_error ("CAPTURE: the receiver gave no NBD port for disk %zu", i);
       return -1;
     }
+    ports[i] = tok;
+  }
+  if (o->psk) {
+    int r = session_psk (c, tok);
+    if (tok)
+      memset (tok, 0, strlen (tok));
+    if (r == -1)
+      return -1;
+  }
+  for (size_t i = 0; i < c->ndisks; i++) {
     for (size_t t = 0; t < NBD_CONNS; t++)
-      if (connect_nbd (c, &c->disks[i], &c->disks[i].nbd[t], tok) == -1)
+      if (connect_nbd (c, &c->disks[i], &c->disks[i].nbd[t], ports[i]) == -1)
         return -1;
     if (o->resume && read_map (c, i) == -1)
       return -1;
+  }
+  /* Only connecting reads the key. */
+  if (c->nbd_psk_open) {
+    close (c->nbd_psk_fd);
+    c->nbd_psk_open = false;
   }
   return 0;
 }
@@ -1122,6 +1197,8 @@ p2v_capture (const struct p2v_capture_options *o,
     p2v_fsmap_clear (&d->map);
   }
   p2v_conn_free (c.conn);
+  if (c.nbd_psk_open)
+    close (c.nbd_psk_fd);
   free (c.disks);
   free (c.redo);
   for (size_t s = 0; s < NBD_CONNS; s++) {

@@ -8,7 +8,9 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(__aarch64__)
 #include <sys/auxv.h>
@@ -21,15 +23,80 @@
 
 #include "p2v/p2v.h"
 
+/* The key file, refused when others than its owner may read or write it
+ * (as ssh refuses such a private key: whoever reads it can send captures
+ * and write to a receiver) and when its lines end in CR LF (gnutls would
+ * take the CR as part of the key). */
+static char *
+psk_file_read (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  char *buf;
+  size_t len = 0;
+  const size_t max = 64 * 1024;
+
+  if (fd == -1 || fstat (fd, &st) == -1) {
+    core_error_errno ("%s", path);
+    if (fd >= 0)
+      close (fd);
+    return NULL;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    core_error ("%s: not a regular file", path);
+    close (fd);
+    return NULL;
+  }
+  if (st.st_mode & 077) {
+    core_error ("%s: permissions %04o are too open: a pre-shared key must be "
+                "readable by its owner only (chmod 600 %s)", path,
+                (unsigned) (st.st_mode & 07777), path);
+    close (fd);
+    return NULL;
+  }
+  buf = malloc (max + 1);
+  if (buf == NULL) {
+    core_error ("out of memory");
+    close (fd);
+    return NULL;
+  }
+  for (;;) {
+    ssize_t r = read (fd, buf + len, max - len);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      core_error_errno ("%s", path);
+      free (buf);
+      close (fd);
+      return NULL;
+    }
+    if (r == 0 || (len += r) == max)
+      break;
+  }
+  close (fd);
+  buf[len] = '\0';
+  if (memchr (buf, '\r', len)) {
+    const char *cr = memchr (buf, '\r', len);
+    size_t line = 1;
+    for (const char *p = buf; p < cr; p++)
+      line += *p == '\n';
+    core_error_at (path, line, 0, "line ends in CR LF (a Windows text "
+                   "file); gnutls reads the CR as part of the key: convert "
+                   "the file to LF line ends (dos2unix)");
+    free (buf);
+    return NULL;
+  }
+  return buf;
+}
+
 int
 p2v_psk_read (const char *path, struct p2v_psk *out)
 {
   CLEANUP_FREE char *buf = NULL;
   char *colon, *end;
-  size_t len;
 
   memset (out, 0, sizeof *out);
-  buf = core_read_file (path, &len);
+  buf = psk_file_read (path);
   if (buf == NULL)
     return -1;
   end = strchr (buf, '\n');

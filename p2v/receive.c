@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -44,6 +45,9 @@ struct session {
   char name[80];
   char *folder;                 /* DIR/NAME */
   char *tls_dir;                /* DIR/NAME/.tls while serving, escaped */
+  char nbd_psk[128];            /* this session's IDENTITY:HEXKEY for NBD */
+  bool made;                    /* a new capture's folder, made and locked */
+  bool completed;               /* "complete" written */
   int folder_fd;
   int log_fd;
   int chunks_fd;
@@ -86,16 +90,20 @@ static void
 event (struct session *s, enum p2v_event ev, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
-/* To the user (through notify) and to the capture's log. */
+/* To the user (through notify) and to the capture's log.  Messages
+ * carry bytes from the client (names, commands, profile values): control
+ * characters are escaped so that they reach no terminal or log as they
+ * are. */
 static void
 event (struct session *s, enum p2v_event ev, const char *fmt, ...)
 {
-  char msg[1536];
+  char raw[1536], msg[2048];
   va_list ap;
 
   va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
+  vsnprintf (raw, sizeof raw, fmt, ap);
   va_end (ap);
+  core_escape (raw, strlen (raw), msg, sizeof msg);
   if (s->log_fd >= 0) {
     char stamp[32];
     time_t t = time (NULL);
@@ -106,7 +114,7 @@ event (struct session *s, enum p2v_event ev, const char *fmt, ...)
              ev == P2V_EVENT_WARNING ? "warning: " : "", msg);
   }
   if (s->o->notify) {
-    char line[1700];
+    char line[2200];
     snprintf (line, sizeof line, "%s: %s", s->name[0] ? s->name : s->peer, msg);
     s->o->notify (s->o->opaque, ev, line);
   }
@@ -127,7 +135,10 @@ refuse (struct session *s, const char *fmt, ...)
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
   event (s, P2V_EVENT_WARNING, "refused: %s", msg);
-  p2v_conn_printf (s->conn, "ERR %s", msg);
+  {
+    char safe[900];       /* a protocol line */
+    p2v_conn_printf (s->conn, "ERR %s", core_escape (msg, strlen (msg), safe, sizeof safe));
+  }
   core_error ("%s", msg);
   return -1;
 }
@@ -222,6 +233,14 @@ load_chunks (struct session *s)
     char hex[P2V_SUM_HEX + 1];
     int n = 0;
 
+    /* "DISK CHUNK -": the stored chunk was found changed after it was
+     * confirmed (at DONE); it is to be sent again. */
+    if (sscanf (line, "%llu %llu -%n", &d, &k, &n) == 2 && line[n] == '\0'
+        && d < s->ndisks && k < s->disks[d].nchunks) {
+      s->disks[d].confirmed[k][0] = '\0';
+      continue;
+    }
+    n = 0;
     if (sscanf (line, "%llu %llu %64[0-9a-f]%n", &d, &k, hex, &n) != 3
         || line[n] != '\0' || strlen (hex) != P2V_SUM_HEX
         || d >= s->ndisks || k >= s->disks[d].nchunks)
@@ -266,36 +285,98 @@ static const char dh_params[] =
   "ssbzSibBsu/6iGtCOGEoXJf//////////wIBAgICAQA=\n"
   "-----END DH PARAMETERS-----\n";
 
-/* qemu's PSK credentials are a folder holding keys.psk: DIR/NAME/.tls,
- * with a link to the key file and the DH parameters, while the servers
- * run. */
+/* The disks' connections have a key of their own, made for this session
+ * and given to its client over the control connection: the receiver's
+ * key file lets a client announce a capture, not write to the images of
+ * another one.  IDENTITY:HEXKEY in S->nbd_psk. */
+static int
+session_key (struct session *s)
+{
+  uint8_t rnd[8 + 32];
+  size_t k;
+
+  for (size_t got = 0; got < sizeof rnd; ) {
+    ssize_t r = getrandom (rnd + got, sizeof rnd - got, 0);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      core_error_errno ("getrandom");
+      return -1;
+    }
+    got += r;
+  }
+  k = (size_t) snprintf (s->nbd_psk, sizeof s->nbd_psk, "p2vkit-");
+  for (size_t i = 0; i < sizeof rnd; i++)
+    k += (size_t) snprintf (s->nbd_psk + k, sizeof s->nbd_psk - k, "%s%02x",
+                            i == 8 ? ":" : "", rnd[i]);
+  memset (rnd, 0, sizeof rnd);
+  return 0;
+}
+
+/* DIR/NAME/.tls, opened without following a link: a link there (or
+ * anything but a folder) is refused, never followed. */
+static int
+open_tls_folder (struct session *s)
+{
+  int fd = openat (s->folder_fd, ".tls",
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd == -1) {
+    if (errno == ELOOP || errno == ENOTDIR)
+      core_error ("%s/.tls: a symbolic link or not a folder; refusing to "
+                  "use it (remove it)", s->folder);
+    else
+      core_error_errno ("%s/.tls", s->folder);
+  }
+  return fd;
+}
+
+/* NAME in DIRFD made anew (never through a link), readable by the
+ * owner only. */
+static int
+write_new_at (int dirfd, const char *name, const char *text, size_t len)
+{
+  int fd;
+
+  unlinkat (dirfd, name, 0);
+  fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+               | O_CLOEXEC, 0600);
+  if (fd == -1 || write (fd, text, len) != (ssize_t) len) {
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+  return close (fd);
+}
+
+/* qemu's PSK credentials are a folder holding keys.psk: DIR/NAME/.tls
+ * (0700), with this session's key (0600) and the DH parameters, while
+ * the servers run. */
 static char *
 psk_folder (struct session *s)
 {
-  char *path;
+  CLEANUP_FREE char *keyline = NULL;
   int fd;
 
   if (mkdirat (s->folder_fd, ".tls", 0700) == -1 && errno != EEXIST) {
     core_error_errno ("%s/.tls", s->folder);
     return NULL;
   }
-  unlinkat (s->folder_fd, ".tls/keys.psk", 0);
-  if (symlinkat (s->o->psk->file, s->folder_fd, ".tls/keys.psk") == -1) {
-    core_error_errno ("%s/.tls/keys.psk", s->folder);
+  fd = open_tls_folder (s);
+  if (fd == -1)
+    return NULL;
+  keyline = core_sprintf ("%s\n", s->nbd_psk);
+  if (keyline == NULL || fchmod (fd, 0700) == -1
+      || write_new_at (fd, "keys.psk", keyline, strlen (keyline)) == -1
+      || write_new_at (fd, "dh-params.pem", dh_params,
+                       sizeof dh_params - 1) == -1) {
+    core_error_errno ("%s/.tls", s->folder);
+    close (fd);
     return NULL;
   }
-  fd = openat (s->folder_fd, ".tls/dh-params.pem",
-               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd == -1
-      || write (fd, dh_params, sizeof dh_params - 1) != sizeof dh_params - 1) {
-    core_error_errno ("%s/.tls/dh-params.pem", s->folder);
-    if (fd >= 0)
-      close (fd);
-    return NULL;
-  }
+  memset (keyline, 0, strlen (keyline));
   close (fd);
-  path = core_sprintf ("%s/.tls", s->folder);
-  return path;
+  return core_sprintf ("%s/.tls", s->folder);
 }
 
 /* S with each ',' doubled, as qemu's option syntax wants. */
@@ -332,7 +413,7 @@ start_server (struct session *s, size_t i)
     return -1;
   if (s->o->psk) {
     if (s->tls_dir == NULL) {
-      CLEANUP_FREE char *dir = psk_folder (s);
+      CLEANUP_FREE char *dir = session_key (s) == 0 ? psk_folder (s) : NULL;
       s->tls_dir = dir ? qemu_escape (dir) : NULL;
       if (s->tls_dir == NULL)
         return -1;
@@ -422,9 +503,14 @@ stop_servers (struct session *s)
     }
   }
   if (s->tls_dir) {
-    unlinkat (s->folder_fd, ".tls/keys.psk", 0);
-    unlinkat (s->folder_fd, ".tls/dh-params.pem", 0);
-    unlinkat (s->folder_fd, ".tls", AT_REMOVEDIR);
+    /* The session's key goes with it. */
+    int fd = open_tls_folder (s);
+    if (fd >= 0) {
+      unlinkat (fd, "keys.psk", 0);
+      unlinkat (fd, "dh-params.pem", 0);
+      close (fd);
+      unlinkat (s->folder_fd, ".tls", AT_REMOVEDIR);
+    }
     free (s->tls_dir);
     s->tls_dir = NULL;
   }
@@ -578,6 +664,12 @@ p2v_parse_disk (char *line, size_t i, uint64_t *size, char *label, size_t label_
                 "512-byte sectors up to 1 PiB", i, sz);
     return -1;
   }
+  /* The label lands in the folder's files and the log, one word. */
+  for (const char *p = lb; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+      core_error ("disk %zu: the label holds control characters", i);
+      return -1;
+    }
   strcpy (label, lb);
   return 0;
 }
@@ -684,6 +776,10 @@ cmd_capture (struct session *s, char *line)
   p = core_profile_parse (pname, profile, plen);
   if (p == NULL)
     return refuse (s, "%s", core_errmsg ());
+  if (p->name == NULL || strcmp (p->name, s->name) != 0)
+    return refuse (s, "the profile is of the server '%.80s', not of %s "
+                   "(a capture's name is its server's)",
+                   p->name ? p->name : "", s->name);
 
   /* The folder: made here for a new capture, found for a resume; locked
    * for the session so that two clients never write one capture. */
@@ -709,6 +805,7 @@ cmd_capture (struct session *s, char *line)
   close (dirfd);
   if (flock (s->folder_fd, LOCK_EX | LOCK_NB) == -1)
     return refuse (s, "%s is being received by another connection", s->name);
+  s->made = !s->resume;
   s->folder = core_sprintf ("%s/%s", s->o->dir, s->name);
   if (s->folder == NULL)
     return refuse (s, "out of memory");
@@ -767,9 +864,15 @@ cmd_capture (struct session *s, char *line)
   {
     char reply[P2V_MAX_LINE] = "OK";
     size_t rl = 2;
+    int r;
     for (size_t i = 0; i < s->ndisks; i++)
       rl += snprintf (reply + rl, sizeof reply - rl, " %s", s->disks[i].port);
-    if (p2v_conn_printf (s->conn, "%s", reply) == -1)
+    /* With TLS, the key of this session's disks. */
+    if (s->o->psk)
+      snprintf (reply + rl, sizeof reply - rl, " %s", s->nbd_psk);
+    r = p2v_conn_printf (s->conn, "%s", reply);
+    memset (reply, 0, sizeof reply);
+    if (r == -1)
       return -1;
   }
   return 0;
@@ -902,6 +1005,60 @@ run_convert (struct session *s)
   return r == 0 ? 0 : -1;
 }
 
+/* At DONE, with the servers stopped: every chunk as stored now, against
+ * the checksum it was confirmed with.  A chunk changed since (by anything
+ * but this capture's confirmed writes) is withdrawn from the chunk map and
+ * the capture is refused: a resume sends it again.  Holes are not read,
+ * and the next chunk is read ahead while one is hashed; the images were
+ * just written, so most of them is still in the page cache. */
+static int
+verify_stored (struct session *s)
+{
+  uint64_t changed = 0, checked = 0;
+  char first[64] = "";
+  double t0 = core_monotonic ();
+
+  for (size_t i = 0; i < s->ndisks; i++) {
+    struct rdisk *d = &s->disks[i];
+
+    posix_fadvise (d->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    for (uint64_t k = 0; k < d->nchunks; k++) {
+      char hex[P2V_SUM_HEX + 1];
+
+      if (k + 1 < d->nchunks)
+        posix_fadvise (d->fd, (k + 1) * P2V_CHUNK, P2V_CHUNK,
+                       POSIX_FADV_WILLNEED);
+      if (chunk_sum (s, i, k, hex) == -1)
+        return -1;
+      checked++;
+      if (strcmp (hex, d->confirmed[k]) == 0)
+        continue;
+      if (changed++ == 0)
+        snprintf (first, sizeof first, "disk%zu chunk %llu", i,
+                  (unsigned long long) k);
+      d->confirmed[k][0] = '\0';
+      if (s->pending_len + 64 > sizeof s->pending && make_durable (s) == -1)
+        return -1;
+      s->pending_len += snprintf (s->pending + s->pending_len,
+                                  sizeof s->pending - s->pending_len,
+                                  "%zu %llu -\n", i, (unsigned long long) k);
+    }
+  }
+  if (changed) {
+    /* No image flush is needed for these lines; make_durable does one
+     * anyway. */
+    if (make_durable (s) == -1)
+      return -1;
+    core_error ("%llu chunk(s) changed on the receiver after they were "
+                "confirmed (first: %s); resume the capture to send them "
+                "again", (unsigned long long) changed, first);
+    return -1;
+  }
+  event (s, P2V_EVENT_INFO, "verified %llu chunk(s) as stored in %.1f s",
+         (unsigned long long) checked, core_monotonic () - t0);
+  return 0;
+}
+
 static int
 cmd_done (struct session *s)
 {
@@ -919,6 +1076,8 @@ cmd_done (struct session *s)
    * capture is called complete; a receiver killed in between leaves the
    * raw images, and a resume does this again. */
   stop_servers (s);
+  if (verify_stored (s) == -1)
+    return refuse (s, "%s", core_errmsg ());
   for (size_t i = 0; i < s->ndisks; i++) {
     const char *qemu_img = s->o->qemu_img ? s->o->qemu_img : "qemu-img";
     CLEANUP_FREE char *raw = core_sprintf ("%s/disk%zu.raw", s->folder, i);
@@ -949,6 +1108,7 @@ cmd_done (struct session *s)
   }
   if (write_file_at (s->folder_fd, "complete", "", 0) == -1)
     return refuse (s, "%s", core_errmsg ());
+  s->completed = true;
   for (size_t i = 0; i < s->ndisks; i++) {
     char raw[32];
     snprintf (raw, sizeof raw, "disk%zu.raw", i);
@@ -984,6 +1144,44 @@ authenticated (struct session *s)
   p2v_conn_set_idle (s->conn, idle_timeout (s->o));
 }
 
+/* A new capture whose announcement failed after its folder was made (a
+ * disk larger than the filesystem takes, a server that did not start)
+ * leaves nothing: such a folder could be neither resumed nor made again.
+ * Only what this session made is there (it made the folder and holds its
+ * lock). */
+static void
+discard_new (struct session *s)
+{
+  static const char *const files[] = {
+    "disks", ".disks.tmp", "profile.yaml", ".profile.yaml.tmp", "chunks",
+    "capture.log",
+  };
+  CLEANUP_FREE char *path = core_sprintf ("%s/%s", s->o->dir, s->name);
+
+  stop_servers (s);
+  for (size_t i = 0; s->disks && i < s->ndisks; i++) {
+    char raw[32];
+    if (s->disks[i].fd >= 0)
+      close (s->disks[i].fd);
+    s->disks[i].fd = -1;
+    snprintf (raw, sizeof raw, "disk%zu.raw", i);
+    unlinkat (s->folder_fd, raw, 0);
+  }
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    unlinkat (s->folder_fd, files[i], 0);
+  if (s->chunks_fd >= 0)
+    close (s->chunks_fd);
+  if (s->log_fd >= 0)
+    close (s->log_fd);
+  s->chunks_fd = s->log_fd = -1;
+  if (path == NULL || rmdir (path) == -1)
+    event (s, P2V_EVENT_WARNING, "%s: could not remove the refused "
+           "capture's folder: %s", path ? path : s->name, strerror (errno));
+  free (s->folder);
+  s->folder = NULL;
+  s->made = false;
+}
+
 static int
 session (struct session *s)
 {
@@ -999,8 +1197,11 @@ session (struct session *s)
     return -1;
   {
     CLEANUP_FREE char *line = p2v_conn_getline (s->conn);
-    if (line == NULL || cmd_capture (s, line) == -1)
+    if (line == NULL || cmd_capture (s, line) == -1) {
+      if (s->made)
+        discard_new (s);
       return -1;
+    }
   }
   for (;;) {
     CLEANUP_FREE char *line = p2v_conn_getline (s->conn);
@@ -1023,7 +1224,21 @@ session (struct session *s)
   }
 }
 
-/* One connection, in its own process. */
+/* How a session process ends: 0 a completed capture (converted when
+ * asked), 1 no completed capture, SESSION_CONVERT_FAILED completed but its
+ * conversion failed. */
+#define SESSION_CONVERT_FAILED 2
+
+/* Only an authenticated client that completed a capture ends --once: a
+ * port scan, a wrong key or a refused announcement does not. */
+static bool
+completed_capture (int status)
+{
+  return WIFEXITED (status) && (WEXITSTATUS (status) == 0
+                                || WEXITSTATUS (status) == SESSION_CONVERT_FAILED);
+}
+
+/* One connection, in its own process; 0, -1 or SESSION_CONVERT_FAILED. */
 static int
 serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
 {
@@ -1031,6 +1246,9 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
   int ret = -1;
 
   snprintf (s.peer, sizeof s.peer, "%s", peer);
+  /* What the session makes (images, qcow2 from qemu-img, conversions) is
+   * for the receiver's user and group only, as its folder is. */
+  umask (umask (0) | 027);
   s.buf = malloc (P2V_CHUNK);
   s.digests = malloc (32 * (P2V_CHUNK / P2V_BLOCK));
   s.hole = malloc (sizeof *s.hole * (P2V_CHUNK / P2V_BLOCK));
@@ -1086,7 +1304,7 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
     close (s.log_fd);
   if (s.chunks_fd >= 0)
     close (s.chunks_fd);
-  return ret;
+  return ret == 0 ? 0 : s.completed ? SESSION_CONVERT_FAILED : -1;
 }
 
 /* A session dies of a signal; its qemu-nbd children follow it
@@ -1274,14 +1492,27 @@ p2v_receive (const struct p2v_receive_options *o)
   struct stat st;
   int lfd;
   char port[16];
-  pid_t once_pid = 0;
-  int once_status = 0;
-  struct admission adm = { .o = o, .auth = { -1, -1 } };
+  int once_status = -1;
+  struct admission adm = { .auth = { -1, -1 } };
+  struct p2v_receive_options ro;
+  CLEANUP_FREE char *absdir = NULL;
 
   if (stat (o->dir, &st) == -1 || !S_ISDIR (st.st_mode)) {
     core_error ("%s: not a folder", o->dir);
     return -1;
   }
+  /* Every path handed to a child (qemu-nbd's image and credentials
+   * folder, qemu-img, convert) is absolute: qemu refuses a relative
+   * credentials folder. */
+  absdir = realpath (o->dir, NULL);
+  if (absdir == NULL) {
+    core_error_errno ("%s", o->dir);
+    return -1;
+  }
+  ro = *o;
+  ro.dir = absdir;
+  o = &ro;
+  adm.o = o;
   lfd = p2v_tcp_listen (o->host, o->port);
   if (lfd == -1)
     return -1;
@@ -1310,7 +1541,7 @@ p2v_receive (const struct p2v_receive_options *o)
 
     while ((pid = waitpid (-1, &status, WNOHANG)) > 0) {
       admission_update (&adm, pid);
-      if (pid == once_pid) {
+      if (o->once && completed_capture (status)) {
         once_status = status;
         goto finished;
       }
@@ -1319,8 +1550,6 @@ p2v_receive (const struct p2v_receive_options *o)
     admission_note (&adm, false);
     if (o->stop && *o->stop)
       break;
-    if (once_pid)
-      pfd[0].fd = -1;
     if (poll (pfd, 2, 200) <= 0 || !(pfd[0].revents & POLLIN))
       continue;
     cfd = accept4 (lfd, (struct sockaddr *) &ss, &sl, SOCK_CLOEXEC);
@@ -1351,12 +1580,10 @@ p2v_receive (const struct p2v_receive_options *o)
       peer_name (cfd, peer, sizeof peer);
       r = serve_one (o, cfd, peer);
       fflush (NULL);
-      _exit (r == 0 ? 0 : 1);
+      _exit (r == -1 ? 1 : r);
     }
     close (cfd);
     admission_add (&adm, pid, &ss, accepted_at);
-    if (o->once)
-      once_pid = pid;
   }
  finished:
   admission_note (&adm, true);
@@ -1364,8 +1591,12 @@ p2v_receive (const struct p2v_receive_options *o)
   close (adm.auth[1]);
   child_vector_reset (&adm.children);
   close (lfd);
+  if (o->once && once_status == -1) {
+    core_error ("stopped before a capture completed");
+    return -1;
+  }
   if (o->once && !(WIFEXITED (once_status) && WEXITSTATUS (once_status) == 0)) {
-    core_error ("the capture did not complete");
+    core_error ("the capture completed; its conversion failed");
     return -1;
   }
   return 0;

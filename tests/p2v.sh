@@ -205,7 +205,9 @@ import socket, sys, nbd
 host, port = sys.argv[1], int(sys.argv[2])
 profile = open(sys.argv[3], 'rb').read()
 
-def session(name, size, prof=profile):
+def session(name, size, prof=None):
+    if prof is None:            # the profile of the server it names
+        prof = profile.replace(b'name: web1', b'name: ' + name)
     s = socket.create_connection((host, port))
     f = s.makefile('rwb')
     f.write(b'P2VKIT/1\n'); f.flush(); f.readline()

@@ -41,7 +41,9 @@ st=$?
 t_is "the guest's disk is captured" 0 "$st"
 [ $st -eq 0 ] || sed 's/^/# /' "$T/cap.err"
 t_match "its ext4 root and swap were mapped" "ext2/3/4 at byte.*" "$(grep -E 'ext2/3/4|swap' "$T/cap.err")"
-# The receiver converts (and boots) after the capture, then exits (--once).
+# The receiver converts (and boots) after the capture, then exits (--once);
+# it waits for a completed capture, so not after a failed one.
+[ $st -eq 0 ] || kill -TERM "-$rpid"
 wait $rpid
 st=$?
 rpid=
