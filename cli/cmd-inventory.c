@@ -134,28 +134,10 @@ write_profile (FILE *fp, void *opaque)
 static int
 check_output (const char *path)
 {
-  CLEANUP_FREE char *tmp = NULL;
-  struct stat st;
-  int fd;
-
-  if (strcmp (path, "-") == 0)
-    return 0;
-  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode)) {
-    cli_error ("%s: is a folder; give a file name", path);
-    return -1;
-  }
-  tmp = core_sprintf ("%s.tmpXXXXXX", path);
-  if (tmp == NULL) {
+  if (core_output_check (path) == -1) {
     cli_core_error ();
     return -1;
   }
-  fd = mkstemp (tmp);
-  if (fd == -1) {
-    cli_error ("%s: cannot create the output file: %s", path, strerror (errno));
-    return -1;
-  }
-  close (fd);
-  unlink (tmp);
   return 0;
 }
 
@@ -224,7 +206,7 @@ run_local (struct inv_options *o, const char *output, struct front *f)
     cli_core_error ();
     return EXIT_FAILURE_;
   }
-  if (!f->quiet && strcmp (output, "-") != 0)
+  if (!f->quiet && !core_output_is_stdout (output))
     fprintf (stderr, "p2vkit: wrote the profile of %s to %s\n", p->name, output);
   return EXIT_OK;
 }
@@ -277,7 +259,8 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
   CLEANUP_FREE char *text = NULL, *agent = NULL;
   inv_host_vector hosts = { 0 };
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
-  int failed, ret = EXIT_FAILURE_;
+  int failed = -1, ret = EXIT_FAILURE_;
+  bool made_dir = false;
   size_t len;
 
   if (outdir == NULL || strcmp (outdir, "-") == 0)
@@ -288,7 +271,9 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
     cli_core_error ();
     goto out;
   }
-  if (mkdir (outdir, 0777) == -1 && errno != EEXIST) {
+  if (mkdir (outdir, 0777) == 0)
+    made_dir = true;
+  else if (errno != EEXIST) {
     cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
     goto out;
   }
@@ -319,6 +304,10 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
     printf ("%zu of %zu servers profiled\n", hosts.len, hosts.len);
   ret = failed > 0 ? EXIT_FAILURE_ : EXIT_OK;
  out:
+  /* A folder this run made and filled with nothing goes again (rmdir
+   * removes only an empty one). */
+  if (made_dir && (failed == -1 || (size_t) failed == hosts.len))
+    rmdir (outdir);
   inv_hosts_free (&hosts);
   return ret;
 }

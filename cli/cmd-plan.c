@@ -231,7 +231,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     return EXIT_FAILURE_;
   }
   if (!ps.quiet) {
-    FILE *fp = strcmp (output, "-") == 0 ? stderr : stdout;
+    FILE *fp = core_output_is_stdout (output) ? stderr : stdout;
     fprintf (fp, "plan: %lld workloads, %lld placed on %lld hosts",
              (long long) plan.summary.workloads, (long long) plan.summary.placed,
              (long long) plan.summary.hosts_used);
@@ -266,7 +266,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
       else
         fprintf (fp, "; first out of %s in month %lld", res, (long long) first);
     }
-    if (strcmp (output, "-") != 0)
+    if (!core_output_is_stdout (output))
       fprintf (fp, "; written to %s", output);
     fputc ('\n', fp);
   }
