@@ -114,6 +114,12 @@ int core_parse_double(const char *s, const char *field, double min,
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
 
+/* The candidate nearest to WORD by edit distance, for "did you mean"
+ * hints: within about one edit in three characters, else the one
+ * candidate WORD begins, else NULL. */
+const char *core_nearest(const char *word, const char *const *candidates,
+                         size_t n);
+
 /* ------------------------------------------------------------------ */
 /* model.c: the data model.                                             */
 
