@@ -556,6 +556,32 @@ void core_tmpfiles_remove(const char *path);
 void core_tmpfiles_cleanup(void);
 
 /* ------------------------------------------------------------------ */
+/* json.c: JSON for scripts (--json): written as it goes, indented.      */
+
+struct core_json {
+  FILE *fp;
+  int depth;
+  bool first;                   /* no value yet in the open container */
+  bool after_key;
+  bool failed;
+};
+void core_json_begin(struct core_json *j, FILE *fp);
+void core_json_object_begin(struct core_json *j);
+void core_json_object_end(struct core_json *j);
+void core_json_array_begin(struct core_json *j);
+void core_json_array_end(struct core_json *j);
+/* In an object: the key of the value that follows. */
+void core_json_key(struct core_json *j, const char *key);
+void core_json_string(struct core_json *j, const char *s);   /* NULL: null */
+void core_json_int(struct core_json *j, int64_t v);
+void core_json_double(struct core_json *j, double v);  /* not finite: null */
+void core_json_bool(struct core_json *j, bool b);
+void core_json_null(struct core_json *j);
+/* A final newline; -1 with the error set when the containers do not
+ * balance or the stream failed. */
+int core_json_end(struct core_json *j);
+
+/* ------------------------------------------------------------------ */
 /* csv.c: RFC 4180 reader.                                               */
 
 struct core_csv_row {
