@@ -421,6 +421,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
     }
     rep_set (&failed, rb, "disks", disks);
     rep_set (&failed, rb, "disks_guessed", rep_bool (guessed));
+    rep_set (&failed, rb, "windows", rep_bool (s->given && s->family == CORE_OS_WINDOWS));
     rep_set (&failed, rb, "windows_drivers",
              rep_bool (wl->mode == CORE_MODE_PARAVIRT && s->family == CORE_OS_WINDOWS));
     rep_set (&failed, rb, "passthrough", rep_bool (wl->passthrough.len > 0));
