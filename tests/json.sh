@@ -1,13 +1,13 @@
 #!/bin/sh
 # --json for scripts: plan (the summary, plan in -o FILE), validate and
-# inventory --summary print documents that python3's json module reads,
+# inventory --summary (and report --values) print documents that python3's json module reads,
 # with numbers as JSON numbers and the values of the text outputs.
 # (deploy --status --json: tests/deploy-only.sh, against libvirtd.)
 . "$(dirname "$0")/functions.sh"
 
 command -v python3 >/dev/null 2>&1 || t_skip_all "no python3"
 t_tmpdir
-t_plan 12
+t_plan 13
 
 # py EXPR < JSON: EXPR over the document d.
 py () { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
@@ -39,4 +39,8 @@ t_is "inventory --summary --json: exit 0, one object per profile" "0 2" "$st $(p
 t_is "inventory --summary --json: numbers are numbers" "dc01 2 1024 15 <class 'int'>" \
     "$(printf '%s' "$out" | py '"%s %r %r %r %s" % (d[0]["name"], d[0]["cores"], d[0]["memory_mib"], d[0]["cpu_p95_pct"], type(d[0]["cores"]))')"
 t_exit "inventory --json without --summary: usage error" 2 "$P2VKIT" inventory --json
+
+out=$("$P2VKIT" report tests/data/report/thesis-plan.yaml --values)
+t_is "report --values: counts are JSON numbers" "2 1 1 2 1" \
+    "$(printf '%s' "$out" | py '"%r %r %r %r %r" % (d["summary"]["servers"], d["waves"][0]["number"], d["runbooks"][0]["wave"], d["migration"]["waves"], d["hosts"][0]["count"] - 1)')"
 t_done
