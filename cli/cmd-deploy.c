@@ -10,7 +10,7 @@
 
 enum {
   OPT_DEFAULT_URI = 256, OPT_POOL, OPT_POOL_PATH, OPT_NETWORK, OPT_VERIFY_BOOT,
-  OPT_BOOT_TIMEOUT, OPT_REPLACE, OPT_STATUS, OPT_XML_DIR
+  OPT_BOOT_TIMEOUT, OPT_REPLACE, OPT_STATUS, OPT_XML_DIR, OPT_ONLY, OPT_JSON
 };
 
 static const struct cli_option opts[] = {
@@ -25,7 +25,9 @@ static const struct cli_option opts[] = {
   { "boot-timeout", required_argument, OPT_BOOT_TIMEOUT, "SECONDS", "how long --verify-boot and --status wait (default 300, --status 10)" },
   { "dry-run", no_argument, 'n', NULL, "print every action and definition, change nothing" },
   { "replace", no_argument, OPT_REPLACE, NULL, "replace domains defined differently, use volumes left from earlier runs" },
+  { "only", required_argument, OPT_ONLY, "NAME[,NAME...]", "deploy (or show) only these workloads of the plan (repeatable)" },
   { "status", no_argument, OPT_STATUS, NULL, "show each workload's host, definition, state and boot" },
+  { "json", no_argument, OPT_JSON, NULL, "with --status: print the rows as JSON" },
   { "xml-dir", required_argument, OPT_XML_DIR, "DIR", "write each definition to DIR/NAME.xml without connecting to any host" },
   { "quiet", no_argument, 'q', NULL, "print no progress" },
   { NULL, 0, 0, NULL, NULL }
@@ -33,8 +35,9 @@ static const struct cli_option opts[] = {
 
 static const struct cli_usage usage = {
   "PLAN.yaml --images DIR [--uri HOST=URI ...] [--default-uri URI] [--start]\n"
-  "         [--verify-boot] [--dry-run] [--replace]\n"
-  "       p2vkit deploy --status PLAN.yaml [--uri HOST=URI ...] [--default-uri URI]",
+  "         [--verify-boot] [--dry-run] [--replace] [--only NAME,...]\n"
+  "       p2vkit deploy --status PLAN.yaml [--uri HOST=URI ...] [--default-uri URI]\n"
+  "         [--only NAME,...] [--json]",
   "Deploy a plan's converted guests through libvirt: for each host, check\n"
   "everything first (images, URIs, pools, domains), then upload the disks into\n"
   "a storage pool over libvirt's stream API, define each domain from the\n"
@@ -138,8 +141,69 @@ host_or_default (dep_map *map, const char **dflt, const char *option, const char
   return dep_map_add (map, option, arg);
 }
 
+/* --status --json: an array of objects, one per row. */
 static int
-status (struct dep_run *run)
+status_json (const dep_status_vector *rows)
+{
+  struct core_json j;
+  int ret = EXIT_OK;
+
+  core_json_begin (&j, stdout);
+  core_json_array_begin (&j);
+  for (size_t i = 0; i < rows->len; i++) {
+    const struct dep_status_row *r = &rows->ptr[i];
+    bool unknown = r->defined[0] == '?';
+
+    core_json_object_begin (&j);
+    core_json_key (&j, "workload"); core_json_string (&j, r->workload);
+    core_json_key (&j, "host"); core_json_string (&j, r->host);
+    core_json_key (&j, "uri"); core_json_string (&j, strcmp (r->uri, "-") ? r->uri : NULL);
+    /* defined: true, false, or null when the host could not be asked
+     * (then error says why). */
+    core_json_key (&j, "defined");
+    if (unknown)
+      core_json_null (&j);
+    else
+      core_json_bool (&j, strncmp (r->defined, "yes", 3) == 0);
+    core_json_key (&j, "by_p2vkit");
+    if (unknown || strncmp (r->defined, "yes", 3) != 0)
+      core_json_null (&j);
+    else
+      core_json_bool (&j, strcmp (r->defined, "yes") == 0);
+    core_json_key (&j, "state"); core_json_string (&j, strcmp (r->state, "-") ? r->state : NULL);
+    core_json_key (&j, "booted");
+    if (strcmp (r->booted, "-") == 0)
+      core_json_null (&j);
+    else
+      core_json_bool (&j, strcmp (r->booted, "yes") == 0);
+    core_json_key (&j, "error");
+    if (unknown) {
+      /* "? (why)" */
+      const char *why = r->defined + 1;
+      size_t n;
+      while (*why == ' ' || *why == '(')
+        why++;
+      n = strlen (why);
+      if (n > 0 && why[n - 1] == ')')
+        n--;
+      CLEANUP_FREE char *s = core_strndup (why, n);
+      core_json_string (&j, s ? s : "unknown");
+      ret = EXIT_FAILURE_;
+    }
+    else
+      core_json_null (&j);
+    core_json_object_end (&j);
+  }
+  core_json_array_end (&j);
+  if (core_json_end (&j) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  return ret;
+}
+
+static int
+status (struct dep_run *run, bool json)
 {
   dep_status_vector rows = { 0 };
   size_t w[4] = { 8, 4, 7, 5 };
@@ -149,6 +213,11 @@ status (struct dep_run *run)
     cli_core_error ();
     dep_status_free (&rows);
     return EXIT_FAILURE_;
+  }
+  if (json) {
+    ret = status_json (&rows);
+    dep_status_free (&rows);
+    return ret;
   }
   for (size_t i = 0; i < rows.len; i++) {
     size_t l[4] = { strlen (rows.ptr[i].workload), strlen (rows.ptr[i].host),
@@ -179,9 +248,10 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   struct dep_callbacks cb = {
     on_notice, on_progress_start, on_progress, on_progress_end, &ui
   };
-  core_string_vector problems = { 0 };
+  core_string_vector problems = { 0 }, only = { 0 };
   struct dep_run *run = NULL;
   const char *xml_dir = NULL;
+  bool json = false;
   bool want_status = false, timeout_given = false, handlers = false;
   struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
   static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -240,6 +310,29 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     case OPT_REPLACE: o.replace = true; break;
     case OPT_STATUS: want_status = true; break;
     case OPT_XML_DIR: xml_dir = optarg; break;
+    case OPT_JSON: json = true; break;
+    case OPT_ONLY:
+      /* NAME[,NAME...]; repeatable. */
+      for (const char *p = optarg; ; ) {
+        size_t n = strcspn (p, ",");
+        char *name;
+
+        if (n == 0) {
+          ret = cli_usage_error (cmd, "--only: an empty workload name in '%s'", optarg);
+          goto out;
+        }
+        name = core_strndup (p, n);
+        if (name == NULL || core_string_vector_append (&only, name) == -1) {
+          free (name);
+          cli_core_error ();
+          goto out;
+        }
+        if (p[n] == '\0')
+          break;
+        p += n + 1;
+      }
+      o.only = &only;
+      break;
     case 'q': ui.quiet = true; break;
     case 'h': cli_print_help (cmd, &usage, opts); ret = EXIT_OK; goto out;
     default: ret = cli_option_error (cmd, argv, c); goto out;
@@ -257,6 +350,10 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   if (want_status && (o.start || o.dry_run || o.replace || xml_dir)) {
     ret = cli_usage_error (cmd, "--status shows, it takes no --start, --verify-boot, "
                            "--dry-run, --replace or --xml-dir");
+    goto out;
+  }
+  if (json && !want_status) {
+    ret = cli_usage_error (cmd, "--json goes with --status");
     goto out;
   }
   if (!want_status && o.images_dir == NULL) {
@@ -287,7 +384,7 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     goto out;
   }
   if (want_status) {
-    ret = status (run);
+    ret = status (run, json);
     goto out;
   }
 
@@ -364,5 +461,6 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   dep_map_free (&o.pools);
   dep_map_free (&o.pool_paths);
   core_string_vector_free (&problems);
+  core_string_vector_free (&only);
   return ret;
 }

@@ -81,16 +81,8 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     goto out;
   }
-  if (mkdtemp (stage) == NULL) {
-    cli_error ("%s: cannot create a temporary folder: %s", outdir,
-               strerror (errno));
-    free (stage);
-    stage = NULL;
-    goto out;
-  }
-  if (core_tmpfiles_add (stage) == -1) {
+  if (core_mkdtemp_registered (stage) == NULL) {
     cli_core_error ();
-    rmdir (stage);
     free (stage);
     stage = NULL;
     goto out;
@@ -115,8 +107,9 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
       cli_core_error ();
       goto out;
     }
-    if (rename (written.ptr[i], path) == -1) {
-      cli_error ("%s: cannot rename into place: %s", path, strerror (errno));
+    /* Through a link to its target, like every output. */
+    if (core_output_commit (written.ptr[i], path) == -1) {
+      cli_core_error ();
       goto out;
     }
   }

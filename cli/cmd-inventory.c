@@ -16,7 +16,7 @@
 #include "inventory/inventory.h"
 
 enum {
-  OPT_RECORD = 256, OPT_SSH, OPT_SSH_OPTION, OPT_AGENT, OPT_SUMMARY,
+  OPT_RECORD = 256, OPT_SSH, OPT_SSH_OPTION, OPT_AGENT, OPT_SUMMARY, OPT_JSON,
 };
 
 static const struct cli_option opts[] = {
@@ -47,6 +47,8 @@ static const struct cli_option opts[] = {
     "installed with p2vkit)" },
   { "summary", no_argument, OPT_SUMMARY, NULL,
     "print a table of the profiles given as operands" },
+  { "json", no_argument, OPT_JSON, NULL,
+    "with --summary: print the rows as JSON" },
 #endif
   { "quiet", no_argument, 'q', NULL, "print only warnings and errors" },
   { NULL, 0, 0, NULL, NULL }
@@ -56,7 +58,7 @@ static const struct cli_usage usage = {
 #ifndef P2VKIT_AGENT
   "[-o FILE] [--name NAME] [--interval SEC] [--samples N | --duration SEC] [--root DIR]\n"
   "       p2vkit inventory --ssh HOSTS [--jobs N] -o DIR [sampling options]\n"
-  "       p2vkit inventory --summary FILE|DIR...",
+  "       p2vkit inventory --summary [--json] FILE|DIR...",
 #else
   "[-o FILE] [--name NAME] [--interval SEC] [--samples N | --duration SEC] [--root DIR]",
 #endif
@@ -134,28 +136,10 @@ write_profile (FILE *fp, void *opaque)
 static int
 check_output (const char *path)
 {
-  CLEANUP_FREE char *tmp = NULL;
-  struct stat st;
-  int fd;
-
-  if (strcmp (path, "-") == 0)
-    return 0;
-  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode)) {
-    cli_error ("%s: is a folder; give a file name", path);
-    return -1;
-  }
-  tmp = core_sprintf ("%s.tmpXXXXXX", path);
-  if (tmp == NULL) {
+  if (core_output_check (path) == -1) {
     cli_core_error ();
     return -1;
   }
-  fd = mkstemp (tmp);
-  if (fd == -1) {
-    cli_error ("%s: cannot create the output file: %s", path, strerror (errno));
-    return -1;
-  }
-  close (fd);
-  unlink (tmp);
   return 0;
 }
 
@@ -224,7 +208,7 @@ run_local (struct inv_options *o, const char *output, struct front *f)
     cli_core_error ();
     return EXIT_FAILURE_;
   }
-  if (!f->quiet && strcmp (output, "-") != 0)
+  if (!f->quiet && !core_output_is_stdout (output))
     fprintf (stderr, "p2vkit: wrote the profile of %s to %s\n", p->name, output);
   return EXIT_OK;
 }
@@ -277,7 +261,8 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
   CLEANUP_FREE char *text = NULL, *agent = NULL;
   inv_host_vector hosts = { 0 };
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
-  int failed, ret = EXIT_FAILURE_;
+  int failed = -1, ret = EXIT_FAILURE_;
+  bool made_dir = false;
   size_t len;
 
   if (outdir == NULL || strcmp (outdir, "-") == 0)
@@ -288,7 +273,9 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
     cli_core_error ();
     goto out;
   }
-  if (mkdir (outdir, 0777) == -1 && errno != EEXIST) {
+  if (mkdir (outdir, 0777) == 0)
+    made_dir = true;
+  else if (errno != EEXIST) {
     cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
     goto out;
   }
@@ -319,6 +306,10 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
     printf ("%zu of %zu servers profiled\n", hosts.len, hosts.len);
   ret = failed > 0 ? EXIT_FAILURE_ : EXIT_OK;
  out:
+  /* A folder this run made and filled with nothing goes again (rmdir
+   * removes only an empty one). */
+  if (made_dir && (failed == -1 || (size_t) failed == hosts.len))
+    rmdir (outdir);
   inv_hosts_free (&hosts);
   return ret;
 }
@@ -332,8 +323,55 @@ format_value (char *buf, size_t len, double v, int decimals)
     snprintf (buf, len, "%.*f", decimals, v);
 }
 
+/* CORE_UNSET as null. */
+static void
+json_number (struct core_json *j, const char *key, double v)
+{
+  core_json_key (j, key);
+  if (v == CORE_UNSET)
+    core_json_null (j);
+  else
+    core_json_double (j, v);
+}
+
+/* --summary --json: one object per profile, numbers as numbers. */
 static int
-run_summary (const struct cli_command *cmd, int argc, char **argv)
+summary_json (const core_profile_vector *profiles)
+{
+  struct core_json j;
+
+  core_json_begin (&j, stdout);
+  core_json_array_begin (&j);
+  for (size_t i = 0; i < profiles->len; i++) {
+    struct inv_summary s;
+
+    if (inv_summarize (profiles->ptr[i], &s) == -1) {
+      cli_core_error ();
+      return EXIT_FAILURE_;
+    }
+    core_json_object_begin (&j);
+    core_json_key (&j, "name"); core_json_string (&j, s.name);
+    core_json_key (&j, "os"); core_json_string (&j, s.os);
+    json_number (&j, "cores", s.cores);
+    json_number (&j, "memory_mib", s.memory_mib);
+    json_number (&j, "disk_gib", s.disk_gib);
+    json_number (&j, "cpu_p95_pct", s.cpu_p95);
+    json_number (&j, "mem_p95_mib", s.mem_p95_mib);
+    json_number (&j, "iops_p95", s.iops_p95);
+    core_json_key (&j, "hint"); core_json_string (&j, s.hint);
+    core_json_object_end (&j);
+    inv_summary_clear (&s);
+  }
+  core_json_array_end (&j);
+  if (core_json_end (&j) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  return EXIT_OK;
+}
+
+static int
+run_summary (const struct cli_command *cmd, int argc, char **argv, bool json)
 {
   static const char *const heads[] =
     { "NAME", "OS", "CORES", "MEM_MIB", "DISK_GIB", "CPU_P95%", "MEM_P95_MIB",
@@ -350,6 +388,8 @@ run_summary (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     return EXIT_FAILURE_;
   }
+  if (json)
+    return summary_json (&profiles);
   n = profiles.len;
   cells = calloc ((n + 1) * NCOLS, sizeof *cells);
   if (cells == NULL) {
@@ -416,7 +456,7 @@ cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv)
 #ifndef P2VKIT_AGENT
   struct inv_fleet_options fo = { .jobs = 4 };
   const char *hosts_file = NULL;
-  bool summary = false, jobs_given = false;
+  bool summary = false, jobs_given = false, json = false;
 #endif
   int64_t d;
   int c, ret;
@@ -454,6 +494,7 @@ cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv)
       break;
     case OPT_AGENT: fo.agent = optarg; break;
     case OPT_SUMMARY: summary = true; break;
+    case OPT_JSON: json = true; break;
 #endif
     case 'h': cli_print_help (cmd, &usage, opts); return EXIT_OK;
     default: return cli_option_error (cmd, argv, c);
@@ -464,8 +505,10 @@ cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv)
   if (summary) {
     if (hosts_file || output || o.root || o.record)
       return cli_usage_error (cmd, "--summary takes profiles only");
-    return run_summary (cmd, argc - optind, argv + optind);
+    return run_summary (cmd, argc - optind, argv + optind, json);
   }
+  if (json)
+    return cli_usage_error (cmd, "--json goes with --summary");
 #endif
   if (optind < argc)
     return cli_usage_error (cmd, "unexpected operand '%s'", argv[optind]);

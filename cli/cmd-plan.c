@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "planner/planner.h"
 
+enum { OPT_JSON = 256 };
+
 static const struct cli_option opts[] = {
   { "hosts", required_argument, 'H', "FILE", "the host catalog (p2vkit/hosts/v1)" },
   { "policy", required_argument, 'p', "FILE", "the policy (p2vkit/policy/v1); defaults otherwise" },
@@ -18,6 +20,7 @@ static const struct cli_option opts[] = {
   { "core-mhz", required_argument, 'M', "MHZ", "with --size: the clock the spec's cores are assumed at (default 2600)" },
   { "growth", required_argument, 'g', "PCT", "demand grows PCT a year (0 to 1000): say when the hosts run out" },
   { "years", required_argument, 'y', "Y", "with --growth: how many years to look ahead (1 to 20, default 3)" },
+  { "json", no_argument, OPT_JSON, NULL, "print the summary as JSON on standard output (the plan goes to -o FILE)" },
   { "quiet", no_argument, 'q', NULL, "print no progress and no summary" },
   { NULL, 0, 0, NULL, NULL }
 };
@@ -75,6 +78,143 @@ write_plan (FILE *fp, void *opaque)
   return core_plan_write (fp, opaque);
 }
 
+/* CORE_UNSET as null. */
+static void
+json_number (struct core_json *j, const char *key, double v)
+{
+  core_json_key (j, key);
+  if (v == CORE_UNSET)
+    core_json_null (j);
+  else
+    core_json_double (j, v);
+}
+
+static void
+json_strings (struct core_json *j, const char *key, const core_string_vector *v)
+{
+  core_json_key (j, key);
+  core_json_array_begin (j);
+  for (size_t i = 0; i < v->len; i++)
+    core_json_string (j, v->ptr[i]);
+  core_json_array_end (j);
+}
+
+/* --json: the summary line's facts, per host and per workload left
+ * physical, for scripts. */
+static int
+print_json (const struct core_plan *plan, const char *output)
+{
+  struct core_json j;
+
+  core_json_begin (&j, stdout);
+  core_json_object_begin (&j);
+  core_json_key (&j, "output"); core_json_string (&j, output);
+  json_number (&j, "workloads", plan->summary.workloads);
+  json_number (&j, "placed", plan->summary.placed);
+  json_number (&j, "unplaced", plan->summary.unplaced);
+  json_number (&j, "hosts_used", plan->summary.hosts_used);
+  json_number (&j, "lower_bound", plan->summary.lower_bound);
+  json_number (&j, "cost", plan->summary.cost);
+  json_number (&j, "watts_before", plan->summary.watts_before);
+  json_number (&j, "watts_after", plan->summary.watts_after);
+  core_json_key (&j, "hosts");
+  core_json_array_begin (&j);
+  for (size_t i = 0; i < plan->hosts.len; i++) {
+    const struct core_plan_host *h = &plan->hosts.ptr[i];
+
+    core_json_object_begin (&j);
+    core_json_key (&j, "name"); core_json_string (&j, h->name);
+    core_json_key (&j, "model"); core_json_string (&j, h->model);
+    core_json_key (&j, "hypervisor");
+    core_json_string (&j, h->hypervisor == CORE_HV_XEN ? "xen" : "kvm");
+    core_json_key (&j, "spare"); core_json_bool (&j, h->spare);
+    json_strings (&j, "workloads", &h->workloads);
+    core_json_key (&j, "peak_pct");
+    core_json_object_begin (&j);
+    json_number (&j, "cpu", h->peak.cpu_pct);
+    json_number (&j, "memory", h->peak.memory_pct);
+    json_number (&j, "disk", h->peak.disk_pct);
+    json_number (&j, "iops", h->peak.iops_pct);
+    json_number (&j, "net", h->peak.net_pct);
+    core_json_object_end (&j);
+    core_json_object_end (&j);
+  }
+  core_json_array_end (&j);
+  core_json_key (&j, "workloads_placed");
+  core_json_array_begin (&j);
+  for (size_t i = 0; i < plan->workloads.len; i++) {
+    const struct core_plan_workload *w = &plan->workloads.ptr[i];
+
+    if (w->host == NULL)
+      continue;
+    core_json_object_begin (&j);
+    core_json_key (&j, "name"); core_json_string (&j, w->name);
+    core_json_key (&j, "host"); core_json_string (&j, w->host);
+    core_json_key (&j, "mode"); core_json_string (&j, core_mode_names[w->mode]);
+    json_number (&j, "vcpus", w->vcpus);
+    json_number (&j, "memory_mib", w->memory_mib);
+    core_json_object_end (&j);
+  }
+  core_json_array_end (&j);
+  core_json_key (&j, "unplaced_workloads");
+  core_json_array_begin (&j);
+  for (size_t i = 0; i < plan->unplaced.len; i++) {
+    core_json_object_begin (&j);
+    core_json_key (&j, "name"); core_json_string (&j, plan->unplaced.ptr[i].name);
+    core_json_key (&j, "reason"); core_json_string (&j, plan->unplaced.ptr[i].reason);
+    core_json_object_end (&j);
+  }
+  core_json_array_end (&j);
+  core_json_key (&j, "sizing");
+  if (!plan->sizing.given)
+    core_json_null (&j);
+  else {
+    const struct core_plan_sizing *s = &plan->sizing;
+    core_json_object_begin (&j);
+    json_number (&j, "hosts", s->hosts);
+    json_number (&j, "spare_hosts", s->spare_hosts);
+    json_number (&j, "cores", s->cores.spec);
+    json_number (&j, "core_mhz", s->core_mhz);
+    json_number (&j, "memory_gib", s->memory_gib.spec);
+    json_number (&j, "disk_gb", s->disk_gb.spec);
+    json_number (&j, "disk_iops", s->disk_iops.spec);
+    json_number (&j, "nic_ports", s->nic_ports.spec);
+    json_number (&j, "port_mbps", s->port_mbps);
+    core_json_key (&j, "binding"); core_json_string (&j, core_resource_names[s->binding]);
+    json_number (&j, "binding_pct", s->binding_pct);
+    core_json_object_end (&j);
+  }
+  core_json_key (&j, "growth");
+  if (!plan->growth.given)
+    core_json_null (&j);
+  else {
+    core_json_object_begin (&j);
+    json_number (&j, "pct", plan->growth.pct);
+    json_number (&j, "years", plan->growth.years);
+    core_json_key (&j, "hosts");
+    core_json_array_begin (&j);
+    for (size_t i = 0; i < plan->growth.hosts.len; i++) {
+      const struct core_plan_growth_host *g = &plan->growth.hosts.ptr[i];
+      core_json_object_begin (&j);
+      core_json_key (&j, "host"); core_json_string (&j, g->host);
+      /* null: the host lasts the whole period. */
+      json_number (&j, "runs_out_month", g->runs_out.month);
+      core_json_key (&j, "runs_out_of");
+      core_json_string (&j, g->runs_out.month == CORE_UNSET ? NULL
+                        : core_resource_names[g->runs_out.resource]);
+      core_json_object_end (&j);
+    }
+    core_json_array_end (&j);
+    core_json_object_end (&j);
+  }
+  core_json_object_end (&j);
+  if (core_json_end (&j) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  return EXIT_OK;
+}
+
 int
 cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
 {
@@ -87,6 +227,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   const char *check = NULL;
   struct plan_size_config sc = { .core_mhz = 2600, .growth_pct = CORE_UNSET };
   bool size = false, grow = false, core_mhz_given = false, years_given = false;
+  bool json = false;
   double growth = 0;
   int64_t years = 3;
   int64_t seed;
@@ -102,6 +243,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     case 'o': output = optarg; break;
     case 'c': check = optarg; break;
     case 'q': ps.quiet = true; break;
+    case OPT_JSON: json = true; break;
     case 'S': size = true; break;
     case 'N':
       if (core_parse_int64 (optarg, "--hosts-max", 1, 1000000, &sc.hosts_max) == -1)
@@ -149,6 +291,11 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     return cli_usage_error (cmd, "--size sizes a host to buy instead of using the "
                             "catalog: drop --hosts, or add --growth to size one "
                             "that lasts while the catalog's hosts run out");
+  if (json && check)
+    return cli_usage_error (cmd, "--json goes with planning, not --check");
+  if (json && core_output_is_stdout (output))
+    return cli_usage_error (cmd, "--json prints the summary on standard output: "
+                            "write the plan to a file (-o FILE)");
   if (!size && (sc.hosts_max || core_mhz_given))
     return cli_usage_error (cmd, "--hosts-max and --core-mhz go with --size");
 
@@ -241,8 +388,10 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     return EXIT_FAILURE_;
   }
+  if (json)
+    return print_json (&plan, output);
   if (!ps.quiet) {
-    FILE *fp = strcmp (output, "-") == 0 ? stderr : stdout;
+    FILE *fp = core_output_is_stdout (output) ? stderr : stdout;
     fprintf (fp, "plan: %lld workloads, %lld placed on %lld hosts",
              (long long) plan.summary.workloads, (long long) plan.summary.placed,
              (long long) plan.summary.hosts_used);
@@ -277,7 +426,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
       else
         fprintf (fp, "; first out of %s in month %lld", res, (long long) first);
     }
-    if (strcmp (output, "-") != 0)
+    if (!core_output_is_stdout (output))
       fprintf (fp, "; written to %s", output);
     fputc ('\n', fp);
   }

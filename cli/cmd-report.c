@@ -169,7 +169,7 @@ cli_cmd_report (const struct cli_command *cmd, int argc, char **argv)
     fmt = FMT_PDF;
   else
     return cli_usage_error (cmd, "--format: expected html, md or pdf, got '%s'", format);
-  if (fmt == FMT_PDF && strcmp (output, "-") == 0 && isatty (1))
+  if (fmt == FMT_PDF && core_output_is_stdout (output) && isatty (1))
     return cli_usage_error (cmd, "a PDF does not go to a terminal; give -o FILE");
   main_name = fmt == FMT_MD ? "report.md" : "report.html";
   ro.plan_file = argv[optind];
@@ -227,7 +227,7 @@ cli_cmd_report (const struct cli_command *cmd, int argc, char **argv)
       goto out;
     }
   }
-  if (!quiet && strcmp (output, "-") != 0)
+  if (!quiet && !core_output_is_stdout (output))
     printf ("report: %s of %zu workload%s on %zu host%s written to %s\n",
             fmt == FMT_PDF ? "PDF" : fmt == FMT_MD ? "Markdown" : "HTML",
             plan.workloads.len, plan.workloads.len == 1 ? "" : "s",

@@ -94,7 +94,19 @@ main (int argc, char **argv)
 
   if (argv[1][0] == '-')
     cli_error ("unknown option '%s'; see 'p2vkit --help'", argv[1]);
-  else
-    cli_error ("unknown command '%s'; see 'p2vkit --help'", argv[1]);
+  else {
+    const char *names[sizeof commands / sizeof commands[0]];
+    const char *near;
+    size_t n = 0;
+
+    for (const struct cli_command *c = commands; c->name; c++)
+      names[n++] = c->name;
+    near = core_nearest (argv[1], names, n);
+    if (near)
+      cli_error ("unknown command '%s' (did you mean '%s'?); see 'p2vkit --help'",
+                 argv[1], near);
+    else
+      cli_error ("unknown command '%s'; see 'p2vkit --help'", argv[1]);
+  }
   return EXIT_USAGE;
 }

@@ -8,6 +8,9 @@
 
 #define MAX_OPTIONS 64
 
+/* The table of the last cli_getopt call, for hints on unknown options. */
+static const struct cli_option *last_opts;
+
 int
 cli_getopt (int argc, char **argv, const struct cli_option *opts,
             int *longindex)
@@ -17,6 +20,7 @@ cli_getopt (int argc, char **argv, const struct cli_option *opts,
   size_t n = 0, s = 2;
   int c;
 
+  last_opts = opts;
   for (const struct cli_option *o = opts; o->name && n < MAX_OPTIONS; o++, n++) {
     longopts[n] = (struct option) { o->name, o->has_arg, NULL, o->val };
     if (o->val < 256) {
@@ -106,5 +110,21 @@ cli_option_error (const struct cli_command *cmd, char **argv, int c)
   }
   if (optopt && optopt < 256 && !(arg[0] == '-' && arg[1] == '-'))
     return cli_usage_error (cmd, "unknown option '-%c'", optopt);
+  if (arg[0] == '-' && arg[1] == '-' && last_opts) {
+    const char *names[MAX_OPTIONS + 1];
+    const char *near;
+    char word[128];
+    size_t n = 0;
+
+    /* "--ouput=FILE": the name alone. */
+    snprintf (word, sizeof word, "%.*s", (int) strcspn (arg + 2, "="), arg + 2);
+    for (const struct cli_option *o = last_opts; o->name && n < MAX_OPTIONS; o++)
+      names[n++] = o->name;
+    names[n++] = "help";
+    near = core_nearest (word, names, n);
+    if (near)
+      return cli_usage_error (cmd, "unknown option '%s' (did you mean '--%s'?)",
+                              arg, near);
+  }
   return cli_usage_error (cmd, "unknown option '%s'", arg);
 }

@@ -13,12 +13,14 @@
 #ifndef P2VKIT_CORE_H
 #define P2VKIT_CORE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <yaml.h>
 
 #define P2VKIT_VERSION "0.1.0"
@@ -125,11 +127,18 @@ size_t core_utf8_len(const unsigned char *p, size_t avail);
 
 /* S (LEN bytes, from a file or a peer) made safe to show on a terminal or
  * in a log, into BUF of SIZE bytes: control characters (C0, DEL, C1) and
- * bytes that are not UTF-8 become \xHH (tab, line feed and carriage
+ * bytes that are not UTF-8, and bidirectional embeddings and overrides,
+ * become \xHH (tab, line feed and carriage
  * return \t, \n, \r); everything else is copied.  Cut short, never
  * inside an escape or a character, when BUF is too small.  Returns BUF.
  * Every core error message passes through it (error.c). */
 char *core_escape(const char *s, size_t len, char *buf, size_t size);
+
+/* The candidate nearest to WORD by edit distance, for "did you mean"
+ * hints: within about one edit in three characters, else the one
+ * candidate WORD begins, else NULL. */
+const char *core_nearest(const char *word, const char *const *candidates,
+                         size_t n);
 
 /* ------------------------------------------------------------------ */
 /* model.c: the data model.                                             */
@@ -529,9 +538,47 @@ void core_yw_scalar(struct core_yaml_writer *w, const char *s, yaml_scalar_style
 
 /* Calls WRITE_FN on a temporary file in PATH's folder, then renames it to
  * PATH.  On any failure (or a signal, see core_tmpfiles_cleanup) nothing
- * is left behind.  PATH "-" writes to stdout directly. */
+ * is left behind.  A symbolic link is followed to its final target, which
+ * is replaced in its own folder (the link stays).  Standard output ("-",
+ * /dev/stdout, /dev/fd/1), other open descriptors (/dev/stderr,
+ * /dev/fd/N), character devices and FIFOs are written in place: they
+ * cannot be replaced, and output there cannot be taken back.  A folder,
+ * a block device or a socket is an error. */
 int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
                       void *opaque);
+
+/* Whether PATH names standard output: "-", /dev/stdout, /dev/fd/1. */
+bool core_output_is_stdout(const char *path);
+
+enum core_output_kind {
+  CORE_OUTPUT_FILE,             /* replaced atomically (or created) */
+  CORE_OUTPUT_STREAM,           /* a character device or FIFO: in place */
+  CORE_OUTPUT_FD                /* an open descriptor of this process */
+};
+/* Where writing PATH goes: the final target of its links (allocated),
+ * its kind, and for CORE_OUTPUT_FD the descriptor in *FD.  NULL with the
+ * error set for a folder, a block device, a socket or a broken path. */
+char *core_output_target(const char *path, enum core_output_kind *kind, int *fd);
+
+/* Fail early when PATH cannot be written (before minutes of work). */
+int core_output_check(const char *path);
+
+/* TMP, a finished file, becomes PATH the way core_write_atomic writes
+ * it: renamed onto PATH's final target, or copied there (a device, a FIFO,
+ * a link to another file system). */
+int core_output_commit(const char *tmp, const char *path);
+
+/* The signals front ends clean up on (INT, TERM, HUP, QUIT), blocked
+ * around creating a temporary file and registering it, so that no signal
+ * comes between the two. */
+void core_signals_block(sigset_t *old);
+void core_signals_restore(const sigset_t *old);
+/* mkstemp, mkdtemp and mkdir whose result is registered with
+ * core_tmpfiles_add before any of those signals is delivered.  mkdir of
+ * a folder that exists succeeds with *MADE false (nothing registered). */
+int core_mkstemp_registered(char *tmpl);
+char *core_mkdtemp_registered(char *tmpl);
+int core_mkdir_registered(const char *path, mode_t mode, bool *made);
 
 /* Temporary files that exist right now; a front end's signal handler calls
  * core_tmpfiles_cleanup (async-signal-safe) to remove them.  A path may
@@ -539,6 +586,32 @@ int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
 int core_tmpfiles_add(const char *path);
 void core_tmpfiles_remove(const char *path);
 void core_tmpfiles_cleanup(void);
+
+/* ------------------------------------------------------------------ */
+/* json.c: JSON for scripts (--json): written as it goes, indented.      */
+
+struct core_json {
+  FILE *fp;
+  int depth;
+  bool first;                   /* no value yet in the open container */
+  bool after_key;
+  bool failed;
+};
+void core_json_begin(struct core_json *j, FILE *fp);
+void core_json_object_begin(struct core_json *j);
+void core_json_object_end(struct core_json *j);
+void core_json_array_begin(struct core_json *j);
+void core_json_array_end(struct core_json *j);
+/* In an object: the key of the value that follows. */
+void core_json_key(struct core_json *j, const char *key);
+void core_json_string(struct core_json *j, const char *s);   /* NULL: null */
+void core_json_int(struct core_json *j, int64_t v);
+void core_json_double(struct core_json *j, double v);  /* not finite: null */
+void core_json_bool(struct core_json *j, bool b);
+void core_json_null(struct core_json *j);
+/* A final newline; -1 with the error set when the containers do not
+ * balance or the stream failed. */
+int core_json_end(struct core_json *j);
 
 /* ------------------------------------------------------------------ */
 /* csv.c: RFC 4180 reader.                                               */

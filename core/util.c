@@ -316,4 +316,75 @@ core_escape (const char *s, size_t len, char *buf, size_t size)
   }
   buf[o] = '\0';
   return buf;
+
+/* Edit distance with transpositions (optimal string alignment: "plna" is
+ * one edit from "plan"), capped: past MAX the answer is MAX + 1. */
+static size_t
+edit_distance (const char *a, const char *b, size_t max)
+{
+  enum { N = 64 };
+  size_t la = strlen (a), lb = strlen (b);
+  size_t d[3][N + 1];           /* rows i-2, i-1, i, rotating */
+
+  if (la > N || lb > N || (la > lb ? la - lb : lb - la) > max)
+    return max + 1;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t *cur = d[i % 3], *prev = d[(i - 1) % 3], *prev2 = d[(i - 2) % 3];
+    size_t best;
+
+    cur[0] = best = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+      if (prev[j] + 1 < v)
+        v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v)
+        v = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+          && prev2[j - 2] + 1 < v)
+        v = prev2[j - 2] + 1;
+      cur[j] = v;
+      if (v < best)
+        best = v;
+    }
+    if (best > max)
+      return max + 1;
+  }
+  return d[la % 3][lb];
+}
+
+const char *
+core_nearest (const char *word, const char *const *candidates, size_t n)
+{
+  const char *best = NULL, *prefixed = NULL;
+  size_t len, max, best_d, nprefixed = 0;
+
+  if (word == NULL || *word == '\0')
+    return NULL;
+  len = strlen (word);
+  /* About one edit in three characters: "polcy" finds "policy", "xyz"
+   * finds nothing. */
+  max = len < 3 ? 1 : len / 3;
+  best_d = max + 1;
+  for (size_t i = 0; i < n; i++) {
+    size_t d;
+
+    if (candidates[i] == NULL)
+      continue;
+    d = edit_distance (word, candidates[i], max);
+    if (d < best_d && d < strlen (candidates[i])) {
+      best_d = d;
+      best = candidates[i];
+    }
+    if (len >= 2 && strncmp (candidates[i], word, len) == 0) {
+      nprefixed++;
+      prefixed = candidates[i];
+    }
+  }
+  if (best)
+    return best;
+  /* A shortened word, "inv" for "inventory", when only one fits. */
+  return nprefixed == 1 ? prefixed : NULL;
 }

@@ -98,48 +98,17 @@ expect_list (struct reader *r, const yaml_node_t *n, const char *path)
 
 /* Keys -------------------------------------------------------------- */
 
-/* ASCII lower case, whatever the locale. */
-static int
-fold (char c)
-{
-  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* The key of KEYS nearest to WORD by edit distance (ignoring case), when
- * it is near enough to be a slip of the keyboard; NULL otherwise.  Keys
- * already SEEN in the mapping are not offered. */
+/* The known key nearest to WORD among those not SEEN yet, for "did you
+ * mean" (core_nearest's rule), or NULL. */
 static const char *
 yaml_nearest_key (const char *word, const char *const *keys, uint64_t seen)
 {
-  size_t n = strlen (word), best_d = SIZE_MAX;
-  size_t max = n <= 4 ? 1 : n < 10 ? 2 : 3;
-  const char *best = NULL;
+  const char *unseen[64];
+  size_t n = 0;
 
-  if (n > 64)
-    return NULL;
-  for (int i = 0; keys[i]; i++) {
-    size_t m = strlen (keys[i]), prev[65], cur[65];
-
-    if ((seen & (UINT64_C(1) << i)) || m > 64)
-      continue;
-    /* Levenshtein distance, one row at a time. */
-    for (size_t j = 0; j <= m; j++)
-      prev[j] = j;
-    for (size_t a = 1; a <= n; a++) {
-      cur[0] = a;
-      for (size_t b = 1; b <= m; b++) {
-        size_t sub = prev[b - 1] + (fold (word[a - 1]) != fold (keys[i][b - 1]));
-        size_t del = prev[b] + 1, ins = cur[b - 1] + 1;
-        cur[b] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-      }
-      memcpy (prev, cur, (m + 1) * sizeof prev[0]);
-    }
-    if (prev[m] <= max && prev[m] < best_d) {
-      best_d = prev[m];
-      best = keys[i];
-    }
-  }
-  return best;
+  for (int i = 0; keys[i] && n < 64; i++, n++)
+    unseen[n] = (seen & (UINT64_C(1) << i)) ? NULL : keys[i];
+  return core_nearest (word, unseen, n);
 }
 
 /* Look KEY up in the NULL-terminated KEYS; fail on an unknown key or on

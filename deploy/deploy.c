@@ -273,6 +273,59 @@ problem (core_string_vector *problems, const char *fmt, ...)
   return 0;
 }
 
+/* Whether --only leaves workload NAME in (everything without --only). */
+static bool
+selected (const struct dep_run *r, const char *name)
+{
+  if (r->o.only == NULL || r->o.only->len == 0)
+    return true;
+  for (size_t i = 0; i < r->o.only->len; i++)
+    if (strcmp (r->o.only->ptr[i], name) == 0)
+      return true;
+  return false;
+}
+
+/* Every --only name is a workload the plan places: a typo would
+ * otherwise deploy nothing and say that all is well. */
+static int
+check_only (const struct dep_run *r)
+{
+  const struct core_plan *p = r->plan;
+
+  for (size_t i = 0; r->o.only && i < r->o.only->len; i++) {
+    const char *name = r->o.only->ptr[i];
+    const struct core_plan_workload *found = NULL;
+
+    for (size_t j = 0; j < p->workloads.len && !found; j++)
+      if (strcmp (p->workloads.ptr[j].name, name) == 0)
+        found = &p->workloads.ptr[j];
+    if (found == NULL) {
+      CLEANUP_FREE const char **names = calloc (p->workloads.len + 1, sizeof *names);
+      const char *near;
+
+      if (names == NULL) {
+        core_error ("out of memory");
+        return -1;
+      }
+      for (size_t j = 0; j < p->workloads.len; j++)
+        names[j] = p->workloads.ptr[j].name;
+      near = core_nearest (name, names, p->workloads.len);
+      if (near)
+        core_error ("--only: no workload '%s' in %s (did you mean '%s'?)", name,
+                    r->o.plan_file, near);
+      else
+        core_error ("--only: no workload '%s' in %s", name, r->o.plan_file);
+      return -1;
+    }
+    if (found->host == NULL || found->mode == CORE_MODE_PHYSICAL) {
+      core_error ("--only: workload '%s' stays physical in %s: there is nothing "
+                  "to deploy", name, r->o.plan_file);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* Hosts and workloads of the plan, with the URIs, pools and images the
  * options give them.  Problems are collected, not fatal. */
 static int
@@ -280,6 +333,9 @@ gather (struct dep_run *r, core_string_vector *problems, bool need_images,
         bool need_uris)
 {
   const struct core_plan *p = r->plan;
+
+  if (check_only (r) == -1)
+    return -1;
 
   for (size_t i = 0; i < p->hosts.len; i++) {
     const struct core_plan_host *ph = &p->hosts.ptr[i];
@@ -291,7 +347,8 @@ gather (struct dep_run *r, core_string_vector *problems, bool need_images,
     h.xen = ph->hypervisor == CORE_HV_XEN;
     for (size_t j = 0; j < p->workloads.len; j++)
       if (p->workloads.ptr[j].host && strcmp (p->workloads.ptr[j].host, ph->name) == 0
-          && p->workloads.ptr[j].mode != CORE_MODE_PHYSICAL)
+          && p->workloads.ptr[j].mode != CORE_MODE_PHYSICAL
+          && selected (r, p->workloads.ptr[j].name))
         h.used = true;
     h.uri = uri ? core_strdup (uri) : NULL;
     h.pool_path = core_strdup (path);
@@ -326,7 +383,7 @@ gather (struct dep_run *r, core_string_vector *problems, bool need_images,
     struct dep_wl w = { .pw = pw, .boot_s = -1, .autostart = -1 };
     size_t h;
 
-    if (pw->host == NULL || pw->mode == CORE_MODE_PHYSICAL)
+    if (pw->host == NULL || pw->mode == CORE_MODE_PHYSICAL || !selected (r, pw->name))
       continue;
     for (h = 0; h < r->hosts.len; h++)
       if (strcmp (r->hosts.ptr[h].ph->name, pw->host) == 0)

@@ -53,6 +53,8 @@ struct dep_options {
   const char *default_pool_path;  /* NULL: DEP_DEFAULT_POOL_PATH */
   const char *network;          /* NULL: as converted; "network:NAME",
                                  * "bridge:NAME", "user" */
+  const core_string_vector *only;  /* NULL or empty: every workload; else
+                                   * only these (--only) */
   bool start;
   bool verify_boot;
   bool dry_run;

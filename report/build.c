@@ -105,28 +105,28 @@ build_summary (struct build *b, struct rep_value *root)
     dem_mib += w->host ? w->memory_mib : w->demand.memory_mib;
   }
 
-  rep_set (&b->failed, s, "servers", rep_stringf ("%zu", plan->workloads.len));
+  rep_set (&b->failed, s, "servers", rep_int (plan->workloads.len));
   rep_set (&b->failed, s, "servers_label", rep_stringf ("%zu %s", plan->workloads.len,
                                                         plural (plan->workloads.len, "server", "servers")));
   rep_set (&b->failed, s, "hosts_label", rep_stringf ("%zu %s", plan->hosts.len,
                                                       plural (plan->hosts.len, "host", "hosts")));
-  rep_set (&b->failed, s, "hosts", rep_stringf ("%zu", plan->hosts.len));
-  rep_set (&b->failed, s, "running_hosts", rep_stringf ("%zu", running));
-  rep_set (&b->failed, s, "spares", rep_stringf ("%zu", spares));
+  rep_set (&b->failed, s, "hosts", rep_int (plan->hosts.len));
+  rep_set (&b->failed, s, "running_hosts", rep_int (running));
+  rep_set (&b->failed, s, "spares", rep_int (spares));
   rep_set (&b->failed, s, "has_spares", rep_bool (spares > 0));
-  rep_set (&b->failed, s, "virtualized", rep_stringf ("%zu", paravirt + full));
-  rep_set (&b->failed, s, "paravirt", rep_stringf ("%zu", paravirt));
-  rep_set (&b->failed, s, "full", rep_stringf ("%zu", full));
-  rep_set (&b->failed, s, "physical", rep_stringf ("%zu", physical));
+  rep_set (&b->failed, s, "virtualized", rep_int (paravirt + full));
+  rep_set (&b->failed, s, "paravirt", rep_int (paravirt));
+  rep_set (&b->failed, s, "full", rep_int (full));
+  rep_set (&b->failed, s, "physical", rep_int (physical));
   rep_set (&b->failed, s, "has_physical", rep_bool (physical > 0));
-  rep_set (&b->failed, s, "machines_after", rep_stringf ("%zu", plan->hosts.len + physical));
+  rep_set (&b->failed, s, "machines_after", rep_int (plan->hosts.len + physical));
   rep_set (&b->failed, s, "ratio", running
            ? rep_string (FMT (rep_fmt_num, (double) (paravirt + full) / running, 1))
            : rep_null ());
   if (plan->summary.lower_bound != CORE_UNSET) {
     int64_t gap = (int64_t) plan->hosts.len - plan->summary.lower_bound;
-    rep_set (&b->failed, s, "lower_bound", rep_stringf ("%lld", (long long) plan->summary.lower_bound));
-    rep_set (&b->failed, s, "gap", rep_stringf ("%lld", (long long) gap));
+    rep_set (&b->failed, s, "lower_bound", rep_int (plan->summary.lower_bound));
+    rep_set (&b->failed, s, "gap", rep_int (gap));
     rep_set (&b->failed, s, "at_lower_bound", rep_bool (gap <= 0));
   }
   else {
@@ -198,10 +198,10 @@ build_bom (struct build *b, struct rep_value *root)
     total += count;
     line = rep_map ();
     rep_set (&b->failed, line, "model", rep_string (model));
-    rep_set (&b->failed, line, "count", rep_stringf ("%zu", count));
-    rep_set (&b->failed, line, "spares", rep_stringf ("%zu", spares));
+    rep_set (&b->failed, line, "count", rep_int (count));
+    rep_set (&b->failed, line, "spares", rep_int (spares));
     rep_set (&b->failed, line, "known", rep_bool (m != NULL));
-    rep_set (&b->failed, line, "cores", m ? rep_stringf ("%lld", (long long) m->cores) : rep_null ());
+    rep_set (&b->failed, line, "cores", m ? rep_int (m->cores) : rep_null ());
     rep_set (&b->failed, line, "clock", m ? rep_string (FMT (rep_fmt_mhz, m->mhz)) : rep_null ());
     rep_set (&b->failed, line, "memory", m ? rep_string (FMT (rep_fmt_mib, m->memory_mib)) : rep_null ());
     rep_set (&b->failed, line, "disk", m && m->disk_gib != CORE_UNSET
@@ -225,7 +225,7 @@ build_bom (struct build *b, struct rep_value *root)
   }
   rep_set (&b->failed, root, "bom", bom);
   rep_set (&b->failed, root, "has_models", rep_bool (plan->models.len > 0));
-  rep_set (&b->failed, root, "bom_count", rep_stringf ("%zu", total));
+  rep_set (&b->failed, root, "bom_count", rep_int (total));
   rep_set (&b->failed, root, "bom_cost", cost_known && total
            ? rep_string (FMT (rep_fmt_num, total_cost, 0)) : rep_null ());
   rep_set (&b->failed, root, "bom_watts", watts_known && total
@@ -243,7 +243,7 @@ build_policy (struct build *b, struct rep_value *root)
   rep_set (&b->failed, m, "headroom_pct", rep_string (FMT (rep_fmt_num, p->headroom_pct, 2)));
   rep_set (&b->failed, m, "cpu_overcommit", rep_string (FMT (rep_fmt_num, p->cpu_overcommit, 2)));
   rep_set (&b->failed, m, "memory_overcommit", rep_string (FMT (rep_fmt_num, p->memory_overcommit, 2)));
-  rep_set (&b->failed, m, "ha_spare_hosts", rep_stringf ("%lld", (long long) p->ha_spare_hosts));
+  rep_set (&b->failed, m, "ha_spare_hosts", rep_int (p->ha_spare_hosts));
   rep_set (&b->failed, m, "thin_disks", rep_bool (p->thin_disks));
   rep_set (&b->failed, m, "windows_pv_drivers", rep_bool (p->windows_pv_drivers));
   rep_set (&b->failed, m, "allow_passthrough", rep_bool (p->allow_passthrough));
@@ -276,7 +276,7 @@ server_values (struct build *b, const struct core_plan_server *s)
   rep_set (&b->failed, m, "group", rep_string (s->given ? s->group : NULL));
   rep_set (&b->failed, m, "services", rep_string (services));
   rep_set (&b->failed, m, "cores", s->given && s->cores != CORE_UNSET
-           ? rep_stringf ("%lld", (long long) s->cores) : rep_null ());
+           ? rep_int (s->cores) : rep_null ());
   rep_set (&b->failed, m, "clock", s->given && s->mhz != CORE_UNSET
            ? rep_string (FMT (rep_fmt_mhz, s->mhz)) : rep_null ());
   rep_set (&b->failed, m, "cpu", s->given && s->cores != CORE_UNSET && s->mhz != CORE_UNSET
@@ -356,7 +356,7 @@ workload_values (struct build *b, const struct core_plan_workload *w)
   rep_set (&b->failed, m, "physical", rep_bool (w->host == NULL));
   rep_set (&b->failed, m, "host", rep_string (w->host));
   rep_set (&b->failed, m, "host_anchor", w->host ? rep_stringf ("host-%s", w->host) : rep_null ());
-  rep_set (&b->failed, m, "vcpus", rep_stringf ("%lld", (long long) w->vcpus));
+  rep_set (&b->failed, m, "vcpus", rep_int (w->vcpus));
   rep_set (&b->failed, m, "memory", rep_string (FMT (rep_fmt_mib, w->memory_mib)));
   rep_set (&b->failed, m, "cpu", rep_string (FMT (rep_fmt_mhz, w->demand.cpu_mhz)));
   rep_set (&b->failed, m, "host_memory", rep_string (FMT (rep_fmt_mib, w->demand.memory_mib)));
@@ -404,10 +404,10 @@ build_sizing (struct build *b, struct rep_value *root)
     spec = rep_list ();
     features = rep_list ();
     reasons = rep_list ();
-    rep_set (&b->failed, m, "hosts", rep_stringf ("%lld", (long long) sz->hosts));
+    rep_set (&b->failed, m, "hosts", rep_int (sz->hosts));
     rep_set (&b->failed, m, "hosts_label", rep_stringf ("%lld %s", (long long) sz->hosts,
                                                        plural (sz->hosts, "host", "identical hosts")));
-    rep_set (&b->failed, m, "spares", rep_stringf ("%lld", (long long) sz->spare_hosts));
+    rep_set (&b->failed, m, "spares", rep_int (sz->spare_hosts));
     rep_set (&b->failed, m, "has_spares", rep_bool (sz->spare_hosts > 0));
     {
       char a[64], c[64], need[96], have[96];
@@ -469,8 +469,8 @@ build_sizing (struct build *b, struct rep_value *root)
     m = rep_map ();
     reasons = rep_list ();
     rep_set (&b->failed, m, "pct", rep_string (FMT (rep_fmt_num, gr->pct, 1)));
-    rep_set (&b->failed, m, "years", rep_stringf ("%lld", (long long) gr->years));
-    rep_set (&b->failed, m, "months", rep_stringf ("%lld", (long long) (12 * gr->years)));
+    rep_set (&b->failed, m, "years", rep_int (gr->years));
+    rep_set (&b->failed, m, "months", rep_int ((12 * gr->years)));
     for (size_t i = 0; i < gr->reasons.len; i++)
       rep_add (&b->failed, reasons, rep_string (gr->reasons.ptr[i]));
     rep_set (&b->failed, m, "reasons", reasons);
@@ -499,7 +499,7 @@ host_growth (struct build *b, const struct core_plan_host *h)
   else
     rep_set (&b->failed, m, "runs_out", rep_null ());
   rep_set (&b->failed, m, "lasts", rep_bool (g->runs_out.month == CORE_UNSET));
-  rep_set (&b->failed, m, "months", rep_stringf ("%lld", (long long) (12 * gr->years)));
+  rep_set (&b->failed, m, "months", rep_int ((12 * gr->years)));
   chart = rep_growth_chart_values (g->peak_pct.ptr, g->peak_pct.len,
                                    b->plan->policy.headroom_pct, g->runs_out.month);
   if (chart == NULL)
@@ -570,7 +570,7 @@ build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
       rep_set (&b->failed, e, "name", rep_string (w->name));
       rep_set (&b->failed, e, "anchor", rep_stringf ("w-%s", w->name));
       rep_set (&b->failed, e, "mode_label", rep_string (mode_label (w->mode)));
-      rep_set (&b->failed, e, "vcpus", rep_stringf ("%lld", (long long) w->vcpus));
+      rep_set (&b->failed, e, "vcpus", rep_int (w->vcpus));
       rep_set (&b->failed, e, "memory", rep_string (FMT (rep_fmt_mib, w->memory_mib)));
       rep_set (&b->failed, e, "cpu", rep_string (FMT (rep_fmt_mhz, w->demand.cpu_mhz)));
       rep_set (&b->failed, e, "disk", rep_string (FMT (rep_fmt_gib, w->demand.disk_gib)));
@@ -582,10 +582,10 @@ build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
     rep_set (&b->failed, hm, "hypervisor", rep_string (h->hypervisor == CORE_HV_XEN ? "Xen" : "KVM"));
     rep_set (&b->failed, hm, "spare", rep_bool (h->spare));
     rep_set (&b->failed, hm, "workloads", wl);
-    rep_set (&b->failed, hm, "count", rep_stringf ("%zu", h->workloads.len));
+    rep_set (&b->failed, hm, "count", rep_int (h->workloads.len));
     rep_set (&b->failed, hm, "vcpus", rep_string (FMT (rep_fmt_num, vcpus, 0)));
     rep_set (&b->failed, hm, "memory", rep_string (FMT (rep_fmt_mib, mem)));
-    rep_set (&b->failed, hm, "cores", m ? rep_stringf ("%lld", (long long) m->cores) : rep_null ());
+    rep_set (&b->failed, hm, "cores", m ? rep_int (m->cores) : rep_null ());
     rep_set (&b->failed, hm, "clock", m ? rep_string (FMT (rep_fmt_mhz, m->mhz)) : rep_null ());
     rep_set (&b->failed, hm, "memory_capacity", m ? rep_string (FMT (rep_fmt_mib, m->memory_mib)) : rep_null ());
 

@@ -132,7 +132,7 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
   /* The peak's label sits left of the point in the right half. */
   rep_set (&failed, c, "peak_anchor",
            rep_string (n > 1 && peak_i * 2 >= n ? "end" : "start"));
-  rep_set (&failed, c, "points", rep_stringf ("%zu", n));
+  rep_set (&failed, c, "points", rep_int (n));
   rep_set (&failed, c, "interval", rep_stringf ("%s min", rep_fmt_num (num, sizeof num, interval_s / 60.0, 1)));
 
   /* For text documents: the hourly peaks as block characters, the

@@ -21,6 +21,8 @@ struct rep_value {
   enum rep_kind kind;
   bool b;                       /* REP_BOOL */
   char *s;                      /* REP_STRING */
+  bool number;                  /* REP_STRING holding a count: JSON shows
+                                 * it as a number */
   struct rep_value **items;     /* REP_LIST items, REP_MAP values */
   char **keys;                  /* REP_MAP keys, parallel to items */
   size_t len, cap;
@@ -33,6 +35,8 @@ struct rep_value *rep_bool (bool b);
 struct rep_value *rep_string (const char *s);
 struct rep_value *rep_stringf (const char *fmt, ...)
   __attribute__((format(printf, 1, 2)));
+/* A count: rendered as its decimal text, a JSON number in --values. */
+struct rep_value *rep_int (int64_t v);
 struct rep_value *rep_list (void);
 struct rep_value *rep_map (void);
 

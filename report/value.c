@@ -71,6 +71,16 @@ rep_stringf (const char *fmt, ...)
 }
 
 struct rep_value *
+rep_int (int64_t v)
+{
+  struct rep_value *r = rep_stringf ("%lld", (long long) v);
+
+  if (r)
+    r->number = true;
+  return r;
+}
+
+struct rep_value *
 rep_list (void)
 {
   return new_value (REP_LIST);
@@ -240,7 +250,12 @@ json_value (FILE *fp, const struct rep_value *v, int indent)
   switch (v->kind) {
   case REP_NULL: fputs ("null", fp); return;
   case REP_BOOL: fputs (v->b ? "true" : "false", fp); return;
-  case REP_STRING: json_string (fp, v->s); return;
+  case REP_STRING:
+    if (v->number)
+      fputs (v->s, fp);
+    else
+      json_string (fp, v->s);
+    return;
   case REP_LIST:
   case REP_MAP:
     if (v->len == 0) {

@@ -308,7 +308,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
         failed = true;
         break;
       }
-      rep_set (&failed, wave, "number", rep_stringf ("%zu", nwaves));
+      rep_set (&failed, wave, "number", rep_int (nwaves));
       rep_set (&failed, wave, "infrastructure", rep_bool (it->infra));
       if (it->infra) {
         rep_set (&failed, wave, "title", rep_stringf ("Infrastructure services%s",
@@ -338,7 +338,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
     stats->disk_gib += it->disk_gib;
     stats->infrastructure += it->infra;
 
-    rep_set (&failed, wmaps[it->w], "wave", rep_stringf ("%zu", nwaves));
+    rep_set (&failed, wmaps[it->w], "wave", rep_int (nwaves));
     rep_set (&failed, wmaps[it->w], "infrastructure", rep_bool (it->infra));
     rep_set (&failed, wmaps[it->w], "risk", rep_string (risk_names[it->risk]));
     rep_set (&failed, wmaps[it->w], "risk_why", rep_string (it->risk_why));
@@ -378,7 +378,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
         host = &plan->hosts.ptr[h];
     rep_set (&failed, rb, "name", rep_string (wl->name));
     rep_set (&failed, rb, "anchor", rep_stringf ("runbook-%s", wl->name));
-    rep_set (&failed, rb, "wave", rep_stringf ("%zu", it->wave));
+    rep_set (&failed, rb, "wave", rep_int (it->wave));
     rep_set (&failed, rb, "host", rep_string (wl->host));
     rep_set (&failed, rb, "uri", rep_stringf ("%s+ssh://%s/system",
                                               host && host->hypervisor == CORE_HV_XEN
@@ -428,6 +428,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
     }
     rep_set (&failed, rb, "disks", disks);
     rep_set (&failed, rb, "disks_guessed", rep_bool (guessed));
+    rep_set (&failed, rb, "windows", rep_bool (s->given && s->family == CORE_OS_WINDOWS));
     rep_set (&failed, rb, "windows_drivers",
              rep_bool (wl->mode == CORE_MODE_PARAVIRT && s->family == CORE_OS_WINDOWS));
     rep_set (&failed, rb, "passthrough", rep_bool (wl->passthrough.len > 0));
@@ -458,10 +459,10 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
   rep_set (&failed, mig, "virtio_win", rep_string ("/usr/share/virtio-win"));
   rep_set (&failed, mig, "rate", rep_stringf ("%s MB/s", rep_fmt_num (buf, sizeof buf, opts->rate_mbs, 1)));
   rep_set (&failed, mig, "window", rep_stringf ("%s h", rep_fmt_num (buf, sizeof buf, opts->window_h, 1)));
-  rep_set (&failed, mig, "wave_size", rep_stringf ("%zu", opts->wave_size));
-  rep_set (&failed, mig, "waves", rep_stringf ("%zu", nwaves));
+  rep_set (&failed, mig, "wave_size", rep_int (opts->wave_size));
+  rep_set (&failed, mig, "waves", rep_int (nwaves));
   rep_set (&failed, mig, "waves_label", rep_stringf ("%zu wave%s", nwaves, nwaves == 1 ? "" : "s"));
-  rep_set (&failed, mig, "moved", rep_stringf ("%zu", n));
+  rep_set (&failed, mig, "moved", rep_int (n));
   rep_set (&failed, mig, "data", rep_string (rep_fmt_gib (buf, sizeof buf, stats->disk_gib)));
   rep_set (&failed, mig, "transfer", rep_string (rep_fmt_duration (buf2, sizeof buf2, stats->seconds)));
   rep_set (&failed, root, "waves", waves);

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/functions.sh"
 
 commands="inventory import validate plan report convert capture receive deploy wizard"
-t_plan $((6 + 2 * 10))
+t_plan $((10 + 2 * 10))
 
 help=$("$P2VKIT" --help); st=$?
 t_is "--help exits 0" 0 "$st"
@@ -15,6 +15,16 @@ err=$("$P2VKIT" frobnicate 2>&1); st=$?
 t_is "unknown command: one line, exit 2" "2:p2vkit: unknown command 'frobnicate'; see 'p2vkit --help'" "$st:$err"
 err=$("$P2VKIT" --frob 2>&1); st=$?
 t_is "unknown global option: exit 2" "2:p2vkit: unknown option '--frob'; see 'p2vkit --help'" "$st:$err"
+
+# The nearest name by edit distance, when one is near.
+err=$("$P2VKIT" plna 2>&1); st=$?
+t_is "a mistyped command: the nearest one suggested" "2:p2vkit: unknown command 'plna' (did you mean 'plan'?); see 'p2vkit --help'" "$st:$err"
+err=$("$P2VKIT" inv 2>&1)
+t_match "a shortened command: the one it begins suggested" "did you mean 'inventory'\?" "$err"
+err=$("$P2VKIT" plan --ouput=x.yaml 2>&1); st=$?
+t_is "a mistyped option: the nearest one suggested" "2:p2vkit: plan: unknown option '--ouput=x.yaml' (did you mean '--output'?); see 'p2vkit plan --help'" "$st:$err"
+err=$("$P2VKIT" deploy --stauts 2>&1)
+t_match "a transposition counts as one edit" "did you mean '--status'\?" "$err"
 
 for c in $commands; do
     out=$("$P2VKIT" "$c" --help); st=$?
