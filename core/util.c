@@ -316,6 +316,7 @@ core_escape (const char *s, size_t len, char *buf, size_t size)
   }
   buf[o] = '\0';
   return buf;
+}
 
 /* Edit distance with transpositions (optimal string alignment: "plna" is
  * one edit from "plan"), capped: past MAX the answer is MAX + 1. */
