@@ -318,6 +318,14 @@ core_escape (const char *s, size_t len, char *buf, size_t size)
   return buf;
 }
 
+/* ASCII lower case, whatever the locale: "Memory_MB" is a slip of
+ * "memory_mib", not four edits away. */
+static int
+fold (char c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
 /* Edit distance with transpositions (optimal string alignment: "plna" is
  * one edit from "plan"), capped: past MAX the answer is MAX + 1. */
 static size_t
@@ -337,13 +345,14 @@ edit_distance (const char *a, const char *b, size_t max)
 
     cur[0] = best = i;
     for (size_t j = 1; j <= lb; j++) {
-      size_t v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      size_t v = prev[j - 1] + (fold (a[i - 1]) != fold (b[j - 1]));
 
       if (prev[j] + 1 < v)
         v = prev[j] + 1;
       if (cur[j - 1] + 1 < v)
         v = cur[j - 1] + 1;
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+      if (i > 1 && j > 1 && fold (a[i - 1]) == fold (b[j - 2])
+          && fold (a[i - 2]) == fold (b[j - 1])
           && prev2[j - 2] + 1 < v)
         v = prev2[j - 2] + 1;
       cur[j] = v;

@@ -26,10 +26,10 @@ head='name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,role,gr
 mkdir "$t_tmp/dept" "$t_tmp/nodept"
 cat > "$t_tmp/dept/office.csv" <<EOT
 $head
-acct01,debian12,2,2000,2048,40,20,900,accounting,finance
-acct02,debian12,2,2000,2048,40,20,900,accounting,finance
-pay01,debian12,2,2000,2048,40,20,900,payroll,finance
-crm01,debian12,2,2000,2048,40,20,900,crm,sales
+acct01,debian11,2,2000,2048,40,20,900,accounting,finance
+acct02,debian11,2,2000,2048,40,20,900,accounting,finance
+pay01,debian11,2,2000,2048,40,20,900,payroll,finance
+crm01,debian11,2,2000,2048,40,20,900,crm,sales
 EOT
 cut -d, -f1-9 "$t_tmp/dept/office.csv" > "$t_tmp/nodept/office.csv"
 t_ok "plan the CSV grouped by department" plan "$t_tmp/dept" --hosts "$t_tmp/hosts.yaml" -o "$t_tmp/dept.yaml"
@@ -47,9 +47,9 @@ t_is "the group stays in the plan, as a label for reports" "3" "$(grep -c 'group
 mkdir "$t_tmp/dcs"
 cat > "$t_tmp/dcs/dcs.csv" <<EOT
 $head
-dc01,debian12,2,2000,2048,40,20,900,domain-controller,
-dc02,debian12,2,2000,2048,40,20,900,Domain Controller,
-web01,debian12,2,2000,2048,40,20,900,web,
+dc01,debian11,2,2000,2048,40,20,900,domain-controller,
+dc02,debian11,2,2000,2048,40,20,900,Domain Controller,
+web01,debian11,2,2000,2048,40,20,900,web,
 EOT
 t_ok "plan two DCs and a web server" plan "$t_tmp/dcs" --hosts "$t_tmp/hosts.yaml" -o "$t_tmp/dcs.yaml"
 t_is "the DCs are on different hosts" "" "$(host_lists "$t_tmp/dcs.yaml" | grep dc01 | grep dc02)"
@@ -85,7 +85,7 @@ t_is "the stub resolvers are kept apart from nothing" "" "$( (reasons "$t_tmp/ns
 # 4. An explicit anti_affinity pair (YAML and CSV), with the reason.
 mkdir "$t_tmp/aa"
 sed -e 's/^name: ns01/name: app11\nanti_affinity: [app, db]/' -e '/^services:/,$d' "$t_tmp/ns/ns01.yaml" > "$t_tmp/aa/app11.yaml"
-printf '%s,anti_affinity\napp12,debian12,2,2000,1024,20,20,500,app,,app\n' "$head" > "$t_tmp/aa/app12.csv"
+printf '%s,anti_affinity\napp12,debian11,2,2000,1024,20,20,500,app,,app\n' "$head" > "$t_tmp/aa/app12.csv"
 t_ok "plan an anti_affinity pair" plan "$t_tmp/aa" --hosts "$t_tmp/hosts.yaml" -o "$t_tmp/aa.yaml"
 t_is "on different hosts" "app11
 app12" "$(host_lists "$t_tmp/aa.yaml")"
