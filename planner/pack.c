@@ -1702,6 +1702,75 @@ balance (struct packer *pk)
   }
 }
 
+/* Place what the search left out when the catalog's counts (or a sized
+ * plan's host count) stop it opening hosts: construction fills the hosts
+ * in order, so a small workload kept off the one host with room by its
+ * anti-affinity group was left out although others have room once the
+ * load is spread.  Each left-out item goes to a host with room, to a new
+ * host when a count allows, or to a host made room on by moving one of
+ * its items to another host.  0, or -1 on error. */
+static int
+place_left (struct packer *pk)
+{
+  struct plan_solution *s = &pk->sol;
+
+  /* The hosts in use per model, of this solution. */
+  memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
+  for (size_t k = 0; k < s->nbins; k++)
+    pk->model_used[pk->pb->cap[s->bins[k].type].model]++;
+  for (size_t i = 0; i < pk->n; i++) {
+    ssize_t to = -1;
+
+    if (s->bin_of[i] >= 0)
+      continue;
+    for (size_t k = 0; k < s->nbins && to < 0; k++)
+      if (fits (pk, &s->bins[k], i))
+        to = (ssize_t) k;
+    for (size_t t = 0; t < pk->ntypes && to < 0; t++) {
+      struct plan_bin empty;
+      bool ok;
+      int k;
+      if (pk->mode[IX (pk, i, t)] < 0 || !model_available (pk, t))
+        continue;
+      if (bin_init (pk, &empty, t) == -1)
+        return -1;
+      ok = fits (pk, &empty, i);
+      bin_clear (&empty);
+      if (!ok)
+        continue;
+      if ((k = open_bin (pk, t)) < 0)
+        return -1;
+      to = k;
+    }
+    /* One item J of host K moves to host K2, and I takes its room. */
+    for (size_t k = 0; k < s->nbins && to < 0; k++) {
+      struct plan_bin *b = &s->bins[k];
+      for (size_t q = 0; q < b->nitems && to < 0; q++) {
+        size_t j = b->items[q];
+        if (!fits_swap (pk, b, i, &j, 1))
+          continue;
+        for (size_t k2 = 0; k2 < s->nbins; k2++) {
+          if (k2 == k || !fits (pk, &s->bins[k2], j))
+            continue;
+          bin_remove (pk, b, j);
+          if (bin_add (pk, &s->bins[k2], j) == -1)
+            return -1;
+          s->bin_of[j] = (ssize_t) k2;
+          to = (ssize_t) k;
+          break;
+        }
+      }
+    }
+    if (to < 0)
+      continue;
+    if (bin_add (pk, &s->bins[to], i) == -1)
+      return -1;
+    s->bin_of[i] = to;
+  }
+  s->cost = solution_cost (pk, s);
+  return 0;
+}
+
 static int
 cmp_double_asc (const void *a, const void *b)
 {
@@ -1960,7 +2029,11 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   plan_solution_clear (&pk.sol);
   if (solution_copy (&pk, &pk.sol, &best) == -1)
     goto out;
+  if (placed_count (&pk, &pk.sol) < pk.n && place_left (&pk) == -1)
+    goto out;
   balance (&pk);
+  if (placed_count (&pk, &pk.sol) < pk.n && place_left (&pk) == -1)
+    goto out;
 
   *out = pk.sol;
   memset (&pk.sol, 0, sizeof pk.sol);

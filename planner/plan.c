@@ -98,6 +98,34 @@ too_big_reason (const struct core_profile *p, const struct plan_demand *d,
                        pol->headroom_pct);
 }
 
+/* Whether bin B has the resources left for item I (in its mode on B's
+ * type, after headroom); *MEMBER is an item of I's anti-affinity group
+ * that B carries, or -1. */
+static bool
+bin_room (const struct plan_problem *pb, const struct plan_bin *b, size_t i,
+          ssize_t *member)
+{
+  const struct plan_capacity *c = &pb->cap[b->type];
+  const struct plan_item *it = &pb->items[i];
+  const double eps = 1e-9;
+
+  *member = -1;
+  for (size_t q = 0; q < b->nitems; q++)
+    if (it->group >= 0 && pb->items[b->items[q]].group == it->group)
+      *member = (ssize_t) b->items[q];
+  if (it->mode[b->type] < 0
+      || b->memory_mib + plan_item_memory (pb, i, b->type) > c->memory_mib * (1 + eps) + eps
+      || b->disk_gib + it->d->disk_gib > c->disk_gib * (1 + eps) + eps
+      || b->vcpus + it->d->vcpus > c->vcpus + eps)
+    return false;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    for (size_t s = 0; s < pb->slots; s++)
+      if (b->series[r][s] + plan_item_series (pb, i, b->type, r, s)
+          > c->series[r] * (1 + eps) + eps)
+        return false;
+  return true;
+}
+
 /* A host's summed CPU demand for the plan file: at most PLAN_SERIES_POINTS
  * points over the day, each the largest of the grid slots it covers so
  * that no peak is hidden. */
@@ -410,25 +438,6 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     out->summary.lower_bound = lb + (sol.nbins > 0 ? pol->ha_spare_hosts : 0);
   }
 
-  /* A workload that fits an empty host but was not placed: the catalog's
-   * counts ran out. */
-  for (size_t w = 0; w < nw; w++) {
-    struct wl *x = &wls[w];
-    if (x->item < 0 || sol.bin_of[x->item] >= 0)
-      continue;
-    if (pol->ha_spare_hosts > 0)
-      x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
-                                  "catalog's counts allow (less %lld spare per "
-                                  "model) are all in use and none has room "
-                                  "left for it.", (long long) pol->ha_spare_hosts);
-    else
-      x->unplaced = core_strdup ("It fits an empty host, but the hosts the "
-                                 "catalog's counts allow are all in use and "
-                                 "none has room left for it.");
-    if (x->unplaced == NULL)
-      goto out;
-  }
-
   /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
   bin_host = malloc ((sol.nbins ? sol.nbins : 1) * sizeof *bin_host);
   if (bin_host == NULL) {
@@ -531,6 +540,56 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     }
     free (serial);
     free (model_in_use);
+  }
+
+  /* A workload that fits an empty host but was not placed: the hosts the
+   * counts allow are in use.  Say which of them its anti-affinity group
+   * keeps it off, so that the reason is the whole truth. */
+  {
+    struct plan_problem pb = {
+      .slots = grid.slots, .ntypes = ntypes, .types = types, .cap = cap,
+      .nmodels = nmodels, .nitems = nitems, .items = items, .pol = pol,
+    };
+    for (size_t w = 0; w < nw; w++) {
+      struct wl *x = &wls[w];
+      CLEANUP_FREE char *kept = NULL;
+      const char *other = NULL;
+      size_t nkept = 0;
+      char spares[64] = "";
+
+      if (x->item < 0 || sol.bin_of[x->item] >= 0)
+        continue;
+      for (size_t k = 0; k < sol.nbins; k++) {
+        ssize_t member;
+        if (!bin_room (&pb, &sol.bins[k], (size_t) x->item, &member) || member < 0)
+          continue;
+        other = profiles->ptr[items[member].profile]->name;
+        char *n = core_sprintf ("%s%s%s", kept ? kept : "", kept ? ", " : "",
+                                out->hosts.ptr[bin_host[k]].name);
+        free (kept);
+        if ((kept = n) == NULL)
+          goto out;
+        nkept++;
+      }
+      if (pol->ha_spare_hosts > 0)
+        snprintf (spares, sizeof spares, " (less %lld spare%s)",
+                  (long long) pol->ha_spare_hosts, cfg->sized ? "" : " per model");
+      if (nkept == 0)
+        x->unplaced = core_sprintf (
+          "It fits an empty host, but the hosts the %s%s are all in use and "
+          "none has room left for it.", cfg->sized ? "sizing's host count allows"
+          : "catalog's counts allow", spares);
+      else
+        x->unplaced = core_sprintf (
+          "It fits an empty host, but the hosts the %s%s are all in use: %s "
+          "%s room but %s %s of its anti-affinity group %s, and no other host "
+          "has room left for it.", cfg->sized ? "sizing's host count allows"
+          : "catalog's counts allow", spares, kept, nkept == 1 ? "has" : "have",
+          nkept == 1 ? "carries" : "carry", nkept == 1 ? other : "members",
+          profiles->ptr[w]->group);
+      if (x->unplaced == NULL)
+        goto out;
+    }
   }
 
   /* Workloads, in input order, with their sentences. */

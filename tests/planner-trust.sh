@@ -5,7 +5,7 @@
 # input, and a progress line that follows the time limit.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 1
+t_plan 13
 
 plan () { "$P2VKIT" plan -q "$@"; }
 check () { p=$1; shift; "$P2VKIT" plan -q --check "$p" "$@"; }
@@ -28,5 +28,45 @@ for args in "fleet 20 0 1" "fleet 50 0.3 7" "thesis 100 0.2 5" "overhead 35 0 2"
     err=$(check "$out" $ex/servers --hosts $ex/hosts.yaml 2>&1) || bad="$bad [$args: check: $err]"
 done
 t_is "the examples plan with --growth, -t and --seed ($runs runs), validate and check" "" "$bad"
+
+# 4. A sized plan places every workload that fits the sized spec: the
+#    example fleet's second domain controller was left physical "because
+#    the catalog's counts are used up" (there is no catalog), and --check
+#    passed it.  The sizing's sentences agree with the plan's peaks.
+ex=examples/fleet
+t_ok "size the example fleet (-t 0: construction only)" plan $ex/servers --size --policy $ex/policy.yaml -t 0 -o "$t_tmp/size0.yaml"
+t_is "every workload placed" "unplaced: []" "$(grep '^unplaced:' "$t_tmp/size0.yaml")"
+t_ok "size it with the search" plan $ex/servers --size --policy $ex/policy.yaml -t 1 -o "$t_tmp/size1.yaml"
+t_is "every workload placed" "unplaced: []" "$(grep '^unplaced:' "$t_tmp/size1.yaml")"
+t_ok "--check passes on the sized plan" check "$t_tmp/size1.yaml" $ex/servers
+# used_pct is need / spec with the headroom included: times (1 - 20%) it
+# is what the fullest host of the plan uses of that resource.
+t_is "the binding resource's used_pct is what the fullest host uses" ok "$(awk '
+    /^  binding: / { res = $3; sub(/,/, "", res); pct = $NF; sub(/}/, "", pct) }
+    /^  peak: / { for (i = 2; i <= NF; i += 2) { k = $i; v = $(i + 1); sub(/[{]/, "", k); sub(/_pct:/, "", k); sub(/[,}]/, "", v); if (v + 0 > max[k]) max[k] = v + 0 } }
+    END { if (res == "cpu" || res == "memory" || res == "disk" || res == "iops" || res == "net") {
+            d = pct * 0.8 - max[res]; if (d < 0) d = -d; print (d <= 0.2 ? "ok" : res " " pct "% x 0.8 but the fullest host is at " max[res] "%") }
+          else print "no binding " res }' "$t_tmp/size1.yaml")"
+# A small spreadsheet with a pair kept apart (group) sizes and checks.
+cat > "$t_tmp/pair.csv" <<EOT
+name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,group,pv_drivers
+app1,debian11,4,2500,8192,100,50,6000,,virtio
+app2,debian11,4,2500,8192,100,45,5000,,virtio
+dc1,win2k19,2,2500,4096,60,10,2000,dc,virtio
+dc2,win2k19,2,2500,4096,60,10,2000,dc,virtio
+EOT
+t_ok "size a CSV with an anti-affinity pair" plan "$t_tmp/pair.csv" --size -t 0.2 -o "$t_tmp/pair.yaml"
+t_is "both members placed, on two hosts" "unplaced: [] 2" "$(grep '^unplaced:' "$t_tmp/pair.yaml") $(sed -n 's/^  workloads: \[\(.*\)\]$/\1/p' "$t_tmp/pair.yaml" | grep -c 'dc[12]')"
+t_ok "--check passes on it" check "$t_tmp/pair.yaml" "$t_tmp/pair.csv"
+# --check re-derives why a workload stays physical: ten guests on a
+# catalog allowing one host leave five physical ("all in use"); checked
+# against a catalog allowing three, that reason is false.
+sed 's/hypervisors: \[kvm\]/hypervisors: [kvm]\n    count: 1/' examples/overhead/hosts.yaml > "$t_tmp/one-host.yaml"
+sed 's/count: 1/count: 3/' "$t_tmp/one-host.yaml" > "$t_tmp/three-hosts.yaml"
+t_ok "plan 10 full guests with one host allowed" plan examples/overhead/servers-full --hosts "$t_tmp/one-host.yaml" --policy examples/overhead/policy.yaml -o "$t_tmp/count.yaml"
+t_ok "--check passes against that catalog" check "$t_tmp/count.yaml" examples/overhead/servers-full --hosts "$t_tmp/one-host.yaml"
+err=$("$P2VKIT" plan --check "$t_tmp/count.yaml" examples/overhead/servers-full --hosts "$t_tmp/three-hosts.yaml" 2>&1); st=$?
+t_match "--check fails it when the catalog allows more hosts: the reason is false" \
+    "^1 workload guest06: stays physical .*all in use.*but one more host of model [^ ]* would take it \(1 in use, the catalog allows 3 less 0 spare\)" "$st $err"
 
 t_done
