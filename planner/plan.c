@@ -197,8 +197,17 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
     return -1;
   s->family = p->os.family;
   for (size_t i = 0; i < p->services.len; i++) {
-    const char *name = p->services.ptr[i].name;
+    const struct core_service *sv = &p->services.ptr[i];
+    char label[64];
+    const char *name = sv->name;
     bool seen = false;
+    /* A listening port whose program the inventory could not see (not
+     * root) has no name: its port stands for it. */
+    if (name == NULL) {
+      snprintf (label, sizeof label, "%s/%lld", core_proto_names[sv->proto],
+                (long long) sv->port);
+      name = label;
+    }
     for (size_t j = 0; j < s->services.len && !seen; j++)
       seen = strcmp (s->services.ptr[j], name) == 0;
     if (seen)
@@ -211,6 +220,16 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
   }
   s->watts = hw->watts;
   return 0;
+}
+
+/* No utilization samples at all: the profile is a snapshot. */
+static bool
+no_samples (const struct core_profile *p)
+{
+  const struct core_utilization *u = &p->utilization;
+
+  return u->cpu_pct.len == 0 && u->mem_used_mib.len == 0 && u->disk_iops.len == 0
+    && u->disk_mbps.len == 0 && u->net_mbps.len == 0;
 }
 
 /* The mode workload W is forced to, or -1 for the rules' choice. */
@@ -636,6 +655,18 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     struct core_plan_workload *pwp = &out->workloads.ptr[out->workloads.len - 1];
     if (fill_server (&pwp->server, p) == -1)
       goto out;
+    /* A snapshot (inventory --samples 0, or stopped before its first
+     * sample) plans on what the server has, and says so. */
+    if (no_samples (p)
+        && add_reason (pwp, core_sprintf (
+             "Its profile has no utilization samples (a snapshot): it is sized "
+             "on what the server has, all %lld cores busy (%.0f MHz, %lld "
+             "vCPU%s) and all its %lld MiB of memory; its IOPS and network "
+             "are unknown and count as none.  Profile it with samples for a "
+             "smaller VM.", (long long) p->hardware.cpu.cores, x->d.cpu_sized_mhz,
+             (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
+             (long long) p->hardware.memory_mib)) == -1)
+      goto out;
 
     if (bin >= 0) {
       const struct core_host_model *hm = &hosts->models.ptr[types[t].model];
@@ -643,7 +674,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           || (forced (cfg, w) >= 0
               && add_reason (pwp, core_sprintf ("Its mode was forced to %s.",
                                                 core_mode_names[pw.mode])) == -1)
-          || add_reason (pwp, core_sprintf (
+          || (!no_samples (p) && add_reason (pwp, core_sprintf (
                "Sized on the %gth percentile of its utilization: %.0f MHz of "
                "CPU (the server has %.0f) gives %lld vCPU%s; %.0f MiB of used "
                "memory plus %g%% headroom gives %lld MiB (the server has %lld).",
@@ -651,7 +682,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
                p->hardware.cpu.cores * p->hardware.cpu.mhz,
                (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
                x->d.mem_sized_mib, pol->headroom_pct, (long long) pwp->memory_mib,
-               (long long) p->hardware.memory_mib)) == -1
+               (long long) p->hardware.memory_mib)) == -1)
           || add_reason (pwp, core_sprintf ("Placed on %s (model %s, %s).",
                                             pwp->host, hm->model,
                                             types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen")) == -1)

@@ -5,7 +5,7 @@
 # input, and a progress line that follows the time limit.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 13
+t_plan 19
 
 plan () { "$P2VKIT" plan -q "$@"; }
 check () { p=$1; shift; "$P2VKIT" plan -q --check "$p" "$@"; }
@@ -68,5 +68,27 @@ t_ok "--check passes against that catalog" check "$t_tmp/count.yaml" examples/ov
 err=$("$P2VKIT" plan --check "$t_tmp/count.yaml" examples/overhead/servers-full --hosts "$t_tmp/three-hosts.yaml" 2>&1); st=$?
 t_match "--check fails it when the catalog allows more hosts: the reason is false" \
     "^1 workload guest06: stays physical .*all in use.*but one more host of model [^ ]* would take it \(1 in use, the catalog allows 3 less 0 spare\)" "$st $err"
+
+# 5. A snapshot profile (no utilization samples; a port whose program the
+#    inventory could not see, as without root) validates and plans on what
+#    the server has, and the plan says so; it failed with "unknown error".
+mkdir "$t_tmp/snap"
+cat > "$t_tmp/snap/snap01.yaml" <<EOT
+schema: p2vkit/profile/v1
+name: snap01
+hardware:
+  cpu: {cores: 2, mhz: 2400}
+  memory_mib: 4096
+os: {family: linux, pv_drivers: [virtio]}
+services:
+- {proto: tcp, port: 2024}
+- {name: sshd, proto: tcp, port: 22}
+EOT
+t_ok "the snapshot profile validates" "$P2VKIT" validate "$t_tmp/snap/snap01.yaml"
+t_ok "plan it on a catalog" plan "$t_tmp/snap" --hosts examples/fleet/hosts.yaml -o "$t_tmp/snap.yaml"
+t_match "the plan says it is sized on the snapshot" "no utilization samples \(a snapshot\): it is sized on what the server has, all 2 cores busy" "$(grep -A8 'name: snap01' "$t_tmp/snap.yaml")"
+t_match "the nameless port is listed by its port" "services: \[tcp/2024, sshd\]" "$(cat "$t_tmp/snap.yaml")"
+t_ok "size for it" plan "$t_tmp/snap" --size -t 0.2 -o "$t_tmp/snap-size.yaml"
+t_ok "--check passes on the sized plan" check "$t_tmp/snap-size.yaml" "$t_tmp/snap"
 
 t_done
