@@ -73,6 +73,11 @@ struct packer {
   plan_progress_fn progress;
   void *opaque;
   double start;
+  /* For the progress line: the best solution so far, and when the line
+   * was last told. */
+  size_t best_bins, best_placed;
+  double best_cost, last_report;
+  char stage[128];
 };
 
 static uint64_t
@@ -940,6 +945,48 @@ better (const struct packer *pk, const struct plan_solution *a,
   return a->nbins < b->nbins;
 }
 
+/* The progress line: the share of the time limit used (the search runs
+ * until it), and the best solution so far.  At most ten times a second
+ * unless FORCE. */
+static void
+report (struct packer *pk, const char *what, bool force)
+{
+  double now, limit, f;
+  bool costs = false;
+
+  if (pk->progress == NULL)
+    return;
+  now = core_monotonic ();
+  if (!force && now - pk->last_report < 0.1)
+    return;
+  pk->last_report = now;
+  limit = pk->deadline - pk->start;
+  f = limit > 0 ? fmin (1, (now - pk->start) / limit) : 1;
+  for (size_t t = 0; t < pk->ntypes; t++)
+    costs |= pk->pb->cap[t].cost != 1;
+  if (pk->best_bins == 0)
+    snprintf (pk->stage, sizeof pk->stage, "%s", what);
+  else if (costs)
+    snprintf (pk->stage, sizeof pk->stage, "%s (best so far: %zu hosts%s, "
+              "cost %.0f%s)", what, pk->best_bins,
+              pk->pb->pol->ha_spare_hosts > 0 ? " + spares" : "", pk->best_cost,
+              pk->best_placed < pk->n ? ", some left out" : "");
+  else
+    snprintf (pk->stage, sizeof pk->stage, "%s (best so far: %zu hosts%s%s)",
+              what, pk->best_bins,
+              pk->pb->pol->ha_spare_hosts > 0 ? " + spares" : "",
+              pk->best_placed < pk->n ? ", some left out" : "");
+  pk->progress (pk->opaque, pk->stage, f);
+}
+
+static void
+note_best (struct packer *pk, const struct plan_solution *s)
+{
+  pk->best_bins = s->nbins;
+  pk->best_cost = solution_cost (pk, s);
+  pk->best_placed = placed_count (pk, s);
+}
+
 /* Local search ----------------------------------------------------------- */
 
 /* Hosts whose load fits a cheaper type get that type. */
@@ -1363,6 +1410,8 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
     }
     if (++iter > max_iter || nb == 0 || ((iter & 15) == 0 && out_of_time (pk)))
       break;
+    if ((iter & 15) == 0)
+      report (pk, "improving", false);
 
     /* Descent first: refill a few hosts from the pool; the tabu step
      * below only when none gains. */
@@ -1640,6 +1689,7 @@ improve (struct packer *pk, int64_t lower_bound)
     if (res == 0) {
       failures = 0;
       downgrade (pk);
+      note_best (pk, &pk->sol);
     }
     else if (++failures > (int) nb + 2) {
       /* Every host tried as the third: again with searches twice as
@@ -1650,10 +1700,7 @@ improve (struct packer *pk, int64_t lower_bound)
       failures = 0;
       budget *= 2;
     }
-    if (pk->progress)
-      pk->progress (pk->opaque, "improving",
-                    fmin (1, (core_monotonic () - pk->start)
-                          / (pk->deadline - pk->start)));
+    report (pk, "improving", false);
   }
   return 0;
 }
@@ -1954,7 +2001,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   /* 1. Constructive heuristics: every measure x rule x new-host choice. */
   {
     int prefs = pk.ntypes > 1 ? (int) pk.ntypes + 1 : 1;
-    int total = NMEASURES * NRULES * prefs, done = 0;
+    int done = 0;
 
     for (int m = 0; m < NMEASURES; m++) {
       if (m == M_CPU_AVG && pk.T == 1)
@@ -1984,10 +2031,10 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
             plan_solution_clear (&best);
             if (solution_copy (&pk, &best, &pk.sol) == -1)
               goto out;
+            note_best (&pk, &best);
           }
           done++;
-          if (progress)
-            progress (opaque, "constructing", (double) done / total);
+          report (&pk, "constructing", done == 1);
         }
     }
   }

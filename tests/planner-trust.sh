@@ -5,7 +5,7 @@
 # input, and a progress line that follows the time limit.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 19
+t_plan 27
 
 plan () { "$P2VKIT" plan -q "$@"; }
 check () { p=$1; shift; "$P2VKIT" plan -q --check "$p" "$@"; }
@@ -90,5 +90,32 @@ t_match "the plan says it is sized on the snapshot" "no utilization samples \(a 
 t_match "the nameless port is listed by its port" "services: \[tcp/2024, sshd\]" "$(cat "$t_tmp/snap.yaml")"
 t_ok "size for it" plan "$t_tmp/snap" --size -t 0.2 -o "$t_tmp/snap-size.yaml"
 t_ok "--check passes on the sized plan" check "$t_tmp/snap-size.yaml" "$t_tmp/snap"
+
+# 9. inventory --summary lists two profiles with one name (with a
+#    warning) instead of failing; plan - reads a profile document or a
+#    CSV file from standard input; the progress line follows the time
+#    limit and shows the best plan so far.
+mkdir "$t_tmp/dup"
+cp examples/thesis/servers/pbx01.yaml "$t_tmp/dup/a.yaml"
+cp examples/thesis/servers/pbx01.yaml "$t_tmp/dup/b.yaml"
+out=$("$P2VKIT" inventory --summary "$t_tmp/dup" 2>"$t_tmp/dup.err"); st=$?
+t_is "--summary of two profiles with one name: both rows, exit 0" "0 2" "$st $(printf '%s\n' "$out" | grep -c '^pbx01 ')"
+t_is "and a warning naming both files" "p2vkit: warning: $t_tmp/dup/b.yaml: workload name 'pbx01' is also in $t_tmp/dup/a.yaml; plan and the other commands refuse two profiles with one name" "$(cat "$t_tmp/dup.err")"
+t_ok "plan - reads a profile document from standard input" sh -c "'$P2VKIT' plan -q - --hosts examples/thesis/hosts.yaml -o '$t_tmp/stdin.yaml' < examples/thesis/servers/pbx01.yaml"
+t_match "and plans it" "^- name: pbx01" "$(cat "$t_tmp/stdin.yaml" 2>&1)"
+t_ok "plan - reads a CSV file from standard input, with other operands" sh -c "'$P2VKIT' plan -q - examples/thesis/servers/pbx01.yaml --hosts examples/thesis/hosts.yaml -o '$t_tmp/stdin-csv.yaml' < examples/thesis/servers/dc01.csv"
+t_is "and plans both" "2" "$(grep -c '^- name: \(dc01\|pbx01\)$' "$t_tmp/stdin-csv.yaml" 2>&1)"
+if command -v script > /dev/null; then
+    ex=examples/fleet
+    script -qc "'$P2VKIT' plan $ex/servers --hosts $ex/hosts.yaml --policy $ex/policy.yaml -t 2 -o '$t_tmp/progress.yaml'" /dev/null \
+        < /dev/null > "$t_tmp/progress.tty" 2>&1
+    lines=$(tr '\r' '\n' < "$t_tmp/progress.tty" | grep '^plan: improving')
+    t_match "the progress line shows the best plan so far" "^plan: improving \(best so far: [0-9]+ hosts \+ spares, cost [0-9]+\) +[0-9]+%" "$lines"
+    t_is "and its percent climbs with the time limit (5 or more steps)" ok \
+        "$(printf '%s\n' "$lines" | sed -n 's/.* \([0-9]*\)%.*/\1/p' | sort -un | awk 'END { print (NR >= 5 ? "ok" : NR " steps") }')"
+else
+    t_pass "# SKIP no script(1) for a terminal"
+    t_pass "# SKIP no script(1) for a terminal"
+fi
 
 t_done
