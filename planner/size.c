@@ -679,12 +679,21 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       /* plan_run starts the plan afresh: keep the sizing aside. */
       struct core_plan_sizing keep_sz = *sz;
       memset (sz, 0, sizeof *sz);
-      if (plan_run (&c2, out) == -1) {
-        struct core_plan tmp;
-        core_plan_init (&tmp);
-        tmp.sizing = keep_sz;
-        core_plan_clear (&tmp);
-        goto out;
+      /* The search proved a packing of every sized workload onto N hosts
+       * of the spec; a plan that misses one (the search is a heuristic
+       * with a time limit) is made again with other seeds, a few times. */
+      for (int attempt = 0; ; attempt++) {
+        if (plan_run (&c2, out) == -1) {
+          struct core_plan tmp;
+          core_plan_init (&tmp);
+          tmp.sizing = keep_sz;
+          core_plan_clear (&tmp);
+          goto out;
+        }
+        if (out->unplaced.len <= z.nw - z.nitems || attempt == 2)
+          break;
+        core_plan_clear (out);
+        c2.seed = cfg->seed + 1 + attempt;
       }
       out->sizing = keep_sz;
     }
