@@ -384,13 +384,25 @@ run_summary (const struct cli_command *cmd, int argc, char **argv, bool json)
 
   if (argc <= 0)
     return cli_usage_error (cmd, "--summary needs profiles (files or folders)");
-  if (core_load_profiles (argv, argc, &profiles) == -1) {
+  /* A listing shows every profile, also two with one name (a server
+   * profiled twice, a copy): it says so, as plan would refuse them. */
+  if (core_load_profiles_all (argv, argc, &profiles) == -1) {
     cli_core_error ();
     return EXIT_FAILURE_;
   }
   if (json)
     return summary_json (&profiles);
   n = profiles.len;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (profiles.ptr[i]->name, profiles.ptr[j]->name) == 0) {
+        fprintf (stderr, "p2vkit: warning: %s: workload name '%s' is also in %s; "
+                 "plan and the other commands refuse two profiles with one name\n",
+                 profiles.ptr[i]->source ? profiles.ptr[i]->source : "-",
+                 profiles.ptr[i]->name,
+                 profiles.ptr[j]->source ? profiles.ptr[j]->source : "-");
+        break;
+      }
   cells = calloc ((n + 1) * NCOLS, sizeof *cells);
   if (cells == NULL) {
     cli_error ("out of memory");

@@ -40,13 +40,17 @@ static const struct cli_usage usage = {
 
 struct progress_state {
   bool tty, quiet;
-  const char *last;
+  char last[32];                /* the stage's first word */
 };
 
+/* A tty gets one line rewritten in place: the stage, the best solution
+ * so far, and the share of the time limit used; a log gets a line per
+ * stage. */
 static void
 show_progress (void *opaque, const char *stage, double fraction)
 {
   struct progress_state *ps = opaque;
+  size_t word = strcspn (stage, " ");
 
   if (ps->quiet)
     return;
@@ -55,11 +59,11 @@ show_progress (void *opaque, const char *stage, double fraction)
     if (strcmp (stage, "done") == 0)
       fputs ("\r\033[K", stderr);
   }
-  else if (ps->last == NULL || strcmp (ps->last, stage) != 0) {
+  else if (strlen (ps->last) != word || strncmp (ps->last, stage, word) != 0) {
     if (strcmp (stage, "done") != 0)
-      fprintf (stderr, "plan: %s\n", stage);
+      fprintf (stderr, "plan: %.*s\n", (int) word, stage);
   }
-  ps->last = stage;
+  snprintf (ps->last, sizeof ps->last, "%.*s", (int) word, stage);
 }
 
 static void

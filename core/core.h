@@ -645,9 +645,12 @@ int core_import_csv(const char *path, core_profile_vector *out);
 /* load.c: profiles from files, folders and CSV files.                   */
 
 /* Each path is a profile (.yaml/.yml), a CSV file (.csv) or a folder of
- * them (not recursive, read in name order).  Fails on no profile at all
- * and on two profiles with one name. */
+ * them (not recursive, read in name order); "-" is standard input, one
+ * profile document or a CSV file (told apart by its first line).  Fails
+ * on no profile at all and on two profiles with one name. */
 int core_load_profiles(char *const *paths, size_t n, core_profile_vector *out);
+/* The same, keeping profiles that share a name (for listings). */
+int core_load_profiles_all(char *const *paths, size_t n, core_profile_vector *out);
 
 /* ------------------------------------------------------------------ */
 /* osinfo.c: what libosinfo's database knows about an OS.               */

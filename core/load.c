@@ -93,8 +93,37 @@ cmp_name_pos (const void *a, const void *b)
   return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-int
-core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
+/* "-": standard input holds one profile document, or a CSV file (a
+ * first line without a colon but with a comma is a CSV header). */
+static int
+load_stdin (core_profile_vector *out)
+{
+  CLEANUP_FREE char *buf = NULL;
+  struct core_profile *p;
+  const char *line;
+  size_t len, n;
+
+  buf = core_read_file ("-", &len);
+  if (buf == NULL)
+    return -1;
+  for (line = buf; *line == '\n' || *line == '\r' || *line == ' '; line++)
+    ;
+  n = strcspn (line, "\r\n");
+  if (memchr (line, ',', n) && !memchr (line, ':', n) && line[0] != '#')
+    return core_import_csv_parse ("-", buf, len, out);
+  p = core_profile_parse ("-", buf, len);
+  if (p == NULL)
+    return -1;
+  if (core_profile_vector_append (out, p) == -1) {
+    core_profile_free (p);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+load_profiles (char *const *paths, size_t n, core_profile_vector *out,
+               bool unique)
 {
   core_profile_vector v = { 0 };
   struct name_pos *sorted = NULL;
@@ -104,6 +133,11 @@ core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
     struct stat st;
     int r;
 
+    if (strcmp (paths[i], "-") == 0) {
+      if (load_stdin (&v) == -1)
+        goto fail;
+      continue;
+    }
     if (stat (paths[i], &st) == -1) {
       core_error_errno ("%s", paths[i]);
       goto fail;
@@ -121,6 +155,8 @@ core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
   }
 
   /* One name, one workload: the name becomes a VM and a file name. */
+  if (!unique)
+    goto done;
   if (!core_mul_size (v.len, sizeof *sorted, &bytes)
       || (sorted = malloc (bytes)) == NULL) {
     core_error ("out of memory");
@@ -139,6 +175,7 @@ core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
     }
   free (sorted);
 
+ done:
   if (core_profile_vector_reserve (out, v.len) == -1)
     goto fail;
   memcpy (out->ptr + out->len, v.ptr, v.len * sizeof *v.ptr);
@@ -149,4 +186,16 @@ core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
  fail:
   core_profiles_free (&v);
   return -1;
+}
+
+int
+core_load_profiles (char *const *paths, size_t n, core_profile_vector *out)
+{
+  return load_profiles (paths, n, out, true);
+}
+
+int
+core_load_profiles_all (char *const *paths, size_t n, core_profile_vector *out)
+{
+  return load_profiles (paths, n, out, false);
 }

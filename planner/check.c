@@ -63,6 +63,125 @@ over (double load, double capacity)
   return load > capacity * (1 + 1e-9) + 1e-6;
 }
 
+/* What the check derived for one host of the plan. */
+struct host_load {
+  const struct core_host_model *hm;   /* NULL: not in the catalog */
+  double *load[PLAN_NSERIES];         /* per slot, overheads included */
+  double mem, disk, vcpus;
+};
+
+/* Whether demand D in MODE fits on top of loads L (NULL: an empty host)
+ * of model HM after headroom. */
+static bool
+room_for (const struct plan_demand *d, int mode, const struct host_load *l,
+          const struct core_host_model *hm, const struct core_policy *pol,
+          const struct plan_grid *grid)
+{
+  const struct core_overhead *o = mode == CORE_MODE_FULL
+    ? &pol->overhead_full : &pol->overhead_paravirt;
+  double keep = 1 - pol->headroom_pct / 100;
+
+  if (over ((l ? l->mem : 0) + d->memory_mib / pol->memory_overcommit + o->memory_mib,
+            hm->memory_mib * keep)
+      || (hm->disk_gib != CORE_UNSET && over ((l ? l->disk : 0) + d->disk_gib, hm->disk_gib * keep))
+      || over ((l ? l->vcpus : 0) + d->vcpus, pol->cpu_overcommit * hm->cores))
+    return false;
+  for (size_t s = 0; s < grid->slots; s++) {
+    if (over ((l ? l->load[PLAN_CPU][s] : 0)
+              + d->series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz,
+              hm->cores * hm->mhz * keep)
+        || (hm->disk_iops != CORE_UNSET
+            && over ((l ? l->load[PLAN_IOPS][s] : 0) + d->series[PLAN_IOPS][s],
+                     hm->disk_iops * keep))
+        || (hm->net_mbps != CORE_UNSET
+            && over ((l ? l->load[PLAN_NET][s] : 0) + d->series[PLAN_NET][s],
+                     hm->net_mbps * keep)))
+      return false;
+  }
+  return true;
+}
+
+/* A workload the plan leaves physical must have no place to go: no host
+ * of the plan with room for it (in the mode the rules give there, and
+ * carrying nothing it must be kept apart from), and no model whose count allows one
+ * more host that it fits empty.  Otherwise the reason the plan gives
+ * for leaving it physical is false.  A mode forced by hand is taken at
+ * its word. */
+static int
+check_unplaced (const struct core_plan *plan, const core_profile_vector *profiles,
+                const struct core_hosts *hosts, const struct plan_grid *grid,
+                const struct host_load *hl, const struct plan_sets *sets,
+                struct report *r)
+{
+  const struct core_policy *pol = &plan->policy;
+
+  for (size_t u = 0; u < plan->unplaced.len; u++) {
+    const struct core_plan_unplaced *up = &plan->unplaced.ptr[u];
+    const struct core_profile *p = plan_find_profile (profiles, up->name);
+    struct plan_demand d;
+    struct plan_guest g;
+    bool found = false;
+
+    if (p == NULL || (up->reason && strstr (up->reason, "forced to")))
+      continue;
+    plan_guest_resolve (p, &g);
+    if (plan_demand_compute (p, pol, grid, &d) == -1)
+      return -1;
+    for (size_t h = 0; h < plan->hosts.len && !found; h++) {
+      const struct core_plan_host *ph = &plan->hosts.ptr[h];
+      const char *clash = NULL;
+      char why[512];
+      int mode;
+
+      if (ph->spare || hl[h].hm == NULL)
+        continue;
+      mode = plan_mode_on (p, &g, hl[h].hm, ph->hypervisor, pol, why, sizeof why);
+      if (mode < 0 || !room_for (&d, mode, &hl[h], hl[h].hm, pol, grid))
+        continue;
+      for (size_t q = 0; q < ph->workloads.len && !clash; q++) {
+        const struct core_profile *p2 = plan_find_profile (profiles, ph->workloads.ptr[q]);
+        if (p2 && plan_sets_shared (sets, profile_index (profiles, p),
+                                    profile_index (profiles, p2)) >= 0)
+          clash = p2->name;
+      }
+      if (clash)
+        continue;
+      violation (r, "workload %s: stays physical (\"%s\"), but host %s has "
+                 "room for it", p->name, up->reason ? up->reason : "", ph->name);
+      found = true;
+    }
+    for (size_t m = 0; m < hosts->models.len && !found; m++) {
+      const struct core_host_model *hm = &hosts->models.ptr[m];
+      int64_t used = 0;
+
+      for (size_t h = 0; h < plan->hosts.len; h++)
+        used += !plan->hosts.ptr[h].spare && strcmp (plan->hosts.ptr[h].model, hm->model) == 0;
+      if (hm->count != CORE_UNSET && used + pol->ha_spare_hosts >= hm->count)
+        continue;               /* the count is used up */
+      for (unsigned hv = CORE_HV_KVM; hv <= CORE_HV_XEN && !found; hv <<= 1) {
+        char why[512];
+        int mode;
+        if (!(hm->hypervisors & hv) || (hv == CORE_HV_KVM && hm->virt == CORE_VIRT_NONE))
+          continue;
+        mode = plan_mode_on (p, &g, hm, hv, pol, why, sizeof why);
+        if (mode < 0 || !room_for (&d, mode, NULL, hm, pol, grid))
+          continue;
+        char allows[64] = "any number";
+        if (hm->count != CORE_UNSET)
+          snprintf (allows, sizeof allows, "%lld less %lld spare",
+                    (long long) hm->count, (long long) pol->ha_spare_hosts);
+        violation (r, "workload %s: stays physical (\"%s\"), but one more "
+                   "host of model %s would take it (%lld in use, the catalog "
+                   "allows %s)", p->name, up->reason ? up->reason : "", hm->model,
+                   (long long) used, allows);
+        found = true;
+      }
+    }
+    plan_demand_clear (&d);
+  }
+  return 0;
+}
+
 int
 plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
             const struct core_hosts *hosts, char **report)
@@ -72,6 +191,8 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
   struct plan_sets sets = { 0 };
   struct plan_grid grid;
   double keep = 1 - pol->headroom_pct / 100;
+  struct host_load *hl = NULL;
+  int ret = -1;
 
   *report = NULL;
   if (plan_sets_build (profiles, pol, &sets) == -1)
@@ -83,6 +204,11 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
     return -1;
   }
   plan_grid_choose (profiles, &grid);
+  hl = calloc (plan->hosts.len ? plan->hosts.len : 1, sizeof *hl);
+  if (hl == NULL) {
+    core_error ("out of memory");
+    goto fail;
+  }
 
   /* Every profile is in the plan once, and nothing else is. */
   for (size_t i = 0; i < profiles->len; i++)
@@ -135,17 +261,13 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
       violation (&r, "host %s: a spare host carries workloads", ph->name);
 
     for (int k = 0; k < PLAN_NSERIES; k++) {
-      load[k] = calloc (grid.slots, sizeof (double));
+      load[k] = hl[h].load[k] = calloc (grid.slots, sizeof (double));
       if (load[k] == NULL) {
-        for (int q = 0; q < k; q++)
-          free (load[q]);
-        fclose (r.fp);
-        free (r.text);
         core_error ("out of memory");
-        plan_sets_clear (&sets);
-        return -1;
+        goto fail;
       }
     }
+    hl[h].hm = hm;
     for (size_t q = 0; q < ph->workloads.len; q++) {
       const char *name = ph->workloads.ptr[q];
       const struct core_plan_workload *w = plan_find_workload (plan, name);
@@ -185,14 +307,8 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
                      ph->name, name, p2->name, label);
         }
       }
-      if (plan_demand_compute (p, pol, &grid, &d) == -1) {
-        for (int k = 0; k < PLAN_NSERIES; k++)
-          free (load[k]);
-        fclose (r.fp);
-        free (r.text);
-        plan_sets_clear (&sets);
-        return -1;
-      }
+      if (plan_demand_compute (p, pol, &grid, &d) == -1)
+        goto fail;
       o = w->mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
       for (size_t s = 0; s < grid.slots; s++) {
         load[PLAN_CPU][s] += d.series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
@@ -239,9 +355,13 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
       violation (&r, "host %s: the plan says memory at %g%%, the workloads add "
                  "up to %.1f%%", ph->name, ph->peak.memory_pct,
                  100 * mem / hm->memory_mib);
-    for (int k = 0; k < PLAN_NSERIES; k++)
-      free (load[k]);
+    hl[h].mem = mem;
+    hl[h].disk = disk;
+    hl[h].vcpus = vcpus;
   }
+
+  if (check_unplaced (plan, profiles, hosts, &grid, hl, &sets, &r) == -1)
+    goto fail;
 
   /* A sized plan: what to buy covers what is needed, and its hosts are
    * of that spec. */
@@ -272,13 +392,22 @@ plan_check (const struct core_plan *plan, const core_profile_vector *profiles,
     }
   }
 
-  if (fclose (r.fp) != 0) {
-    free (r.text);
+  ret = 0;
+ fail:
+  if (hl)
+    for (size_t h = 0; h < plan->hosts.len; h++)
+      for (int k = 0; k < PLAN_NSERIES; k++)
+        free (hl[h].load[k]);
+  free (hl);
+  plan_sets_clear (&sets);
+  if (fclose (r.fp) != 0 && ret == 0) {
     core_error_errno ("plan check report");
-    plan_sets_clear (&sets);
+    ret = -1;
+  }
+  if (ret == -1) {
+    free (r.text);
     return -1;
   }
   *report = r.text;
-  plan_sets_clear (&sets);
   return r.count > 0;
 }

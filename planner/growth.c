@@ -169,7 +169,10 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
 {
   struct core_plan_growth *gr = &plan->growth;
   struct plan_grid grid;
-  const struct core_plan_growth_host *first = NULL;
+  /* The first host to run out, by index: gr->hosts grows below, and a
+   * pointer into it would not survive the next append. */
+  ssize_t first_ix = -1;
+  const struct core_plan_growth_host *first;
   size_t own = 0, lasting = 0;
 
   gr->given = true;
@@ -227,10 +230,12 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
             (long long) hp->runs_out.month,
             hp->peak_pct.ptr[hp->runs_out.month], limit)) == -1)
         return -1;
-      if (first == NULL || hp->runs_out.month < first->runs_out.month)
-        first = hp;
+      if (first_ix < 0
+          || hp->runs_out.month < gr->hosts.ptr[first_ix].runs_out.month)
+        first_ix = gr->hosts.len - 1;
     }
   }
+  first = first_ix >= 0 ? &gr->hosts.ptr[first_ix] : NULL;
   if (first
       && add_reason (&gr->reasons, core_sprintf (
            "The hosts last %lld month%s: %s is the first to run out (%s, "

@@ -73,6 +73,11 @@ struct packer {
   plan_progress_fn progress;
   void *opaque;
   double start;
+  /* For the progress line: the best solution so far, and when the line
+   * was last told. */
+  size_t best_bins, best_placed;
+  double best_cost, last_report;
+  char stage[128];
 };
 
 static uint64_t
@@ -946,6 +951,48 @@ better (const struct packer *pk, const struct plan_solution *a,
   return a->nbins < b->nbins;
 }
 
+/* The progress line: the share of the time limit used (the search runs
+ * until it), and the best solution so far.  At most ten times a second
+ * unless FORCE. */
+static void
+report (struct packer *pk, const char *what, bool force)
+{
+  double now, limit, f;
+  bool costs = false;
+
+  if (pk->progress == NULL)
+    return;
+  now = core_monotonic ();
+  if (!force && now - pk->last_report < 0.1)
+    return;
+  pk->last_report = now;
+  limit = pk->deadline - pk->start;
+  f = limit > 0 ? fmin (1, (now - pk->start) / limit) : 1;
+  for (size_t t = 0; t < pk->ntypes; t++)
+    costs |= pk->pb->cap[t].cost != 1;
+  if (pk->best_bins == 0)
+    snprintf (pk->stage, sizeof pk->stage, "%s", what);
+  else if (costs)
+    snprintf (pk->stage, sizeof pk->stage, "%s (best so far: %zu hosts%s, "
+              "cost %.0f%s)", what, pk->best_bins,
+              pk->pb->pol->ha_spare_hosts > 0 ? " + spares" : "", pk->best_cost,
+              pk->best_placed < pk->n ? ", some left out" : "");
+  else
+    snprintf (pk->stage, sizeof pk->stage, "%s (best so far: %zu hosts%s%s)",
+              what, pk->best_bins,
+              pk->pb->pol->ha_spare_hosts > 0 ? " + spares" : "",
+              pk->best_placed < pk->n ? ", some left out" : "");
+  pk->progress (pk->opaque, pk->stage, f);
+}
+
+static void
+note_best (struct packer *pk, const struct plan_solution *s)
+{
+  pk->best_bins = s->nbins;
+  pk->best_cost = solution_cost (pk, s);
+  pk->best_placed = placed_count (pk, s);
+}
+
 /* Local search ----------------------------------------------------------- */
 
 /* Hosts whose load fits a cheaper type get that type. */
@@ -1369,6 +1416,8 @@ reduce_one (struct packer *pk, const size_t *victims_in, size_t r,
     }
     if (++iter > max_iter || nb == 0 || ((iter & 15) == 0 && out_of_time (pk)))
       break;
+    if ((iter & 15) == 0)
+      report (pk, "improving", false);
 
     /* Descent first: refill a few hosts from the pool; the tabu step
      * below only when none gains. */
@@ -1646,6 +1695,7 @@ improve (struct packer *pk, int64_t lower_bound)
     if (res == 0) {
       failures = 0;
       downgrade (pk);
+      note_best (pk, &pk->sol);
     }
     else if (++failures > (int) nb + 2) {
       /* Every host tried as the third: again with searches twice as
@@ -1656,10 +1706,7 @@ improve (struct packer *pk, int64_t lower_bound)
       failures = 0;
       budget *= 2;
     }
-    if (pk->progress)
-      pk->progress (pk->opaque, "improving",
-                    fmin (1, (core_monotonic () - pk->start)
-                          / (pk->deadline - pk->start)));
+    report (pk, "improving", false);
   }
   return 0;
 }
@@ -1706,6 +1753,75 @@ balance (struct packer *pk)
     if (!moved)
       return;
   }
+}
+
+/* Place what the search left out when the catalog's counts (or a sized
+ * plan's host count) stop it opening hosts: construction fills the hosts
+ * in order, so a small workload kept off the one host with room by its
+ * anti-affinity group was left out although others have room once the
+ * load is spread.  Each left-out item goes to a host with room, to a new
+ * host when a count allows, or to a host made room on by moving one of
+ * its items to another host.  0, or -1 on error. */
+static int
+place_left (struct packer *pk)
+{
+  struct plan_solution *s = &pk->sol;
+
+  /* The hosts in use per model, of this solution. */
+  memset (pk->model_used, 0, pk->pb->nmodels * sizeof *pk->model_used);
+  for (size_t k = 0; k < s->nbins; k++)
+    pk->model_used[pk->pb->cap[s->bins[k].type].model]++;
+  for (size_t i = 0; i < pk->n; i++) {
+    ssize_t to = -1;
+
+    if (s->bin_of[i] >= 0)
+      continue;
+    for (size_t k = 0; k < s->nbins && to < 0; k++)
+      if (fits (pk, &s->bins[k], i))
+        to = (ssize_t) k;
+    for (size_t t = 0; t < pk->ntypes && to < 0; t++) {
+      struct plan_bin empty;
+      bool ok;
+      int k;
+      if (pk->mode[IX (pk, i, t)] < 0 || !model_available (pk, t))
+        continue;
+      if (bin_init (pk, &empty, t) == -1)
+        return -1;
+      ok = fits (pk, &empty, i);
+      bin_clear (&empty);
+      if (!ok)
+        continue;
+      if ((k = open_bin (pk, t)) < 0)
+        return -1;
+      to = k;
+    }
+    /* One item J of host K moves to host K2, and I takes its room. */
+    for (size_t k = 0; k < s->nbins && to < 0; k++) {
+      struct plan_bin *b = &s->bins[k];
+      for (size_t q = 0; q < b->nitems && to < 0; q++) {
+        size_t j = b->items[q];
+        if (!fits_swap (pk, b, i, &j, 1))
+          continue;
+        for (size_t k2 = 0; k2 < s->nbins; k2++) {
+          if (k2 == k || !fits (pk, &s->bins[k2], j))
+            continue;
+          bin_remove (pk, b, j);
+          if (bin_add (pk, &s->bins[k2], j) == -1)
+            return -1;
+          s->bin_of[j] = (ssize_t) k2;
+          to = (ssize_t) k;
+          break;
+        }
+      }
+    }
+    if (to < 0)
+      continue;
+    if (bin_add (pk, &s->bins[to], i) == -1)
+      return -1;
+    s->bin_of[i] = to;
+  }
+  s->cost = solution_cost (pk, s);
+  return 0;
 }
 
 static int
@@ -1891,7 +2007,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   /* 1. Constructive heuristics: every measure x rule x new-host choice. */
   {
     int prefs = pk.ntypes > 1 ? (int) pk.ntypes + 1 : 1;
-    int total = NMEASURES * NRULES * prefs, done = 0;
+    int done = 0;
 
     for (int m = 0; m < NMEASURES; m++) {
       if (m == M_CPU_AVG && pk.T == 1)
@@ -1921,10 +2037,10 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
             plan_solution_clear (&best);
             if (solution_copy (&pk, &best, &pk.sol) == -1)
               goto out;
+            note_best (&pk, &best);
           }
           done++;
-          if (progress)
-            progress (opaque, "constructing", (double) done / total);
+          report (&pk, "constructing", done == 1);
         }
     }
   }
@@ -1966,7 +2082,11 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
   plan_solution_clear (&pk.sol);
   if (solution_copy (&pk, &pk.sol, &best) == -1)
     goto out;
+  if (placed_count (&pk, &pk.sol) < pk.n && place_left (&pk) == -1)
+    goto out;
   balance (&pk);
+  if (placed_count (&pk, &pk.sol) < pk.n && place_left (&pk) == -1)
+    goto out;
 
   *out = pk.sol;
   memset (&pk.sol, 0, sizeof pk.sol);

@@ -98,6 +98,54 @@ too_big_reason (const struct core_profile *p, const struct plan_demand *d,
                        pol->headroom_pct);
 }
 
+/* The first set items A and B both belong to (their ids are ascending),
+ * or -1. */
+static int
+shared_set (const struct plan_item *a, const struct plan_item *b)
+{
+  for (size_t x = 0, y = 0; x < a->nsets && y < b->nsets; )
+    if (a->sets[x] == b->sets[y])
+      return a->sets[x];
+    else if (a->sets[x] < b->sets[y])
+      x++;
+    else
+      y++;
+  return -1;
+}
+
+/* Whether bin B has the resources left for item I (in its mode on B's
+ * type, after headroom); *MEMBER is an item B carries that I must be kept
+ * apart from, or -1, and *SET the set they share. */
+static bool
+bin_room (const struct plan_problem *pb, const struct plan_bin *b, size_t i,
+          ssize_t *member, int *set)
+{
+  const struct plan_capacity *c = &pb->cap[b->type];
+  const struct plan_item *it = &pb->items[i];
+  const double eps = 1e-9;
+
+  *member = -1;
+  *set = -1;
+  for (size_t q = 0; q < b->nitems && *member < 0; q++) {
+    int g = shared_set (it, &pb->items[b->items[q]]);
+    if (g >= 0) {
+      *member = (ssize_t) b->items[q];
+      *set = g;
+    }
+  }
+  if (it->mode[b->type] < 0
+      || b->memory_mib + plan_item_memory (pb, i, b->type) > c->memory_mib * (1 + eps) + eps
+      || b->disk_gib + it->d->disk_gib > c->disk_gib * (1 + eps) + eps
+      || b->vcpus + it->d->vcpus > c->vcpus + eps)
+    return false;
+  for (int r = 0; r < PLAN_NSERIES; r++)
+    for (size_t s = 0; s < pb->slots; s++)
+      if (b->series[r][s] + plan_item_series (pb, i, b->type, r, s)
+          > c->series[r] * (1 + eps) + eps)
+        return false;
+  return true;
+}
+
 /* A host's summed CPU demand for the plan file: at most PLAN_SERIES_POINTS
  * points over the day, each the largest of the grid slots it covers so
  * that no peak is hidden. */
@@ -169,8 +217,17 @@ fill_server (struct core_plan_server *s, const struct core_profile *p)
     return -1;
   s->family = p->os.family;
   for (size_t i = 0; i < p->services.len; i++) {
-    const char *name = p->services.ptr[i].name;
+    const struct core_service *sv = &p->services.ptr[i];
+    char label[64];
+    const char *name = sv->name;
     bool seen = false;
+    /* A listening port whose program the inventory could not see (not
+     * root) has no name: its port stands for it. */
+    if (name == NULL) {
+      snprintf (label, sizeof label, "%s/%lld", core_proto_names[sv->proto],
+                (long long) sv->port);
+      name = label;
+    }
     for (size_t j = 0; j < s->services.len && !seen; j++)
       seen = strcmp (s->services.ptr[j], name) == 0;
     if (seen)
@@ -250,97 +307,14 @@ apart_reasons (struct core_plan_workload *pw, const struct plan_sets *sets,
   return 0;
 }
 
-/* Would bin B take item I by its resources alone (sets aside)? */
+/* No utilization samples at all: the profile is a snapshot. */
 static bool
-fits_bin (const struct plan_problem *pb, const struct plan_bin *b, size_t i)
+no_samples (const struct core_profile *p)
 {
-  size_t t = b->type;
-  const struct plan_capacity *c = &pb->cap[t];
-  const struct plan_item *it = &pb->items[i];
+  const struct core_utilization *u = &p->utilization;
 
-  if (it->mode[t] < 0
-      || b->memory_mib + plan_item_memory (pb, i, t) > c->memory_mib * (1 + 1e-9) + 1e-9
-      || b->disk_gib + it->d->disk_gib > c->disk_gib * (1 + 1e-9) + 1e-9
-      || b->vcpus + it->d->vcpus > c->vcpus + 1e-9)
-    return false;
-  for (int r = 0; r < PLAN_NSERIES; r++)
-    for (size_t s = 0; s < pb->slots; s++)
-      if (b->series[r][s] + plan_item_series (pb, i, t, r, s)
-          > c->series[r] * (1 + 1e-9) + 1e-9)
-        return false;
-  return true;
-}
-
-/* An item left out although it fits an empty host: the hosts that have
- * room for it hold a workload it must be kept apart from.  NULL when no
- * such host exists (the catalog's counts alone kept it out). */
-static char *
-apart_unplaced (const struct plan_problem *pb, const struct plan_solution *sol,
-                const struct plan_sets *sets, const core_profile_vector *profiles,
-                size_t i)
-{
-  size_t w = pb->items[i].profile;
-  size_t *who = NULL, n = 0;
-  int *set = NULL;
-  bool free_room = false;
-  char label[256], *text = NULL;
-  size_t len;
-  FILE *fp;
-
-  who = malloc ((sol->nbins ? sol->nbins : 1) * sizeof *who);
-  set = malloc ((sol->nbins ? sol->nbins : 1) * sizeof *set);
-  if (who == NULL || set == NULL) {
-    free (who);
-    free (set);
-    core_error ("out of memory");
-    return NULL;
-  }
-  for (size_t k = 0; k < sol->nbins && !free_room; k++) {
-    const struct plan_bin *b = &sol->bins[k];
-    bool clash = false;
-    if (!fits_bin (pb, b, i))
-      continue;
-    for (size_t q = 0; q < b->nitems && !clash; q++) {
-      size_t v = pb->items[b->items[q]].profile;
-      int g = plan_sets_shared (sets, w, v);
-      if (g >= 0) {
-        clash = true;
-        set[n] = g;
-        who[n++] = v;
-      }
-    }
-    free_room = !clash;
-  }
-  /* Only when the sets alone kept it off every host with room. */
-  if (n == 0 || free_room) {
-    free (who);
-    free (set);
-    return core_strdup ("");
-  }
-  fp = open_memstream (&text, &len);
-  if (fp == NULL) {
-    free (who);
-    free (set);
-    core_error_errno ("open_memstream");
-    return NULL;
-  }
-  fputs ("every host with room left for it carries a workload it must be "
-         "kept apart from: ", fp);
-  for (size_t k = 0; k < n && k < 4; k++) {
-    plan_set_label (&sets->sets[set[k]], label, sizeof label);
-    fprintf (fp, "%s%s (%s)", k ? ", " : "", profiles->ptr[who[k]]->name, label);
-  }
-  if (n > 4)
-    fprintf (fp, " and %zu more", n - 4);
-  fputc ('.', fp);
-  free (who);
-  free (set);
-  if (fclose (fp) != 0) {
-    free (text);
-    core_error_errno ("open_memstream");
-    return NULL;
-  }
-  return text;
+  return u->cpu_pct.len == 0 && u->mem_used_mib.len == 0 && u->disk_iops.len == 0
+    && u->disk_mbps.len == 0 && u->net_mbps.len == 0;
 }
 
 /* The mode workload W is forced to, or -1 for the rules' choice. */
@@ -567,33 +541,6 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     out->summary.lower_bound = lb + (sol.nbins > 0 ? pol->ha_spare_hosts : 0);
   }
 
-  /* A workload that fits an empty host but was not placed: the catalog's
-   * counts ran out. */
-  for (size_t w = 0; w < nw; w++) {
-    struct wl *x = &wls[w];
-    CLEANUP_FREE char *apart = NULL;
-    if (x->item < 0 || sol.bin_of[x->item] >= 0)
-      continue;
-    apart = apart_unplaced (&pb, &sol, &sets, profiles, x->item);
-    if (apart == NULL)
-      goto out;
-    if (*apart)
-      x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
-                                  "catalog's counts allow%s are all in use, "
-                                  "and %s", pol->ha_spare_hosts > 0
-                                  ? " (less the spares)" : "", apart);
-    else if (pol->ha_spare_hosts > 0)
-      x->unplaced = core_sprintf ("It fits an empty host, but the hosts the "
-                                  "catalog's counts allow (less %lld spare per "
-                                  "model) are all in use and none has room "
-                                  "left for it.", (long long) pol->ha_spare_hosts);
-    else
-      x->unplaced = core_strdup ("It fits an empty host, but the hosts the "
-                                 "catalog's counts allow are all in use and "
-                                 "none has room left for it.");
-    if (x->unplaced == NULL)
-      goto out;
-  }
   host_of = malloc ((nw ? nw : 1) * sizeof *host_of);
   if (host_of == NULL) {
     core_error ("out of memory");
@@ -706,6 +653,56 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     free (model_in_use);
   }
 
+  /* A workload that fits an empty host but was not placed: the hosts the
+   * counts allow are in use.  Say which workloads it must be kept apart
+   * from keep it off the hosts with room, so that the reason is the whole
+   * truth. */
+  {
+    for (size_t w = 0; w < nw; w++) {
+      struct wl *x = &wls[w];
+      CLEANUP_FREE char *kept = NULL;
+      size_t nkept = 0;
+      char spares[64] = "";
+
+      if (x->item < 0 || sol.bin_of[x->item] >= 0)
+        continue;
+      for (size_t k = 0; k < sol.nbins; k++) {
+        ssize_t member;
+        int set;
+        char label[256];
+        if (!bin_room (&pb, &sol.bins[k], (size_t) x->item, &member, &set)
+            || member < 0)
+          continue;
+        plan_set_label (&sets.sets[set], label, sizeof label);
+        char *n = core_sprintf ("%s%s%s (%s) on %s", kept ? kept : "",
+                                kept ? ", " : "",
+                                profiles->ptr[items[member].profile]->name, label,
+                                out->hosts.ptr[bin_host[k]].name);
+        free (kept);
+        if ((kept = n) == NULL)
+          goto out;
+        nkept++;
+      }
+      if (pol->ha_spare_hosts > 0)
+        snprintf (spares, sizeof spares, " (less %lld spare%s)",
+                  (long long) pol->ha_spare_hosts, cfg->sized ? "" : " per model");
+      if (nkept == 0)
+        x->unplaced = core_sprintf (
+          "It fits an empty host, but the hosts the %s%s are all in use and "
+          "none has room left for it.", cfg->sized ? "sizing's host count allows"
+          : "catalog's counts allow", spares);
+      else
+        x->unplaced = core_sprintf (
+          "It fits an empty host, but the hosts the %s%s are all in use, and "
+          "every host with room left for it carries a workload it must be "
+          "kept apart from: %s.",
+          cfg->sized ? "sizing's host count allows" : "catalog's counts allow",
+          spares, kept);
+      if (x->unplaced == NULL)
+        goto out;
+    }
+  }
+
   /* Workloads, in input order, with their sentences. */
   for (size_t w = 0; w < nw; w++) {
     const struct core_profile *p = profiles->ptr[w];
@@ -750,6 +747,18 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     struct core_plan_workload *pwp = &out->workloads.ptr[out->workloads.len - 1];
     if (fill_server (&pwp->server, p) == -1)
       goto out;
+    /* A snapshot (inventory --samples 0, or stopped before its first
+     * sample) plans on what the server has, and says so. */
+    if (no_samples (p)
+        && add_reason (pwp, core_sprintf (
+             "Its profile has no utilization samples (a snapshot): it is sized "
+             "on what the server has, all %lld cores busy (%.0f MHz, %lld "
+             "vCPU%s) and all its %lld MiB of memory; its IOPS and network "
+             "are unknown and count as none.  Profile it with samples for a "
+             "smaller VM.", (long long) p->hardware.cpu.cores, x->d.cpu_sized_mhz,
+             (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
+             (long long) p->hardware.memory_mib)) == -1)
+      goto out;
 
     if (bin >= 0) {
       const struct core_host_model *hm = &hosts->models.ptr[types[t].model];
@@ -757,7 +766,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
           || (forced (cfg, w) >= 0
               && add_reason (pwp, core_sprintf ("Its mode was forced to %s.",
                                                 core_mode_names[pw.mode])) == -1)
-          || add_reason (pwp, core_sprintf (
+          || (!no_samples (p) && add_reason (pwp, core_sprintf (
                "Sized on the %gth percentile of its utilization: %.0f MHz of "
                "CPU (the server has %.0f) gives %lld vCPU%s; %.0f MiB of used "
                "memory plus %g%% headroom gives %lld MiB (the server has %lld).",
@@ -765,7 +774,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
                p->hardware.cpu.cores * p->hardware.cpu.mhz,
                (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
                x->d.mem_sized_mib, pol->headroom_pct, (long long) pwp->memory_mib,
-               (long long) p->hardware.memory_mib)) == -1
+               (long long) p->hardware.memory_mib)) == -1)
           || add_reason (pwp, core_sprintf ("Placed on %s (model %s, %s).",
                                             pwp->host, hm->model,
                                             types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen")) == -1)

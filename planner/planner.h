@@ -220,6 +220,9 @@ struct plan_config {
    * for the rules' choice: host types whose rules give another mode are
    * left out for it, and CORE_MODE_PHYSICAL leaves it physical. */
   const int *force;
+  /* The catalog is one sized spec (plan_size): reasons speak of the
+   * sizing's host count, not of a catalog. */
+  bool sized;
 };
 
 int plan_run (const struct plan_config *cfg, struct core_plan *out);

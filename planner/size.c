@@ -100,9 +100,12 @@ capacity_of (const double *cap, int64_t n, struct plan_capacity *c)
 }
 
 /* Whether N hosts of capacities CAP carry every item.  1 yes, 0 no, -1
- * error. */
+ * error.  When they do and USED is not NULL, USED gets what the packing
+ * found uses of each dimension on its fullest host, and SLOT the interval
+ * where that host peaks, for the series. */
 static int
-carries (struct sizer *z, const double *cap, int64_t n)
+carries_used (struct sizer *z, const double *cap, int64_t n, double *used,
+              size_t *slot)
 {
   struct plan_host_type type = { 0, CORE_HV_KVM };
   struct plan_capacity c;
@@ -111,8 +114,10 @@ carries (struct sizer *z, const double *cap, int64_t n)
     .slots = z->grid.slots, .ntypes = 1, .types = &type, .cap = &c,
     .nmodels = 1, .nitems = z->nitems, .items = z->items, .pol = z->pol,
     .seed = z->cfg->seed,
-    /* Many trials: each gets a small share of the time limit. */
-    .time_limit = z->cfg->time_limit / 100,
+    /* Many trials: each gets a small share of the time limit; the last,
+     * whose packing the sentences quote, a larger one, so that the
+     * packer's last step evens the hosts out. */
+    .time_limit = z->cfg->time_limit / (used ? 5 : 100),
   };
   int ok = 1;
 
@@ -126,8 +131,31 @@ carries (struct sizer *z, const double *cap, int64_t n)
       ok = 0;
   if (sol.nbins > (size_t) n)
     ok = 0;
+  if (ok && used) {
+    for (int k = 0; k < ND_SIZE; k++)
+      used[k] = 0;
+    for (size_t k = 0; k < sol.nbins; k++) {
+      const struct plan_bin *b = &sol.bins[k];
+      static const int dim[PLAN_NSERIES] = { D_CPU, D_IOPS, D_NET };
+      for (int r = 0; r < PLAN_NSERIES; r++)
+        for (size_t s = 0; s < z->grid.slots; s++)
+          if (b->series[r][s] > used[dim[r]]) {
+            used[dim[r]] = b->series[r][s];
+            slot[r] = s;
+          }
+      used[D_MEM] = fmax (used[D_MEM], b->memory_mib);
+      used[D_DISK] = fmax (used[D_DISK], b->disk_gib);
+      used[D_VCPUS] = fmax (used[D_VCPUS], b->vcpus);
+    }
+  }
   plan_solution_clear (&sol);
   return ok;
+}
+
+static int
+carries (struct sizer *z, const double *cap, int64_t n)
+{
+  return carries_used (z, cap, n, NULL, NULL);
 }
 
 /* The smallest capacities (after headroom) of which N hosts carry the
@@ -135,9 +163,9 @@ carries (struct sizer *z, const double *cap, int64_t n)
  * along the way to the one-host capacities, then each dimension shrunk on
  * its own. */
 static int
-search (struct sizer *z, int64_t n, double *cap)
+search (struct sizer *z, int64_t n, double *cap, size_t *slot)
 {
-  double lo[ND_SIZE], hi[ND_SIZE], a = 0, b = 1;
+  double lo[ND_SIZE], hi[ND_SIZE], a = 0, b = 1, used[ND_SIZE];
   int r;
 
   for (int k = 0; k < ND_SIZE; k++) {
@@ -185,6 +213,16 @@ search (struct sizer *z, int64_t n, double *cap)
     if (z->cfg->progress)
       z->cfg->progress (z->cfg->opaque, "sizing", 0.5 + q / 24.0);
   }
+  /* The bisection stops short of what a packing uses (a few steps per
+   * dimension, each trial a short search): what the packing at CAP puts
+   * on its fullest host is carried too, and is what the sentences may
+   * say the workloads need. */
+  r = carries_used (z, cap, n, used, slot);
+  if (r < 0)
+    return -1;
+  if (r)
+    for (int k = 0; k < ND_SIZE; k++)
+      cap[k] = fmin (cap[k], used[k]);
   return 0;
 }
 
@@ -274,6 +312,93 @@ interval_text (const struct plan_grid *grid, size_t slot, char *buf, size_t len)
   return buf;
 }
 
+/* The binding dimension: the one the rounding left the least room in,
+ * and for a series the interval where it is most used. */
+static int
+set_binding (struct core_plan_sizing *sz, const struct plan_grid *grid,
+             double need_cores, double need_gib, double need_gb,
+             double need_iops, double need_net, const size_t *slot)
+{
+  double ratio[CORE_NRES];
+
+  ratio[CORE_RES_CPU] = need_cores / sz->cores.spec;
+  ratio[CORE_RES_MEMORY] = sz->memory_gib.spec > 0 ? need_gib / sz->memory_gib.spec : 0;
+  ratio[CORE_RES_DISK] = sz->disk_gb.spec > 0 ? need_gb / sz->disk_gb.spec : 0;
+  ratio[CORE_RES_IOPS] = sz->disk_iops.spec > 0 ? need_iops / sz->disk_iops.spec : 0;
+  ratio[CORE_RES_NET] = need_net / sz->net_mbps.spec;
+  sz->binding = CORE_RES_CPU;
+  for (int k = 1; k < CORE_NRES; k++)
+    if (ratio[k] > ratio[sz->binding] + 1e-12)
+      sz->binding = k;
+  sz->binding_pct = round1 (100 * ratio[sz->binding]);
+  free (sz->interval);
+  sz->interval = NULL;
+  if (grid->slots > 1 && (sz->binding == CORE_RES_CPU || sz->binding == CORE_RES_IOPS
+                          || sz->binding == CORE_RES_NET)) {
+    char buf[32];
+    int r = sz->binding == CORE_RES_CPU ? PLAN_CPU
+      : sz->binding == CORE_RES_IOPS ? PLAN_IOPS : PLAN_NET;
+    sz->interval = core_strdup (interval_text (grid, slot[r], buf, sizeof buf));
+    if (sz->interval == NULL)
+      return -1;
+  }
+  return 0;
+}
+
+/* What plan OUT puts on its fullest host, per dimension (overheads
+ * included), and where that host peaks.  -1 when a workload of the plan
+ * is not among the sized ones. */
+static int
+plan_used (const struct sizer *z, const core_profile_vector *profiles,
+           const struct core_plan *out, double *used, size_t *slot)
+{
+  const struct core_policy *pol = z->pol;
+  size_t S = z->grid.slots;
+  double *sum = calloc (S * PLAN_NSERIES, sizeof *sum);
+
+  if (sum == NULL)
+    return -1;
+  for (int k = 0; k < ND_SIZE; k++)
+    used[k] = 0;
+  for (size_t h = 0; h < out->hosts.len; h++) {
+    const struct core_plan_host *ph = &out->hosts.ptr[h];
+    double mem = 0, disk = 0, vcpus = 0;
+    memset (sum, 0, S * PLAN_NSERIES * sizeof *sum);
+    for (size_t q = 0; q < ph->workloads.len; q++) {
+      size_t w;
+      const struct core_overhead *o;
+      for (w = 0; w < z->nw; w++)
+        if (strcmp (profiles->ptr[w]->name, ph->workloads.ptr[q]) == 0)
+          break;
+      if (w == z->nw || z->mode[w] < 0) {
+        free (sum);
+        return -1;
+      }
+      o = overhead (pol, z->mode[w]);
+      for (size_t s = 0; s < S; s++) {
+        sum[s] += z->d[w].series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+        sum[S + s] += z->d[w].series[PLAN_IOPS][s];
+        sum[2 * S + s] += z->d[w].series[PLAN_NET][s];
+      }
+      mem += z->d[w].memory_mib / pol->memory_overcommit + o->memory_mib;
+      disk += z->d[w].disk_gib;
+      vcpus += z->d[w].vcpus;
+    }
+    static const int dim[PLAN_NSERIES] = { D_CPU, D_IOPS, D_NET };
+    for (int r = 0; r < PLAN_NSERIES; r++)
+      for (size_t s = 0; s < S; s++)
+        if (sum[r * S + s] > used[dim[r]]) {
+          used[dim[r]] = sum[r * S + s];
+          slot[r] = s;
+        }
+    used[D_MEM] = fmax (used[D_MEM], mem);
+    used[D_DISK] = fmax (used[D_DISK], disk);
+    used[D_VCPUS] = fmax (used[D_VCPUS], vcpus);
+  }
+  free (sum);
+  return 0;
+}
+
 int
 plan_sized_model (const struct core_plan_sizing *sz, const char *name,
                   struct core_host_model *hm)
@@ -314,7 +439,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   char *group_name = NULL;
   struct plan_sets sets = { 0 };
   size_t peak_slot[PLAN_NSERIES] = { 0 };
-  double ratio[CORE_NRES];
+  size_t bind_slot[PLAN_NSERIES];     /* where the fullest host peaks */
   int ret = -1;
 
   core_plan_init (out);
@@ -477,10 +602,11 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   z.total[D_MEM] = z.peaksum[D_MEM];
   z.total[D_DISK] = z.peaksum[D_DISK];
   z.total[D_VCPUS] = z.peaksum[D_VCPUS];
+  memcpy (bind_slot, peak_slot, sizeof bind_slot);
 
   if (n == 1 || z.nitems <= 1)
     memcpy (cap, z.total, sizeof cap);
-  else if (search (&z, n, cap) == -1)
+  else if (search (&z, n, cap, bind_slot) == -1)
     goto out;
 
   /* Unrounded needs, headroom included, then what can be bought. */
@@ -521,26 +647,9 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   sz->nic_ports.need = networks > ports_bw ? networks : ports_bw;
   sz->nic_ports.spec = sz->nic_ports.need;
 
-  /* The binding dimension: the one the rounding left the least room in. */
-  ratio[CORE_RES_CPU] = need_cores / sz->cores.spec;
-  ratio[CORE_RES_MEMORY] = sz->memory_gib.spec > 0 ? need_gib / sz->memory_gib.spec : 0;
-  ratio[CORE_RES_DISK] = sz->disk_gb.spec > 0 ? need_gb / sz->disk_gb.spec : 0;
-  ratio[CORE_RES_IOPS] = sz->disk_iops.spec > 0 ? need_iops / sz->disk_iops.spec : 0;
-  ratio[CORE_RES_NET] = need_net / sz->net_mbps.spec;
-  sz->binding = CORE_RES_CPU;
-  for (int k = 1; k < CORE_NRES; k++)
-    if (ratio[k] > ratio[sz->binding] + 1e-12)
-      sz->binding = k;
-  sz->binding_pct = round1 (100 * ratio[sz->binding]);
-  if (z.grid.slots > 1 && (sz->binding == CORE_RES_CPU || sz->binding == CORE_RES_IOPS
-                           || sz->binding == CORE_RES_NET)) {
-    char buf[32];
-    int r = sz->binding == CORE_RES_CPU ? PLAN_CPU
-      : sz->binding == CORE_RES_IOPS ? PLAN_IOPS : PLAN_NET;
-    sz->interval = core_strdup (interval_text (&z.grid, peak_slot[r], buf, sizeof buf));
-    if (sz->interval == NULL)
-      goto out;
-  }
+  if (set_binding (sz, &z.grid, need_cores, need_gib, need_gb, need_iops,
+                   need_net, bind_slot) == -1)
+    goto out;
 
   /* The whole plan on hosts of that spec, unless only the spec is asked
    * for (sized for grown demand, next to a catalog's plan). */
@@ -555,22 +664,59 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       goto out;
     }
     c2.hosts = &catalog;
+    c2.sized = true;
     {
       /* plan_run starts the plan afresh: keep the sizing aside. */
       struct core_plan_sizing keep_sz = *sz;
       memset (sz, 0, sizeof *sz);
-      if (plan_run (&c2, out) == -1) {
-        struct core_plan tmp;
-        core_plan_init (&tmp);
-        tmp.sizing = keep_sz;
-        core_plan_clear (&tmp);
-        goto out;
+      /* The search proved a packing of every sized workload onto N hosts
+       * of the spec; a plan that misses one (the search is a heuristic
+       * with a time limit) is made again with other seeds, a few times. */
+      for (int attempt = 0; ; attempt++) {
+        if (plan_run (&c2, out) == -1) {
+          struct core_plan tmp;
+          core_plan_init (&tmp);
+          tmp.sizing = keep_sz;
+          core_plan_clear (&tmp);
+          goto out;
+        }
+        if (out->unplaced.len <= z.nw - z.nitems || attempt == 2)
+          break;
+        core_plan_clear (out);
+        c2.seed = cfg->seed + 1 + attempt;
       }
       out->sizing = keep_sz;
     }
     if (out->summary.lower_bound != CORE_UNSET
         && out->summary.lower_bound > n + pol->ha_spare_hosts)
       out->summary.lower_bound = n + pol->ha_spare_hosts;
+
+    /* The search's trial capacities are not what the plan uses (its
+     * packing differs, on a rounded spec): what the plan puts on its
+     * fullest host is the need the sentences may state, or they would
+     * contradict the plan's own peaks.  It fits the spec after headroom;
+     * the spec stays, the plan is made on it. */
+    if (n > 1 && z.nitems > 1 && out->unplaced.len == z.nw - z.nitems) {
+      double used[ND_SIZE];
+      if (plan_used (&z, profiles, out, used, bind_slot) == 0) {
+        memcpy (cap, used, sizeof used);
+        need_cores = fmax (cap[D_CPU] / keep / sc->core_mhz,
+                           fmax (cap[D_VCPUS] / pol->cpu_overcommit, (double) z.max_vm_vcpus));
+        need_mib = cap[D_MEM] / keep;
+        need_gib = need_mib / 1024;
+        need_gb = cap[D_DISK] / keep * 1073741824.0 / 1e9;
+        need_iops = cap[D_IOPS] / keep;
+        need_net = cap[D_NET] / keep;
+        sz->cores.need = round2 (need_cores);
+        sz->memory_gib.need = round2 (need_gib);
+        sz->disk_gb.need = round1 (need_gb);
+        sz->disk_iops.need = round1 (need_iops);
+        sz->net_mbps.need = round1 (need_net);
+        if (set_binding (sz, &z.grid, need_cores, need_gib, need_gb, need_iops,
+                         need_net, bind_slot) == -1)
+          goto out;
+      }
+    }
   }
 
   /* Sentences. */
@@ -636,17 +782,19 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
       goto out;
     if (add_reason (&sz->reasons, sz->interval
                     ? core_sprintf ("%s binds: the workloads need %.1f%% of "
-                                    "the spec's %s, most at %s.",
+                                    "the spec's %s%s, most at %s.",
                                     sz->binding == CORE_RES_CPU ? "CPU"
                                     : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
-                                    sz->binding_pct, unit[sz->binding], sz->interval)
+                                    sz->binding_pct, unit[sz->binding],
+                                    n > 1 ? " on the fullest host" : "", sz->interval)
                     : core_sprintf ("%s binds: the workloads need %.1f%% of "
-                                    "the spec's %s.",
+                                    "the spec's %s%s.",
                                     sz->binding == CORE_RES_CPU ? "CPU"
                                     : sz->binding == CORE_RES_MEMORY ? "Memory"
                                     : sz->binding == CORE_RES_DISK ? "Disk"
                                     : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
-                                    sz->binding_pct, unit[sz->binding])) == -1)
+                                    sz->binding_pct, unit[sz->binding],
+                                    n > 1 ? " on the fullest host" : "")) == -1)
       goto out;
     if (sz->virt.len
         && add_reason (&sz->reasons, core_sprintf (
