@@ -98,11 +98,22 @@ check_file (const char *path, struct facts *f)
   return NULL;
 }
 
+/* With --json, a file's warnings go in its object, not to stderr. */
+static void
+collect_warning (void *opaque, const char *msg)
+{
+  char *copy = strdup (msg);
+
+  if (copy == NULL || core_string_vector_append (opaque, copy) == -1)
+    free (copy);
+}
+
 int
 cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
 {
   bool quiet = false, json = false;
   struct core_json j;
+  core_string_vector warnings = { 0 };
   int c, ret = EXIT_OK;
 
   while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
@@ -118,6 +129,7 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
   if (json) {
     core_json_begin (&j, stdout);
     core_json_array_begin (&j);
+    core_set_warning_fn (collect_warning, &warnings);
   }
   for (int i = optind; i < argc; i++) {
     struct facts f = { .servers = CORE_UNSET, .models = CORE_UNSET,
@@ -147,6 +159,14 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
         core_json_key (&j, "growth"); core_json_bool (&j, f.growth);
       }
       core_json_key (&j, "error"); core_json_string (&j, what ? NULL : core_errmsg ());
+      core_json_key (&j, "warnings");
+      core_json_array_begin (&j);
+      for (size_t k = 0; k < warnings.len; k++) {
+        core_json_string (&j, warnings.ptr[k]);
+        free (warnings.ptr[k]);
+      }
+      warnings.len = 0;
+      core_json_array_end (&j);
       core_json_object_end (&j);
     }
     free (f.name);
@@ -161,6 +181,7 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
     free (what);
   }
   if (json) {
+    core_string_vector_reset (&warnings);
     core_json_array_end (&j);
     if (core_json_end (&j) == -1) {
       cli_core_error ();

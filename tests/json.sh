@@ -7,7 +7,7 @@
 
 command -v python3 >/dev/null 2>&1 || t_skip_all "no python3"
 t_tmpdir
-t_plan 13
+t_plan 14
 
 # py EXPR < JSON: EXPR over the document d.
 py () { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
@@ -33,6 +33,8 @@ t_is "validate --json: kinds and counts as numbers" "plan 2 1 / hosts 1 / csv 5 
     "$(printf '%s' "$out" | py '"%s %r %r / %s %r / %s %r / %s %s" % (d[0]["kind"], d[0]["workloads"], d[0]["hosts"], d[1]["kind"], d[1]["models"], d[2]["kind"], d[2]["servers"], d[3]["kind"], d[3]["ok"])')"
 t_match "validate --json: the bad file's error names it" "^$t_tmp/bad.yaml:" \
     "$(printf '%s' "$out" | py 'd[3]["error"]')"
+t_is "validate --json: the CSV's warning (an OS libosinfo does not know) is in its object" \
+    "1 0 True" "$(printf '%s' "$out" | py '"%d %d %s" % (len(d[2]["warnings"]), len(d[1]["warnings"]), "Trixbox" in d[2]["warnings"][0])')"
 
 out=$("$P2VKIT" inventory --summary --json examples/thesis/servers); st=$?
 t_is "inventory --summary --json: exit 0, one object per profile" "0 2" "$st $(printf '%s' "$out" | py 'len(d)')"
