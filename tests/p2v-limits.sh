@@ -209,17 +209,20 @@ t_ok "$conns dripping connections, none lived past the 4 s deadline (longest $lo
     awk 'BEGIN { exit !('"$longest"' <= 6) }'
 # 16 in their handshake and the capture's session, plus processes
 # killed but still exiting (slow with the sanitizers on a loaded
-# machine); without the limits, each of the 40 drippers holds one.
-t_ok "the receiver had at most 25 session processes at a time ($(cat "$T/most"))" \
-    test "$(cat "$T/most")" -le 25
+# machine: 24 seen); without the limits, each of the 40 drippers holds one.
+t_ok "the receiver had at most 32 session processes at a time ($(cat "$T/most"))" \
+    test "$(cat "$T/most")" -le 32
 t_match "the receiver refused connections beyond 4 from one address" \
     "connections not authenticated yet: [0-9]+ refused \(4 from $first_flood already\)" \
     "$(cat "$T/recv.err")"
 t_match "and ended the oldest beyond 16 in all" \
     "[0-9]+ of the oldest ended \(16 in all\)" "$(cat "$T/recv.err")"
-# Refusals are logged once a second at most, not once per connection.
-t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns connections)" \
-    test "$(grep -c 'not authenticated yet' "$T/recv.err")" -le 25
+# Refusals are logged once a second at most, not once per connection:
+# about one line per second of the flood (it began 3 s before the capture
+# and ends with it).
+flood_s=$(awk "BEGIN { printf \"%d\", $(elapsed $t0 $t1) + 3 }")
+t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns connections in about $flood_s s)" \
+    test "$(grep -c 'not authenticated yet' "$T/recv.err")" -le $((flood_s + 5))
 stop_receiver
 
 # ---- 3. a half-open capture: its packets stop arriving ----
