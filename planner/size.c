@@ -435,6 +435,7 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   double keep = 1 - pol->headroom_pct / 100;
   double cap[ND_SIZE], need_mib, need_gib, need_gb, need_cores, need_iops, need_net;
   int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
+  int64_t grown = 0;            /* hosts added after the trial packings */
   bool few_workloads = false;
   char *group_name = NULL;
   struct plan_sets sets = { 0 };
@@ -685,6 +686,27 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
         core_plan_clear (out);
         c2.seed = cfg->seed + 1 + attempt;
       }
+      /* Still short (the plan's packing is not the trial's): unless the
+       * user fixed the count, one more host of the spec at a time, a few
+       * times, so that every sized workload is placed; the sentences say
+       * so. */
+      while (out->unplaced.len > z.nw - z.nitems && sc->hosts_max == 0
+             && grown < 3) {
+        struct core_host_model *sm = &catalog.models.ptr[catalog.models.len - 1];
+        core_plan_clear (out);
+        keep_sz.hosts++;
+        n++;
+        grown++;
+        sm->count = keep_sz.hosts + keep_sz.spare_hosts;
+        c2.seed = cfg->seed;
+        if (plan_run (&c2, out) == -1) {
+          struct core_plan tmp;
+          core_plan_init (&tmp);
+          tmp.sizing = keep_sz;
+          core_plan_clear (&tmp);
+          goto out;
+        }
+      }
       out->sizing = keep_sz;
     }
     if (out->summary.lower_bound != CORE_UNSET
@@ -760,6 +782,14 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
              (long long) (z.grid.interval_s / 60), z.total[D_CPU],
              interval_text (&z.grid, peak_slot[PLAN_CPU], buf, sizeof buf),
              z.peaksum[D_CPU])) == -1)
+      goto out;
+    if (grown > 0
+        && add_reason (&sz->reasons, core_sprintf (
+             "%lld host%s more than the trial packings needed: the plan's own "
+             "packing of the workloads onto %lld host%s of this spec left some "
+             "physical, so the count grew until every sized workload was "
+             "placed.", (long long) grown, grown == 1 ? "" : "s",
+             (long long) (n - grown), n - grown == 1 ? "" : "s")) == -1)
       goto out;
     if (group_hosts > 1 && sc->hosts_max == 0 && n == group_hosts
         && add_reason (&sz->reasons, core_sprintf (
