@@ -63,6 +63,25 @@ t_done () {
 
 # Skip the whole script (exit 77 as in automake) when a real prerequisite
 # is missing; say which.
+# t_receiver_port FILE: wait (up to 30 s) for `p2vkit receive` to say
+# "listening on ADDR:PORT ..." in FILE, then print PORT (nothing if it
+# never did).
+t_receiver_port () {
+    t__i=0
+    while ! grep -q '^listening on' "$1" && [ $t__i -lt 300 ]; do
+        sleep 0.1; t__i=$((t__i + 1))
+    done
+    sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$1"
+}
+
+# t_stop_group PID: end the process group PID leads (a receiver, its
+# sessions and their qemu-nbd), stopped or not, and reap PID.
+t_stop_group () {
+    kill -CONT "-$1" 2>/dev/null
+    kill -TERM "-$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
 # t_sshd_config FILE ADDR PORT: the configuration of a test sshd on
 # ADDR:PORT with the host key $t_tmp/hostkey, taking root logins only with
 # a key in $t_tmp/authorized_keys.

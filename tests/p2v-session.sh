@@ -37,16 +37,11 @@ start_receiver () {
         && exec setsid "$P2VKIT" receive --listen "$addr:0" --dir "$d" "$@" \
         > "$T/recv.out" 2> "$T/recv.err") &
     rpid=$!
-    i=0
-    while ! grep -q '^listening on' "$T/recv.out" && [ $i -lt 300 ]; do
-        sleep 0.1; i=$((i + 1))
-    done
-    port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\) .*/\1/p' "$T/recv.out")
+    port=$(t_receiver_port "$T/recv.out")
 }
 stop_receiver () {
     [ -n "$rpid" ] || return 0
-    kill -TERM "-$rpid" 2>/dev/null
-    wait "$rpid" 2>/dev/null
+    t_stop_group "$rpid"
     rpid=
 }
 capture () {
