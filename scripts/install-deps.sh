@@ -36,6 +36,8 @@
 #   e2fsprogs                   p2v tests and the test guests: ext4 filled from a folder (mke2fs -d)
 #   fdisk                       sfdisk: p2v tests and the test guests partition disk images
 #   python3-libnbd              p2v tests play a hostile NBD client (nbdsh)
+#   iptables                    p2v-limits.sh drops a capture's packets in the
+#                               receiver's network namespace (a half-open session)
 #   libvirt-dev                 deploy: the libvirt C API (deploy/)
 #   libvirt-daemon-system       deploy's tests run a real libvirtd and virtlogd
 #                               (they start them with -d when no service did)
@@ -88,6 +90,7 @@ gnutls-bin
 e2fsprogs
 fdisk
 python3-libnbd
+iptables
 libvirt-dev
 libvirt-daemon-system
 libvirt-daemon-driver-qemu

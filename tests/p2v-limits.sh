@@ -220,7 +220,8 @@ t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns c
 stop_receiver
 
 # ---- 3. a half-open capture: its packets stop arriving ----
-# With a veth the capture's packets are dropped (netem loss 100%), as
+# With a veth the capture's packets are dropped (netem loss 100%, or an
+# iptables DROP in the receiver's namespace where netem is missing), as
 # when a server loses power; on loopback the capture is stopped.  The
 # link is slowed so that the capture is still running then.
 start_receiver "$T/recv" --tls-psk "$T/key.psk" --idle-timeout 3
@@ -231,6 +232,10 @@ cpid=$!
 wait_for "$T/recv/half1/chunks" . 600
 if [ -n "$veth" ] && tc qdisc replace dev "$veth" root netem loss 100% 2>/dev/null; then
     how="its packets dropped"
+# Without netem: every TCP packet that reaches the receiver's namespace
+# dropped by the firewall there (iptables, a netfilter rule).
+elif [ -n "$ns" ] && ip netns exec "$ns" iptables -I INPUT -p tcp -j DROP 2>/dev/null; then
+    how="its packets dropped (iptables)"
 else
     kill -STOP $cpid
     how="stopped"
@@ -257,6 +262,7 @@ else
 fi
 cpid=
 [ -n "$veth" ] && tc qdisc del dev "$veth" root 2>/dev/null
+[ "$how" = "its packets dropped (iptables)" ] && ip netns exec "$ns" iptables -D INPUT -p tcp -j DROP
 "$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
     --tls-psk "$T/key.psk" --resume -q > "$T/half2.out" 2> "$T/half2.err"
 st=$?
