@@ -1148,8 +1148,21 @@ p2v_capture (const struct p2v_capture_options *o,
   for (size_t i = 0; i < c.ndisks; i++)
     for (size_t t = 0; t < NBD_CONNS; t++) {
       struct nbd_conn *n = &c.disks[i].nbd[t];
-      if (nbd_shutdown (n->nbd, 0) == -1) {
+      /* nbd_shutdown would wait without a limit: a receiver that went
+       * silent right at the end must fail the capture, resumable, not
+       * hang it.  The same steps, each wait bounded by the idle limit. */
+      while (nbd_aio_in_flight (n->nbd) > 0)
+        if (nbd_wait (n, c.disks[i].path) == -1)
+          goto out;
+      if (nbd_aio_disconnect (n->nbd, 0) == -1) {
         core_error ("%s: NBD: %s", c.disks[i].path, nbd_get_error ());
+        goto out;
+      }
+      while (!nbd_aio_is_closed (n->nbd) && !nbd_aio_is_dead (n->nbd))
+        if (nbd_wait (n, c.disks[i].path) == -1)
+          goto out;
+      if (nbd_aio_is_dead (n->nbd)) {
+        core_error ("%s: NBD: the connection failed while closing", c.disks[i].path);
         goto out;
       }
       nbd_close (n->nbd);
