@@ -10,7 +10,7 @@ t_plan 22
 
 W=$t_tmp
 ex=examples/fleet
-tl="-t 1"   # the search's time limit: the results, not their quality, are checked here
+tl="-t 0"   # no improvement search: the same result on a loaded machine; its quality is not what is checked here
 
 t_ok "import a CSV of servers into a folder of profiles" \
     "$P2VKIT" import tests/data/csv/fleet.csv -q -o "$W/servers"
