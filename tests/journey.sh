@@ -6,7 +6,7 @@
 # the output it promises, in the place it promises.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 22
+t_plan 21
 
 W=$t_tmp
 ex=examples/fleet
