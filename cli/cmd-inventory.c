@@ -323,17 +323,6 @@ format_value (char *buf, size_t len, double v, int decimals)
     snprintf (buf, len, "%.*f", decimals, v);
 }
 
-/* CORE_UNSET as null. */
-static void
-json_number (struct core_json *j, const char *key, double v)
-{
-  core_json_key (j, key);
-  if (v == CORE_UNSET)
-    core_json_null (j);
-  else
-    core_json_double (j, v);
-}
-
 /* --summary --json: one object per profile, numbers as numbers. */
 static int
 summary_json (const core_profile_vector *profiles)
@@ -352,12 +341,12 @@ summary_json (const core_profile_vector *profiles)
     core_json_object_begin (&j);
     core_json_key (&j, "name"); core_json_string (&j, s.name);
     core_json_key (&j, "os"); core_json_string (&j, s.os);
-    json_number (&j, "cores", s.cores);
-    json_number (&j, "memory_mib", s.memory_mib);
-    json_number (&j, "disk_gib", s.disk_gib);
-    json_number (&j, "cpu_p95_pct", s.cpu_p95);
-    json_number (&j, "mem_p95_mib", s.mem_p95_mib);
-    json_number (&j, "iops_p95", s.iops_p95);
+    core_json_number (&j, "cores", s.cores);
+    core_json_number (&j, "memory_mib", s.memory_mib);
+    core_json_number (&j, "disk_gib", s.disk_gib);
+    core_json_number (&j, "cpu_p95_pct", s.cpu_p95);
+    core_json_number (&j, "mem_p95_mib", s.mem_p95_mib);
+    core_json_number (&j, "iops_p95", s.iops_p95);
     core_json_key (&j, "hint"); core_json_string (&j, s.hint);
     core_json_object_end (&j);
     inv_summary_clear (&s);

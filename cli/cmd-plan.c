@@ -82,17 +82,6 @@ write_plan (FILE *fp, void *opaque)
   return core_plan_write (fp, opaque);
 }
 
-/* CORE_UNSET as null. */
-static void
-json_number (struct core_json *j, const char *key, double v)
-{
-  core_json_key (j, key);
-  if (v == CORE_UNSET)
-    core_json_null (j);
-  else
-    core_json_double (j, v);
-}
-
 static void
 json_strings (struct core_json *j, const char *key, const core_string_vector *v)
 {
@@ -113,14 +102,14 @@ print_json (const struct core_plan *plan, const char *output)
   core_json_begin (&j, stdout);
   core_json_object_begin (&j);
   core_json_key (&j, "output"); core_json_string (&j, output);
-  json_number (&j, "workloads", plan->summary.workloads);
-  json_number (&j, "placed", plan->summary.placed);
-  json_number (&j, "unplaced", plan->summary.unplaced);
-  json_number (&j, "hosts_used", plan->summary.hosts_used);
-  json_number (&j, "lower_bound", plan->summary.lower_bound);
-  json_number (&j, "cost", plan->summary.cost);
-  json_number (&j, "watts_before", plan->summary.watts_before);
-  json_number (&j, "watts_after", plan->summary.watts_after);
+  core_json_number (&j, "workloads", plan->summary.workloads);
+  core_json_number (&j, "placed", plan->summary.placed);
+  core_json_number (&j, "unplaced", plan->summary.unplaced);
+  core_json_number (&j, "hosts_used", plan->summary.hosts_used);
+  core_json_number (&j, "lower_bound", plan->summary.lower_bound);
+  core_json_number (&j, "cost", plan->summary.cost);
+  core_json_number (&j, "watts_before", plan->summary.watts_before);
+  core_json_number (&j, "watts_after", plan->summary.watts_after);
   core_json_key (&j, "hosts");
   core_json_array_begin (&j);
   for (size_t i = 0; i < plan->hosts.len; i++) {
@@ -135,11 +124,11 @@ print_json (const struct core_plan *plan, const char *output)
     json_strings (&j, "workloads", &h->workloads);
     core_json_key (&j, "peak_pct");
     core_json_object_begin (&j);
-    json_number (&j, "cpu", h->peak.cpu_pct);
-    json_number (&j, "memory", h->peak.memory_pct);
-    json_number (&j, "disk", h->peak.disk_pct);
-    json_number (&j, "iops", h->peak.iops_pct);
-    json_number (&j, "net", h->peak.net_pct);
+    core_json_number (&j, "cpu", h->peak.cpu_pct);
+    core_json_number (&j, "memory", h->peak.memory_pct);
+    core_json_number (&j, "disk", h->peak.disk_pct);
+    core_json_number (&j, "iops", h->peak.iops_pct);
+    core_json_number (&j, "net", h->peak.net_pct);
     core_json_object_end (&j);
     core_json_object_end (&j);
   }
@@ -155,8 +144,8 @@ print_json (const struct core_plan *plan, const char *output)
     core_json_key (&j, "name"); core_json_string (&j, w->name);
     core_json_key (&j, "host"); core_json_string (&j, w->host);
     core_json_key (&j, "mode"); core_json_string (&j, core_mode_names[w->mode]);
-    json_number (&j, "vcpus", w->vcpus);
-    json_number (&j, "memory_mib", w->memory_mib);
+    core_json_number (&j, "vcpus", w->vcpus);
+    core_json_number (&j, "memory_mib", w->memory_mib);
     core_json_object_end (&j);
   }
   core_json_array_end (&j);
@@ -175,17 +164,17 @@ print_json (const struct core_plan *plan, const char *output)
   else {
     const struct core_plan_sizing *s = &plan->sizing;
     core_json_object_begin (&j);
-    json_number (&j, "hosts", s->hosts);
-    json_number (&j, "spare_hosts", s->spare_hosts);
-    json_number (&j, "cores", s->cores.spec);
-    json_number (&j, "core_mhz", s->core_mhz);
-    json_number (&j, "memory_gib", s->memory_gib.spec);
-    json_number (&j, "disk_gb", s->disk_gb.spec);
-    json_number (&j, "disk_iops", s->disk_iops.spec);
-    json_number (&j, "nic_ports", s->nic_ports.spec);
-    json_number (&j, "port_mbps", s->port_mbps);
+    core_json_number (&j, "hosts", s->hosts);
+    core_json_number (&j, "spare_hosts", s->spare_hosts);
+    core_json_number (&j, "cores", s->cores.spec);
+    core_json_number (&j, "core_mhz", s->core_mhz);
+    core_json_number (&j, "memory_gib", s->memory_gib.spec);
+    core_json_number (&j, "disk_gb", s->disk_gb.spec);
+    core_json_number (&j, "disk_iops", s->disk_iops.spec);
+    core_json_number (&j, "nic_ports", s->nic_ports.spec);
+    core_json_number (&j, "port_mbps", s->port_mbps);
     core_json_key (&j, "binding"); core_json_string (&j, core_resource_names[s->binding]);
-    json_number (&j, "binding_pct", s->binding_pct);
+    core_json_number (&j, "binding_pct", s->binding_pct);
     core_json_object_end (&j);
   }
   core_json_key (&j, "growth");
@@ -193,8 +182,8 @@ print_json (const struct core_plan *plan, const char *output)
     core_json_null (&j);
   else {
     core_json_object_begin (&j);
-    json_number (&j, "pct", plan->growth.pct);
-    json_number (&j, "years", plan->growth.years);
+    core_json_number (&j, "pct", plan->growth.pct);
+    core_json_number (&j, "years", plan->growth.years);
     core_json_key (&j, "hosts");
     core_json_array_begin (&j);
     for (size_t i = 0; i < plan->growth.hosts.len; i++) {
@@ -202,7 +191,7 @@ print_json (const struct core_plan *plan, const char *output)
       core_json_object_begin (&j);
       core_json_key (&j, "host"); core_json_string (&j, g->host);
       /* null: the host lasts the whole period. */
-      json_number (&j, "runs_out_month", g->runs_out.month);
+      core_json_number (&j, "runs_out_month", g->runs_out.month);
       core_json_key (&j, "runs_out_of");
       core_json_string (&j, g->runs_out.month == CORE_UNSET ? NULL
                         : core_resource_names[g->runs_out.resource]);

@@ -607,6 +607,8 @@ void core_json_key(struct core_json *j, const char *key);
 void core_json_string(struct core_json *j, const char *s);   /* NULL: null */
 void core_json_int(struct core_json *j, int64_t v);
 void core_json_double(struct core_json *j, double v);  /* not finite: null */
+/* KEY and V, with CORE_UNSET (not known) as null. */
+void core_json_number(struct core_json *j, const char *key, double v);
 void core_json_bool(struct core_json *j, bool b);
 void core_json_null(struct core_json *j);
 /* A final newline; -1 with the error set when the containers do not

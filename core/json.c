@@ -118,6 +118,16 @@ core_json_double (struct core_json *j, double v)
 }
 
 void
+core_json_number (struct core_json *j, const char *key, double v)
+{
+  core_json_key (j, key);
+  if (v == CORE_UNSET)
+    core_json_null (j);
+  else
+    core_json_double (j, v);
+}
+
+void
 core_json_bool (struct core_json *j, bool b)
 {
   before_value (j);
