@@ -35,10 +35,7 @@ cleanup () {
 }
 trap cleanup EXIT
 
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
-for i in $(seq 1 50); do $V version >/dev/null 2>&1 && break; sleep 0.2; done
-$V version >/dev/null 2>&1 || t_skip_all "libvirtd does not answer on qemu:///system"
+t_libvirtd
 
 t_plan 10
 

@@ -35,16 +35,7 @@ cleanup () {
 }
 trap cleanup EXIT
 
-# The daemons, when started here, must not keep this script's descriptors:
-# under flock(1) they would hold the lock for as long as they run.
-daemon () {
-    ( for fd in $(ls /proc/self/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
-      exec "$@" )
-}
-pgrep -x virtlogd >/dev/null || daemon virtlogd -d
-pgrep -x libvirtd >/dev/null || daemon libvirtd -d
-for i in $(seq 1 50); do $V version >/dev/null 2>&1 && break; sleep 0.2; done
-$V version >/dev/null 2>&1 || t_skip_all "libvirtd does not answer on qemu:///system"
+t_libvirtd
 
 t_plan 16
 

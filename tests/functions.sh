@@ -82,6 +82,23 @@ t_stop_group () {
     wait "$1" 2>/dev/null
 }
 
+# t_libvirtd: libvirtd and virtlogd running (started here when no service
+# did), answering on qemu:///system; else skip the script.  Started without
+# this script's descriptors: under flock(1) they would hold the lock for as
+# long as they run.
+t_libvirtd () {
+    for t__d in virtlogd libvirtd; do
+        pgrep -x $t__d >/dev/null && continue
+        # (sh cannot close descriptors above 9 itself; perl runs prove anyway)
+        perl -e 'use POSIX (); POSIX::close($_) for 3 .. 1023; exec @ARGV or die "$ARGV[0]: $!\n"' $t__d -d
+    done
+    for t__i in $(seq 1 50); do
+        virsh -q -c qemu:///system version >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    t_skip_all "libvirtd does not answer on qemu:///system"
+}
+
 # t_sshd_config FILE ADDR PORT: the configuration of a test sshd on
 # ADDR:PORT with the host key $t_tmp/hostkey, taking root logins only with
 # a key in $t_tmp/authorized_keys.
