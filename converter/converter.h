@@ -124,28 +124,6 @@ int conv_linux_convert(guestfs_h *g, const char *root, enum conv_mode mode,
 /* handle).  Everything a Windows conversion changes is decided here;   */
 /* docs/converter.md ("Windows") says what and why.                     */
 
-/* A Windows release as its registry names it. */
-struct conv_win_version {
-  int major, minor;             /* CurrentVersion / CurrentMajorVersionNumber */
-  int build;                    /* CurrentBuildNumber; 0 unknown */
-  bool server;                  /* InstallationType or ProductName */
-  char *product_name;
-  char arch[8];                 /* "x86" or "amd64" (virtio-win's names) */
-};
-
-/* What p2vkit can do for a release in paravirt mode. */
-enum conv_win_pv {
-  CONV_WIN_PV_NONE,             /* no virtio drivers were ever made for it */
-  CONV_WIN_PV_LEGACY,           /* only withdrawn virtio-win releases had them */
-  CONV_WIN_PV_CURRENT,          /* current virtio-win releases have them */
-};
-enum conv_win_pv conv_win_pv_supported (const struct conv_win_version *v);
-/* The release of a libosinfo short-id ("win2k3", "win2k19", ...); false
- * for an id that is not Windows or not known. */
-bool conv_win_version_from_osinfo (const char *id, struct conv_win_version *v);
-/* The folder name virtio-win's ISO uses for V ("2k3", "2k19", "w10"). */
-const char *conv_win_virtio_dir (const struct conv_win_version *v);
-
 /* The static IPv4 configuration of one adapter (Tcpip\...\Interfaces). */
 struct conv_win_nic {
   char *guid;
@@ -156,7 +134,7 @@ DEFINE_VECTOR_TYPE (conv_win_nic_vector, struct conv_win_nic)
 
 /* What the SYSTEM and SOFTWARE hives say. */
 struct conv_win_guest {
-  struct conv_win_version ver;
+  struct core_win_version ver;
   char *controlset;             /* "ControlSet001", from Select\Current */
   char *hal;                    /* Enum\Root\ACPI_HAL\0000 HardwareID, or NULL */
   conv_win_nic_vector nics;

@@ -28,88 +28,8 @@
 #define FIRSTBOOT_SERVICE "p2vkit-firstboot"
 #define FIRSTBOOT_DIR "p2vkit"
 
-/* ------------------------------------------------------------------ */
-/* Releases.                                                            */
-
-static const struct {
-  const char *id;
-  int major, minor, build;
-  bool server;
-} osinfo_ids[] = {
-  { "win2k", 5, 0, 2195, false }, { "winxp", 5, 1, 2600, false },
-  { "win2k3", 5, 2, 3790, true }, { "win2k3r2", 5, 2, 3790, true },
-  { "winvista", 6, 0, 6002, false }, { "win2k8", 6, 0, 6002, true },
-  { "win7", 6, 1, 7601, false }, { "win2k8r2", 6, 1, 7601, true },
-  { "win8", 6, 2, 9200, false }, { "win2k12", 6, 2, 9200, true },
-  { "win8.1", 6, 3, 9600, false }, { "win2k12r2", 6, 3, 9600, true },
-  { "win10", 10, 0, 10240, false }, { "win2k16", 10, 0, 14393, true },
-  { "win2k19", 10, 0, 17763, true }, { "win2k22", 10, 0, 20348, true },
-  { "win11", 10, 0, 22000, false }, { "win2k25", 10, 0, 26100, true },
-};
-
-bool
-conv_win_version_from_osinfo (const char *id, struct conv_win_version *v)
-{
-  memset (v, 0, sizeof *v);
-  for (size_t i = 0; id && i < sizeof osinfo_ids / sizeof osinfo_ids[0]; i++)
-    if (strcmp (id, osinfo_ids[i].id) == 0) {
-      v->major = osinfo_ids[i].major;
-      v->minor = osinfo_ids[i].minor;
-      v->build = osinfo_ids[i].build;
-      v->server = osinfo_ids[i].server;
-      return true;
-    }
-  return false;
-}
-
-/* Current virtio-win releases build for Vista/2008 onward; XP and 2003
- * drivers were in releases that are withdrawn; Windows 2000 and older
- * never had any. */
-enum conv_win_pv
-conv_win_pv_supported (const struct conv_win_version *v)
-{
-  if (v->major >= 6)
-    return CONV_WIN_PV_CURRENT;
-  if (v->major == 5 && v->minor >= 1)
-    return CONV_WIN_PV_LEGACY;
-  return CONV_WIN_PV_NONE;
-}
-
-const char *
-conv_win_virtio_dir (const struct conv_win_version *v)
-{
-  int ver = v->major * 10 + v->minor;
-
-  if (ver == 51)
-    return "xp";
-  if (ver == 52)
-    return v->server ? "2k3" : "xp";
-  if (ver == 60)
-    return v->server ? "2k8" : "vista";
-  if (ver == 61)
-    return v->server ? "2k8R2" : "w7";
-  if (ver == 62)
-    return v->server ? "2k12" : "w8";
-  if (ver == 63)
-    return v->server ? "2k12R2" : "w8.1";
-  if (v->major == 10 && !v->server)
-    return v->build >= 22000 ? "w11" : "w10";
-  if (v->major == 10)
-    return v->build >= 26100 ? "2k25" : v->build >= 20348 ? "2k22"
-      : v->build >= 17763 ? "2k19" : "2k16";
-  return NULL;
-}
-
-/* Older virtio-win trees used the DDK's names for the same folders. */
 static const char *
-virtio_dir_old (const struct conv_win_version *v)
-{
-  int ver = v->major * 10 + v->minor;
-  return ver == 51 ? "wxp" : ver == 52 ? "wnet" : ver == 60 ? "wlh" : NULL;
-}
-
-static const char *
-version_label (const struct conv_win_version *v, char *buf, size_t len)
+version_label (const struct core_win_version *v, char *buf, size_t len)
 {
   if (v->product_name && *v->product_name)
     snprintf (buf, len, "%s", v->product_name);
@@ -875,7 +795,7 @@ struct need {
 };
 
 static void
-full_needs (const struct conv_win_version *v, struct need *n)
+full_needs (const struct core_win_version *v, struct need *n)
 {
   int ver = v->major * 10 + v->minor;
   size_t s = 0, f = 0, c = 0;
@@ -1128,11 +1048,11 @@ need_driver_file (struct job *j, const char *file, const char *forwhat)
 }
 
 /* DRIVER's folder in the virtio-win tree for this release and arch:
- * DRIVER/OS/ARCH, with OS from conv_win_virtio_dir or the older names. */
+ * DRIVER/OS/ARCH, with OS from core_win_virtio_dir or the older names. */
 static char *
 virtio_folder (struct job *j, const char *driver, char **rel)
 {
-  const char *oses[2] = { conv_win_virtio_dir (&j->g->ver), virtio_dir_old (&j->g->ver) };
+  const char *oses[2] = { core_win_virtio_dir (&j->g->ver), core_win_virtio_dir_old (&j->g->ver) };
   for (int i = 0; i < 2; i++) {
     if (!oses[i])
       continue;
@@ -1162,7 +1082,7 @@ virtio_driver (struct job *j, const char *driver, const char *sys, bool required
   if (!dir) {
     if (!required)
       return 0;
-    const char *os = conv_win_virtio_dir (&j->g->ver);
+    const char *os = core_win_virtio_dir (&j->g->ver);
     core_error ("%s: no %s driver for %s %s in the virtio-win tree %s "
                 "(looked for %s/%s/%s)", j->o->virtio_win, driver, j->label,
                 j->g->ver.arch, j->o->virtio_win, driver, os ? os : "?", j->g->ver.arch);
@@ -1485,7 +1405,7 @@ static int
 choose_mode (struct job *j)
 {
   CLEANUP_FREE char *r1 = NULL, *r2 = NULL, *d1 = NULL, *d2 = NULL;
-  const char *os = conv_win_virtio_dir (&j->g->ver);
+  const char *os = core_win_virtio_dir (&j->g->ver);
   const char *arch = j->g->ver.arch;
 
   j->paravirt = false;
@@ -1493,7 +1413,7 @@ choose_mode (struct job *j)
     j->log->mode_reason = core_sprintf ("no virtio-win tree was given (--virtio-win), so "
                                         "%s gets an emulated IDE disk and e1000 network",
                                         j->label);
-  else if (conv_win_pv_supported (&j->g->ver) == CONV_WIN_PV_NONE)
+  else if (core_win_pv_supported (&j->g->ver) == CORE_WIN_PV_NONE)
     j->log->mode_reason = core_sprintf ("no virtio drivers were ever made for %s, so it "
                                         "gets an emulated IDE disk and e1000 network",
                                         j->label);
@@ -1678,7 +1598,7 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
       core_error ("paravirt mode for %s needs --virtio-win DIR", j.label);
       goto out;
     }
-    if (conv_win_pv_supported (&g->ver) == CONV_WIN_PV_NONE) {
+    if (core_win_pv_supported (&g->ver) == CORE_WIN_PV_NONE) {
       core_error ("%s has no virtio drivers; convert it in full mode", j.label);
       goto out;
     }

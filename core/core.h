@@ -683,6 +683,35 @@ char *core_osinfo_nearest(const char *text, size_t n);
 void core_osinfo_clear(struct core_osinfo *o);
 
 /* ------------------------------------------------------------------ */
+/* windows.c: Windows releases and what virtio-win has for them.        */
+
+/* A Windows release as its registry names it. */
+struct core_win_version {
+  int major, minor;             /* CurrentVersion / CurrentMajorVersionNumber */
+  int build;                    /* CurrentBuildNumber; 0 unknown */
+  bool server;                  /* InstallationType or ProductName */
+  char *product_name;           /* the registry's; NULL from a short-id */
+  char arch[8];                 /* "x86" or "amd64" (virtio-win's names);
+                                 * "" from a short-id */
+};
+
+/* What p2vkit can do for a release in paravirt mode. */
+enum core_win_pv {
+  CORE_WIN_PV_NONE,             /* no virtio drivers were ever made for it */
+  CORE_WIN_PV_LEGACY,           /* only withdrawn virtio-win releases had them */
+  CORE_WIN_PV_CURRENT,          /* current virtio-win releases have them */
+};
+enum core_win_pv core_win_pv_supported (const struct core_win_version *v);
+/* The release of a libosinfo short-id ("win2k3", "win2k19", ...); false
+ * for an id that is not Windows or not known. */
+bool core_win_version_from_osinfo (const char *id, struct core_win_version *v);
+/* The folder name virtio-win's ISO uses for V ("2k3", "2k19", "w10"). */
+const char *core_win_virtio_dir (const struct core_win_version *v);
+/* Older virtio-win trees used the DDK's names for the same folders
+ * ("wxp", "wnet", "wlh"); NULL for releases after Vista. */
+const char *core_win_virtio_dir_old (const struct core_win_version *v);
+
+/* ------------------------------------------------------------------ */
 /* child.c: running other programs.                                     */
 
 /* Run ARGV (no shell) and wait.  Captures stdout into *OUT when OUT is not

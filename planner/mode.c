@@ -4,7 +4,6 @@
  */
 #include <string.h>
 
-#include "converter/converter.h"
 #include "planner/planner.h"
 
 /* Linux kernels have had virtio and the Xen PV front-ends since 2.6.25;
@@ -80,11 +79,11 @@ plan_guest_resolve (const struct core_profile *p, struct plan_guest *g)
    * paravirtualization and full virtualization (converter/registry.c). */
   if (g->family == CORE_OS_WINDOWS) {
     const char *id = p->os.id ? p->os.id : found == 1 ? info.id : NULL;
-    struct conv_win_version v;
-    g->win_known = conv_win_version_from_osinfo (id, &v)
-      || (found == 1 && conv_win_version_from_osinfo (info.id, &v));
-    g->win_pv = g->win_known ? (int) conv_win_pv_supported (&v) : CONV_WIN_PV_NONE;
-    g->virtio_win = g->win_pv == CONV_WIN_PV_CURRENT;
+    struct core_win_version v;
+    g->win_known = core_win_version_from_osinfo (id, &v)
+      || (found == 1 && core_win_version_from_osinfo (info.id, &v));
+    g->win_pv = g->win_known ? (int) core_win_pv_supported (&v) : CORE_WIN_PV_NONE;
+    g->virtio_win = g->win_pv == CORE_WIN_PV_CURRENT;
   }
   core_osinfo_clear (&info);
 }
@@ -143,7 +142,7 @@ plan_mode_on (const struct core_profile *p, const struct plan_guest *g,
       snprintf (why, whylen, "virtio-win has drivers for %s but the policy does "
                 "not use them (windows_pv_drivers: false), so it runs fully "
                 "virtualized on KVM with emulated disk and network.", os);
-    else if (g->family == CORE_OS_WINDOWS && g->win_pv == CONV_WIN_PV_LEGACY)
+    else if (g->family == CORE_OS_WINDOWS && g->win_pv == CORE_WIN_PV_LEGACY)
       snprintf (why, whylen, "Current virtio-win releases have no drivers for "
                 "%s (only withdrawn ones had), so it runs fully virtualized on "
                 "KVM with emulated IDE disk and e1000 network; the converter "

@@ -64,8 +64,8 @@ struct plan_guest {
   enum core_os_family family;
   unsigned pv;                  /* CORE_PV_* the installed OS has */
   bool virtio_win;              /* Windows that current virtio-win supports */
-  bool win_known;               /* a Windows release the converter knows */
-  int win_pv;                   /* enum conv_win_pv of that release */
+  bool win_known;               /* a Windows release core/windows.c knows */
+  int win_pv;                   /* enum core_win_pv of that release */
   const char *os_label;         /* for sentences: the OS name or id */
   const char *pv_source;        /* where pv came from, for sentences */
   bool os_known;                /* libosinfo knows the OS */
