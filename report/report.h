@@ -163,4 +163,36 @@ struct rep_value *rep_plan_values (const struct core_plan *plan,
 int rep_pdf_write (const char *html, size_t len, const char *output,
                    const char *chromium);
 
+/* ------------------------------------------------------------------ */
+/* document.c: a plan as a whole document, for every front end.        */
+
+enum rep_format {
+  REP_HTML, REP_MD,
+  REP_PDF,                      /* the HTML printed by Chromium */
+  REP_VALUES,                   /* the values templates see, as JSON */
+};
+
+/* "html", "md" (or "markdown"), "pdf"; -1 with the error set otherwise. */
+int rep_format_parse (const char *name, enum rep_format *out);
+/* The format a file name asks for: .md, .pdf, else HTML. */
+enum rep_format rep_format_of_output (const char *output);
+/* The template a format starts from: "report.md" or "report.html". */
+const char *rep_format_main (enum rep_format format);
+
+/* The installed folder of templates that holds MAIN_NAME (malloc'd), or
+ * NULL with an error naming the folders looked in. */
+char *rep_find_templates (const char *main_name);
+
+struct rep_document {
+  enum rep_format format;
+  const char *output;           /* a file, or "-" for standard output */
+  const char *template_dir;     /* NULL: rep_find_templates */
+  const char *chromium;         /* NULL: as rep_pdf_write */
+  struct rep_options opts;
+};
+
+/* Render PLAN as D says and write it whole, or nothing (-1, error set):
+ * templates are read and rendered before the output is opened. */
+int rep_write_document (const struct core_plan *plan, const struct rep_document *d);
+
 #endif /* P2VKIT_REPORT_H */

@@ -1,58 +1,14 @@
 /* Export: the plan (the writer `p2vkit plan` uses), the policy and host
  * catalog it was made with (so `p2vkit plan` can make it again), the
- * report through `p2vkit report` itself, and a script of the convert and
- * deploy commands.  Runs as a job: Chromium takes seconds for a PDF.
+ * report (rep_write_document, as `p2vkit report` writes it), and a script
+ * of the convert and deploy commands.  Runs as a job: Chromium takes
+ * seconds for a PDF.
  */
-#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "report/report.h"
 #include "tui/tui.h"
-
-static bool
-has_report (const char *dir)
-{
-  CLEANUP_FREE char *f = core_sprintf ("%s/report.html", dir);
-  struct stat st;
-
-  return f && stat (f, &st) == 0 && S_ISREG (st.st_mode);
-}
-
-char *
-tui_find_templates (const char *program)
-{
-  char exe[PATH_MAX], *slash;
-  const char *rel[] = { "templates", "../share/p2vkit/templates", NULL,
-                        "../templates", "../../templates" };
-  size_t n;
-
-  if (program == NULL || strlen (program) >= sizeof exe)
-    return NULL;
-  n = strlen (program);
-  memcpy (exe, program, n + 1);
-  slash = strrchr (exe, '/');
-  if (slash)
-    *slash = '\0';
-  else
-    snprintf (exe, sizeof exe, ".");
-  /* Where `p2vkit report` looks, then the source tree a build tree
-   * (build/p2vkit, build/san/p2vkit) sits in. */
-  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-    char *dir = rel[i] ? core_sprintf ("%s/%s", exe, rel[i])
-      : core_strdup (P2VKIT_DATADIR "/templates");
-    if (dir && has_report (dir)) {
-      char *real = realpath (dir, NULL);
-      if (real) {
-        free (dir);
-        return real;
-      }
-      return dir;
-    }
-    free (dir);
-  }
-  return NULL;
-}
 
 char *
 tui_export_name (const char *plan_file, const char *ext)
@@ -179,40 +135,27 @@ write_commands (FILE *fp, void *opaque)
   return ferror (fp) ? -1 : 0;
 }
 
+/* The report of the plan as written, read back, so that it is the one
+ * `p2vkit report` makes of the file. */
 static int
-run_report (struct tui_job *job, struct tui_export *ex, const char *format,
-            const char *ext)
+write_report (struct tui_job *job, struct tui_export *ex,
+              const struct core_plan *plan, enum rep_format format,
+              const char *name, const char *ext)
 {
   CLEANUP_FREE char *out = tui_export_name (ex->plan_file, ext);
-  char *argv[12];
-  int n = 0, r;
+  struct rep_document d = {
+    .format = format, .template_dir = ex->templates,
+    .opts = { .plan_file = ex->plan_file, .rate_mbs = 100, .window_h = 8,
+              .wave_size = 10 },
+  };
 
   if (out == NULL)
     return -1;
-  tui_job_progress (job, format, 0);
-  argv[n++] = (char *) ex->program;
-  argv[n++] = (char *) "report";
-  argv[n++] = ex->plan_file;
-  argv[n++] = (char *) "--format";
-  argv[n++] = (char *) format;
-  argv[n++] = (char *) "--quiet";
-  argv[n++] = (char *) "-o";
-  argv[n++] = out;
-  if (ex->templates) {
-    argv[n++] = (char *) "--template";
-    argv[n++] = ex->templates;
-  }
-  argv[n] = NULL;
-  r = core_run (argv, NULL);
-  if (r != 0) {
-    if (r > 0) {
-      char msg[1024];
-      snprintf (msg, sizeof msg, "%s", core_errmsg ());
-      core_error ("p2vkit report --format %s failed (exit %d): %s", format, r, msg);
-    }
+  tui_job_progress (job, name, 0);
+  d.output = out;
+  if (rep_write_document (plan, &d) == -1)
     return -1;
-  }
-  return say (ex, core_sprintf ("report (%s): %s", format, out));
+  return say (ex, core_sprintf ("report (%s): %s", name, out));
 }
 
 int
@@ -239,12 +182,16 @@ tui_export_work (struct tui_job *job, void *arg)
         || say (ex, core_sprintf ("hosts: %s", hosts)) == -1)
       return -1;
   }
-  if (ex->html && run_report (job, ex, "html", ".html") == -1)
-    return -1;
-  if (ex->md && run_report (job, ex, "md", ".md") == -1)
-    return -1;
-  if (ex->pdf && run_report (job, ex, "pdf", ".pdf") == -1)
-    return -1;
+  if (ex->html || ex->md || ex->pdf) {
+    CLEANUP_FREE_PLAN struct core_plan back;
+
+    core_plan_init (&back);
+    if (core_plan_read (ex->plan_file, &back) == -1
+        || (ex->html && write_report (job, ex, &back, REP_HTML, "html", ".html") == -1)
+        || (ex->md && write_report (job, ex, &back, REP_MD, "md", ".md") == -1)
+        || (ex->pdf && write_report (job, ex, &back, REP_PDF, "pdf", ".pdf") == -1))
+      return -1;
+  }
   if (ex->commands) {
     struct commands c = { ex, hosts, policy };
     if (core_write_atomic (cmds, write_commands, &c) == -1)

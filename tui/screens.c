@@ -1030,8 +1030,8 @@ draw_export (struct tui_ui *ui, int top, int rows)
       attroff (tui_look (ui, TUI_LOOK_SEL));
   }
   y++;
-  tui_putf (y++, 0, COLS, "Reports by: %s report --template %s", ui->program,
-            ex->templates ? ex->templates : "(no templates found: reports will fail)");
+  tui_putf (y++, 0, COLS, "Report templates: %s",
+            ex->templates ? ex->templates : "(none found: reports will fail)");
   if (ui->job_kind != TUI_JOB_EXPORT)
     for (size_t k = 0; k < ex->done.len && y < top + rows; k++)
       tui_putf (y++, 0, COLS, "  written: %s", ex->done.ptr[k]);

@@ -203,18 +203,13 @@ int tui_size_work (struct tui_job *job, void *arg);
 struct tui_export {
   char *plan_file;              /* the plan; the rest go next to it */
   bool html, md, pdf, commands, policy;
-  const char *program;          /* p2vkit itself, for `p2vkit report` */
-  char *templates;              /* --template DIR, or NULL */
+  char *templates;              /* report templates; NULL: rep_find_templates */
   /* What was written, one line each, for the screen. */
   core_string_vector done;
   /* The model, which the event loop leaves alone while the job runs. */
   const struct tui_model *model;
 };
 
-/* Templates for the report: the first folder holding report.html among
- * the ones `p2vkit report` looks in and the source tree around the
- * program.  NULL when there is none. */
-char *tui_find_templates (const char *program);
 /* Derived file names: PLAN "out/plan.yaml" -> "out/plan.html" etc. */
 char *tui_export_name (const char *plan_file, const char *ext);
 /* Write everything EX asks for; stops at the first failure. */
@@ -244,7 +239,6 @@ struct tui_ui {
   bool quit;
   char status[1024];
   bool status_error;
-  char program[4096];           /* this program, for `p2vkit report` */
   /* Work in the worker thread. */
   struct tui_job job;
   enum tui_job_kind job_kind;

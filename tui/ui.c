@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/report.h"
 #include "tui/tui.h"
 
 #define MIN_COLS 80
@@ -348,7 +349,6 @@ tui_start_export (struct tui_ui *ui)
     return;
   }
   ui->ex.model = &ui->m;
-  ui->ex.program = ui->program;
   if (tui_job_start (&ui->job, tui_export_work, &ui->ex) == -1) {
     tui_status (ui, true, "%s", core_errmsg ());
     return;
@@ -525,7 +525,6 @@ tui_main (const struct tui_options *o)
   struct tui_ui *ui = calloc (1, sizeof *ui);
   struct sigaction sa = { 0 };
   const char *no_colour = getenv ("NO_COLOR");
-  ssize_t n;
   int status = 0;
 
   if (ui == NULL) {
@@ -538,12 +537,9 @@ tui_main (const struct tui_options *o)
   tui_job_init (&ui->job);
   ui->ex.plan_file = core_strdup (o->output ? o->output : "plan.yaml");
   ui->ex.html = ui->ex.md = ui->ex.commands = ui->ex.policy = true;
-  n = readlink ("/proc/self/exe", ui->program, sizeof ui->program - 1);
-  if (n <= 0)
-    snprintf (ui->program, sizeof ui->program, "p2vkit");
-  else
-    ui->program[n] = '\0';
-  ui->ex.templates = tui_find_templates (ui->program);
+  /* Found once, to show on the export screen; NULL leaves the error to
+   * the export. */
+  ui->ex.templates = rep_find_templates (rep_format_main (REP_HTML));
   load_initial (ui, o);
 
   sigemptyset (&sa.sa_mask);
