@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include <guestfs.h>
+#include <hivex.h>
 
 #include "core/core.h"
 
@@ -121,8 +122,9 @@ int conv_linux_convert(guestfs_h *g, const char *root, enum conv_mode mode,
 /* ------------------------------------------------------------------ */
 /* registry.c: Windows guests at the level of hive files and a Windows  */
 /* tree reached through conv_win_fs (a local folder or a libguestfs     */
-/* handle).  Everything a Windows conversion changes is decided here;   */
-/* docs/converter.md ("Windows") says what and why.                     */
+/* handle): what the hives say, and the conversion as a whole (with     */
+/* hive.c, drivers.c, firstboot.c).  docs/converter.md ("Windows") says */
+/* what it changes and why.                                             */
 
 /* The static IPv4 configuration of one adapter (Tcpip\...\Interfaces). */
 struct conv_win_nic {
@@ -159,9 +161,6 @@ struct conv_win_fs {
   int (*upload) (void *opaque, const char *local, const char *path);
   int (*mkdir_p) (void *opaque, const char *path);
 };
-
-/* A folder on this machine as a Windows tree. */
-void conv_win_fs_local (struct conv_win_fs *fs, const char *root);
 
 struct conv_win_opts {
   bool paravirt;
@@ -203,6 +202,122 @@ void conv_win_log_clear (struct conv_win_log *log);
  * driver the guest needs can be found nowhere.  G is filled. */
 int conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts *opts,
                            struct conv_win_guest *g, struct conv_win_log *log);
+
+/* A conversion under way, for the files that make it up. */
+#define CONV_WIN_FIRSTBOOT_DIR "p2vkit" /* \p2vkit on the system drive */
+
+/* One file to put into the tree. */
+struct conv_win_put {
+  char *local;                  /* source on this machine */
+  char *dest;                   /* Windows path in the tree */
+  char *what;                   /* for the log */
+  const char *text;             /* the content when it is text we wrote */
+};
+DEFINE_VECTOR_TYPE (conv_win_put_vector, struct conv_win_put)
+
+/* The conversion under way. */
+struct conv_win_job {
+  const struct conv_win_fs *fs;
+  const struct conv_win_opts *o;
+  struct conv_win_guest *g;
+  struct conv_win_log *log;
+  char scratch[4096];
+  unsigned nscratch;
+  conv_win_put_vector puts;
+  bool paravirt_vioscsi;
+  bool firstboot_pnputil;
+  char label[160];
+  const char *sysname, *swname; /* the hives' paths in the tree */
+  bool paravirt;                /* the mode, once chosen */
+};
+
+/* Queue file LOCAL for DEST in the tree, logged as WHAT; takes LOCAL and
+ * WHAT over (NULL: out of memory, fails). */
+int conv_win_put_add (struct conv_win_job *j, char *local, const char *dest, char *what);
+/* A new name for BASE in the scratch folder. */
+char *conv_win_scratch_name (struct conv_win_job *j, const char *base);
+/* Case-insensitive "S ends with SUFFIX". */
+bool conv_win_ends_with (const char *s, const char *suffix);
+
+/* ------------------------------------------------------------------ */
+/* hive.c: registry hives through hivex, every change logged.          */
+
+struct conv_hive {
+  hive_h *h;
+  const char *label;            /* "SYSTEM" */
+  const char *file;             /* the file's name for messages */
+  struct conv_win_log *log;     /* NULL while only reading */
+};
+
+/* NAME is what messages call FILE (the path in the guest for a copy). */
+int conv_hive_open (struct conv_hive *hv, const char *file, const char *name,
+                    const char *label, bool write);
+void conv_hive_close (struct conv_hive *hv);
+/* PATH's node (backslashes between keys), created when CREATE; 0 with no
+ * error when it does not exist and !CREATE. */
+hive_node_h conv_hive_key (struct conv_hive *hv, const char *path, bool create);
+/* A REG_SZ/REG_EXPAND_SZ value as UTF-8, or NULL (no error) when absent
+ * or of another type. */
+char *conv_hive_get_string (struct conv_hive *hv, hive_node_h node, const char *name);
+/* A REG_DWORD, or DEF. */
+int64_t conv_hive_get_dword (struct conv_hive *hv, hive_node_h node, const char *name,
+                             int64_t def);
+/* A REG_MULTI_SZ (or a REG_SZ list separated by commas or spaces, as
+ * NameServer is) appended to OUT, empty strings left out. */
+int conv_hive_get_strings (struct conv_hive *hv, hive_node_h node, const char *name,
+                           core_string_vector *out);
+/* Set NAME under key PATH (created) to T/DATA/LEN; logs the change with
+ * the old value, and nothing when the value is already so. */
+int conv_hive_set (struct conv_hive *hv, const char *path, const char *name, hive_type t,
+                   const char *data, size_t len);
+int conv_hive_set_dword (struct conv_hive *hv, const char *path, const char *name,
+                         uint32_t d);
+int conv_hive_set_str (struct conv_hive *hv, const char *path, const char *name,
+                       hive_type t, const char *s);
+/* A REG_MULTI_SZ of the NULL-terminated LIST. */
+int conv_hive_set_multi (struct conv_hive *hv, const char *path, const char *name,
+                         const char *const *list);
+int conv_hive_commit (struct conv_hive *hv);
+
+/* Append a line to V (a log's disabled or warnings). */
+int conv_win_log_add (core_string_vector *v, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
+/* Add a change of PATH to LOG: WHAT was done, BEFORE and AFTER (NULL:
+ * none), and the whole change in one line. */
+int conv_win_change_add (struct conv_win_log *log, const char *path, const char *what,
+                         const char *before, const char *after, const char *fmt, ...)
+  __attribute__((format (printf, 6, 7)));
+
+/* ------------------------------------------------------------------ */
+/* drivers.c: the drivers a Windows guest needs, found and registered. */
+
+/* Auto mode: paravirt when the virtio-win tree has the storage and
+ * network drivers for this release, else full; the reason goes to the
+ * log. */
+int conv_win_choose_mode (struct conv_win_job *j);
+/* Queue every driver file the mode needs (J->paravirt), from the tree's
+ * own copies or virtio-win; refuses (-1) when one can be found nowhere.
+ * PV_DRIVERS (4 entries) gets the virtio drivers to install, NULL-ended. */
+int conv_win_find_drivers (struct conv_win_job *j, const char **pv_drivers);
+/* The drivers' services and device IDs in SYS, and (paravirt) the
+ * folders of PV_DRIVERS in SW's DevicePath. */
+int conv_win_register_drivers (struct conv_win_job *j, struct conv_hive *sys,
+                               struct conv_hive *sw, const char *const *pv_drivers);
+
+/* ------------------------------------------------------------------ */
+/* firstboot.c: the first-boot script and the service that runs it.    */
+
+/* The script for the first boot on KVM (CRLF lines): install DRIVERS
+ * (NULL-ended) with pnputil and give the adapters their fixed addresses. */
+char *conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *drivers);
+/* Register the script as a service of controlset CS in SYS, and in SW's
+ * RunOnce as the fallback. */
+int conv_win_firstboot_register (struct conv_hive *sys, struct conv_hive *sw, const char *cs);
+
+/* ------------------------------------------------------------------ */
+/* winfs.c: a folder on this machine as a Windows tree.                */
+
+void conv_win_fs_local (struct conv_win_fs *fs, const char *root);
 
 /* ------------------------------------------------------------------ */
 /* windows.c: making a Windows guest boot (registry through hivex).    */
