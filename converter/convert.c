@@ -54,11 +54,49 @@ previous_conversion (const char *outdir, const char *name, char **found)
   while ((e = readdir (d)) != NULL)
     if (strcmp (e->d_name, report) == 0 || strcmp (e->d_name, xml) == 0
         || fnmatch (disk, e->d_name, 0) == 0) {
+      struct stat st;
+
+      /* A link to a file not made yet holds nothing: it says where the
+       * output goes. */
+      if (fstatat (dirfd (d), e->d_name, &st, 0) == -1 && errno == ENOENT)
+        continue;
       *found = core_strdup (e->d_name);
       break;
     }
   closedir (d);
   return 0;
+}
+
+/* Where output PATH goes (its links followed): the target, allocated, or
+ * NULL when it cannot be written, or FILE_ONLY and it is no file, or it is
+ * one of the sources, which are never written to. */
+static char *
+output_target (const struct conv_options *o, const char *path, bool file_only,
+               enum core_output_kind *kind)
+{
+  char *target;
+  struct stat ts, ss;
+  int fd;
+
+  target = core_output_target (path, kind, &fd);
+  if (target == NULL)
+    return NULL;
+  if (file_only && *kind != CORE_OUTPUT_FILE) {
+    core_error ("%s: is a character device, a FIFO or a descriptor; a disk "
+                "image is written to a file", path);
+    free (target);
+    return NULL;
+  }
+  if (*kind == CORE_OUTPUT_FILE && stat (target, &ts) == 0)
+    for (size_t i = 0; i < o->nsources; i++)
+      if (stat (o->sources[i], &ss) == 0 && ss.st_dev == ts.st_dev
+          && ss.st_ino == ts.st_ino) {
+        core_error ("%s: is the source %s, which convert never writes to; "
+                    "choose another output folder or --name", path, o->sources[i]);
+        free (target);
+        return NULL;
+      }
+  return target;
 }
 
 static int
@@ -200,13 +238,14 @@ int
 conv_run (const struct conv_options *o, struct conv_report *r)
 {
   core_string_vector tmp = { 0 };       /* temporary outputs */
-  core_string_vector finals = { 0 };
+  core_string_vector targets = { 0 };   /* the disks' paths, links followed */
   CLEANUP_FREE char *found = NULL;
   CLEANUP_FREE char *root = NULL;
   CLEANUP_FREE char *xml = NULL, *report = NULL;
+  CLEANUP_FREE char *xml_target = NULL, *report_target = NULL;
+  enum core_output_kind xml_kind = CORE_OUTPUT_FD, report_kind;
   bool made_outdir = false, wrote_xml = false;
   guestfs_h *g = NULL;
-  struct stat st;
   int ret = -1;
 
   r->name = core_strdup (o->name);
@@ -236,36 +275,41 @@ conv_run (const struct conv_options *o, struct conv_report *r)
       return -1;
     }
   }
-
-  /* 2. OUTDIR, and the temporary names (removed on failure or signal). */
-  if (stat (o->outdir, &st) == -1) {
-    if (mkdir (o->outdir, 0777) == -1) {
-      core_error_errno ("%s: cannot create the output folder", o->outdir);
-      return -1;
-    }
-    made_outdir = true;
-    if (core_tmpfiles_add (o->outdir) == -1)
-      goto out;
-  }
-  else if (!S_ISDIR (st.st_mode)) {
-    core_error ("%s: not a folder", o->outdir);
+  xml = core_sprintf ("%s/%s.xml", o->outdir, o->name);
+  report = core_sprintf ("%s/%s.report.yaml", o->outdir, o->name);
+  if (xml == NULL || report == NULL)
     return -1;
+  for (size_t i = 0; i < r->disks.len; i++) {
+    enum core_output_kind kind;
+    char *t = output_target (o, r->disks.ptr[i].path, true, &kind);
+
+    if (t == NULL || core_string_vector_append (&targets, t) == -1) {
+      free (t);
+      goto out;
+    }
   }
+  if ((xml_target = output_target (o, xml, false, &xml_kind)) == NULL
+      || (report_target = output_target (o, report, false, &report_kind)) == NULL)
+    goto out;
+
+  /* 2. OUTDIR, and the temporary files beside the disks' targets (removed
+   * on failure or signal). */
+  if (core_mkdir_registered (o->outdir, 0777, &made_outdir) == -1)
+    goto out;
   if (access (o->outdir, W_OK) == -1) {
     core_error_errno ("%s: cannot write there", o->outdir);
     goto out;
   }
   for (size_t i = 0; i < r->disks.len; i++) {
-    char *t = core_sprintf ("%s.part", r->disks.ptr[i].path);
-    char *f = core_strdup (r->disks.ptr[i].path);
+    CLEANUP_FREE char *target = NULL;
+    char *t = core_output_temp (r->disks.ptr[i].path, &target);
 
-    if (t == NULL || f == NULL || core_tmpfiles_add (t) == -1
-        || core_string_vector_append (&tmp, t) == -1) {
-      free (t); free (f);
+    if (t == NULL)
       goto out;
-    }
-    if (core_string_vector_append (&finals, f) == -1) {
-      free (f);
+    if (core_string_vector_append (&tmp, t) == -1) {
+      unlink (t);
+      core_tmpfiles_remove (t);
+      free (t);
       goto out;
     }
   }
@@ -355,41 +399,46 @@ conv_run (const struct conv_options *o, struct conv_report *r)
   g = NULL;
 
   /* 5. Into place: disks, then the XML and the report, which name them. */
-  for (size_t i = 0; i < tmp.len; i++) {
-    char *abs = realpath (tmp.ptr[i], NULL);
-    char *slash;
+  {
+    /* The XML needs absolute paths: OUTDIR's real path + the name (a link
+     * there stays what the XML names). */
+    CLEANUP_FREE char *abs = realpath (o->outdir, NULL);
 
-    /* The XML needs absolute paths: the folder's real path + the name. */
     if (abs == NULL) {
-      core_error_errno ("%s", tmp.ptr[i]);
+      core_error_errno ("%s", o->outdir);
       goto out;
     }
-    slash = strrchr (abs, '/');
-    *slash = '\0';
-    free (r->disks.ptr[i].path);
-    r->disks.ptr[i].path = core_sprintf ("%s/%s", abs, strrchr (finals.ptr[i], '/') + 1);
-    free (abs);
-    if (r->disks.ptr[i].path == NULL)
-      goto out;
+    for (size_t i = 0; i < r->disks.len; i++) {
+      char *p = core_sprintf ("%s/%s", abs, strrchr (r->disks.ptr[i].path, '/') + 1);
+
+      if (p == NULL)
+        goto out;
+      free (r->disks.ptr[i].path);
+      r->disks.ptr[i].path = p;
+    }
   }
   r->accel = core_strdup (core_qemu_accel ());
-  xml = core_sprintf ("%s/%s.xml", o->outdir, o->name);
-  report = core_sprintf ("%s/%s.report.yaml", o->outdir, o->name);
-  if (xml == NULL || report == NULL)
-    goto out;
-  for (size_t i = 0; i < tmp.len; i++)
-    if (rename (tmp.ptr[i], finals.ptr[i]) == -1) {
-      core_error_errno ("%s: cannot rename into place", finals.ptr[i]);
-      goto out;
-    }
-  /* From now on the final names are what to remove on failure. */
+  /* From now on the disks' targets are what to remove on failure; no
+   * signal comes between a rename and the swap on the list. */
   for (size_t i = 0; i < tmp.len; i++) {
-    core_tmpfiles_remove (tmp.ptr[i]);
-    if (core_tmpfiles_add (finals.ptr[i]) == -1)
+    char *target = core_strdup (targets.ptr[i]);
+    sigset_t old;
+    int err;
+
+    if (target == NULL)
       goto out;
-    free (tmp.ptr[i]);
-    tmp.ptr[i] = core_strdup (finals.ptr[i]);
-    if (tmp.ptr[i] == NULL)
+    core_signals_block (&old);
+    err = core_output_commit (tmp.ptr[i], r->disks.ptr[i].path);
+    if (err == 0) {
+      core_tmpfiles_remove (tmp.ptr[i]);
+      free (tmp.ptr[i]);
+      tmp.ptr[i] = target;
+      err = core_tmpfiles_add (target);
+    }
+    else
+      free (target);
+    core_signals_restore (&old);
+    if (err == -1)
       goto out;
   }
 
@@ -439,8 +488,8 @@ conv_run (const struct conv_options *o, struct conv_report *r)
     unlink (tmp.ptr[i]);
     core_tmpfiles_remove (tmp.ptr[i]);
   }
-  if (wrote_xml)
-    unlink (xml);
+  if (wrote_xml && xml_kind == CORE_OUTPUT_FILE)
+    unlink (xml_target);
   if (made_outdir) {
     core_tmpfiles_remove (o->outdir);
     rmdir (o->outdir);
@@ -449,6 +498,6 @@ conv_run (const struct conv_options *o, struct conv_report *r)
   if (g)
     guestfs_close (g);
   core_string_vector_free (&tmp);
-  core_string_vector_free (&finals);
+  core_string_vector_free (&targets);
   return ret;
 }

@@ -383,6 +383,7 @@ kernel_has (guestfs_h *g, const char *version, const char *name)
   free_strings (found);
   if (ok)
     return true;
+  free (pattern);
   pattern = core_sprintf ("/lib/modules/%s/kernel/drivers/*/*/%s.ko*", version, name);
   found = pattern ? guest_glob (g, pattern) : NULL;
   ok = found && found[0];

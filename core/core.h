@@ -568,6 +568,13 @@ int core_output_check(const char *path);
  * a link to another file system). */
 int core_output_commit(const char *tmp, const char *path);
 
+/* For an output another program writes (qemu-img): an empty temporary
+ * file in the folder of PATH's final target (links followed), registered
+ * for removal on a signal, with the mode the output will have; its name,
+ * and the target in *TARGET.  Finished, core_output_commit renames it
+ * into place.  PATH must be a regular file or a new path. */
+char *core_output_temp(const char *path, char **target);
+
 /* The signals front ends clean up on (INT, TERM, HUP, QUIT), blocked
  * around creating a temporary file and registering it, so that no signal
  * comes between the two. */

@@ -317,6 +317,64 @@ tmp_name (const char *target)
   return core_sprintf ("%s.tmpXXXXXX", target);
 }
 
+/* A registered temporary file beside TARGET (PATH's final target), with
+ * the mode the output will have: open, its name in *TMP. */
+static int
+make_temp (const char *path, const char *target, char **tmp)
+{
+  struct stat st;
+  int fd;
+
+  *tmp = tmp_name (target);
+  if (*tmp == NULL)
+    return -1;
+  fd = core_mkstemp_registered (*tmp);
+  if (fd == -1) {
+    if (errno)
+      core_error_errno ("%s: cannot create the output file", path);
+    return -1;
+  }
+  /* mkstemp makes 0600 files; outputs are ordinary files, and a file
+   * replaced keeps the permissions it had. */
+  if (stat (target, &st) == 0)
+    fchmod (fd, st.st_mode & 07777);
+  else {
+    mode_t mask = umask (0);
+    umask (mask);
+    fchmod (fd, 0666 & ~mask);
+  }
+  return fd;
+}
+
+char *
+core_output_temp (const char *path, char **target)
+{
+  enum core_output_kind kind;
+  char *tmp = NULL;
+  int fd;
+
+  *target = core_output_target (path, &kind, &fd);
+  if (*target == NULL)
+    return NULL;
+  if (kind != CORE_OUTPUT_FILE) {
+    core_error ("%s: is %s; this output is written to files only", path,
+                kind == CORE_OUTPUT_FD ? "an open descriptor"
+                : "a character device or a FIFO");
+    goto fail;
+  }
+  fd = make_temp (path, *target, &tmp);
+  if (fd == -1)
+    goto fail;
+  close (fd);
+  return tmp;
+
+ fail:
+  free (tmp);
+  free (*target);
+  *target = NULL;
+  return NULL;
+}
+
 int
 core_output_check (const char *path)
 {
@@ -373,7 +431,6 @@ core_write_atomic (const char *path,
 {
   CLEANUP_FREE char *target = NULL, *tmp = NULL;
   enum core_output_kind kind;
-  struct stat st;
   FILE *fp;
   int fd;
 
@@ -422,24 +479,9 @@ core_write_atomic (const char *path,
     return r;
   }
 
-  tmp = tmp_name (target);
-  if (tmp == NULL)
+  fd = make_temp (path, target, &tmp);
+  if (fd == -1)
     return -1;
-  fd = core_mkstemp_registered (tmp);
-  if (fd == -1) {
-    if (errno)
-      core_error_errno ("%s: cannot create the output file", path);
-    return -1;
-  }
-  /* mkstemp makes 0600 files; outputs are ordinary files, and a file
-   * replaced keeps the permissions it had. */
-  if (stat (target, &st) == 0)
-    fchmod (fd, st.st_mode & 07777);
-  else {
-    mode_t mask = umask (0);
-    umask (mask);
-    fchmod (fd, 0666 & ~mask);
-  }
   fp = fdopen (fd, "w");
   if (fp == NULL) {
     core_error_errno ("%s", tmp);

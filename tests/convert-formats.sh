@@ -10,17 +10,19 @@
 # Real qemu-img and libguestfs; only the hypervisor is a stand-in
 # (LIBGUESTFS_HV): it answers libguestfs' queries through the real QEMU,
 # and when the appliance would boot it keeps a copy of each drive (the
-# clone convert made) and fails.  convert then stops, as after any failed
-# launch, and the test reads what the clone holds.
+# clone convert made, and the clone's path) and fails, or with FAKEHV_HANG
+# waits to be interrupted.  convert then stops, as after any failed
+# launch, and the test reads what the clone holds.  The outputs' part (7)
+# also runs one whole conversion, on the real appliance.
 . "$(dirname "$0")/functions.sh"
 
-for tool in qemu-img qemu-system-x86_64 sfdisk; do
+for tool in qemu-img qemu-system-x86_64 sfdisk mkfs.ext4; do
     command -v $tool >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
     command -v $tool >/dev/null 2>&1 || t_skip_all "$tool is not installed"
 done
 [ -e /usr/include/guestfs.h ] || t_skip_all "libguestfs is not installed"
 
-t_plan 28
+t_plan 45
 t_tmpdir
 cd "$t_tmp" || exit 1
 
@@ -28,11 +30,15 @@ cat > fakehv <<'EOF'
 #!/bin/sh
 for a; do
     case $a in
-        file=*.part,*)
+        file=*.tmp??????,*)
             f=${a#file=}; f=${f%%,*}
+            echo "$f" >> "$FAKEHV_DIR.paths"
             cp "$f" "$FAKEHV_DIR/drive.$(ls "$FAKEHV_DIR" | wc -l)"; launch=1 ;;
     esac
 done
+if [ -n "${launch:-}" ] && [ -n "${FAKEHV_HANG:-}" ]; then
+    echo $$ > "$FAKEHV_DIR.hang"; exec sleep 300
+fi
 [ -n "${launch:-}" ] && { echo "stand-in hypervisor: not booting" >&2; exit 1; }
 exec qemu-system-x86_64 "$@"
 EOF
@@ -165,6 +171,99 @@ t_match "a VMDK whose extent is a file elsewhere: refused, named" \
     "^1 p2vkit: src/evil.vmdk: vmdk image with an extent outside its folder \($t_tmp/host/secret\): refused" \
     "$st $(cat err-14)"
 
-# 7. Usage.
+# 7. Where the outputs go, as every -o of p2vkit: a link in OUTDIR is
+# written through (the clone is made beside its target, the link stays);
+# a failure or Ctrl-C leaves no temporary file; no output may be a source.
+leftovers () { find "$t_tmp" -name '*.tmp??????' | sed "s|$t_tmp/||" | tr '\n' ' '; }
+cp mbr.raw src/m.img
+msum=$(sha256sum < src/m.img)
+mkdir elsewhere out-15
+ln -s ../elsewhere/web.raw out-15/n15-disk1.raw
+conv 15 src/m.img --format raw
+t_match "a disk linked to a file not made yet: no previous conversion, cloned" \
+    "^1 p2vkit: libguestfs could not start" "$st $(cat err-15)"
+t_match "... the clone was made beside the link's target" \
+    "elsewhere/web\.raw\.tmp.{6}\$" "$(cat seen-15.paths 2>&1)"
+t_is "... after the failure: the link kept, no temporary file, nothing else" \
+    "yes n15-disk1.raw |  | " \
+    "$([ -L out-15/n15-disk1.raw ] && echo yes) $(ls -A out-15) | $(ls -A elsewhere) | $(leftovers)"
+mkdir out-16
+echo old > elsewhere/old.raw
+ln -s ../elsewhere/old.raw out-16/n16-disk1.raw
+conv 16 src/m.img --format raw --force
+t_match "a disk linked to an existing file, --force: cloned beside that file" \
+    "^1 .*/elsewhere/old\.raw\.tmp.{6}\$" "$st $(cat seen-16.paths 2>&1)"
+t_is "... after the failure: the link kept, the file as it was, no temporary file" \
+    "yes old | " "$([ -L out-16/n16-disk1.raw ] && echo yes) $(cat elsewhere/old.raw) | $(leftovers)"
+mkdir out-17
+cp src/m.img out-17/n17-disk1.raw
+conv 17 out-17/n17-disk1.raw --format raw --force
+t_is "the source as the output disk (--force): refused, named" \
+    "1 p2vkit: out-17/n17-disk1.raw: is the source out-17/n17-disk1.raw, which convert never writes to; choose another output folder or --name" \
+    "$st $(cat err-17)"
+mkdir out-18
+ln -s ../src/m.img out-18/n18-disk1.raw
+conv 18 src/m.img --format raw --force
+t_match "an output disk linked to the source: refused" \
+    "^1 p2vkit: out-18/n18-disk1.raw: is the source src/m.img" "$st $(cat err-18)"
+mkdir out-19
+ln -s ../src/m.img out-19/n19.xml
+conv 19 src/m.img --format raw --force
+t_match "the XML linked to the source: refused" \
+    "^1 p2vkit: out-19/n19.xml: is the source src/m.img" "$st $(cat err-19)"
+t_is "... no clone made, the sources unchanged, the links kept" \
+    "$msum $msum yes yes" \
+    "$(cat seen-17.paths seen-18.paths seen-19.paths 2>/dev/null)$(sha256sum < out-17/n17-disk1.raw) $(sha256sum < src/m.img) $([ -L out-18/n18-disk1.raw ] && echo yes) $([ -L out-19/n19.xml ] && echo yes)"
+mkdir out-20
+mkfifo fifo
+ln -s ../fifo out-20/n20-disk1.raw
+conv 20 src/m.img --format raw --force
+t_match "a disk linked to a FIFO: refused before the clone" \
+    "^1 p2vkit: out-20/n20-disk1.raw: is a character device, a FIFO or a descriptor; a disk image is written to a file \$" \
+    "$st $(cat err-20) $(cat seen-20.paths 2>/dev/null)"
+# Ctrl-C while the appliance starts on the clone made beside a link's target.
+mkdir out-21 seen-21
+ln -s ../elsewhere/int.raw out-21/n21-disk1.raw
+FAKEHV_HANG=1 FAKEHV_DIR=$t_tmp/seen-21 "$P2VKIT" convert -q -o out-21 --name n21 \
+    src/m.img --format raw >/dev/null 2>err-21 &
+pid=$!
+for _ in $(seq 600); do [ -s seen-21.hang ] && break; sleep 0.1; done
+t_match "Ctrl-C: the appliance was starting on the clone beside the target" \
+    "elsewhere/int\.raw\.tmp.{6}\$" "$(cat seen-21.paths 2>&1)"
+kill -INT $pid
+wait $pid; st=$?
+[ -s seen-21.hang ] && kill "$(cat seen-21.hang)" 2>/dev/null
+t_is "Ctrl-C: died of SIGINT; the link kept, no temporary file, nothing else" \
+    "130 yes n21-disk1.raw | " "$st $([ -L out-21/n21-disk1.raw ] && echo yes) $(ls -A out-21) | $(leftovers)"
+
+# A whole conversion (the real appliance; a minimal Linux, fully
+# virtualized, so no tool of the guest runs) into an OUTDIR whose disk and
+# XML are links (the XML's to an older file: --force): their targets are
+# written, the links stay, and the XML names the disk by its link.
+mkdir -p g/etc g/bin g/usr/lib g/lib/modules/6.1.0-p2vkit g/boot store out-22
+printf 'ID=debian\nVERSION_ID=12\nNAME="Debian GNU/Linux"\n' > g/etc/os-release
+printf '/dev/sda1 / ext4 defaults 0 1\n' > g/etc/fstab
+: > g/boot/vmlinuz-6.1.0-p2vkit
+truncate -s 34M guest.img
+printf 'start=2048, type=83\n' | sfdisk -q guest.img >/dev/null
+mkfs.ext4 -q -F -d g -E offset=1048576 guest.img 32M
+gsum=$(sha256sum < guest.img)
+ln -s ../store/vm.qcow2 out-22/g-disk1.qcow2
+echo old > store/vm.xml
+ln -s ../store/vm.xml out-22/g.xml
+env -u LIBGUESTFS_HV "$P2VKIT" convert -q guest.img -o out-22 --name g --mode full --force \
+    >/dev/null 2>err-22
+st=$?
+t_is "a whole conversion into links: exit 0" "0 " "$st $(cat err-22)"
+t_is "... the links stay, the report beside them, the source unchanged" \
+    "g-disk1.qcow2 g.report.yaml g.xml yes yes $gsum" \
+    "$(ls out-22 | tr '\n' ' ')$([ -L out-22/g-disk1.qcow2 ] && echo yes) $([ -L out-22/g.xml ] && echo yes) $(sha256sum < guest.img)"
+t_match "... the disk's target is the converted image" '"format": "qcow2"' \
+    "$(qemu-img info -U --output=json store/vm.qcow2 2>&1)"
+t_match "... the XML's target is the domain, naming the disk by its link" \
+    "<source file=.$(cd out-22 && pwd -P)/g-disk1\.qcow2." "$(cat store/vm.xml 2>&1)"
+t_is "... no temporary file anywhere" "" "$(leftovers)"
+
+# 8. Usage.
 t_exit "--source-format qed: usage error" 2 "$P2VKIT" convert src/lie.img -o x --source-format qed
 t_done

@@ -4,11 +4,12 @@
 # followed to its target, which is replaced and the link kept; a FIFO, a
 # character device and standard output are written in place (never turned
 # into a file); a folder is refused.  For every command that writes files:
-# plan, report, inventory, import -o DIR.
+# plan, report, inventory, import -o DIR, deploy --xml-dir DIR (convert's
+# outputs: tests/convert-formats.sh).
 . "$(dirname "$0")/functions.sh"
 
 t_tmpdir
-t_plan 26
+t_plan 27
 
 P=$t_tmp/plan.yaml
 "$P2VKIT" plan -q examples/thesis/servers --hosts examples/thesis/hosts.yaml -o "$P" 2>/dev/null
@@ -56,6 +57,18 @@ ln -s ../real/web01.yaml "$t_tmp/imp/$name.yaml"
 "$P2VKIT" import -q tests/data/csv/fleet.csv -o "$t_tmp/imp" 2>/dev/null
 t_is "import -o DIR: a link in DIR stays, its target is the profile" "yes schema: p2vkit/profile/v1" \
     "$([ -L "$t_tmp/imp/$name.yaml" ] && echo yes) $(head -n 1 "$t_tmp/real/web01.yaml")"
+# deploy --xml-dir DIR where DIR/NAME.xml is a link (no host needed).
+mkdir "$t_tmp/images" "$t_tmp/xml"
+cp tests/data/deploy/images/*.xml "$t_tmp/images/"
+{ printf 'QFI\373\000\000\000\003'; head -c 16 /dev/zero
+  printf '\000\000\000\000\100\000\000\000'; head -c 480 /dev/zero; } > "$t_tmp/images/dc01-disk1.qcow2"
+cp "$t_tmp/images/dc01-disk1.qcow2" "$t_tmp/images/pbx01-disk1.qcow2"
+truncate -s 1M "$t_tmp/images/dc01-disk2.raw"
+echo old > "$t_tmp/real/dc01.xml"
+ln -s ../real/dc01.xml "$t_tmp/xml/dc01.xml"
+"$P2VKIT" deploy "$P" --images "$t_tmp/images" --xml-dir "$t_tmp/xml" --network user >/dev/null
+t_is "deploy --xml-dir DIR: a link in DIR stays, its target is the definition" "yes <?xml" \
+    "$([ -L "$t_tmp/xml/dc01.xml" ] && echo yes) $(head -c 5 "$t_tmp/real/dc01.xml")"
 
 # ------------------------------------------------- FIFOs and devices
 mkfifo "$t_tmp/fifo"
