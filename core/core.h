@@ -563,7 +563,8 @@ struct core_field {
 
 struct core_table {
   const char *name;             /* its label in docs/formats.md: "" for the
-                                 * top level, "hardware.disks[]" */
+                                 * top level, "hardware.disks[]"; NULL: the
+                                 * docs give it within another's table */
   size_t size;                  /* of the struct, for VECTOR items */
   const struct core_field *fields;
   size_t n;

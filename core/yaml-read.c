@@ -809,7 +809,7 @@ static const struct core_field overheads_fields[] = {
   FIELDK (S, overhead_paravirt, "paravirt", STRUCT, .sub = &overhead_table),
 };
 static const struct core_table overheads_table =
-  CORE_TABLE ("overhead.", S, overheads_fields, NULL);
+  CORE_TABLE (NULL, S, overheads_fields, NULL);
 
 /* The policy's keys, shared by the policy file and the plan's copy (which
  * has no schema: it leaves out the first). */
@@ -830,7 +830,7 @@ static const struct core_field policy_fields[] = {
 const struct core_table core_policy_table =
   CORE_TABLE ("", S, policy_fields, NULL);
 static const struct core_table plan_policy_table =
-  { "policy", sizeof (S), policy_fields + 1,
+  { NULL, sizeof (S), policy_fields + 1,
     sizeof policy_fields / sizeof policy_fields[0] - 1, NULL };
 #undef S
 
@@ -1181,13 +1181,13 @@ static const struct core_field dim_count_fields[] = {
   FIELD (S, spec, DOUBLE, .max = 65536, REQ),
 };
 static const struct core_table dim_count_table =
-  CORE_TABLE ("sizing.cores", S, dim_count_fields, NULL);
+  CORE_TABLE (NULL, S, dim_count_fields, NULL);
 static const struct core_field dim_fields[] = {
   FIELD (S, need, DOUBLE, .max = DBL_MAX, REQ),
   FIELD (S, spec, DOUBLE, .max = DBL_MAX, REQ),
 };
 static const struct core_table dim_table =
-  CORE_TABLE ("sizing.memory_gib", S, dim_fields, NULL);
+  CORE_TABLE (NULL, S, dim_fields, NULL);
 #undef S
 
 /* At most 20 years of months. */
@@ -1199,7 +1199,7 @@ static const struct core_field runs_out_fields[] = {
   FIELD (S, resource, ENUM, .names = core_resource_names, REQ),
 };
 static const struct core_table runs_out_table =
-  CORE_TABLE ("sizing.runs_out", S, runs_out_fields, NULL);
+  CORE_TABLE (NULL, S, runs_out_fields, NULL);
 #undef S
 
 /* runs_out: null when nothing runs out within the period. */
@@ -1251,7 +1251,7 @@ static const struct core_field binding_fields[] = {
   FIELDK (S, binding_pct, "used_pct", DOUBLE, .max = DBL_MAX, REQ, .unit = "%"),
 };
 static const struct core_table binding_table =
-  CORE_TABLE ("sizing.binding", S, binding_fields, NULL);
+  CORE_TABLE (NULL, S, binding_fields, NULL);
 #undef S
 
 /* One item of sizing.features: which feature, and its workloads' node,
@@ -1278,7 +1278,7 @@ static const struct core_field feature_fields[] = {
   FIELD (S, workloads, CUSTOM, .hook = keep_node, REQ),
 };
 static const struct core_table feature_table =
-  CORE_TABLE ("sizing.features[]", S, feature_fields, NULL);
+  CORE_TABLE (NULL, S, feature_fields, NULL);
 #undef S
 
 static int
