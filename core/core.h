@@ -605,12 +605,13 @@ void core_schema_init(const struct core_table *t, void *obj);
 /* The field of T named KEY, or NULL. */
 const struct core_field *core_schema_field(const struct core_table *t,
                                            const char *key);
-/* Check TEXT, as one would write it after "KEY: " in a file, against
- * field KEY of T: 0, or -1 with the error "NAME:LINE:COL: PATH: what"
- * (LINE and COL as if KEY were the file's only line). */
-int core_schema_check_value(const struct core_table *t, const char *key,
-                            const char *text, const char *name,
-                            const char *path);
+/* Set field KEY of OBJ (a struct of T) from TEXT, a YAML value as it
+ * would follow "KEY: " in a file, then run T's checks; KEY may name a
+ * field of a nested mapping ("overhead.full.cpu_pct").  Empty TEXT leaves
+ * an optional field out.  On error OBJ is unchanged and the message is
+ * "KEY: what", as the reader would say it without its position. */
+int core_schema_set(const struct core_table *t, void *obj, const char *key,
+                    const char *text);
 /* The tables below T (T first, each once), for listing and for the test
  * against docs/formats.md; returns how many, at most MAX. */
 size_t core_schema_tables(const struct core_table *t,

@@ -64,8 +64,12 @@ core_yaml_fail (struct core_reader *r, const yaml_node_t *n, const char *fmt, ..
   va_start (ap, fmt);
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
-  core_error_at (r->file, n->start_mark.line + 1, n->start_mark.column + 1,
-                 "%s", msg);
+  /* A value on its own (core_schema_set) has no place to name. */
+  if (r->file == NULL)
+    core_error ("%s", msg);
+  else
+    core_error_at (r->file, n->start_mark.line + 1, n->start_mark.column + 1,
+                   "%s", msg);
   return -1;
 }
 #define fail core_yaml_fail
@@ -547,33 +551,39 @@ core_schema_read (struct core_reader *r, const struct core_table *t,
   return t->check ? t->check (r, map, path, obj, seen) : 0;
 }
 
+/* A number's default; strings and lists are left as they are. */
+static void
+set_default (const struct core_field *f, void *p)
+{
+  switch (f->type) {
+  case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
+    *(int64_t *) p = f->dflt;
+    break;
+  case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
+    *(double *) p = f->dflt;
+    break;
+  case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+    *(int *) p = f->dflt;
+    break;
+  case CORE_FIELD_BOOL:
+    *(bool *) p = f->dflt != 0;
+    break;
+  default:
+    break;
+  }
+}
+
 void
 core_schema_init (const struct core_table *t, void *obj)
 {
   memset (obj, 0, t->size);
   for (size_t i = 0; i < t->n; i++) {
     const struct core_field *f = &t->fields[i];
-    void *p = (char *) obj + f->offset;
 
-    switch (f->type) {
-    case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
-      *(int64_t *) p = f->dflt;
-      break;
-    case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
-      *(double *) p = f->dflt;
-      break;
-    case CORE_FIELD_TRISTATE:
-      *(int *) p = f->dflt;
-      break;
-    case CORE_FIELD_BOOL:
-      *(bool *) p = f->dflt != 0;
-      break;
-    case CORE_FIELD_STRUCT:
-      core_schema_init (f->sub, p);
-      break;
-    default:
-      break;
-    }
+    if (f->type == CORE_FIELD_STRUCT)
+      core_schema_init (f->sub, (char *) obj + f->offset);
+    else
+      set_default (f, (char *) obj + f->offset);
   }
 }
 
@@ -606,4 +616,118 @@ core_schema_tables (const struct core_table *t, const struct core_table **out,
         out[n++] = sub;
     }
   return n;
+}
+
+/* The bytes of a field core_schema_set can set, 0 for the others. */
+static size_t
+field_size (enum core_field_type t)
+{
+  switch (t) {
+  case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL: case CORE_FIELD_NAME:
+    return sizeof (char *);
+  case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
+    return sizeof (int64_t);
+  case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
+    return sizeof (double);
+  case CORE_FIELD_BOOL:
+    return sizeof (bool);
+  case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+    return sizeof (int);
+  default:
+    return 0;
+  }
+}
+
+/* Values typed by a person are short. */
+#define MAX_VALUE 4096
+
+int
+core_schema_set (const struct core_table *t, void *obj, const char *key,
+                 const char *text)
+{
+  const struct core_field *f;
+  char *base = obj, *tmp = NULL, part[128];
+  const char *k = key;
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  struct core_reader r = { .file = NULL, .doc = &doc };
+  yaml_node_t *root;
+  size_t size;
+  bool string;
+  int ret = -1;
+
+  /* A dotted key goes down nested tables. */
+  for (;;) {
+    size_t n = strcspn (k, ".");
+
+    snprintf (part, sizeof part, "%.*s", (int) n, k);
+    if ((f = core_schema_field (t, part)) == NULL) {
+      core_error ("%s: no such key", key);
+      return -1;
+    }
+    if (k[n] == '\0')
+      break;
+    if (f->type != CORE_FIELD_STRUCT) {
+      core_error ("%s: '%s' is not a mapping", key, part);
+      return -1;
+    }
+    base += f->offset;
+    t = f->sub;
+    k += n + 1;
+  }
+  if ((size = field_size (f->type)) == 0) {
+    core_error ("%s: cannot be set on its own", key);
+    return -1;
+  }
+  if (strlen (text) > MAX_VALUE) {
+    core_error ("%s: longer than %d bytes", key, MAX_VALUE);
+    return -1;
+  }
+  string = size == sizeof (char *) && f->type != CORE_FIELD_INT
+    && f->type != CORE_FIELD_INT_OR_NULL && f->type != CORE_FIELD_DOUBLE
+    && f->type != CORE_FIELD_DOUBLE_OR_NULL;
+  /* Read into a copy, so that nothing changes on error. */
+  if ((tmp = malloc (t->size)) == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  memcpy (tmp, base, t->size);
+  if (string)
+    *(char **) (tmp + f->offset) = NULL;
+  if (text[strspn (text, " ")] == '\0') {
+    /* Empty: an optional value is left out, as if absent from a file. */
+    if (f->required)
+      core_error ("%s: give a value", key);
+    else {
+      set_default (f, tmp + f->offset);
+      ret = 0;
+    }
+  }
+  else if (!yaml_parser_initialize (&parser))
+    core_error ("%s: cannot initialize the YAML parser", key);
+  else {
+    yaml_parser_set_input_string (&parser, (const unsigned char *) text,
+                                  strlen (text));
+    if (!yaml_parser_load (&parser, &doc))
+      core_error ("%s: '%.64s' is not a value", key, text);
+    else {
+      if ((root = yaml_document_get_root_node (&doc)) == NULL)
+        core_error ("%s: give a value", key);
+      else if (core_schema_read_field (&r, f, root, key, tmp) == 0
+               && (t->check == NULL
+                   || t->check (&r, root, "", tmp, ~UINT64_C(0)) == 0))
+        ret = 0;
+      yaml_document_delete (&doc);
+    }
+    yaml_parser_delete (&parser);
+  }
+  if (ret == 0) {
+    if (string)
+      free (*(char **) (base + f->offset));
+    memcpy (base + f->offset, tmp + f->offset, size);
+  }
+  else if (string)
+    free (*(char **) (tmp + f->offset));
+  free (tmp);
+  return ret;
 }

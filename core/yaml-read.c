@@ -692,11 +692,13 @@ check_host_model (struct core_reader *r, yaml_node_t *map, const char *path,
                   void *obj, uint64_t seen)
 {
   struct core_host_model *m = obj;
+  char p[256];
 
   (void) seen;
+  subpath (p, sizeof p, path, "hypervisors");
   if ((m->hypervisors & CORE_HV_KVM) && m->virt == CORE_VIRT_NONE)
-    return fail (r, value_of (r, map, "hypervisors"), "%s.hypervisors: kvm "
-                 "needs hardware virtualization, and virt is none", path);
+    return fail (r, value_of (r, map, "hypervisors"), "%s: kvm needs "
+                 "hardware virtualization, and virt is none", p);
   return 0;
 }
 
