@@ -617,6 +617,14 @@ int core_schema_set(const struct core_table *t, void *obj, const char *key,
 size_t core_schema_tables(const struct core_table *t,
                           const struct core_table **out, size_t max);
 
+/* Load NAME's BUF into R's document, bounded before it is parsed
+ * (yaml-load.c); the caller deletes the document. */
+int core_yaml_load(struct core_reader *r, const char *name, const char *buf,
+                   size_t len);
+/* The root ROOT is a mapping whose schema is WANT's. */
+int core_yaml_expect_kind(struct core_reader *r, struct yaml_node_s *root,
+                          enum core_file_kind want);
+
 /* What the hand-written parts of the readers share with the walker. */
 struct yaml_node_s *core_yaml_node(struct core_reader *r, int index);
 int core_yaml_fail(struct core_reader *r, const struct yaml_node_s *n,
