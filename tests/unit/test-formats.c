@@ -3,16 +3,20 @@
  * its label ("`hardware.cpu`:", "Top level:", "### `sizing`") or as a
  * paragraph that starts with its label and names each key; a documented
  * table lists exactly the reader's keys; and the docs have no table the
- * readers do not know. */
+ * readers do not know.  The wizard's forms name the fields and ranges
+ * the tables have. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "tui/tui.h"
 
 #define DOC "docs/formats.md"
 #define MAX_TABLES 64
@@ -287,12 +291,81 @@ test_docs_drift_is_found (void **state)
   free_doc (&d);
 }
 
+/* The field named NAME ("full cpu_pct" is overhead.full.cpu_pct) of T. */
+static const struct core_field *
+field_path (const struct core_table *t, const char *name)
+{
+  char buf[128], *part, *save = NULL;
+  const struct core_field *f = NULL;
+
+  snprintf (buf, sizeof buf, "%s%s", strchr (name, ' ') ? "overhead " : "",
+            name);
+  for (part = strtok_r (buf, " ", &save); part;
+       part = strtok_r (NULL, " ", &save)) {
+    if (f)
+      t = f->sub;
+    if (t == NULL || (f = core_schema_field (t, part)) == NULL)
+      return NULL;
+  }
+  return f;
+}
+
+/* "A..B" (B may be 2^N) at the start of RANGE is the field's range. */
+static int
+check_range (const struct core_field *f, const char *range)
+{
+  char *end;
+  double lo, hi;
+
+  if (strncmp (range, ">= 0", 4) == 0)
+    return f->min == 0 && f->max >= 0x1p63 ? 0 : 1;
+  lo = strtoll (range, &end, 10);   /* strtod would take "1." */
+  if (end == range)
+    return 0;                   /* words: an enum or a boolean */
+  if (strncmp (end, "..", 2) != 0)
+    return 1;
+  if (strncmp (end + 2, "2^", 2) == 0)
+    hi = ldexp (1, strtol (end + 4, NULL, 10));
+  else
+    hi = strtod (end + 2, NULL);
+  return lo == f->min && hi == f->max ? 0 : 1;
+}
+
+/* The wizard's forms name the fields and their ranges as the tables do. */
+static void
+test_wizard_fields (void **state)
+{
+  int bad = 0;
+
+  (void) state;
+  for (int i = 0; i < TUI_NHF; i++) {
+    const struct core_field *f = field_path (&core_host_model_table,
+                                             tui_host_fields[i].name);
+    if (f == NULL || check_range (f, tui_host_fields[i].range)) {
+      print_error ("host form: %s (%s)\n", tui_host_fields[i].name,
+                   tui_host_fields[i].range);
+      bad++;
+    }
+  }
+  for (int i = 0; i < TUI_NPF; i++) {
+    const struct core_field *f = field_path (&core_policy_table,
+                                             tui_policy_fields[i].name);
+    if (f == NULL || check_range (f, tui_policy_fields[i].range)) {
+      print_error ("policy form: %s (%s)\n", tui_policy_fields[i].name,
+                   tui_policy_fields[i].range);
+      bad++;
+    }
+  }
+  assert_int_equal (bad, 0);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_docs_match_tables),
     cmocka_unit_test (test_docs_drift_is_found),
+    cmocka_unit_test (test_wizard_fields),
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
