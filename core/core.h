@@ -508,6 +508,169 @@ char *core_read_file(const char *path, size_t *len);
 char *core_read_input(const char *path, size_t *len);
 
 /* ------------------------------------------------------------------ */
+/* schema.c: one table of fields per format, and the walker that reads  */
+/* a YAML mapping against it.                                           */
+
+/* Where a value lives in its struct, and how it is read. */
+enum core_field_type {
+  CORE_FIELD_SKIP,              /* read elsewhere (the top-level schema) */
+  CORE_FIELD_STRING,            /* char * */
+  CORE_FIELD_STRING_OR_NULL,    /* char *; null gives NULL */
+  CORE_FIELD_NAME,              /* char *, a name (letters, digits, . - _) */
+  CORE_FIELD_INT,               /* int64_t in [min, max] */
+  CORE_FIELD_INT_OR_NULL,       /* int64_t; null gives CORE_UNSET */
+  CORE_FIELD_DOUBLE,            /* double in [min, max] */
+  CORE_FIELD_DOUBLE_OR_NULL,    /* double; null gives CORE_UNSET */
+  CORE_FIELD_BOOL,              /* bool */
+  CORE_FIELD_TRISTATE,          /* int: CORE_UNSET, 0 or 1 */
+  CORE_FIELD_ENUM,              /* an int-sized enum indexed in names */
+  CORE_FIELD_FLAGS,             /* unsigned: a list of names as bits */
+  CORE_FIELD_STRINGS,           /* core_string_vector */
+  CORE_FIELD_SERIES,            /* core_double_vector, each in [min, max] */
+  CORE_FIELD_STRUCT,            /* a mapping read against sub */
+  CORE_FIELD_VECTOR,            /* a list of mappings: a vector of sub's */
+  CORE_FIELD_CUSTOM,            /* read by the hook */
+  CORE_FIELD_NTYPES
+};
+
+struct core_reader;
+struct core_table;
+struct yaml_node_s;             /* libyaml's yaml_node_t */
+
+struct core_field {
+  const char *key;
+  enum core_field_type type;
+  size_t offset;                /* of the member in the table's struct */
+  const char *unit;             /* for people: "MiB", "%"; or NULL */
+  double min, max;              /* numbers and series; CORE_FIELD_INT_MAX */
+  bool required;
+  double dflt;                  /* numbers: what core_schema_init sets */
+  const char *doc;              /* one line, or NULL: docs/formats.md */
+  const char *const *names;     /* ENUM and FLAGS; a NULL first slot is
+                                 * the enum's UNSET */
+  const struct core_table *sub; /* STRUCT and VECTOR */
+  /* CUSTOM: read V (at PATH) into OBJ, the table's struct.  Others: when
+   * set, called after the value was read, to check it. */
+  int (*hook)(struct core_reader *r, const struct core_field *f,
+              struct yaml_node_s *v, const char *path, void *obj);
+  /* VECTOR: called after item N was read, to check it against the
+   * items before it (duplicates). */
+  int (*each)(struct core_reader *r, struct yaml_node_s *item,
+              const char *path, const void *items, size_t n);
+};
+/* An int64_t range's top as a double: INT64_MAX. */
+#define CORE_FIELD_INT_MAX 0x1p63
+
+struct core_table {
+  const char *name;             /* its label in docs/formats.md: "" for the
+                                 * top level, "hardware.disks[]"; NULL: the
+                                 * docs give it within another's table */
+  size_t size;                  /* of the struct, for VECTOR items */
+  const struct core_field *fields;
+  size_t n;
+  /* After the walk: the cross-field checks; SEEN is the set of keys read
+   * (bit I: fields[I]). */
+  int (*check)(struct core_reader *r, struct yaml_node_s *map,
+               const char *path, void *obj, uint64_t seen);
+};
+#define CORE_TABLE(label, type, fields_, check_)                         \
+  { label, sizeof (type), fields_, sizeof fields_ / sizeof fields_[0],  \
+    check_ }
+
+/* The formats' tables (yaml-read.c). */
+extern const struct core_table core_profile_table;
+extern const struct core_table core_hosts_table;
+extern const struct core_table core_host_model_table;
+extern const struct core_table core_utilization_table;
+extern const struct core_table core_policy_table;
+extern const struct core_table core_plan_table;
+
+/* A document being read: errors are "FILE:LINE:COL: what". */
+struct yaml_document_s;
+struct core_reader {
+  const char *file;
+  struct yaml_document_s *doc;
+};
+
+/* Read mapping MAP at PATH ("" for the top level) into OBJ against T:
+ * unknown keys (with "did you mean"), duplicate keys, wrong types, ranges
+ * and missing required keys are errors, then T's check runs. */
+int core_schema_read(struct core_reader *r, const struct core_table *t,
+                     struct yaml_node_s *map, const char *path, void *obj);
+/* One field's value V (at PATH) into OBJ. */
+int core_schema_read_field(struct core_reader *r, const struct core_field *f,
+                           struct yaml_node_s *v, const char *path, void *obj);
+/* Zero OBJ and set T's numeric defaults. */
+void core_schema_init(const struct core_table *t, void *obj);
+/* The field of T named KEY, or NULL. */
+const struct core_field *core_schema_field(const struct core_table *t,
+                                           const char *key);
+/* Set field KEY of OBJ (a struct of T) from TEXT, a YAML value as it
+ * would follow "KEY: " in a file, then run T's checks; KEY may name a
+ * field of a nested mapping ("overhead.full.cpu_pct").  Empty TEXT leaves
+ * an optional field out.  On error OBJ is unchanged and the message is
+ * "KEY: what", as the reader would say it without its position. */
+int core_schema_set(const struct core_table *t, void *obj, const char *key,
+                    const char *text);
+/* The tables below T (T first, each once), for listing and for the test
+ * against docs/formats.md; returns how many, at most MAX. */
+size_t core_schema_tables(const struct core_table *t,
+                          const struct core_table **out, size_t max);
+
+/* Load NAME's BUF into R's document, bounded before it is parsed
+ * (yaml-load.c); the caller deletes the document. */
+int core_yaml_load(struct core_reader *r, const char *name, const char *buf,
+                   size_t len);
+/* The root ROOT is a mapping whose schema is WANT's. */
+int core_yaml_expect_kind(struct core_reader *r, struct yaml_node_s *root,
+                          enum core_file_kind want);
+
+/* What the hand-written parts of the readers share with the walker. */
+struct yaml_node_s *core_yaml_node(struct core_reader *r, int index);
+int core_yaml_fail(struct core_reader *r, const struct yaml_node_s *n,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool core_yaml_is_null(const struct yaml_node_s *n);
+const char *core_yaml_type_name(const struct yaml_node_s *n);
+int core_yaml_expect_mapping(struct core_reader *r, const struct yaml_node_s *n,
+                             const char *path);
+int core_yaml_expect_list(struct core_reader *r, const struct yaml_node_s *n,
+                          const char *path);
+int core_yaml_get_string(struct core_reader *r, const struct yaml_node_s *n,
+                         const char *path, char **out);
+int core_yaml_get_int(struct core_reader *r, const struct yaml_node_s *n,
+                      const char *path, int64_t min, int64_t max, int64_t *out);
+int core_yaml_get_double(struct core_reader *r, const struct yaml_node_s *n,
+                         const char *path, double min, double max, double *out);
+int core_yaml_get_enum(struct core_reader *r, const struct yaml_node_s *n,
+                       const char *path, const char *const *names, int *out);
+int core_yaml_get_strings(struct core_reader *r, const struct yaml_node_s *n,
+                          const char *path, core_string_vector *out);
+int core_yaml_get_series(struct core_reader *r, const struct yaml_node_s *n,
+                         const char *path, double max, core_double_vector *out);
+int core_yaml_check_name(struct core_reader *r, const struct yaml_node_s *n,
+                         const char *path, const char *name);
+/* PATH.KEY into BUF, cut short if it does not fit (a label). */
+void core_yaml_subpath(char *buf, size_t len, const char *path, const char *key);
+/* The value node of KEY in mapping MAP, or MAP itself. */
+struct yaml_node_s *core_yaml_value_of(struct core_reader *r,
+                                       struct yaml_node_s *map, const char *key);
+
+/* Iterate over a mapping's pairs with K and V bound to the key and value
+ * nodes, and over a list's items with I and ITEM (libyaml's yaml.h). */
+#define CORE_FOR_PAIRS(r, map, k, v)                                        \
+  for (yaml_node_pair_t *pair_ = (map)->data.mapping.pairs.start;           \
+       pair_ < (map)->data.mapping.pairs.top                                \
+         && ((k) = core_yaml_node ((r), pair_->key)) != NULL                \
+         && ((v) = core_yaml_node ((r), pair_->value)) != NULL;             \
+       pair_++)
+#define CORE_FOR_ITEMS(r, seq, i, item)                                     \
+  for (yaml_node_item_t *item_ = (seq)->data.sequence.items.start;          \
+       item_ < (seq)->data.sequence.items.top                               \
+         && ((item) = core_yaml_node ((r), *item_)) != NULL                 \
+         && ((i) = item_ - (seq)->data.sequence.items.start, 1);            \
+       item_++)
+
+/* ------------------------------------------------------------------ */
 /* yaml-write.c: writers.  They write to an open stream.                */
 
 int core_profile_write(FILE *fp, const struct core_profile *p);

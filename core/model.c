@@ -14,6 +14,21 @@ const char *const core_hv_names[] = { "kvm", "xen", NULL };
 const char *const core_resource_names[] =
   { "cpu", "memory", "disk", "iops", "net", NULL };
 
+/* Each table of names holds one name per value up to the enum's last
+ * (bit sets: per bit), then its NULL: a value added to an enum without
+ * its name fails here, not in a reader (libvirt's VIR_ENUM_IMPL). */
+#define NAMES_UP_TO(names, last)                                          \
+  _Static_assert (sizeof names / sizeof names[0] == (size_t) (last) + 2,  \
+                  #names " must name every value up to " #last)
+NAMES_UP_TO (core_firmware_names, CORE_FIRMWARE_UEFI);
+NAMES_UP_TO (core_virt_names, CORE_VIRT_SVM);
+NAMES_UP_TO (core_os_family_names, CORE_OS_OTHER);
+NAMES_UP_TO (core_proto_names, CORE_PROTO_UDP);
+NAMES_UP_TO (core_mode_names, CORE_MODE_PHYSICAL);
+NAMES_UP_TO (core_pv_names, __builtin_ctz (CORE_PV_XEN));
+NAMES_UP_TO (core_hv_names, __builtin_ctz (CORE_HV_XEN));
+NAMES_UP_TO (core_resource_names, CORE_NRES - 1);
+
 struct core_profile *
 core_profile_new (void)
 {

@@ -1,8 +1,8 @@
 /* The wizard's state and every change to it, without a terminal: the
  * screens only call these, and tests/unit/test-tui-model.c drives them
- * directly.  Values typed into forms are checked by the file readers
- * themselves (the edited catalog or policy is parsed as a file), so the
- * wizard accepts exactly what the files accept.
+ * directly.  Values typed into forms are checked against the readers'
+ * own field tables (core_schema_set), so the wizard accepts exactly what
+ * the files accept.
  */
 #include <ctype.h>
 #include <math.h>
@@ -296,30 +296,6 @@ check_text (const char *field, const char *text)
   return 0;
 }
 
-/* The reader's "NAME:LINE:COL: hosts[0].cores: ..." without its
- * position in a document no one sees. */
-static void
-strip_position (void)
-{
-  const char *msg = core_errmsg ();
-  const char *c = msg;
-  char copy[1024];
-
-  for (int colons = 0; colons < 3 && c; colons++)
-    c = strchr (c, ':') ? strchr (c, ':') + 1 : NULL;
-  if (c == NULL)
-    return;
-  while (*c == ' ')
-    c++;
-  /* "hosts[0].cores: ..." -> "cores: ..." */
-  if (strncmp (c, "hosts[", 6) == 0 && strchr (c, '.'))
-    c = strchr (c, '.') + 1;
-  if (strncmp (c, "overhead.", 9) == 0)
-    c += 9;
-  snprintf (copy, sizeof copy, "%s", c);
-  core_error ("%s", copy);
-}
-
 /* ------------------------------------------------------------------ */
 /* Hosts. */
 
@@ -387,63 +363,13 @@ tui_model_host_get (const struct tui_model *m, size_t i, enum tui_host_field f,
   }
 }
 
-/* One model as a catalog file, field F replaced by TEXT ("" leaves an
- * optional field out), read back by the catalog reader. */
-static int
-host_reparse (const struct tui_model *m, size_t i, enum tui_host_field f,
-              const char *text, struct core_hosts *out)
-{
-  CLEANUP_FREE char *doc = NULL;
-  size_t len = 0;
-  FILE *fp = open_memstream (&doc, &len);
-  char val[256];
-
-  if (fp == NULL) {
-    core_error_errno ("open_memstream");
-    return -1;
-  }
-  fprintf (fp, "schema: %s\nhosts:\n", CORE_SCHEMA_HOSTS);
-  for (int k = 0; k < TUI_NHF; k++) {
-    if (k == (int) f)
-      snprintf (val, sizeof val, "%s", text);
-    else
-      tui_model_host_get (m, i, k, val, sizeof val);
-    if (val[0] == '\0')
-      continue;
-    if (k == TUI_HF_HYPERVISORS) {
-      char list[256], *w, *save = NULL;
-      size_t n = 0;
-      for (w = strtok_r (val, " ,", &save); w; w = strtok_r (NULL, " ,", &save))
-        n += snprintf (list + n, n < sizeof list ? sizeof list - n : 0, "%s%s",
-                       n ? ", " : "", w);
-      if (n >= sizeof list)
-        n = sizeof list - 1;
-      list[n] = '\0';
-      fprintf (fp, "  %s %s: [%s]\n", k == 0 ? "-" : " ", tui_host_fields[k].name, list);
-    }
-    else
-      fprintf (fp, "  %s %s: %s\n", k == 0 ? "-" : " ", tui_host_fields[k].name, val);
-  }
-  if (fclose (fp) != 0) {
-    core_error_errno ("open_memstream");
-    return -1;
-  }
-  if (core_hosts_parse ("host model", doc, len, out) == -1) {
-    strip_position ();
-    return -1;
-  }
-  return 0;
-}
-
 int
 tui_model_host_set (struct tui_model *m, size_t i, enum tui_host_field f,
                     const char *text)
 {
-  CLEANUP_FREE_HOSTS struct core_hosts h;
   const char *name = tui_host_fields[f].name;
-  struct core_host_model tmp;
+  char list[256];
 
-  core_hosts_init (&h);
   if (i >= m->hosts.models.len) {
     core_error ("no host model %zu", i);
     return -1;
@@ -454,18 +380,31 @@ tui_model_host_set (struct tui_model *m, size_t i, enum tui_host_field f,
                           || f == TUI_HF_COUNT))
       && check_text (name, text) == -1)
     return -1;
-  if (host_reparse (m, i, f, text, &h) == -1)
-    return -1;
   if (f == TUI_HF_MODEL)
     for (size_t k = 0; k < m->hosts.models.len; k++)
-      if (k != i && strcmp (m->hosts.models.ptr[k].model, h.models.ptr[0].model) == 0) {
+      if (k != i && strcmp (m->hosts.models.ptr[k].model, text) == 0) {
         core_error ("model: '%s' is in the catalog already", text);
         return -1;
       }
-  /* Swap in the model that was read; the old one goes with H. */
-  tmp = m->hosts.models.ptr[i];
-  m->hosts.models.ptr[i] = h.models.ptr[0];
-  h.models.ptr[0] = tmp;
+  /* The form takes "kvm xen"; the file, a list. */
+  if (f == TUI_HF_HYPERVISORS) {
+    size_t n = snprintf (list, sizeof list, "[");
+    char val[256], *w, *save = NULL;
+
+    snprintf (val, sizeof val, "%s", text);
+    for (w = strtok_r (val, " ,", &save); w; w = strtok_r (NULL, " ,", &save))
+      n += snprintf (list + n, n < sizeof list ? sizeof list - n : 0, "%s%s",
+                     n > 1 ? ", " : "", w);
+    if (n + 1 >= sizeof list) {
+      core_error ("%s: too long", name);
+      return -1;
+    }
+    snprintf (list + n, sizeof list - n, "]");
+    text = list;
+  }
+  if (core_schema_set (&core_host_model_table, &m->hosts.models.ptr[i], name,
+                       text) == -1)
+    return -1;
   changed (m);
   return 0;
 }
@@ -568,45 +507,20 @@ int
 tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
                       const char *text)
 {
-  static const char *const keys[] = {
-    "percentile", "headroom_pct", "cpu_overcommit", "memory_overcommit",
-    "ha_spare_hosts", "thin_disks", "windows_pv_drivers", "allow_passthrough",
-    "separate_redundant_roles",
-  };
-  CLEANUP_FREE char *doc = NULL;
-  size_t len = 0;
-  char v[TUI_NPF][128];
-  struct core_policy p;
-  FILE *fp;
+  struct core_policy p = m->policy;
+  char key[128];
 
   if (check_text (tui_policy_fields[f].name, text) == -1)
     return -1;
-  for (int k = 0; k < TUI_NPF; k++) {
-    if (k == (int) f)
-      snprintf (v[k], sizeof v[k], "%s", text);
-    else
-      tui_model_policy_get (m, k, v[k], sizeof v[k]);
-  }
-  fp = open_memstream (&doc, &len);
-  if (fp == NULL) {
-    core_error_errno ("open_memstream");
+  /* "full cpu_pct" is overhead.full.cpu_pct in the file. */
+  if (f >= TUI_PF_FULL_CPU_PCT)
+    snprintf (key, sizeof key, "overhead.%s", tui_policy_fields[f].name);
+  else
+    snprintf (key, sizeof key, "%s", tui_policy_fields[f].name);
+  if (strchr (key, ' '))
+    *strchr (key, ' ') = '.';
+  if (core_schema_set (&core_policy_table, &p, key, text) == -1)
     return -1;
-  }
-  fprintf (fp, "schema: %s\n", CORE_SCHEMA_POLICY);
-  for (int k = 0; k <= TUI_PF_REDUNDANT; k++)
-    fprintf (fp, "%s: %s\n", keys[k], v[k]);
-  fprintf (fp, "overhead:\n  full: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n"
-           "  paravirt: {cpu_pct: %s, cpu_mhz: %s, memory_mib: %s}\n",
-           v[TUI_PF_FULL_CPU_PCT], v[TUI_PF_FULL_CPU_MHZ], v[TUI_PF_FULL_MEMORY],
-           v[TUI_PF_PV_CPU_PCT], v[TUI_PF_PV_CPU_MHZ], v[TUI_PF_PV_MEMORY]);
-  if (fclose (fp) != 0) {
-    core_error_errno ("open_memstream");
-    return -1;
-  }
-  if (core_policy_parse ("policy", doc, len, &p) == -1) {
-    strip_position ();
-    return -1;
-  }
   if (!core_policy_equal (&p, &m->policy)) {
     m->policy = p;
     changed (m);
