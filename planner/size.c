@@ -803,12 +803,13 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
              "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
              (long long) sc->hosts_max)) == -1)
       goto out;
-    if (n > 1 && add_reason (&sz->reasons, core_sprintf (
+    /* The spec was sized for the count before it grew. */
+    if (n - grown > 1 && add_reason (&sz->reasons, core_sprintf (
           "The smallest spec of which %lld hosts carry the workloads (found "
           "by packing them onto trial specs); the work spread evenly would "
-          "need %.2f cores and %.2f GiB per host.", (long long) n,
-          z.total[D_CPU] / n / keep / sc->core_mhz,
-          z.total[D_MEM] / n / keep / 1024)) == -1)
+          "need %.2f cores and %.2f GiB per host.", (long long) (n - grown),
+          z.total[D_CPU] / (n - grown) / keep / sc->core_mhz,
+          z.total[D_MEM] / (n - grown) / keep / 1024)) == -1)
       goto out;
     if (add_reason (&sz->reasons, sz->interval
                     ? core_sprintf ("%s binds: the workloads need %.1f%% of "
