@@ -422,6 +422,15 @@ plan_solution_copy (struct plan_packer *pk, struct plan_solution *dst,
   return 0;
 }
 
+/* DST (a solution or zeroed) becomes a copy of SRC. */
+static int
+solution_set (struct plan_packer *pk, struct plan_solution *dst,
+              const struct plan_solution *src)
+{
+  plan_solution_clear (dst);
+  return plan_solution_copy (pk, dst, src);
+}
+
 int
 plan_open_bin (struct plan_packer *pk, size_t type)
 {
@@ -463,6 +472,24 @@ plan_model_available (const struct plan_packer *pk, size_t type)
   const struct plan_capacity *c = &pk->pb->cap[type];
 
   return c->count == CORE_UNSET || pk->model_used[c->model] < c->count;
+}
+
+/* Whether item I can go to a new host of type T: its mode allows it, the
+ * model's count has room, and it fits an empty host.  1 yes, 0 no, -1
+ * error. */
+int
+plan_fits_empty (struct plan_packer *pk, size_t i, size_t t)
+{
+  struct plan_bin empty;
+  bool ok;
+
+  if (pk->mode[PLAN_IX (pk, i, t)] < 0 || !plan_model_available (pk, t))
+    return 0;
+  if (plan_bin_init (pk, &empty, t) == -1)
+    return -1;
+  ok = plan_fits (pk, &empty, i);
+  plan_bin_clear (&empty);
+  return ok;
 }
 
 /* Proxies and sizes ------------------------------------------------------ */
@@ -569,27 +596,14 @@ choose_new_type (struct plan_packer *pk, size_t i, int preferred)
   double best = INFINITY;
   int pick = -1;
 
-  if (preferred >= 0 && pk->mode[PLAN_IX (pk, i, preferred)] >= 0
-      && plan_model_available (pk, preferred)) {
-    struct plan_bin empty;
-    if (plan_bin_init (pk, &empty, preferred) == 0) {
-      bool ok = plan_fits (pk, &empty, i);
-      plan_bin_clear (&empty);
-      if (ok)
-        return preferred;
-    }
-  }
+  if (preferred >= 0 && plan_fits_empty (pk, i, preferred) == 1)
+    return preferred;
   for (size_t t = 0; t < pk->ntypes; t++) {
     double cv[PLAN_NPX], per = 0, score;
-    struct plan_bin empty;
-    bool ok;
+    int ok = plan_fits_empty (pk, i, t);
 
-    if (pk->mode[PLAN_IX (pk, i, t)] < 0 || !plan_model_available (pk, t))
-      continue;
-    if (plan_bin_init (pk, &empty, t) == -1)
+    if (ok == -1)
       return -1;
-    ok = plan_fits (pk, &empty, i);
-    plan_bin_clear (&empty);
     if (!ok)
       continue;
     /* Cost per unit of capacity, capacity measured against the largest
@@ -1107,8 +1121,7 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
           if (construct (&pk, order, r, p == 0 || prefs == 1 ? -1 : p - 1) == -1)
             goto out;
           if (best.bin_of == NULL || better (&pk, &pk.sol, &best)) {
-            plan_solution_clear (&best);
-            if (plan_solution_copy (&pk, &best, &pk.sol) == -1)
+            if (solution_set (&pk, &best, &pk.sol) == -1)
               goto out;
             plan_note_best (&pk, &best);
           }
@@ -1129,31 +1142,24 @@ plan_pack (const struct plan_problem *pb, struct plan_solution *out,
       order[i] = ord[i].i;
     if (construct_mbs (&pk, order) == -1)
       goto out;
-    if (better (&pk, &pk.sol, &best)) {
-      plan_solution_clear (&best);
-      if (plan_solution_copy (&pk, &best, &pk.sol) == -1)
-        goto out;
-    }
+    if (better (&pk, &pk.sol, &best) && solution_set (&pk, &best, &pk.sol) == -1)
+      goto out;
   }
 
   /* 2. Local search from the best constructed solution. */
-  plan_solution_clear (&pk.sol);
-  if (plan_solution_copy (&pk, &pk.sol, &best) == -1)
+  if (solution_set (&pk, &pk.sol, &best) == -1)
     goto out;
   memset (pk.model_used, 0, pb->nmodels * sizeof *pk.model_used);
   for (size_t k = 0; k < pk.sol.nbins; k++)
     pk.model_used[pb->cap[pk.sol.bins[k].type].model]++;
   if (plan_improve (&pk, lb) == -1)
     goto out;
-  if (better (&pk, &pk.sol, &best) || pk.sol.cost <= best.cost) {
-    plan_solution_clear (&best);
-    if (plan_solution_copy (&pk, &best, &pk.sol) == -1)
-      goto out;
-  }
+  if ((better (&pk, &pk.sol, &best) || pk.sol.cost <= best.cost)
+      && solution_set (&pk, &best, &pk.sol) == -1)
+    goto out;
 
   /* 3. Even the load out. */
-  plan_solution_clear (&pk.sol);
-  if (plan_solution_copy (&pk, &pk.sol, &best) == -1)
+  if (solution_set (&pk, &pk.sol, &best) == -1)
     goto out;
   if (placed_count (&pk, &pk.sol) < pk.n && plan_place_left (&pk) == -1)
     goto out;

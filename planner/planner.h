@@ -302,6 +302,7 @@ int plan_solution_copy (struct plan_packer *pk, struct plan_solution *dst,
 int plan_open_bin (struct plan_packer *pk, size_t type);
 void plan_drop_bin (struct plan_packer *pk, size_t k);
 bool plan_model_available (const struct plan_packer *pk, size_t type);
+int plan_fits_empty (struct plan_packer *pk, size_t i, size_t t);
 void plan_cap_proxy (const struct plan_packer *pk, size_t t, double *v);
 void plan_mbs_dfs (struct plan_mbs *m, size_t start, size_t depth, double load);
 void plan_pack_report (struct plan_packer *pk, const char *what, bool force);
@@ -361,6 +362,10 @@ struct plan_config {
 };
 
 int plan_run (const struct plan_config *cfg, struct core_plan *out);
+
+/* Appends sentence S (malloc'd; NULL when making it failed) to V, which
+ * owns it then; -1 (S freed) on error. */
+int plan_add_sentence (core_string_vector *v, char *s);
 
 /* A host's summed CPU demand over the grid as a plan file holds it: at
  * most 96 points, each the largest of the slots it covers. */

@@ -795,15 +795,9 @@ plan_place_left (struct plan_packer *pk)
       if (plan_fits (pk, &s->bins[k], i))
         to = (ssize_t) k;
     for (size_t t = 0; t < pk->ntypes && to < 0; t++) {
-      struct plan_bin empty;
-      bool ok;
-      int k;
-      if (pk->mode[PLAN_IX (pk, i, t)] < 0 || !plan_model_available (pk, t))
-        continue;
-      if (plan_bin_init (pk, &empty, t) == -1)
+      int k, ok = plan_fits_empty (pk, i, t);
+      if (ok == -1)
         return -1;
-      ok = plan_fits (pk, &empty, i);
-      plan_bin_clear (&empty);
       if (!ok)
         continue;
       if ((k = plan_open_bin (pk, t)) < 0)
