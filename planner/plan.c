@@ -37,16 +37,22 @@ cmp_size (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-static int
-add_reason (struct core_plan_workload *pw, char *sentence)
+int
+plan_add_sentence (core_string_vector *v, char *s)
 {
-  if (sentence == NULL)
+  if (s == NULL)
     return -1;
-  if (core_string_vector_append (&pw->reasons, sentence) == -1) {
-    free (sentence);
+  if (core_string_vector_append (v, s) == -1) {
+    free (s);
     return -1;
   }
   return 0;
+}
+
+static int
+add_reason (struct core_plan_workload *pw, char *sentence)
+{
+  return plan_add_sentence (&pw->reasons, sentence);
 }
 
 /* Why an item that some types accept fits no empty host: the first
@@ -553,6 +559,26 @@ pack (struct run *run, struct core_plan *out)
   return 0;
 }
 
+/* Appends host MODEL-N to OUT: its place in OUT, or NULL on error. */
+static struct core_plan_host *
+append_host (struct core_plan *out, const char *model, int64_t n,
+             unsigned hypervisor, bool spare)
+{
+  struct core_plan_host h = { 0 };
+
+  h.name = core_sprintf ("%s-%lld", model, (long long) n);
+  h.model = core_strdup (model);
+  h.hypervisor = hypervisor;
+  h.spare = spare;
+  if (h.name == NULL || h.model == NULL
+      || core_plan_host_vector_append (&out->hosts, h) == -1) {
+    free (h.name);
+    free (h.model);
+    return NULL;
+  }
+  return &out->hosts.ptr[out->hosts.len - 1];
+}
+
 /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
 static int
 write_hosts (struct run *run, struct core_plan *out)
@@ -560,108 +586,73 @@ write_hosts (struct run *run, struct core_plan *out)
   const core_profile_vector *profiles = run->cfg->profiles;
   const struct core_hosts *hosts = run->cfg->hosts;
   const struct core_policy *pol = &run->cfg->policy;
+  CLEANUP_FREE int64_t *serial = calloc (run->nmodels, sizeof *serial);
+  CLEANUP_FREE bool *model_in_use = calloc (run->nmodels, sizeof *model_in_use);
 
   run->bin_host = malloc ((run->sol.nbins ? run->sol.nbins : 1) * sizeof *run->bin_host);
-  if (run->bin_host == NULL) {
+  if (run->bin_host == NULL || !serial || !model_in_use) {
     core_error ("out of memory");
     return -1;
   }
-  {
-    int64_t *serial = calloc (run->nmodels, sizeof *serial);
-    bool *model_in_use = calloc (run->nmodels, sizeof *model_in_use);
-    if (!serial || !model_in_use) {
-      free (serial);
-      free (model_in_use);
-      core_error ("out of memory");
+  for (size_t m = 0; m < run->nmodels; m++)
+    for (size_t k = 0; k < run->sol.nbins; k++) {
+      struct plan_bin *b = &run->sol.bins[k];
+      const struct core_host_model *hm;
+      struct core_plan_host *hp;
+      double pk[PLAN_NSERIES] = { 0 };
+
+      if (run->cap[b->type].model != m)
+        continue;
+      hm = &hosts->models.ptr[m];
+      model_in_use[m] = true;
+      run->bin_host[k] = out->hosts.len;
+      hp = append_host (out, hm->model, ++serial[m],
+                        run->types[b->type].hypervisor, false);
+      if (hp == NULL)
+        return -1;
+      for (int r = 0; r < PLAN_NSERIES; r++)
+        for (size_t s = 0; s < run->grid.slots; s++)
+          pk[r] = fmax (pk[r], b->series[r][s]);
+      /* Percent of the model's whole capacity (headroom included). */
+      hp->peak.cpu_pct = round (1000 * pk[PLAN_CPU] / (hm->cores * hm->mhz)) / 10;
+      hp->peak.memory_pct = round (1000 * b->memory_mib / hm->memory_mib) / 10;
+      hp->peak.disk_pct = hm->disk_gib > 0 ? round (1000 * b->disk_gib / hm->disk_gib) / 10 : 0;
+      hp->peak.iops_pct = hm->disk_iops > 0 ? round (1000 * pk[PLAN_IOPS] / hm->disk_iops) / 10 : 0;
+      hp->peak.net_pct = hm->net_mbps > 0 ? round (1000 * pk[PLAN_NET] / hm->net_mbps) / 10 : 0;
+      if (plan_downsample_series (&run->grid, b->series[PLAN_CPU], &hp->series) == -1)
+        return -1;
+      /* Workload names in input order on each host: items are numbered
+       * in profile order. */
+      qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
+      for (size_t q = 0; q < b->nitems; q++) {
+        char *n = core_strdup (profiles->ptr[run->items[b->items[q]].profile]->name);
+        if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
+          free (n);
+          return -1;
+        }
+      }
+    }
+  /* HA spares: per model in use, empty hosts of the same model. */
+  for (size_t m = 0; m < run->nmodels; m++)
+    for (int64_t s = 0; model_in_use[m] && s < pol->ha_spare_hosts; s++) {
+      const struct core_host_model *hm = &hosts->models.ptr[m];
+      if (append_host (out, hm->model, ++serial[m],
+                       (hm->hypervisors & CORE_HV_KVM) && hm->virt != CORE_VIRT_NONE
+                       ? CORE_HV_KVM : CORE_HV_XEN, true) == NULL)
+        return -1;
+    }
+  /* The catalog entries of the models in use, for the bill of
+   * materials and the hosts' capacities. */
+  for (size_t m = 0; m < run->nmodels; m++) {
+    struct core_host_model hm = hosts->models.ptr[m];
+    if (!model_in_use[m])
+      continue;
+    hm.model = core_strdup (hm.model);
+    if (hm.model == NULL
+        || core_host_model_vector_append (&out->models, hm) == -1) {
+      free (hm.model);
       return -1;
     }
-    for (size_t m = 0; m < run->nmodels; m++)
-      for (size_t k = 0; k < run->sol.nbins; k++) {
-        struct plan_bin *b = &run->sol.bins[k];
-        const struct core_host_model *hm;
-        struct core_plan_host h = { 0 };
-        double pk[PLAN_NSERIES] = { 0 };
-
-        if (run->cap[b->type].model != m)
-          continue;
-        hm = &hosts->models.ptr[m];
-        model_in_use[m] = true;
-        run->bin_host[k] = out->hosts.len;
-        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
-        h.model = core_strdup (hm->model);
-        h.hypervisor = run->types[b->type].hypervisor;
-        for (int r = 0; r < PLAN_NSERIES; r++)
-          for (size_t s = 0; s < run->grid.slots; s++)
-            pk[r] = fmax (pk[r], b->series[r][s]);
-        /* Percent of the model's whole capacity (headroom included). */
-        h.peak.cpu_pct = round (1000 * pk[PLAN_CPU] / (hm->cores * hm->mhz)) / 10;
-        h.peak.memory_pct = round (1000 * b->memory_mib / hm->memory_mib) / 10;
-        h.peak.disk_pct = hm->disk_gib > 0 ? round (1000 * b->disk_gib / hm->disk_gib) / 10 : 0;
-        h.peak.iops_pct = hm->disk_iops > 0 ? round (1000 * pk[PLAN_IOPS] / hm->disk_iops) / 10 : 0;
-        h.peak.net_pct = hm->net_mbps > 0 ? round (1000 * pk[PLAN_NET] / hm->net_mbps) / 10 : 0;
-        if (h.name == NULL || h.model == NULL
-            || core_plan_host_vector_append (&out->hosts, h) == -1) {
-          free (h.name);
-          free (h.model);
-          free (serial);
-          free (model_in_use);
-          return -1;
-        }
-        struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
-        if (plan_downsample_series (&run->grid, b->series[PLAN_CPU], &hp->series) == -1) {
-          free (serial);
-          free (model_in_use);
-          return -1;
-        }
-        /* Workload names in input order on each host: items are numbered
-         * in profile order. */
-        qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
-        for (size_t q = 0; q < b->nitems; q++) {
-          char *n = core_strdup (profiles->ptr[run->items[b->items[q]].profile]->name);
-          if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
-            free (n);
-            free (serial);
-            free (model_in_use);
-            return -1;
-          }
-        }
-      }
-    /* HA spares: per model in use, empty hosts of the same model. */
-    for (size_t m = 0; m < run->nmodels; m++)
-      for (int64_t s = 0; model_in_use[m] && s < pol->ha_spare_hosts; s++) {
-        const struct core_host_model *hm = &hosts->models.ptr[m];
-        struct core_plan_host h = { 0 };
-        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
-        h.model = core_strdup (hm->model);
-        h.hypervisor = (hm->hypervisors & CORE_HV_KVM) && hm->virt != CORE_VIRT_NONE
-          ? CORE_HV_KVM : CORE_HV_XEN;
-        h.spare = true;
-        if (h.name == NULL || h.model == NULL
-            || core_plan_host_vector_append (&out->hosts, h) == -1) {
-          free (h.name);
-          free (h.model);
-          free (serial);
-          free (model_in_use);
-          return -1;
-        }
-      }
-    /* The catalog entries of the models in use, for the bill of
-     * materials and the hosts' capacities. */
-    for (size_t m = 0; m < run->nmodels; m++) {
-      struct core_host_model hm = hosts->models.ptr[m];
-      if (!model_in_use[m])
-        continue;
-      hm.model = core_strdup (hm.model);
-      if (hm.model == NULL
-          || core_host_model_vector_append (&out->models, hm) == -1) {
-        free (hm.model);
-        free (serial);
-        free (model_in_use);
-        return -1;
-      }
-    }
-    free (serial);
-    free (model_in_use);
   }
   return 0;
 }

@@ -246,18 +246,25 @@ search (struct sizer *z, int64_t n, double *cap, size_t *slot)
   return 0;
 }
 
-/* Buyable sizes. */
+/* Buyable sizes: the first of SIZES (N, ascending) that holds V, and
+ * past the largest a multiple of STEP. */
+static double
+round_to_sizes (double v, const double *sizes, size_t n, double step)
+{
+  if (v <= 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (v <= sizes[i] + 1e-9)
+      return sizes[i];
+  return ceil (v / step - 1e-9) * step;
+}
+
 static double
 round_memory_gib (double gib)
 {
   static const double small[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
 
-  if (gib <= 0)
-    return 0;
-  for (size_t i = 0; i < sizeof small / sizeof *small; i++)
-    if (gib <= small[i] + 1e-9)
-      return small[i];
-  return ceil (gib / 16 - 1e-9) * 16;
+  return round_to_sizes (gib, small, sizeof small / sizeof *small, 16);
 }
 
 static double
@@ -268,12 +275,7 @@ round_disk_gb (double gb)
     { 120, 240, 480, 500, 960, 1000, 1920, 2000, 3840, 4000, 7680, 8000,
       15360, 16000 };
 
-  if (gb <= 0)
-    return 0;
-  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-    if (gb <= sizes[i] + 1e-9)
-      return sizes[i];
-  return ceil (gb / 16000 - 1e-9) * 16000;
+  return round_to_sizes (gb, sizes, sizeof sizes / sizeof *sizes, 16000);
 }
 
 static double
@@ -286,18 +288,6 @@ static double
 round2 (double v)
 {
   return round (v * 100) / 100;
-}
-
-static int
-add_reason (core_string_vector *v, char *s)
-{
-  if (s == NULL)
-    return -1;
-  if (core_string_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
 }
 
 /* "a, b and c" of the first names, "and N more" past 5. */
@@ -745,7 +735,7 @@ sentences (const struct sizer *z, const struct needs *nd,
       snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
       snprintf (uiops, sizeof uiops, ", %.1f IOPS", nd->iops);
     }
-    if (add_reason (&sz->reasons, core_sprintf (
+    if (plan_add_sentence (&sz->reasons, core_sprintf (
           "%lld host%s of %g cores at %g MHz, %g GiB of memory%s%s and "
           "%lld network port%s of %g Mb/s carr%s the %zu workload%s with "
           "%g%% headroom; unrounded, %s needs %.2f cores, %.2f GiB%s%s "
@@ -759,7 +749,7 @@ sentences (const struct sizer *z, const struct needs *nd,
       return -1;
   }
   if (z->grid.slots > 1 && z->nitems > 1
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "Sized on the workloads' summed demand at every %lld-minute "
            "interval of the day: CPU peaks at %.0f MHz (%s), where their "
            "own peaks add up to %.0f MHz.",
@@ -768,7 +758,7 @@ sentences (const struct sizer *z, const struct needs *nd,
            z->peaksum[D_CPU])) == -1)
     return -1;
   if (grown > 0
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "%lld host%s more than the trial packings needed: the plan's own "
            "packing of the workloads onto %lld host%s of this spec left some "
            "physical, so the count grew until every sized workload was "
@@ -776,26 +766,26 @@ sentences (const struct sizer *z, const struct needs *nd,
            (long long) (n - grown), n - grown == 1 ? "" : "s")) == -1)
     return -1;
   if (z->group_hosts > 1 && sc->hosts_max == 0 && n == z->group_hosts
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "%lld hosts, not one: the %lld workloads of one anti-affinity "
            "set (%s) must run on different hosts.", (long long) n,
            (long long) z->group_hosts, z->group_name)) == -1)
     return -1;
   if (z->few_workloads
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "Sized for %lld host%s, one per workload: --hosts-max %lld would "
            "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
            (long long) sc->hosts_max)) == -1)
     return -1;
   /* The spec was sized for the count before it grew. */
-  if (n - grown > 1 && add_reason (&sz->reasons, core_sprintf (
+  if (n - grown > 1 && plan_add_sentence (&sz->reasons, core_sprintf (
         "The smallest spec of which %lld hosts carry the workloads (found "
         "by packing them onto trial specs); the work spread evenly would "
         "need %.2f cores and %.2f GiB per host.", (long long) (n - grown),
         z->total[D_CPU] / (n - grown) / z->keep / sc->core_mhz,
         z->total[D_MEM] / (n - grown) / z->keep / 1024)) == -1)
     return -1;
-  if (add_reason (&sz->reasons, sz->interval
+  if (plan_add_sentence (&sz->reasons, sz->interval
                   ? core_sprintf ("%s binds: the workloads need %.1f%% of "
                                   "the spec's %s%s, most at %s.",
                                   sz->binding == CORE_RES_CPU ? "CPU"
@@ -812,23 +802,23 @@ sentences (const struct sizer *z, const struct needs *nd,
                                   n > 1 ? " on the fullest host" : "")) == -1)
     return -1;
   if (sz->virt.len
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "Hardware virtualization (Intel VT-x or AMD-V) is required: the "
            "host runs KVM, which needs it for %s%s.", virt,
            sz->virt.len > 1 ? " alike" : "")) == -1)
     return -1;
   if (sz->iommu.len
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "An IOMMU (Intel VT-d or AMD-Vi) is required to pass devices "
            "through to %s.", iommu)) == -1)
     return -1;
   if (z->max_vm_vcpus > 1 && nd->cores <= z->max_vm_vcpus + 1e-9
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "At least %lld cores, as many as the largest VM has vCPUs.",
            (long long) z->max_vm_vcpus)) == -1)
     return -1;
   if (pol->ha_spare_hosts > 0
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "%lld more host%s of the same spec %s kept empty as HA spare%s "
            "(ha_spare_hosts).", (long long) pol->ha_spare_hosts,
            pol->ha_spare_hosts == 1 ? "" : "s",
@@ -836,13 +826,13 @@ sentences (const struct sizer *z, const struct needs *nd,
            pol->ha_spare_hosts == 1 ? "" : "s")) == -1)
     return -1;
   if (z->nitems < z->nw
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "%zu workload%s stay%s physical and %s not sized for (see "
            "unplaced).", z->nw - z->nitems, z->nw - z->nitems == 1 ? "" : "s",
            z->nw - z->nitems == 1 ? "s" : "", z->nw - z->nitems == 1 ? "is" : "are")) == -1)
     return -1;
   if (sc->spec_only && sc->grow_months > 0
-      && add_reason (&sz->reasons, core_sprintf (
+      && plan_add_sentence (&sz->reasons, core_sprintf (
            "Sized for the demand after %g months of growth, so that it "
            "lasts the whole period.", sc->grow_months)) == -1)
     return -1;
