@@ -198,15 +198,6 @@ plan_rows (const struct tui_ui *ui, struct prow *out, size_t max)
   return n;
 }
 
-static const struct core_plan_workload *
-plan_workload (const struct core_plan *p, const char *name)
-{
-  for (size_t i = 0; i < p->workloads.len; i++)
-    if (strcmp (p->workloads.ptr[i].name, name) == 0)
-      return &p->workloads.ptr[i];
-  return NULL;
-}
-
 static void
 draw_host_bars (struct tui_ui *ui, int y, const struct core_plan_host *h, int first)
 {
@@ -296,7 +287,7 @@ tui_draw_plan (struct tui_ui *ui, int top, int rows)
       draw_host_bars (ui, y, h, pr[k].first_bar);
       break;
     case ROW_WORKLOAD: {
-      const struct core_plan_workload *w = plan_workload (p, h->workloads.ptr[pr[k].item]);
+      const struct core_plan_workload *w = plan_find_workload (p, h->workloads.ptr[pr[k].item]);
       tui_putf (y, 0, COLS, "    %-14s %-9s %8.0f MHz %8.0f MiB  %lld vCPU", w ? w->name : "?",
                 w ? core_mode_names[w->mode] : "", w ? w->demand.cpu_mhz : 0,
                 w ? w->demand.memory_mib : 0, w ? (long long) w->vcpus : 0);
