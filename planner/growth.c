@@ -19,18 +19,6 @@ struct rate {
   double mem, disk;
 };
 
-static int
-add_reason (core_string_vector *v, char *s)
-{
-  if (s == NULL)
-    return -1;
-  if (core_string_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
-}
-
 static void
 rates_free (struct rate *rates, size_t n)
 {
@@ -182,7 +170,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
   for (size_t i = 0; i < profiles->len; i++)
     own += profiles->ptr[i]->growth_pct != CORE_UNSET;
 
-  if (add_reason (&gr->reasons, core_sprintf (
+  if (plan_add_sentence (&gr->reasons, core_sprintf (
         "Demand grows %g%% a year, compounded monthly (x%.4f a month)%s, "
         "for %lld year%s; the workloads stay on their hosts and the "
         "overheads per guest stay the same.", pct, pow (1 + pct / 100, 1 / 12.0),
@@ -215,7 +203,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
       return -1;
     if (hp->runs_out.month == CORE_UNSET) {
       lasting++;
-      if (add_reason (&gr->reasons, core_sprintf (
+      if (plan_add_sentence (&gr->reasons, core_sprintf (
             "%s keeps its headroom for all %lld months: at the end its most "
             "used resource is at %g%% of capacity (the headroom allows %g%%).",
             ph->name, (long long) (12 * years),
@@ -223,7 +211,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
         return -1;
     }
     else {
-      if (add_reason (&gr->reasons, core_sprintf (
+      if (plan_add_sentence (&gr->reasons, core_sprintf (
             "%s runs out of %s headroom in month %lld: its workloads then "
             "need %g%% of its busiest resource, above the %g%% the headroom "
             "allows.", ph->name, res_text[hp->runs_out.resource],
@@ -237,7 +225,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
   }
   first = first_ix >= 0 ? &gr->hosts.ptr[first_ix] : NULL;
   if (first
-      && add_reason (&gr->reasons, core_sprintf (
+      && plan_add_sentence (&gr->reasons, core_sprintf (
            "The hosts last %lld month%s: %s is the first to run out (%s, "
            "month %lld)%s.", (long long) (first->runs_out.month > 0 ? first->runs_out.month - 1 : 0),
            first->runs_out.month - 1 == 1 ? "" : "s", first->host,
@@ -250,7 +238,7 @@ plan_growth (struct core_plan *plan, const core_profile_vector *profiles,
     sz->has_runs_out = true;
     sz->runs_out.month = first ? first->runs_out.month : CORE_UNSET;
     sz->runs_out.resource = first ? first->runs_out.resource : CORE_RES_CPU;
-    if (add_reason (&sz->reasons, first
+    if (plan_add_sentence (&sz->reasons, first
                     ? core_sprintf ("Under %g%% yearly growth the spec runs out "
                                     "of %s headroom in month %lld.", pct,
                                     res_text[first->runs_out.resource],

@@ -37,16 +37,22 @@ cmp_size (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-static int
-add_reason (struct core_plan_workload *pw, char *sentence)
+int
+plan_add_sentence (core_string_vector *v, char *s)
 {
-  if (sentence == NULL)
+  if (s == NULL)
     return -1;
-  if (core_string_vector_append (&pw->reasons, sentence) == -1) {
-    free (sentence);
+  if (core_string_vector_append (v, s) == -1) {
+    free (s);
     return -1;
   }
   return 0;
+}
+
+static int
+add_reason (struct core_plan_workload *pw, char *sentence)
+{
+  return plan_add_sentence (&pw->reasons, sentence);
 }
 
 /* Why an item that some types accept fits no empty host: the first
@@ -331,71 +337,53 @@ notify (const struct plan_config *cfg, const char *stage, double f)
     cfg->progress (cfg->opaque, stage, f);
 }
 
-int
-plan_run (const struct plan_config *cfg, struct core_plan *out)
-{
-  const core_profile_vector *profiles = cfg->profiles;
-  const struct core_hosts *hosts = cfg->hosts;
-  const struct core_policy *pol = &cfg->policy;
-  size_t nw = profiles->len, nmodels = hosts->models.len, ntypes = 0;
-  struct plan_host_type *types = NULL;
-  struct plan_capacity *cap = NULL;
-  struct plan_item *items = NULL;
-  struct wl *wls = NULL;
-  struct plan_solution sol = { 0 };
+/* What the steps of plan_run share. */
+struct run {
+  const struct plan_config *cfg;
+  size_t nw, nmodels, ntypes;
+  struct plan_host_type *types;
+  struct plan_capacity *cap;     /* per type */
+  struct plan_item *items;
+  struct wl *wls;
+  struct plan_solution sol;
   struct plan_grid grid;
-  struct plan_sets sets = { 0 };
-  ssize_t *host_of = NULL;       /* per profile: its bin, -1 not placed */
+  struct plan_sets sets;
+  ssize_t *host_of;              /* per profile: its bin, -1 not placed */
   struct plan_problem pb;
-  size_t nitems = 0;
-  size_t *bin_host = NULL;       /* host index in OUT per bin */
-  bool all_costs = true;
-  int ret = -1;
+  size_t nitems;
+  size_t *bin_host;              /* host index in OUT per bin */
+  bool all_costs;
+};
 
-  core_plan_init (out);
-  out->policy = *pol;
-  if (nw == 0) {
-    core_error ("no workloads to plan");
-    return -1;
-  }
-  if (nmodels == 0) {
-    core_error ("the host catalog lists no host model");
-    return -1;
-  }
-  if (cfg->warn) {
-    char *msg;
-    if (plan_group_warning (profiles, &msg) == -1)
-      return -1;
-    if (msg)
-      cfg->warn (cfg->opaque, msg);
-    free (msg);
-  }
-  if (plan_sets_build (profiles, pol, &sets) == -1)
-    return -1;
+/* Host types: each model with each hypervisor it offers that can run on
+ * it, with its capacity after headroom. */
+static int
+host_types (struct run *run)
+{
+  const struct core_hosts *hosts = run->cfg->hosts;
+  const struct core_policy *pol = &run->cfg->policy;
 
-  /* Host types: each model with each hypervisor it offers that can run
-   * on it (KVM needs hardware virtualization). */
-  types = calloc (2 * nmodels, sizeof *types);
-  cap = calloc (2 * nmodels, sizeof *cap);
-  wls = calloc (nw, sizeof *wls);
-  items = calloc (nw, sizeof *items);
-  if (!types || !cap || !wls || !items) {
+  run->types = calloc (2 * run->nmodels, sizeof *run->types);
+  run->cap = calloc (2 * run->nmodels, sizeof *run->cap);
+  run->wls = calloc (run->nw, sizeof *run->wls);
+  run->items = calloc (run->nw, sizeof *run->items);
+  if (!run->types || !run->cap || !run->wls || !run->items) {
     core_error ("out of memory");
-    goto out;
+    return -1;
   }
-  for (size_t m = 0; m < nmodels; m++)
-    all_costs &= hosts->models.ptr[m].cost != CORE_UNSET;
-  for (size_t m = 0; m < nmodels; m++) {
+  for (size_t m = 0; m < run->nmodels; m++)
+    run->all_costs &= hosts->models.ptr[m].cost != CORE_UNSET;
+  for (size_t m = 0; m < run->nmodels; m++) {
     const struct core_host_model *hm = &hosts->models.ptr[m];
     double keep = 1 - pol->headroom_pct / 100;
 
     for (unsigned hv = CORE_HV_KVM; hv <= CORE_HV_XEN; hv <<= 1) {
-      struct plan_capacity *c = &cap[ntypes];
+      struct plan_capacity *c = &run->cap[run->ntypes];
       if (!(hm->hypervisors & hv))
         continue;
       if (hv == CORE_HV_KVM && hm->virt == CORE_VIRT_NONE)
         continue;
-      types[ntypes] = (struct plan_host_type) { m, hv };
+      run->types[run->ntypes] = (struct plan_host_type) { m, hv };
       c->series[PLAN_CPU] = hm->cores * hm->mhz * keep;
       c->series[PLAN_IOPS] = hm->disk_iops == CORE_UNSET ? INFINITY : hm->disk_iops * keep;
       c->series[PLAN_NET] = hm->net_mbps == CORE_UNSET ? INFINITY : hm->net_mbps * keep;
@@ -404,60 +392,71 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       c->vcpus = pol->cpu_overcommit * hm->cores;
       /* Costs only mean something when every model has one; otherwise
        * every host counts one and the plan minimizes hosts. */
-      c->cost = all_costs ? fmax (hm->cost, 1e-6) : 1;
+      c->cost = run->all_costs ? fmax (hm->cost, 1e-6) : 1;
       /* Spares come out of the model's count. */
       c->count = hm->count == CORE_UNSET ? CORE_UNSET
         : hm->count > pol->ha_spare_hosts ? hm->count - pol->ha_spare_hosts : 0;
       c->model = m;
-      ntypes++;
+      run->ntypes++;
     }
   }
+  return 0;
+}
 
-  /* Size and decide, per workload. */
-  plan_grid_choose (profiles, &grid);
-  for (size_t w = 0; w < nw; w++) {
+/* Size each workload and decide its mode per host type; what no type can
+ * take gets its reason, the rest become items. */
+static int
+decide (struct run *run)
+{
+  const struct plan_config *cfg = run->cfg;
+  const core_profile_vector *profiles = run->cfg->profiles;
+  const struct core_hosts *hosts = run->cfg->hosts;
+  const struct core_policy *pol = &run->cfg->policy;
+
+  plan_grid_choose (profiles, &run->grid);
+  for (size_t w = 0; w < run->nw; w++) {
     const struct core_profile *p = profiles->ptr[w];
-    struct wl *x = &wls[w];
+    struct wl *x = &run->wls[w];
     bool any = false, fits_one = false;
 
-    notify (cfg, "sizing", (double) w / nw);
+    notify (cfg, "sizing", (double) w / run->nw);
     x->item = -1;
-    if (plan_demand_compute (p, pol, &grid, &x->d) == -1)
-      goto out;
+    if (plan_demand_compute (p, pol, &run->grid, &x->d) == -1)
+      return -1;
     plan_guest_resolve (p, &x->g);
-    x->mode = malloc ((ntypes ? ntypes : 1) * sizeof *x->mode);
-    x->why = calloc (ntypes ? ntypes : 1, sizeof *x->why);
+    x->mode = malloc ((run->ntypes ? run->ntypes : 1) * sizeof *x->mode);
+    x->why = calloc (run->ntypes ? run->ntypes : 1, sizeof *x->why);
     if (!x->mode || !x->why) {
       core_error ("out of memory");
-      goto out;
+      return -1;
     }
-    for (size_t t = 0; t < ntypes; t++) {
+    for (size_t t = 0; t < run->ntypes; t++) {
       char why[512];
-      x->mode[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[types[t].model],
-                                 types[t].hypervisor, pol, why, sizeof why);
+      x->mode[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[run->types[t].model],
+                                 run->types[t].hypervisor, pol, why, sizeof why);
       /* A forced mode keeps only the host types whose rules give it. */
       if (forced (cfg, w) >= 0 && x->mode[t] >= 0 && x->mode[t] != forced (cfg, w)) {
         snprintf (why, sizeof why, "Its mode is forced to %s, and on model "
                   "%s with %s the rules give %s.", core_mode_names[forced (cfg, w)],
-                  hosts->models.ptr[types[t].model].model,
-                  types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen",
+                  hosts->models.ptr[run->types[t].model].model,
+                  run->types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen",
                   core_mode_names[x->mode[t]]);
         x->mode[t] = -1;
       }
       x->why[t] = core_strdup (why);
       if (x->why[t] == NULL)
-        goto out;
+        return -1;
       if (x->mode[t] >= 0) {
         const struct core_overhead *o = x->mode[t] == CORE_MODE_FULL
           ? &pol->overhead_full : &pol->overhead_paravirt;
         any = true;
-        if (x->d.memory_mib / pol->memory_overcommit + o->memory_mib <= cap[t].memory_mib * (1 + 1e-9)
+        if (x->d.memory_mib / pol->memory_overcommit + o->memory_mib <= run->cap[t].memory_mib * (1 + 1e-9)
             && x->d.peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz
-               <= cap[t].series[PLAN_CPU] * (1 + 1e-9) + 1e-9
-            && x->d.disk_gib <= cap[t].disk_gib * (1 + 1e-9)
-            && x->d.vcpus <= cap[t].vcpus + 1e-9
-            && x->d.peak[PLAN_IOPS] <= cap[t].series[PLAN_IOPS] * (1 + 1e-9)
-            && x->d.peak[PLAN_NET] <= cap[t].series[PLAN_NET] * (1 + 1e-9))
+               <= run->cap[t].series[PLAN_CPU] * (1 + 1e-9) + 1e-9
+            && x->d.disk_gib <= run->cap[t].disk_gib * (1 + 1e-9)
+            && x->d.vcpus <= run->cap[t].vcpus + 1e-9
+            && x->d.peak[PLAN_IOPS] <= run->cap[t].series[PLAN_IOPS] * (1 + 1e-9)
+            && x->d.peak[PLAN_NET] <= run->cap[t].series[PLAN_NET] * (1 + 1e-9))
           fits_one = true;
         else
           x->mode[t] = -1;      /* it could run there, but not fit */
@@ -466,17 +465,17 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     if (forced (cfg, w) == CORE_MODE_PHYSICAL) {
       x->unplaced = core_strdup ("Its mode is forced to physical.");
       if (x->unplaced == NULL)
-        goto out;
+        return -1;
       continue;
     }
     if (!any) {
       /* No host type can run it: the reasons of the types, deduplicated. */
       size_t len = 0;
       char *r = NULL;
-      if (ntypes == 0)
+      if (run->ntypes == 0)
         r = core_strdup ("The host catalog offers no hypervisor that can run "
                          "on its models.");
-      for (size_t t = 0; t < ntypes; t++) {
+      for (size_t t = 0; t < run->ntypes; t++) {
         bool seen = false;
         for (size_t u = 0; u < t; u++)
           seen |= strcmp (x->why[u], x->why[t]) == 0;
@@ -486,230 +485,250 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
         free (r);
         r = n;
         if (r == NULL)
-          goto out;
+          return -1;
         len++;
       }
       x->unplaced = r;
       if (x->unplaced == NULL)
-        goto out;
+        return -1;
       continue;
     }
     if (!fits_one) {
-      int *saved = malloc ((ntypes ? ntypes : 1) * sizeof *saved);
+      int *saved = malloc ((run->ntypes ? run->ntypes : 1) * sizeof *saved);
       if (saved == NULL) {
         core_error ("out of memory");
-        goto out;
+        return -1;
       }
       /* Recompute which types could run it, for the sentence. */
-      for (size_t t = 0; t < ntypes; t++) {
+      for (size_t t = 0; t < run->ntypes; t++) {
         char why[16];
-        saved[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[types[t].model],
-                                 types[t].hypervisor, pol, why, sizeof why);
+        saved[t] = plan_mode_on (p, &x->g, &hosts->models.ptr[run->types[t].model],
+                                 run->types[t].hypervisor, pol, why, sizeof why);
       }
-      x->unplaced = too_big_reason (p, &x->d, hosts, types, cap, ntypes, saved, pol);
+      x->unplaced = too_big_reason (p, &x->d, hosts, run->types, run->cap, run->ntypes, saved, pol);
       free (saved);
       if (x->unplaced == NULL)
-        goto out;
+        return -1;
       continue;
     }
     /* A packable item. */
     {
-      struct plan_item *it = &items[nitems];
+      struct plan_item *it = &run->items[run->nitems];
       it->profile = w;
       it->d = &x->d;
       it->mode = x->mode;
-      it->sets = sets.of[w];
-      it->nsets = sets.nof[w];
+      it->sets = run->sets.of[w];
+      it->nsets = run->sets.nof[w];
       for (size_t k = 0; k < p->hardware.pci.len; k++)
         it->passthrough |= p->hardware.pci.ptr[k].passthrough;
-      x->item = nitems++;
+      x->item = run->nitems++;
     }
   }
+  return 0;
+}
 
-  /* Pack. */
-  pb = (struct plan_problem) {
-    .slots = grid.slots, .ntypes = ntypes, .types = types, .cap = cap,
-    .nmodels = nmodels, .nitems = nitems, .items = items, .pol = pol,
+/* Pack the items, and note where each workload went. */
+static int
+pack (struct run *run, struct core_plan *out)
+{
+  const struct plan_config *cfg = run->cfg;
+  const struct core_policy *pol = &run->cfg->policy;
+
+  run->pb = (struct plan_problem) {
+    .slots = run->grid.slots, .ntypes = run->ntypes, .types = run->types,
+    .cap = run->cap, .nmodels = run->nmodels, .nitems = run->nitems,
+    .items = run->items, .pol = pol,
     .seed = cfg->seed, .time_limit = cfg->time_limit,
   };
   {
     int64_t lb;
 
-    if (plan_pack (&pb, &sol, cfg->progress, cfg->opaque) == -1)
-      goto out;
-    lb = nitems ? plan_lower_bound (&pb) : 0;
-    out->summary.lower_bound = lb + (sol.nbins > 0 ? pol->ha_spare_hosts : 0);
+    if (plan_pack (&run->pb, &run->sol, cfg->progress, cfg->opaque) == -1)
+      return -1;
+    lb = run->nitems ? plan_lower_bound (&run->pb) : 0;
+    out->summary.lower_bound = lb + (run->sol.nbins > 0 ? pol->ha_spare_hosts : 0);
   }
 
-  host_of = malloc ((nw ? nw : 1) * sizeof *host_of);
-  if (host_of == NULL) {
+  run->host_of = malloc ((run->nw ? run->nw : 1) * sizeof *run->host_of);
+  if (run->host_of == NULL) {
     core_error ("out of memory");
-    goto out;
+    return -1;
   }
-  for (size_t w = 0; w < nw; w++)
-    host_of[w] = wls[w].item >= 0 ? sol.bin_of[wls[w].item] : -1;
+  for (size_t w = 0; w < run->nw; w++)
+    run->host_of[w] = run->wls[w].item >= 0 ? run->sol.bin_of[run->wls[w].item] : -1;
+  return 0;
+}
 
-  /* Hosts: named MODEL-N in the order of the catalog, then the spares. */
-  bin_host = malloc ((sol.nbins ? sol.nbins : 1) * sizeof *bin_host);
-  if (bin_host == NULL) {
+/* Appends host MODEL-N to OUT: its place in OUT, or NULL on error. */
+static struct core_plan_host *
+append_host (struct core_plan *out, const char *model, int64_t n,
+             unsigned hypervisor, bool spare)
+{
+  struct core_plan_host h = { 0 };
+
+  h.name = core_sprintf ("%s-%lld", model, (long long) n);
+  h.model = core_strdup (model);
+  h.hypervisor = hypervisor;
+  h.spare = spare;
+  if (h.name == NULL || h.model == NULL
+      || core_plan_host_vector_append (&out->hosts, h) == -1) {
+    free (h.name);
+    free (h.model);
+    return NULL;
+  }
+  return &out->hosts.ptr[out->hosts.len - 1];
+}
+
+/* Hosts: named MODEL-N in the order of the catalog, then the spares. */
+static int
+write_hosts (struct run *run, struct core_plan *out)
+{
+  const core_profile_vector *profiles = run->cfg->profiles;
+  const struct core_hosts *hosts = run->cfg->hosts;
+  const struct core_policy *pol = &run->cfg->policy;
+  CLEANUP_FREE int64_t *serial = calloc (run->nmodels, sizeof *serial);
+  CLEANUP_FREE bool *model_in_use = calloc (run->nmodels, sizeof *model_in_use);
+
+  run->bin_host = malloc ((run->sol.nbins ? run->sol.nbins : 1) * sizeof *run->bin_host);
+  if (run->bin_host == NULL || !serial || !model_in_use) {
     core_error ("out of memory");
-    goto out;
+    return -1;
   }
-  {
-    int64_t *serial = calloc (nmodels, sizeof *serial);
-    bool *model_in_use = calloc (nmodels, sizeof *model_in_use);
-    if (!serial || !model_in_use) {
-      free (serial);
-      free (model_in_use);
-      core_error ("out of memory");
-      goto out;
-    }
-    for (size_t m = 0; m < nmodels; m++)
-      for (size_t k = 0; k < sol.nbins; k++) {
-        struct plan_bin *b = &sol.bins[k];
-        const struct core_host_model *hm;
-        struct core_plan_host h = { 0 };
-        double pk[PLAN_NSERIES] = { 0 };
+  for (size_t m = 0; m < run->nmodels; m++)
+    for (size_t k = 0; k < run->sol.nbins; k++) {
+      struct plan_bin *b = &run->sol.bins[k];
+      const struct core_host_model *hm;
+      struct core_plan_host *hp;
+      double pk[PLAN_NSERIES] = { 0 };
 
-        if (cap[b->type].model != m)
-          continue;
-        hm = &hosts->models.ptr[m];
-        model_in_use[m] = true;
-        bin_host[k] = out->hosts.len;
-        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
-        h.model = core_strdup (hm->model);
-        h.hypervisor = types[b->type].hypervisor;
-        for (int r = 0; r < PLAN_NSERIES; r++)
-          for (size_t s = 0; s < grid.slots; s++)
-            pk[r] = fmax (pk[r], b->series[r][s]);
-        /* Percent of the model's whole capacity (headroom included). */
-        h.peak.cpu_pct = round (1000 * pk[PLAN_CPU] / (hm->cores * hm->mhz)) / 10;
-        h.peak.memory_pct = round (1000 * b->memory_mib / hm->memory_mib) / 10;
-        h.peak.disk_pct = hm->disk_gib > 0 ? round (1000 * b->disk_gib / hm->disk_gib) / 10 : 0;
-        h.peak.iops_pct = hm->disk_iops > 0 ? round (1000 * pk[PLAN_IOPS] / hm->disk_iops) / 10 : 0;
-        h.peak.net_pct = hm->net_mbps > 0 ? round (1000 * pk[PLAN_NET] / hm->net_mbps) / 10 : 0;
-        if (h.name == NULL || h.model == NULL
-            || core_plan_host_vector_append (&out->hosts, h) == -1) {
-          free (h.name);
-          free (h.model);
-          free (serial);
-          free (model_in_use);
-          goto out;
-        }
-        struct core_plan_host *hp = &out->hosts.ptr[out->hosts.len - 1];
-        if (plan_downsample_series (&grid, b->series[PLAN_CPU], &hp->series) == -1) {
-          free (serial);
-          free (model_in_use);
-          goto out;
-        }
-        /* Workload names in input order on each host: items are numbered
-         * in profile order. */
-        qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
-        for (size_t q = 0; q < b->nitems; q++) {
-          char *n = core_strdup (profiles->ptr[items[b->items[q]].profile]->name);
-          if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
-            free (n);
-            free (serial);
-            free (model_in_use);
-            goto out;
-          }
-        }
-      }
-    /* HA spares: per model in use, empty hosts of the same model. */
-    for (size_t m = 0; m < nmodels; m++)
-      for (int64_t s = 0; model_in_use[m] && s < pol->ha_spare_hosts; s++) {
-        const struct core_host_model *hm = &hosts->models.ptr[m];
-        struct core_plan_host h = { 0 };
-        h.name = core_sprintf ("%s-%lld", hm->model, (long long) ++serial[m]);
-        h.model = core_strdup (hm->model);
-        h.hypervisor = (hm->hypervisors & CORE_HV_KVM) && hm->virt != CORE_VIRT_NONE
-          ? CORE_HV_KVM : CORE_HV_XEN;
-        h.spare = true;
-        if (h.name == NULL || h.model == NULL
-            || core_plan_host_vector_append (&out->hosts, h) == -1) {
-          free (h.name);
-          free (h.model);
-          free (serial);
-          free (model_in_use);
-          goto out;
-        }
-      }
-    /* The catalog entries of the models in use, for the bill of
-     * materials and the hosts' capacities. */
-    for (size_t m = 0; m < nmodels; m++) {
-      struct core_host_model hm = hosts->models.ptr[m];
-      if (!model_in_use[m])
+      if (run->cap[b->type].model != m)
         continue;
-      hm.model = core_strdup (hm.model);
-      if (hm.model == NULL
-          || core_host_model_vector_append (&out->models, hm) == -1) {
-        free (hm.model);
-        free (serial);
-        free (model_in_use);
-        goto out;
+      hm = &hosts->models.ptr[m];
+      model_in_use[m] = true;
+      run->bin_host[k] = out->hosts.len;
+      hp = append_host (out, hm->model, ++serial[m],
+                        run->types[b->type].hypervisor, false);
+      if (hp == NULL)
+        return -1;
+      for (int r = 0; r < PLAN_NSERIES; r++)
+        for (size_t s = 0; s < run->grid.slots; s++)
+          pk[r] = fmax (pk[r], b->series[r][s]);
+      /* Percent of the model's whole capacity (headroom included). */
+      hp->peak.cpu_pct = round (1000 * pk[PLAN_CPU] / (hm->cores * hm->mhz)) / 10;
+      hp->peak.memory_pct = round (1000 * b->memory_mib / hm->memory_mib) / 10;
+      hp->peak.disk_pct = hm->disk_gib > 0 ? round (1000 * b->disk_gib / hm->disk_gib) / 10 : 0;
+      hp->peak.iops_pct = hm->disk_iops > 0 ? round (1000 * pk[PLAN_IOPS] / hm->disk_iops) / 10 : 0;
+      hp->peak.net_pct = hm->net_mbps > 0 ? round (1000 * pk[PLAN_NET] / hm->net_mbps) / 10 : 0;
+      if (plan_downsample_series (&run->grid, b->series[PLAN_CPU], &hp->series) == -1)
+        return -1;
+      /* Workload names in input order on each host: items are numbered
+       * in profile order. */
+      qsort (b->items, b->nitems, sizeof *b->items, cmp_size);
+      for (size_t q = 0; q < b->nitems; q++) {
+        char *n = core_strdup (profiles->ptr[run->items[b->items[q]].profile]->name);
+        if (n == NULL || core_string_vector_append (&hp->workloads, n) == -1) {
+          free (n);
+          return -1;
+        }
       }
     }
-    free (serial);
-    free (model_in_use);
+  /* HA spares: per model in use, empty hosts of the same model. */
+  for (size_t m = 0; m < run->nmodels; m++)
+    for (int64_t s = 0; model_in_use[m] && s < pol->ha_spare_hosts; s++) {
+      const struct core_host_model *hm = &hosts->models.ptr[m];
+      if (append_host (out, hm->model, ++serial[m],
+                       (hm->hypervisors & CORE_HV_KVM) && hm->virt != CORE_VIRT_NONE
+                       ? CORE_HV_KVM : CORE_HV_XEN, true) == NULL)
+        return -1;
+    }
+  /* The catalog entries of the models in use, for the bill of
+   * materials and the hosts' capacities. */
+  for (size_t m = 0; m < run->nmodels; m++) {
+    struct core_host_model hm = hosts->models.ptr[m];
+    if (!model_in_use[m])
+      continue;
+    hm.model = core_strdup (hm.model);
+    if (hm.model == NULL
+        || core_host_model_vector_append (&out->models, hm) == -1) {
+      free (hm.model);
+      return -1;
+    }
   }
+  return 0;
+}
 
-  /* A workload that fits an empty host but was not placed: the hosts the
-   * counts allow are in use.  Say which workloads it must be kept apart
-   * from keep it off the hosts with room, so that the reason is the whole
-   * truth. */
-  {
-    for (size_t w = 0; w < nw; w++) {
-      struct wl *x = &wls[w];
-      CLEANUP_FREE char *kept = NULL;
-      size_t nkept = 0;
-      char spares[64] = "";
+/* A workload that fits an empty host but was not placed: the hosts the
+ * counts allow are in use.  Say which workloads it must be kept apart
+ * from keep it off the hosts with room, so that the reason is the whole
+ * truth. */
+static int
+left_out_reasons (struct run *run, struct core_plan *out)
+{
+  const struct plan_config *cfg = run->cfg;
+  const core_profile_vector *profiles = run->cfg->profiles;
+  const struct core_policy *pol = &run->cfg->policy;
 
-      if (x->item < 0 || sol.bin_of[x->item] >= 0)
+  for (size_t w = 0; w < run->nw; w++) {
+    struct wl *x = &run->wls[w];
+    CLEANUP_FREE char *kept = NULL;
+    size_t nkept = 0;
+    char spares[64] = "";
+
+    if (x->item < 0 || run->sol.bin_of[x->item] >= 0)
+      continue;
+    for (size_t k = 0; k < run->sol.nbins; k++) {
+      ssize_t member;
+      int set;
+      char label[256];
+      if (!bin_room (&run->pb, &run->sol.bins[k], (size_t) x->item, &member, &set)
+          || member < 0)
         continue;
-      for (size_t k = 0; k < sol.nbins; k++) {
-        ssize_t member;
-        int set;
-        char label[256];
-        if (!bin_room (&pb, &sol.bins[k], (size_t) x->item, &member, &set)
-            || member < 0)
-          continue;
-        plan_set_label (&sets.sets[set], label, sizeof label);
-        char *n = core_sprintf ("%s%s%s (%s) on %s", kept ? kept : "",
-                                kept ? ", " : "",
-                                profiles->ptr[items[member].profile]->name, label,
-                                out->hosts.ptr[bin_host[k]].name);
-        free (kept);
-        if ((kept = n) == NULL)
-          goto out;
-        nkept++;
-      }
-      if (pol->ha_spare_hosts > 0)
-        snprintf (spares, sizeof spares, " (less %lld spare%s)",
-                  (long long) pol->ha_spare_hosts, cfg->sized ? "" : " per model");
-      if (nkept == 0)
-        x->unplaced = core_sprintf (
-          "It fits an empty host, but the hosts the %s%s are all in use and "
-          "none has room left for it.", cfg->sized ? "sizing's host count allows"
-          : "catalog's counts allow", spares);
-      else
-        x->unplaced = core_sprintf (
-          "It fits an empty host, but the hosts the %s%s are all in use, and "
-          "every host with room left for it carries a workload it must be "
-          "kept apart from: %s.",
-          cfg->sized ? "sizing's host count allows" : "catalog's counts allow",
-          spares, kept);
-      if (x->unplaced == NULL)
-        goto out;
+      plan_set_label (&run->sets.sets[set], label, sizeof label);
+      char *n = core_sprintf ("%s%s%s (%s) on %s", kept ? kept : "",
+                              kept ? ", " : "",
+                              profiles->ptr[run->items[member].profile]->name, label,
+                              out->hosts.ptr[run->bin_host[k]].name);
+      free (kept);
+      if ((kept = n) == NULL)
+        return -1;
+      nkept++;
     }
+    if (pol->ha_spare_hosts > 0)
+      snprintf (spares, sizeof spares, " (less %lld spare%s)",
+                (long long) pol->ha_spare_hosts, cfg->sized ? "" : " per model");
+    if (nkept == 0)
+      x->unplaced = core_sprintf (
+        "It fits an empty host, but the hosts the %s%s are all in use and "
+        "none has room left for it.", cfg->sized ? "sizing's host count allows"
+        : "catalog's counts allow", spares);
+    else
+      x->unplaced = core_sprintf (
+        "It fits an empty host, but the hosts the %s%s are all in use, and "
+        "every host with room left for it carries a workload it must be "
+        "kept apart from: %s.",
+        cfg->sized ? "sizing's host count allows" : "catalog's counts allow",
+        spares, kept);
+    if (x->unplaced == NULL)
+      return -1;
   }
+  return 0;
+}
 
-  /* Workloads, in input order, with their sentences. */
-  for (size_t w = 0; w < nw; w++) {
+/* Workloads, in input order, with their sentences. */
+static int
+write_workloads (struct run *run, struct core_plan *out)
+{
+  const struct plan_config *cfg = run->cfg;
+  const core_profile_vector *profiles = run->cfg->profiles;
+  const struct core_hosts *hosts = run->cfg->hosts;
+  const struct core_policy *pol = &run->cfg->policy;
+
+  for (size_t w = 0; w < run->nw; w++) {
     const struct core_profile *p = profiles->ptr[w];
-    struct wl *x = &wls[w];
+    struct wl *x = &run->wls[w];
     struct core_plan_workload pw = { 0 };
-    ssize_t bin = x->item >= 0 ? sol.bin_of[x->item] : -1;
-    size_t t = bin >= 0 ? sol.bins[bin].type : 0;
+    ssize_t bin = x->item >= 0 ? run->sol.bin_of[x->item] : -1;
+    size_t t = bin >= 0 ? run->sol.bins[bin].type : 0;
 
     pw.name = core_strdup (p->name);
     pw.vcpus = x->d.vcpus;
@@ -723,7 +742,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       o = pw.mode == CORE_MODE_FULL ? &pol->overhead_full : &pol->overhead_paravirt;
       pw.demand.cpu_mhz = round ((x->d.peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz) * 10) / 10;
       pw.demand.memory_mib = round ((x->d.memory_mib / pol->memory_overcommit + o->memory_mib) * 10) / 10;
-      pw.host = core_strdup (out->hosts.ptr[bin_host[bin]].name);
+      pw.host = core_strdup (out->hosts.ptr[run->bin_host[bin]].name);
     }
     else {
       pw.mode = CORE_MODE_PHYSICAL;
@@ -746,7 +765,7 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
       goto fail_pw;
     struct core_plan_workload *pwp = &out->workloads.ptr[out->workloads.len - 1];
     if (fill_server (&pwp->server, p) == -1)
-      goto out;
+      return -1;
     /* A snapshot (inventory --samples 0, or stopped before its first
      * sample) plans on what the server has, and says so. */
     if (no_samples (p)
@@ -758,10 +777,10 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
              "smaller VM.", (long long) p->hardware.cpu.cores, x->d.cpu_sized_mhz,
              (long long) x->d.vcpus, x->d.vcpus == 1 ? "" : "s",
              (long long) p->hardware.memory_mib)) == -1)
-      goto out;
+      return -1;
 
     if (bin >= 0) {
-      const struct core_host_model *hm = &hosts->models.ptr[types[t].model];
+      const struct core_host_model *hm = &hosts->models.ptr[run->types[t].model];
       if (add_reason (pwp, core_strdup (x->why[t])) == -1
           || (forced (cfg, w) >= 0
               && add_reason (pwp, core_sprintf ("Its mode was forced to %s.",
@@ -777,28 +796,28 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
                (long long) p->hardware.memory_mib)) == -1)
           || add_reason (pwp, core_sprintf ("Placed on %s (model %s, %s).",
                                             pwp->host, hm->model,
-                                            types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen")) == -1)
-        goto out;
+                                            run->types[t].hypervisor == CORE_HV_KVM ? "KVM" : "Xen")) == -1)
+        return -1;
       if (pwp->passthrough.len
           && add_reason (pwp, core_sprintf ("Its %s %s passed through to the "
                                             "VM (model %s has an IOMMU).",
                                             pwp->passthrough.ptr[0],
                                             pwp->passthrough.len > 1 ? "and others are" : "is",
                                             hm->model)) == -1)
-        goto out;
-      if (apart_reasons (pwp, &sets, profiles, w, host_of) == -1)
-        goto out;
+        return -1;
+      if (apart_reasons (pwp, &run->sets, profiles, w, run->host_of) == -1)
+        return -1;
     }
     else {
       struct core_plan_unplaced u;
       if (add_reason (pwp, core_sprintf ("Stays physical: %s", x->unplaced)) == -1)
-        goto out;
+        return -1;
       u.name = core_strdup (p->name);
       u.reason = core_strdup (x->unplaced);
       if (!u.name || !u.reason || core_plan_unplaced_vector_append (&out->unplaced, u) == -1) {
         free (u.name);
         free (u.reason);
-        goto out;
+        return -1;
       }
     }
     continue;
@@ -806,56 +825,97 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     free (pw.name);
     free (pw.host);
     core_string_vector_free (&pw.passthrough);
-    goto out;
+    return -1;
   }
+  return 0;
+}
 
-  /* Summary. */
-  {
-    bool watts_known = true, host_watts_known = true;
-    double before = 0, after = 0, cost = 0;
+/* The summary: counts, cost, and power before and after. */
+static int
+write_summary (struct run *run, struct core_plan *out)
+{
+  const core_profile_vector *profiles = run->cfg->profiles;
+  const struct core_hosts *hosts = run->cfg->hosts;
+  bool watts_known = true, host_watts_known = true;
+  double before = 0, after = 0, cost = 0;
 
-    out->summary.workloads = nw;
-    out->summary.unplaced = out->unplaced.len;
-    out->summary.placed = nw - out->unplaced.len;
-    out->summary.hosts_used = out->hosts.len;
-    for (size_t w = 0; w < nw; w++) {
-      double watts = profiles->ptr[w]->hardware.watts;
-      if (watts == CORE_UNSET)
-        watts_known = false;
-      else {
-        before += watts;
-        if (out->workloads.ptr[w].host == NULL)
-          after += watts;       /* still running on its own hardware */
-      }
+  out->summary.workloads = run->nw;
+  out->summary.unplaced = out->unplaced.len;
+  out->summary.placed = run->nw - out->unplaced.len;
+  out->summary.hosts_used = out->hosts.len;
+  for (size_t w = 0; w < run->nw; w++) {
+    double watts = profiles->ptr[w]->hardware.watts;
+    if (watts == CORE_UNSET)
+      watts_known = false;
+    else {
+      before += watts;
+      if (out->workloads.ptr[w].host == NULL)
+        after += watts;       /* still running on its own hardware */
     }
-    for (size_t h = 0; h < out->hosts.len; h++)
-      for (size_t m = 0; m < nmodels; m++)
-        if (strcmp (hosts->models.ptr[m].model, out->hosts.ptr[h].model) == 0) {
-          if (hosts->models.ptr[m].watts == CORE_UNSET)
-            host_watts_known = false;
-          else
-            after += hosts->models.ptr[m].watts;
-          cost += hosts->models.ptr[m].cost;
-        }
-    out->summary.cost = all_costs ? cost : CORE_UNSET;
-    out->summary.watts_before = watts_known ? before : CORE_UNSET;
-    out->summary.watts_after = watts_known && host_watts_known ? after : CORE_UNSET;
   }
+  for (size_t h = 0; h < out->hosts.len; h++)
+    for (size_t m = 0; m < run->nmodels; m++)
+      if (strcmp (hosts->models.ptr[m].model, out->hosts.ptr[h].model) == 0) {
+        if (hosts->models.ptr[m].watts == CORE_UNSET)
+          host_watts_known = false;
+        else
+          after += hosts->models.ptr[m].watts;
+        cost += hosts->models.ptr[m].cost;
+      }
+  out->summary.cost = run->all_costs ? cost : CORE_UNSET;
+  out->summary.watts_before = watts_known ? before : CORE_UNSET;
+  out->summary.watts_after = watts_known && host_watts_known ? after : CORE_UNSET;
+  return 0;
+}
+
+int
+plan_run (const struct plan_config *cfg, struct core_plan *out)
+{
+  const core_profile_vector *profiles = cfg->profiles;
+  const struct core_policy *pol = &cfg->policy;
+  struct run run = { .cfg = cfg, .nw = profiles->len,
+                   .nmodels = cfg->hosts->models.len, .all_costs = true };
+  int ret = -1;
+
+  core_plan_init (out);
+  out->policy = *pol;
+  if (run.nw == 0) {
+    core_error ("no workloads to plan");
+    return -1;
+  }
+  if (run.nmodels == 0) {
+    core_error ("the host catalog lists no host model");
+    return -1;
+  }
+  if (cfg->warn) {
+    char *msg;
+    if (plan_group_warning (profiles, &msg) == -1)
+      return -1;
+    if (msg)
+      cfg->warn (cfg->opaque, msg);
+    free (msg);
+  }
+  if (plan_sets_build (profiles, pol, &run.sets) == -1)
+    return -1;
+  if (host_types (&run) == -1 || decide (&run) == -1 || pack (&run, out) == -1
+      || write_hosts (&run, out) == -1 || left_out_reasons (&run, out) == -1
+      || write_workloads (&run, out) == -1 || write_summary (&run, out) == -1)
+    goto out;
   ret = 0;
 
  out:
   if (ret == -1)
     core_plan_clear (out);
-  plan_solution_clear (&sol);
-  if (wls)
-    for (size_t w = 0; w < nw; w++)
-      wl_clear (&wls[w], ntypes);
-  free (wls);
-  free (items);
-  free (types);
-  free (cap);
-  free (bin_host);
-  plan_sets_clear (&sets);
-  free (host_of);
+  plan_solution_clear (&run.sol);
+  if (run.wls)
+    for (size_t w = 0; w < run.nw; w++)
+      wl_clear (&run.wls[w], run.ntypes);
+  free (run.wls);
+  free (run.items);
+  free (run.types);
+  free (run.cap);
+  free (run.bin_host);
+  plan_sets_clear (&run.sets);
+  free (run.host_of);
   return ret;
 }

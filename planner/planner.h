@@ -10,6 +10,8 @@
 #ifndef P2VKIT_PLANNER_H
 #define P2VKIT_PLANNER_H
 
+#include <math.h>
+
 #include "core/core.h"
 
 /* Resources with a time series; the rest are constant per workload. */
@@ -204,6 +206,140 @@ double plan_item_memory (const struct plan_problem *pb, size_t i, size_t t);
 int64_t plan_lower_bound (const struct plan_problem *pb);
 
 /* ------------------------------------------------------------------ */
+/* pack.c, search.c: the packer's state, and the host and solution     */
+/* operations that construction (pack.c) and local search (search.c)   */
+/* share.                                                               */
+
+#define PLAN_EPS 1e-9
+
+/* Proxy dimensions for scoring: constants, then series peaks. */
+enum { PLAN_PX_MEM, PLAN_PX_DISK, PLAN_PX_VCPU, PLAN_PX_CPU, PLAN_PX_IOPS, PLAN_PX_NET, PLAN_NPX };
+
+/* Dimensions of the one-slot vectors: memory, disk, vCPUs, the series. */
+#define PLAN_ND (3 + PLAN_NSERIES)
+
+struct plan_packer {
+  const struct plan_problem *pb;
+  size_t n, ntypes, T;
+  /* Per (item, type): -1 when the item cannot go there. */
+  int *mode;
+  double *mem;                  /* memory reserved, with overhead */
+  double *cpu_a, *cpu_b;        /* CPU demand = series * a + b */
+  double *size;                 /* normalized size: fills of bins */
+  double *weight;               /* the pool's objective (= size; squared
+                                 * sizes did worse on the benchmarks) */
+  double refcap[PLAN_NPX];           /* largest finite capacity per proxy */
+  /* With one slot (no day series) every demand is a vector of PLAN_ND numbers:
+   * VEC per (item, type) and CAPV per type make the fit test a few
+   * additions. */
+  double *vec, *capv;
+  /* The dimensions that can bind (find_active): the others are left
+   * out of the fit test (on the one-dimensional benchmarks only CPU is
+   * left, and the test is one comparison). */
+  int act[PLAN_ND], nact;
+  bool all_modes;               /* every item can go on every type */
+  /* One host type, one binding dimension, no groups: a one-dimensional
+   * problem, where the search works on SZ (each item's demand there)
+   * against CAP1 and finds its exchanges by binary search. */
+  bool one_d;
+  double *sz, cap1;
+  bool has_groups;
+  struct plan_solution sol;
+  int64_t *model_used;          /* hosts per model in sol */
+  uint64_t rng;
+  double deadline;
+  plan_progress_fn progress;
+  void *opaque;
+  double start;
+  /* For the progress line: the best solution so far, and when the line
+   * was last told. */
+  size_t best_bins, best_placed;
+  double best_cost, last_report;
+  char stage[128];
+};
+
+#define PLAN_IX(pk, i, t) ((i) * (pk)->ntypes + (t))
+
+struct plan_order_entry {
+  double key;
+  size_t i;
+};
+
+int plan_cmp_order (const void *a, const void *b);
+
+struct plan_mbs {
+  const size_t *cand;           /* decreasing demand */
+  const double *sz;             /* their demands */
+  const double *suffix;         /* sums of sz from q on */
+  size_t nc;
+  size_t *cur, *best;
+  size_t nbest;
+  double cap, best_load;
+  long nodes;
+};
+
+/* A host this close to its capacity (which has the fit test's margin
+ * for rounding) is full: nothing better is to be found. */
+static inline double
+plan_full_at (double cap)
+{
+  return cap - 2e-9 * (1 + fabs (cap));
+}
+
+size_t plan_random_below (struct plan_packer *pk, size_t n);
+bool plan_out_of_time (const struct plan_packer *pk);
+int plan_bin_init (struct plan_packer *pk, struct plan_bin *b, size_t type);
+void plan_bin_clear (struct plan_bin *b);
+double plan_bin_peak (const struct plan_packer *pk, const struct plan_bin *b, int r);
+bool plan_fits_move (const struct plan_packer *pk, const struct plan_bin *b,
+                     const size_t *in, size_t nin, const size_t *out, size_t nout);
+int plan_bin_add (struct plan_packer *pk, struct plan_bin *b, size_t i);
+void plan_bin_remove (struct plan_packer *pk, struct plan_bin *b, size_t i);
+double plan_model_cost (const struct plan_packer *pk, size_t m);
+double plan_solution_cost (const struct plan_packer *pk, const struct plan_solution *s);
+int plan_solution_copy (struct plan_packer *pk, struct plan_solution *dst,
+                        const struct plan_solution *src);
+int plan_open_bin (struct plan_packer *pk, size_t type);
+void plan_drop_bin (struct plan_packer *pk, size_t k);
+bool plan_model_available (const struct plan_packer *pk, size_t type);
+int plan_fits_empty (struct plan_packer *pk, size_t i, size_t t);
+void plan_cap_proxy (const struct plan_packer *pk, size_t t, double *v);
+void plan_mbs_dfs (struct plan_mbs *m, size_t start, size_t depth, double load);
+void plan_pack_report (struct plan_packer *pk, const char *what, bool force);
+void plan_note_best (struct plan_packer *pk, const struct plan_solution *s);
+
+static inline bool
+plan_fits_swap (const struct plan_packer *pk, const struct plan_bin *b, size_t i,
+           const size_t *out, size_t nout)
+{
+  return plan_fits_move (pk, b, &i, 1, out, nout);
+}
+
+static inline bool
+plan_fits (const struct plan_packer *pk, const struct plan_bin *b, size_t i)
+{
+  return plan_fits_swap (pk, b, i, NULL, 0);
+}
+
+/* One-dimensional: bin B's load in the binding dimension. */
+static inline double
+plan_load1 (const struct plan_packer *pk, const struct plan_bin *b)
+{
+  int d = pk->act[0];
+
+  return d == 0 ? b->memory_mib : d == 1 ? b->disk_gib
+    : d == 2 ? b->vcpus : b->series[d - 3][0];
+}
+
+/* ------------------------------------------------------------------ */
+/* search.c: local search from the best constructed solution, and the  */
+/* balancing pass.                                                      */
+
+int plan_improve (struct plan_packer *pk, int64_t lower_bound);
+void plan_balance (struct plan_packer *pk);
+int plan_place_left (struct plan_packer *pk);
+
+/* ------------------------------------------------------------------ */
 /* plan.c: the whole job.                                               */
 
 struct plan_config {
@@ -226,6 +362,10 @@ struct plan_config {
 };
 
 int plan_run (const struct plan_config *cfg, struct core_plan *out);
+
+/* Appends sentence S (malloc'd; NULL when making it failed) to V, which
+ * owns it then; -1 (S freed) on error. */
+int plan_add_sentence (core_string_vector *v, char *s);
 
 /* A host's summed CPU demand over the grid as a plan file holds it: at
  * most 96 points, each the largest of the slots it covers. */

@@ -16,7 +16,9 @@ enum { D_CPU, D_IOPS, D_NET, D_MEM, D_DISK, D_VCPUS, ND_SIZE };
 
 struct sizer {
   const struct plan_config *cfg;
+  const struct plan_size_config *sc;
   const struct core_policy *pol;
+  double keep;                  /* 1 - headroom */
   struct plan_grid grid;
   size_t nw;
   struct plan_demand *d;        /* per workload */
@@ -32,6 +34,22 @@ struct sizer {
   double peaksum[ND_SIZE];      /* sum of the items' own peaks */
   double maxitem[ND_SIZE];
   int64_t max_vm_vcpus;
+  int64_t networks;             /* the most NICs a workload has */
+  /* The largest anti-affinity set: the fewest hosts. */
+  struct plan_sets sets;
+  int64_t group_hosts;
+  char *group_name;
+  int64_t n;                    /* hosts that carry the workloads */
+  int64_t grown;                /* hosts added after the trial packings */
+  bool few_workloads;           /* --hosts-max above the workloads */
+  size_t peak_slot[PLAN_NSERIES];     /* where the summed series peak */
+  size_t bind_slot[PLAN_NSERIES];     /* where the fullest host peaks */
+  double cap[ND_SIZE];          /* the capacities sized for (after headroom) */
+};
+
+/* A host's unrounded needs, headroom included. */
+struct needs {
+  double cores, gib, gb, iops, net;
 };
 
 double
@@ -80,6 +98,8 @@ sizer_clear (struct sizer *z)
   free (z->load);
   for (int r = 0; r < PLAN_NSERIES; r++)
     free (z->sum[r]);
+  plan_sets_clear (&z->sets);
+  free (z->group_name);
 }
 
 /* The packer's host type for capacities CAP (after headroom) and a count
@@ -226,18 +246,25 @@ search (struct sizer *z, int64_t n, double *cap, size_t *slot)
   return 0;
 }
 
-/* Buyable sizes. */
+/* Buyable sizes: the first of SIZES (N, ascending) that holds V, and
+ * past the largest a multiple of STEP. */
+static double
+round_to_sizes (double v, const double *sizes, size_t n, double step)
+{
+  if (v <= 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (v <= sizes[i] + 1e-9)
+      return sizes[i];
+  return ceil (v / step - 1e-9) * step;
+}
+
 static double
 round_memory_gib (double gib)
 {
   static const double small[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
 
-  if (gib <= 0)
-    return 0;
-  for (size_t i = 0; i < sizeof small / sizeof *small; i++)
-    if (gib <= small[i] + 1e-9)
-      return small[i];
-  return ceil (gib / 16 - 1e-9) * 16;
+  return round_to_sizes (gib, small, sizeof small / sizeof *small, 16);
 }
 
 static double
@@ -248,12 +275,7 @@ round_disk_gb (double gb)
     { 120, 240, 480, 500, 960, 1000, 1920, 2000, 3840, 4000, 7680, 8000,
       15360, 16000 };
 
-  if (gb <= 0)
-    return 0;
-  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-    if (gb <= sizes[i] + 1e-9)
-      return sizes[i];
-  return ceil (gb / 16000 - 1e-9) * 16000;
+  return round_to_sizes (gb, sizes, sizeof sizes / sizeof *sizes, 16000);
 }
 
 static double
@@ -266,18 +288,6 @@ static double
 round2 (double v)
 {
   return round (v * 100) / 100;
-}
-
-static int
-add_reason (core_string_vector *v, char *s)
-{
-  if (s == NULL)
-    return -1;
-  if (core_string_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
 }
 
 /* "a, b and c" of the first names, "and N more" past 5. */
@@ -316,16 +326,15 @@ interval_text (const struct plan_grid *grid, size_t slot, char *buf, size_t len)
  * and for a series the interval where it is most used. */
 static int
 set_binding (struct core_plan_sizing *sz, const struct plan_grid *grid,
-             double need_cores, double need_gib, double need_gb,
-             double need_iops, double need_net, const size_t *slot)
+             const struct needs *nd, const size_t *slot)
 {
   double ratio[CORE_NRES];
 
-  ratio[CORE_RES_CPU] = need_cores / sz->cores.spec;
-  ratio[CORE_RES_MEMORY] = sz->memory_gib.spec > 0 ? need_gib / sz->memory_gib.spec : 0;
-  ratio[CORE_RES_DISK] = sz->disk_gb.spec > 0 ? need_gb / sz->disk_gb.spec : 0;
-  ratio[CORE_RES_IOPS] = sz->disk_iops.spec > 0 ? need_iops / sz->disk_iops.spec : 0;
-  ratio[CORE_RES_NET] = need_net / sz->net_mbps.spec;
+  ratio[CORE_RES_CPU] = nd->cores / sz->cores.spec;
+  ratio[CORE_RES_MEMORY] = sz->memory_gib.spec > 0 ? nd->gib / sz->memory_gib.spec : 0;
+  ratio[CORE_RES_DISK] = sz->disk_gb.spec > 0 ? nd->gb / sz->disk_gb.spec : 0;
+  ratio[CORE_RES_IOPS] = sz->disk_iops.spec > 0 ? nd->iops / sz->disk_iops.spec : 0;
+  ratio[CORE_RES_NET] = nd->net / sz->net_mbps.spec;
   sz->binding = CORE_RES_CPU;
   for (int k = 1; k < CORE_NRES; k++)
     if (ratio[k] > ratio[sz->binding] + 1e-12)
@@ -422,6 +431,414 @@ plan_sized_model (const struct core_plan_sizing *sz, const char *name,
   return 0;
 }
 
+/* Per workload: its demand (grown), its mode on the sized host, and one
+ * item for the packer with its loads and overheads; the features the
+ * host needs, and the NIC ports. */
+static int
+size_workloads (struct sizer *z, const struct core_host_model *m0,
+                struct core_plan_sizing *sz)
+{
+  const core_profile_vector *profiles = z->cfg->profiles;
+  const struct core_policy *pol = z->pol;
+
+  for (size_t w = 0; w < z->nw; w++) {
+    const struct core_profile *p = profiles->ptr[w];
+    struct plan_guest g;
+    char why[512];
+    bool pt = false;
+
+    if (plan_demand_compute (p, pol, &z->grid, &z->d[w]) == -1)
+      return -1;
+    plan_demand_grow (&z->d[w], z->grid.slots,
+                      plan_growth_factor (p, z->sc->growth_pct, z->sc->grow_months));
+    plan_guest_resolve (p, &g);
+    z->mode[w] = plan_mode_on (p, &g, m0, CORE_HV_KVM, pol, why, sizeof why);
+    if (z->mode[w] < 0)
+      continue;                 /* stays physical; plan_run says why */
+    for (size_t k = 0; k < p->hardware.pci.len; k++)
+      pt |= p->hardware.pci.ptr[k].passthrough;
+    {
+      char *name = core_strdup (p->name);
+      if (name == NULL || core_string_vector_append (&sz->virt, name) == -1) {
+        free (name);
+        return -1;
+      }
+      if (pt) {
+        name = core_strdup (p->name);
+        if (name == NULL || core_string_vector_append (&sz->iommu, name) == -1) {
+          free (name);
+          return -1;
+        }
+      }
+    }
+    if ((int64_t) p->hardware.nics.len > z->networks)
+      z->networks = p->hardware.nics.len;
+
+    /* One item for the packer, and its loads with overhead. */
+    {
+      size_t i = z->nitems++;
+      const struct core_overhead *o = overhead (pol, z->mode[w]);
+      double *l = z->load[i];
+
+      z->item_mode[i] = z->mode[w];
+      z->items[i] = (struct plan_item) { .profile = w,
+                                         .passthrough = pt, .d = &z->d[w],
+                                         .mode = &z->item_mode[i] };
+      l[D_CPU] = z->d[w].peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+      l[D_IOPS] = z->d[w].peak[PLAN_IOPS];
+      l[D_NET] = z->d[w].peak[PLAN_NET];
+      l[D_MEM] = z->d[w].memory_mib / pol->memory_overcommit + o->memory_mib;
+      l[D_DISK] = z->d[w].disk_gib;
+      l[D_VCPUS] = z->d[w].vcpus;
+      if (z->d[w].vcpus > z->max_vm_vcpus)
+        z->max_vm_vcpus = z->d[w].vcpus;
+      for (int k = 0; k < ND_SIZE; k++) {
+        z->peaksum[k] += l[k];
+        z->maxitem[k] = fmax (z->maxitem[k], l[k]);
+      }
+      for (size_t s = 0; s < z->grid.slots; s++) {
+        z->sum[PLAN_CPU][s] += z->d[w].series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
+        z->sum[PLAN_IOPS][s] += z->d[w].series[PLAN_IOPS][s];
+        z->sum[PLAN_NET][s] += z->d[w].series[PLAN_NET][s];
+      }
+    }
+  }
+  return 0;
+}
+
+/* Anti-affinity sets: their members go to different hosts, so the
+ * largest set sets the fewest hosts. */
+static int
+anti_affinity (struct sizer *z)
+{
+  size_t *members = NULL;
+  char label[256];
+
+  if (plan_sets_build (z->cfg->profiles, z->pol, &z->sets) == -1)
+    return -1;
+  for (size_t i = 0; i < z->nitems; i++) {
+    z->items[i].sets = z->sets.of[z->items[i].profile];
+    z->items[i].nsets = z->sets.nof[z->items[i].profile];
+  }
+  members = calloc (z->sets.nsets ? z->sets.nsets : 1, sizeof *members);
+  if (members == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < z->nitems; i++)
+    for (size_t k = 0; k < z->items[i].nsets; k++) {
+      int g = z->items[i].sets[k];
+      if (++members[g] > (size_t) z->group_hosts) {
+        z->group_hosts = members[g];
+        plan_set_label (&z->sets.sets[g], label, sizeof label);
+        free (z->group_name);
+        z->group_name = core_strdup (label);
+      }
+    }
+  free (members);
+  if (z->group_hosts > 1 && z->group_name == NULL)
+    return -1;
+  return 0;
+}
+
+/* The peaks of the summed series, and where they are; the constants'
+ * sums. */
+static void
+totals (struct sizer *z)
+{
+  for (int r = 0; r < PLAN_NSERIES; r++) {
+    double m = 0;
+    for (size_t s = 0; s < z->grid.slots; s++)
+      if (z->sum[r][s] > m) {
+        m = z->sum[r][s];
+        z->peak_slot[r] = s;
+      }
+    z->total[r == PLAN_CPU ? D_CPU : r == PLAN_IOPS ? D_IOPS : D_NET] = m;
+  }
+  z->total[D_MEM] = z->peaksum[D_MEM];
+  z->total[D_DISK] = z->peaksum[D_DISK];
+  z->total[D_VCPUS] = z->peaksum[D_VCPUS];
+}
+
+/* Unrounded needs, headroom included, of a host of capacities CAP. */
+static void
+needs_of (const struct sizer *z, const double *cap, struct needs *nd)
+{
+  nd->cores = fmax (cap[D_CPU] / z->keep / z->sc->core_mhz,
+                    fmax (cap[D_VCPUS] / z->pol->cpu_overcommit, (double) z->max_vm_vcpus));
+  nd->gib = cap[D_MEM] / z->keep / 1024;
+  nd->gb = cap[D_DISK] / z->keep * 1073741824.0 / 1e9;
+  nd->iops = cap[D_IOPS] / z->keep;
+  nd->net = cap[D_NET] / z->keep;
+}
+
+/* What can be bought for needs ND: cores in pairs, memory, disk and NIC
+ * speeds as sold. */
+static void
+spec_of (struct sizer *z, const struct needs *nd, struct core_plan_sizing *sz)
+{
+  int64_t ports_bw = 1;
+
+  sz->given = true;
+  sz->hosts = z->n;
+  sz->spare_hosts = z->pol->ha_spare_hosts;
+  sz->core_mhz = z->sc->core_mhz;
+  sz->cores.need = round2 (nd->cores);
+  sz->cores.spec = fmax (2, ceil (nd->cores - 1e-9));
+  if ((int64_t) sz->cores.spec % 2)
+    sz->cores.spec += 1;
+  sz->memory_gib.need = round2 (nd->gib);
+  sz->memory_gib.spec = round_memory_gib (nd->gib);
+  sz->disk_gb.need = round1 (nd->gb);
+  sz->disk_gb.spec = round_disk_gb (nd->gb);
+  sz->disk_iops.need = round1 (nd->iops);
+  sz->disk_iops.spec = nd->iops > 0 ? ceil (nd->iops / 100 - 1e-9) * 100 : 0;
+  {
+    static const double speeds[] = { 1000, 10000, 25000, 100000 };
+    size_t k;
+    for (k = 0; k + 1 < sizeof speeds / sizeof *speeds; k++)
+      if (nd->net <= speeds[k] + 1e-9)
+        break;
+    sz->port_mbps = speeds[k];
+    if (nd->net > sz->port_mbps)
+      ports_bw = (int64_t) ceil (nd->net / sz->port_mbps - 1e-9);
+  }
+  sz->net_mbps.need = round1 (nd->net);
+  sz->net_mbps.spec = sz->port_mbps * ports_bw;
+  sz->nic_ports.need = z->networks > ports_bw ? z->networks : ports_bw;
+  sz->nic_ports.spec = sz->nic_ports.need;
+}
+
+/* Frees a sizing kept aside from a plan. */
+static void
+sizing_clear (struct core_plan_sizing *sz)
+{
+  struct core_plan tmp;
+
+  core_plan_init (&tmp);
+  tmp.sizing = *sz;
+  core_plan_clear (&tmp);
+}
+
+/* The whole plan on hosts of the sized spec, into OUT (whose sizing is
+ * kept): made again with other seeds when it leaves out a workload the
+ * trial packings placed, then with more hosts. */
+static int
+plan_on_spec (struct sizer *z, struct core_plan *out)
+{
+  const struct plan_config *cfg = z->cfg;
+  struct core_plan_sizing *sz = &out->sizing;
+  struct core_hosts catalog = { 0 };
+  struct plan_config c2 = *cfg;
+  struct core_host_model hm;
+  int ret = -1;
+
+  if (plan_sized_model (sz, "sized", &hm) == -1)
+    return -1;
+  if (core_host_model_vector_append (&catalog.models, hm) == -1) {
+    free (hm.model);
+    return -1;
+  }
+  c2.hosts = &catalog;
+  c2.sized = true;
+  {
+    /* plan_run starts the plan afresh: keep the sizing aside. */
+    struct core_plan_sizing keep_sz = *sz;
+    memset (sz, 0, sizeof *sz);
+    /* The search proved a packing of every sized workload onto N hosts
+     * of the spec; a plan that misses one (the search is a heuristic
+     * with a time limit) is made again with other seeds, a few times. */
+    for (int attempt = 0; ; attempt++) {
+      if (plan_run (&c2, out) == -1) {
+        sizing_clear (&keep_sz);
+        goto out;
+      }
+      if (out->unplaced.len <= z->nw - z->nitems || attempt == 2)
+        break;
+      core_plan_clear (out);
+      c2.seed = cfg->seed + 1 + attempt;
+    }
+    /* Still short (the plan's packing is not the trial's): unless the
+     * user fixed the count, one more host of the spec at a time, a few
+     * times, so that every sized workload is placed; the sentences say
+     * so. */
+    while (out->unplaced.len > z->nw - z->nitems && z->sc->hosts_max == 0
+           && z->grown < 3) {
+      struct core_host_model *sm = &catalog.models.ptr[catalog.models.len - 1];
+      core_plan_clear (out);
+      keep_sz.hosts++;
+      z->n++;
+      z->grown++;
+      sm->count = keep_sz.hosts + keep_sz.spare_hosts;
+      c2.seed = cfg->seed;
+      if (plan_run (&c2, out) == -1) {
+        sizing_clear (&keep_sz);
+        goto out;
+      }
+    }
+    out->sizing = keep_sz;
+  }
+  ret = 0;
+ out:
+  for (size_t i = 0; i < catalog.models.len; i++)
+    free (catalog.models.ptr[i].model);
+  core_host_model_vector_reset (&catalog.models);
+  return ret;
+}
+
+/* The search's trial capacities are not what the plan uses (its packing
+ * differs, on a rounded spec): what the plan puts on its fullest host is
+ * the need the sentences may state, or they would contradict the plan's
+ * own peaks.  It fits the spec after headroom; the spec stays, the plan
+ * is made on it. */
+static int
+restate_needs (struct sizer *z, struct core_plan *out, struct needs *nd)
+{
+  struct core_plan_sizing *sz = &out->sizing;
+  double used[ND_SIZE];
+
+  if (plan_used (z, z->cfg->profiles, out, used, z->bind_slot) != 0)
+    return 0;
+  memcpy (z->cap, used, sizeof used);
+  needs_of (z, z->cap, nd);
+  sz->cores.need = round2 (nd->cores);
+  sz->memory_gib.need = round2 (nd->gib);
+  sz->disk_gb.need = round1 (nd->gb);
+  sz->disk_iops.need = round1 (nd->iops);
+  sz->net_mbps.need = round1 (nd->net);
+  return set_binding (sz, &z->grid, nd, z->bind_slot);
+}
+
+/* The sizing's sentences. */
+static int
+sentences (const struct sizer *z, const struct needs *nd,
+           struct core_plan_sizing *sz)
+{
+  const struct plan_size_config *sc = z->sc;
+  const struct core_policy *pol = z->pol;
+  int64_t n = z->n, grown = z->grown;
+  CLEANUP_FREE char *virt = name_list (&sz->virt);
+  CLEANUP_FREE char *iommu = name_list (&sz->iommu);
+  char buf[32];
+  const char *unit[CORE_NRES] = { "cores", "memory", "disk", "IOPS", "network" };
+
+  if (virt == NULL || iommu == NULL)
+    return -1;
+  {
+    /* Disk and IOPS only when the profiles give any. */
+    char disk[64] = "", iops[64] = "", udisk[64] = "", uiops[64] = "";
+    if (sz->disk_gb.spec > 0) {
+      snprintf (disk, sizeof disk, ", %g GB of disk", sz->disk_gb.spec);
+      snprintf (udisk, sizeof udisk, ", %.1f GB", nd->gb);
+    }
+    if (sz->disk_iops.spec > 0) {
+      snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
+      snprintf (uiops, sizeof uiops, ", %.1f IOPS", nd->iops);
+    }
+    if (plan_add_sentence (&sz->reasons, core_sprintf (
+          "%lld host%s of %g cores at %g MHz, %g GiB of memory%s%s and "
+          "%lld network port%s of %g Mb/s carr%s the %zu workload%s with "
+          "%g%% headroom; unrounded, %s needs %.2f cores, %.2f GiB%s%s "
+          "and %.1f Mb/s.",
+          (long long) n, n == 1 ? "" : "s", sz->cores.spec, sc->core_mhz,
+          sz->memory_gib.spec, disk, iops,
+          (long long) sz->nic_ports.spec, sz->nic_ports.spec == 1 ? "" : "s",
+          sz->port_mbps, n == 1 ? "ies" : "y", z->nitems, z->nitems == 1 ? "" : "s",
+          pol->headroom_pct, n == 1 ? "it" : "each", nd->cores, nd->gib,
+          udisk, uiops, nd->net)) == -1)
+      return -1;
+  }
+  if (z->grid.slots > 1 && z->nitems > 1
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "Sized on the workloads' summed demand at every %lld-minute "
+           "interval of the day: CPU peaks at %.0f MHz (%s), where their "
+           "own peaks add up to %.0f MHz.",
+           (long long) (z->grid.interval_s / 60), z->total[D_CPU],
+           interval_text (&z->grid, z->peak_slot[PLAN_CPU], buf, sizeof buf),
+           z->peaksum[D_CPU])) == -1)
+    return -1;
+  if (grown > 0
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "%lld host%s more than the trial packings needed: the plan's own "
+           "packing of the workloads onto %lld host%s of this spec left some "
+           "physical, so the count grew until every sized workload was "
+           "placed.", (long long) grown, grown == 1 ? "" : "s",
+           (long long) (n - grown), n - grown == 1 ? "" : "s")) == -1)
+    return -1;
+  if (z->group_hosts > 1 && sc->hosts_max == 0 && n == z->group_hosts
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "%lld hosts, not one: the %lld workloads of one anti-affinity "
+           "set (%s) must run on different hosts.", (long long) n,
+           (long long) z->group_hosts, z->group_name)) == -1)
+    return -1;
+  if (z->few_workloads
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "Sized for %lld host%s, one per workload: --hosts-max %lld would "
+           "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
+           (long long) sc->hosts_max)) == -1)
+    return -1;
+  /* The spec was sized for the count before it grew. */
+  if (n - grown > 1 && plan_add_sentence (&sz->reasons, core_sprintf (
+        "The smallest spec of which %lld hosts carry the workloads (found "
+        "by packing them onto trial specs); the work spread evenly would "
+        "need %.2f cores and %.2f GiB per host.", (long long) (n - grown),
+        z->total[D_CPU] / (n - grown) / z->keep / sc->core_mhz,
+        z->total[D_MEM] / (n - grown) / z->keep / 1024)) == -1)
+    return -1;
+  if (plan_add_sentence (&sz->reasons, sz->interval
+                  ? core_sprintf ("%s binds: the workloads need %.1f%% of "
+                                  "the spec's %s%s, most at %s.",
+                                  sz->binding == CORE_RES_CPU ? "CPU"
+                                  : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
+                                  sz->binding_pct, unit[sz->binding],
+                                  n > 1 ? " on the fullest host" : "", sz->interval)
+                  : core_sprintf ("%s binds: the workloads need %.1f%% of "
+                                  "the spec's %s%s.",
+                                  sz->binding == CORE_RES_CPU ? "CPU"
+                                  : sz->binding == CORE_RES_MEMORY ? "Memory"
+                                  : sz->binding == CORE_RES_DISK ? "Disk"
+                                  : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
+                                  sz->binding_pct, unit[sz->binding],
+                                  n > 1 ? " on the fullest host" : "")) == -1)
+    return -1;
+  if (sz->virt.len
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "Hardware virtualization (Intel VT-x or AMD-V) is required: the "
+           "host runs KVM, which needs it for %s%s.", virt,
+           sz->virt.len > 1 ? " alike" : "")) == -1)
+    return -1;
+  if (sz->iommu.len
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "An IOMMU (Intel VT-d or AMD-Vi) is required to pass devices "
+           "through to %s.", iommu)) == -1)
+    return -1;
+  if (z->max_vm_vcpus > 1 && nd->cores <= z->max_vm_vcpus + 1e-9
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "At least %lld cores, as many as the largest VM has vCPUs.",
+           (long long) z->max_vm_vcpus)) == -1)
+    return -1;
+  if (pol->ha_spare_hosts > 0
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "%lld more host%s of the same spec %s kept empty as HA spare%s "
+           "(ha_spare_hosts).", (long long) pol->ha_spare_hosts,
+           pol->ha_spare_hosts == 1 ? "" : "s",
+           pol->ha_spare_hosts == 1 ? "is" : "are",
+           pol->ha_spare_hosts == 1 ? "" : "s")) == -1)
+    return -1;
+  if (z->nitems < z->nw
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "%zu workload%s stay%s physical and %s not sized for (see "
+           "unplaced).", z->nw - z->nitems, z->nw - z->nitems == 1 ? "" : "s",
+           z->nw - z->nitems == 1 ? "s" : "", z->nw - z->nitems == 1 ? "is" : "are")) == -1)
+    return -1;
+  if (sc->spec_only && sc->grow_months > 0
+      && plan_add_sentence (&sz->reasons, core_sprintf (
+           "Sized for the demand after %g months of growth, so that it "
+           "lasts the whole period.", sc->grow_months)) == -1)
+    return -1;
+  return 0;
+}
+
 int
 plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
            struct core_plan *out)
@@ -429,18 +846,11 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
   const core_profile_vector *profiles = cfg->profiles;
   const struct core_policy *pol = &cfg->policy;
   struct core_plan_sizing *sz = &out->sizing;
-  struct sizer z = { .cfg = cfg, .pol = pol, .nw = profiles->len };
+  struct sizer z = { .cfg = cfg, .sc = sc, .pol = pol, .nw = profiles->len,
+                     .keep = 1 - pol->headroom_pct / 100, .networks = 1,
+                     .group_hosts = 1 };
   struct core_host_model m0;
-  struct core_hosts catalog = { 0 };
-  double keep = 1 - pol->headroom_pct / 100;
-  double cap[ND_SIZE], need_mib, need_gib, need_gb, need_cores, need_iops, need_net;
-  int64_t n, networks = 1, ports_bw = 1, group_hosts = 1;
-  int64_t grown = 0;            /* hosts added after the trial packings */
-  bool few_workloads = false;
-  char *group_name = NULL;
-  struct plan_sets sets = { 0 };
-  size_t peak_slot[PLAN_NSERIES] = { 0 };
-  size_t bind_slot[PLAN_NSERIES];     /* where the fullest host peaks */
+  struct needs nd;
   int ret = -1;
 
   core_plan_init (out);
@@ -449,8 +859,8 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
     core_error ("no workloads to size a host for");
     return -1;
   }
-  n = (sc->hosts_max > 0 ? sc->hosts_max : 1 + pol->ha_spare_hosts) - pol->ha_spare_hosts;
-  if (n < 1) {
+  z.n = (sc->hosts_max > 0 ? sc->hosts_max : 1 + pol->ha_spare_hosts) - pol->ha_spare_hosts;
+  if (z.n < 1) {
     core_error ("--hosts-max %lld leaves no host to carry the workloads once "
                 "the policy's %lld HA spare hosts are kept empty",
                 (long long) sc->hosts_max, (long long) pol->ha_spare_hosts);
@@ -482,396 +892,55 @@ plan_size (const struct plan_config *cfg, const struct plan_size_config *sc,
     core_error ("out of memory");
     goto out;
   }
-
-  for (size_t w = 0; w < z.nw; w++) {
-    const struct core_profile *p = profiles->ptr[w];
-    struct plan_guest g;
-    char why[512];
-    bool pt = false;
-
-    if (plan_demand_compute (p, pol, &z.grid, &z.d[w]) == -1)
-      goto out;
-    plan_demand_grow (&z.d[w], z.grid.slots,
-                      plan_growth_factor (p, sc->growth_pct, sc->grow_months));
-    plan_guest_resolve (p, &g);
-    z.mode[w] = plan_mode_on (p, &g, &m0, CORE_HV_KVM, pol, why, sizeof why);
-    if (z.mode[w] < 0)
-      continue;                 /* stays physical; plan_run says why */
-    for (size_t k = 0; k < p->hardware.pci.len; k++)
-      pt |= p->hardware.pci.ptr[k].passthrough;
-    {
-      char *name = core_strdup (p->name);
-      if (name == NULL || core_string_vector_append (&sz->virt, name) == -1) {
-        free (name);
-        goto out;
-      }
-      if (pt) {
-        name = core_strdup (p->name);
-        if (name == NULL || core_string_vector_append (&sz->iommu, name) == -1) {
-          free (name);
-          goto out;
-        }
-      }
-    }
-    if ((int64_t) p->hardware.nics.len > networks)
-      networks = p->hardware.nics.len;
-
-    /* One item for the packer, and its loads with overhead. */
-    {
-      size_t i = z.nitems++;
-      const struct core_overhead *o = overhead (pol, z.mode[w]);
-      double *l = z.load[i];
-
-      z.item_mode[i] = z.mode[w];
-      z.items[i] = (struct plan_item) { .profile = w,
-                                        .passthrough = pt, .d = &z.d[w],
-                                        .mode = &z.item_mode[i] };
-      l[D_CPU] = z.d[w].peak[PLAN_CPU] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
-      l[D_IOPS] = z.d[w].peak[PLAN_IOPS];
-      l[D_NET] = z.d[w].peak[PLAN_NET];
-      l[D_MEM] = z.d[w].memory_mib / pol->memory_overcommit + o->memory_mib;
-      l[D_DISK] = z.d[w].disk_gib;
-      l[D_VCPUS] = z.d[w].vcpus;
-      if (z.d[w].vcpus > z.max_vm_vcpus)
-        z.max_vm_vcpus = z.d[w].vcpus;
-      for (int k = 0; k < ND_SIZE; k++) {
-        z.peaksum[k] += l[k];
-        z.maxitem[k] = fmax (z.maxitem[k], l[k]);
-      }
-      for (size_t s = 0; s < z.grid.slots; s++) {
-        z.sum[PLAN_CPU][s] += z.d[w].series[PLAN_CPU][s] * (1 + o->cpu_pct / 100) + o->cpu_mhz;
-        z.sum[PLAN_IOPS][s] += z.d[w].series[PLAN_IOPS][s];
-        z.sum[PLAN_NET][s] += z.d[w].series[PLAN_NET][s];
-      }
-    }
-  }
-  /* Anti-affinity sets: their members go to different hosts, so the
-   * largest set sets the fewest hosts. */
-  {
-    size_t *members = NULL;
-    char label[256];
-    if (plan_sets_build (profiles, pol, &sets) == -1)
-      goto out;
-    for (size_t i = 0; i < z.nitems; i++) {
-      z.items[i].sets = sets.of[z.items[i].profile];
-      z.items[i].nsets = sets.nof[z.items[i].profile];
-    }
-    members = calloc (sets.nsets ? sets.nsets : 1, sizeof *members);
-    if (members == NULL) {
-      core_error ("out of memory");
-      goto out;
-    }
-    for (size_t i = 0; i < z.nitems; i++)
-      for (size_t k = 0; k < z.items[i].nsets; k++) {
-        int g = z.items[i].sets[k];
-        if (++members[g] > (size_t) group_hosts) {
-          group_hosts = members[g];
-          plan_set_label (&sets.sets[g], label, sizeof label);
-          free (group_name);
-          group_name = core_strdup (label);
-        }
-      }
-    free (members);
-    if (group_hosts > 1 && group_name == NULL)
-      goto out;
-  }
+  if (size_workloads (&z, &m0, sz) == -1 || anti_affinity (&z) == -1)
+    goto out;
   /* More hosts than workloads would stand empty. */
-  if (n > 1 && (size_t) n > z.nitems) {
-    few_workloads = true;
-    n = z.nitems > 0 ? (int64_t) z.nitems : 1;
+  if (z.n > 1 && (size_t) z.n > z.nitems) {
+    z.few_workloads = true;
+    z.n = z.nitems > 0 ? (int64_t) z.nitems : 1;
   }
-  if (group_hosts > n) {
+  if (z.group_hosts > z.n) {
     if (sc->hosts_max > 0) {
       core_error ("anti-affinity set (%s) has %lld workloads, which need as "
                   "many hosts; --hosts-max %lld leaves %lld to carry them",
-                  group_name, (long long) group_hosts, (long long) sc->hosts_max,
-                  (long long) n);
+                  z.group_name, (long long) z.group_hosts, (long long) sc->hosts_max,
+                  (long long) z.n);
       goto out;
     }
-    n = group_hosts;
+    z.n = z.group_hosts;
   }
 
-  for (int r = 0; r < PLAN_NSERIES; r++) {
-    double m = 0;
-    for (size_t s = 0; s < z.grid.slots; s++)
-      if (z.sum[r][s] > m) {
-        m = z.sum[r][s];
-        peak_slot[r] = s;
-      }
-    z.total[r == PLAN_CPU ? D_CPU : r == PLAN_IOPS ? D_IOPS : D_NET] = m;
-  }
-  z.total[D_MEM] = z.peaksum[D_MEM];
-  z.total[D_DISK] = z.peaksum[D_DISK];
-  z.total[D_VCPUS] = z.peaksum[D_VCPUS];
-  memcpy (bind_slot, peak_slot, sizeof bind_slot);
-
-  if (n == 1 || z.nitems <= 1)
-    memcpy (cap, z.total, sizeof cap);
-  else if (search (&z, n, cap, bind_slot) == -1)
+  totals (&z);
+  memcpy (z.bind_slot, z.peak_slot, sizeof z.bind_slot);
+  if (z.n == 1 || z.nitems <= 1)
+    memcpy (z.cap, z.total, sizeof z.cap);
+  else if (search (&z, z.n, z.cap, z.bind_slot) == -1)
     goto out;
-
-  /* Unrounded needs, headroom included, then what can be bought. */
-  need_cores = fmax (cap[D_CPU] / keep / sc->core_mhz,
-                     fmax (cap[D_VCPUS] / pol->cpu_overcommit, (double) z.max_vm_vcpus));
-  need_mib = cap[D_MEM] / keep;
-  need_gib = need_mib / 1024;
-  need_gb = cap[D_DISK] / keep * 1073741824.0 / 1e9;
-  need_iops = cap[D_IOPS] / keep;
-  need_net = cap[D_NET] / keep;
-
-  sz->given = true;
-  sz->hosts = n;
-  sz->spare_hosts = pol->ha_spare_hosts;
-  sz->core_mhz = sc->core_mhz;
-  sz->cores.need = round2 (need_cores);
-  sz->cores.spec = fmax (2, ceil (need_cores - 1e-9));
-  if ((int64_t) sz->cores.spec % 2)
-    sz->cores.spec += 1;
-  sz->memory_gib.need = round2 (need_gib);
-  sz->memory_gib.spec = round_memory_gib (need_gib);
-  sz->disk_gb.need = round1 (need_gb);
-  sz->disk_gb.spec = round_disk_gb (need_gb);
-  sz->disk_iops.need = round1 (need_iops);
-  sz->disk_iops.spec = need_iops > 0 ? ceil (need_iops / 100 - 1e-9) * 100 : 0;
-  {
-    static const double speeds[] = { 1000, 10000, 25000, 100000 };
-    size_t k;
-    for (k = 0; k + 1 < sizeof speeds / sizeof *speeds; k++)
-      if (need_net <= speeds[k] + 1e-9)
-        break;
-    sz->port_mbps = speeds[k];
-    if (need_net > sz->port_mbps)
-      ports_bw = (int64_t) ceil (need_net / sz->port_mbps - 1e-9);
-  }
-  sz->net_mbps.need = round1 (need_net);
-  sz->net_mbps.spec = sz->port_mbps * ports_bw;
-  sz->nic_ports.need = networks > ports_bw ? networks : ports_bw;
-  sz->nic_ports.spec = sz->nic_ports.need;
-
-  if (set_binding (sz, &z.grid, need_cores, need_gib, need_gb, need_iops,
-                   need_net, bind_slot) == -1)
+  needs_of (&z, z.cap, &nd);
+  spec_of (&z, &nd, sz);
+  if (set_binding (sz, &z.grid, &nd, z.bind_slot) == -1)
     goto out;
 
   /* The whole plan on hosts of that spec, unless only the spec is asked
    * for (sized for grown demand, next to a catalog's plan). */
   if (!sc->spec_only) {
-    struct plan_config c2 = *cfg;
-    struct core_host_model hm;
-
-    if (plan_sized_model (sz, "sized", &hm) == -1)
+    if (plan_on_spec (&z, out) == -1)
       goto out;
-    if (core_host_model_vector_append (&catalog.models, hm) == -1) {
-      free (hm.model);
-      goto out;
-    }
-    c2.hosts = &catalog;
-    c2.sized = true;
-    {
-      /* plan_run starts the plan afresh: keep the sizing aside. */
-      struct core_plan_sizing keep_sz = *sz;
-      memset (sz, 0, sizeof *sz);
-      /* The search proved a packing of every sized workload onto N hosts
-       * of the spec; a plan that misses one (the search is a heuristic
-       * with a time limit) is made again with other seeds, a few times. */
-      for (int attempt = 0; ; attempt++) {
-        if (plan_run (&c2, out) == -1) {
-          struct core_plan tmp;
-          core_plan_init (&tmp);
-          tmp.sizing = keep_sz;
-          core_plan_clear (&tmp);
-          goto out;
-        }
-        if (out->unplaced.len <= z.nw - z.nitems || attempt == 2)
-          break;
-        core_plan_clear (out);
-        c2.seed = cfg->seed + 1 + attempt;
-      }
-      /* Still short (the plan's packing is not the trial's): unless the
-       * user fixed the count, one more host of the spec at a time, a few
-       * times, so that every sized workload is placed; the sentences say
-       * so. */
-      while (out->unplaced.len > z.nw - z.nitems && sc->hosts_max == 0
-             && grown < 3) {
-        struct core_host_model *sm = &catalog.models.ptr[catalog.models.len - 1];
-        core_plan_clear (out);
-        keep_sz.hosts++;
-        n++;
-        grown++;
-        sm->count = keep_sz.hosts + keep_sz.spare_hosts;
-        c2.seed = cfg->seed;
-        if (plan_run (&c2, out) == -1) {
-          struct core_plan tmp;
-          core_plan_init (&tmp);
-          tmp.sizing = keep_sz;
-          core_plan_clear (&tmp);
-          goto out;
-        }
-      }
-      out->sizing = keep_sz;
-    }
     if (out->summary.lower_bound != CORE_UNSET
-        && out->summary.lower_bound > n + pol->ha_spare_hosts)
-      out->summary.lower_bound = n + pol->ha_spare_hosts;
-
-    /* The search's trial capacities are not what the plan uses (its
-     * packing differs, on a rounded spec): what the plan puts on its
-     * fullest host is the need the sentences may state, or they would
-     * contradict the plan's own peaks.  It fits the spec after headroom;
-     * the spec stays, the plan is made on it. */
-    if (n > 1 && z.nitems > 1 && out->unplaced.len == z.nw - z.nitems) {
-      double used[ND_SIZE];
-      if (plan_used (&z, profiles, out, used, bind_slot) == 0) {
-        memcpy (cap, used, sizeof used);
-        need_cores = fmax (cap[D_CPU] / keep / sc->core_mhz,
-                           fmax (cap[D_VCPUS] / pol->cpu_overcommit, (double) z.max_vm_vcpus));
-        need_mib = cap[D_MEM] / keep;
-        need_gib = need_mib / 1024;
-        need_gb = cap[D_DISK] / keep * 1073741824.0 / 1e9;
-        need_iops = cap[D_IOPS] / keep;
-        need_net = cap[D_NET] / keep;
-        sz->cores.need = round2 (need_cores);
-        sz->memory_gib.need = round2 (need_gib);
-        sz->disk_gb.need = round1 (need_gb);
-        sz->disk_iops.need = round1 (need_iops);
-        sz->net_mbps.need = round1 (need_net);
-        if (set_binding (sz, &z.grid, need_cores, need_gib, need_gb, need_iops,
-                         need_net, bind_slot) == -1)
-          goto out;
-      }
-    }
-  }
-
-  /* Sentences. */
-  {
-    CLEANUP_FREE char *virt = name_list (&sz->virt);
-    CLEANUP_FREE char *iommu = name_list (&sz->iommu);
-    char buf[32];
-    const char *unit[CORE_NRES] = { "cores", "memory", "disk", "IOPS", "network" };
-
-    if (virt == NULL || iommu == NULL)
-      goto out;
-    {
-      /* Disk and IOPS only when the profiles give any. */
-      char disk[64] = "", iops[64] = "", udisk[64] = "", uiops[64] = "";
-      if (sz->disk_gb.spec > 0) {
-        snprintf (disk, sizeof disk, ", %g GB of disk", sz->disk_gb.spec);
-        snprintf (udisk, sizeof udisk, ", %.1f GB", need_gb);
-      }
-      if (sz->disk_iops.spec > 0) {
-        snprintf (iops, sizeof iops, ", %g IOPS", sz->disk_iops.spec);
-        snprintf (uiops, sizeof uiops, ", %.1f IOPS", need_iops);
-      }
-      if (add_reason (&sz->reasons, core_sprintf (
-            "%lld host%s of %g cores at %g MHz, %g GiB of memory%s%s and "
-            "%lld network port%s of %g Mb/s carr%s the %zu workload%s with "
-            "%g%% headroom; unrounded, %s needs %.2f cores, %.2f GiB%s%s "
-            "and %.1f Mb/s.",
-            (long long) n, n == 1 ? "" : "s", sz->cores.spec, sc->core_mhz,
-            sz->memory_gib.spec, disk, iops,
-            (long long) sz->nic_ports.spec, sz->nic_ports.spec == 1 ? "" : "s",
-            sz->port_mbps, n == 1 ? "ies" : "y", z.nitems, z.nitems == 1 ? "" : "s",
-            pol->headroom_pct, n == 1 ? "it" : "each", need_cores, need_gib,
-            udisk, uiops, need_net)) == -1)
-        goto out;
-    }
-    if (z.grid.slots > 1 && z.nitems > 1
-        && add_reason (&sz->reasons, core_sprintf (
-             "Sized on the workloads' summed demand at every %lld-minute "
-             "interval of the day: CPU peaks at %.0f MHz (%s), where their "
-             "own peaks add up to %.0f MHz.",
-             (long long) (z.grid.interval_s / 60), z.total[D_CPU],
-             interval_text (&z.grid, peak_slot[PLAN_CPU], buf, sizeof buf),
-             z.peaksum[D_CPU])) == -1)
-      goto out;
-    if (grown > 0
-        && add_reason (&sz->reasons, core_sprintf (
-             "%lld host%s more than the trial packings needed: the plan's own "
-             "packing of the workloads onto %lld host%s of this spec left some "
-             "physical, so the count grew until every sized workload was "
-             "placed.", (long long) grown, grown == 1 ? "" : "s",
-             (long long) (n - grown), n - grown == 1 ? "" : "s")) == -1)
-      goto out;
-    if (group_hosts > 1 && sc->hosts_max == 0 && n == group_hosts
-        && add_reason (&sz->reasons, core_sprintf (
-             "%lld hosts, not one: the %lld workloads of one anti-affinity "
-             "set (%s) must run on different hosts.", (long long) n,
-             (long long) group_hosts, group_name)) == -1)
-      goto out;
-    if (few_workloads
-        && add_reason (&sz->reasons, core_sprintf (
-             "Sized for %lld host%s, one per workload: --hosts-max %lld would "
-             "leave hosts empty.", (long long) n, n == 1 ? "" : "s",
-             (long long) sc->hosts_max)) == -1)
-      goto out;
-    if (n > 1 && add_reason (&sz->reasons, core_sprintf (
-          "The smallest spec of which %lld hosts carry the workloads (found "
-          "by packing them onto trial specs); the work spread evenly would "
-          "need %.2f cores and %.2f GiB per host.", (long long) n,
-          z.total[D_CPU] / n / keep / sc->core_mhz,
-          z.total[D_MEM] / n / keep / 1024)) == -1)
-      goto out;
-    if (add_reason (&sz->reasons, sz->interval
-                    ? core_sprintf ("%s binds: the workloads need %.1f%% of "
-                                    "the spec's %s%s, most at %s.",
-                                    sz->binding == CORE_RES_CPU ? "CPU"
-                                    : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
-                                    sz->binding_pct, unit[sz->binding],
-                                    n > 1 ? " on the fullest host" : "", sz->interval)
-                    : core_sprintf ("%s binds: the workloads need %.1f%% of "
-                                    "the spec's %s%s.",
-                                    sz->binding == CORE_RES_CPU ? "CPU"
-                                    : sz->binding == CORE_RES_MEMORY ? "Memory"
-                                    : sz->binding == CORE_RES_DISK ? "Disk"
-                                    : sz->binding == CORE_RES_IOPS ? "IOPS" : "Network",
-                                    sz->binding_pct, unit[sz->binding],
-                                    n > 1 ? " on the fullest host" : "")) == -1)
-      goto out;
-    if (sz->virt.len
-        && add_reason (&sz->reasons, core_sprintf (
-             "Hardware virtualization (Intel VT-x or AMD-V) is required: the "
-             "host runs KVM, which needs it for %s%s.", virt,
-             sz->virt.len > 1 ? " alike" : "")) == -1)
-      goto out;
-    if (sz->iommu.len
-        && add_reason (&sz->reasons, core_sprintf (
-             "An IOMMU (Intel VT-d or AMD-Vi) is required to pass devices "
-             "through to %s.", iommu)) == -1)
-      goto out;
-    if (z.max_vm_vcpus > 1 && need_cores <= z.max_vm_vcpus + 1e-9
-        && add_reason (&sz->reasons, core_sprintf (
-             "At least %lld cores, as many as the largest VM has vCPUs.",
-             (long long) z.max_vm_vcpus)) == -1)
-      goto out;
-    if (pol->ha_spare_hosts > 0
-        && add_reason (&sz->reasons, core_sprintf (
-             "%lld more host%s of the same spec %s kept empty as HA spare%s "
-             "(ha_spare_hosts).", (long long) pol->ha_spare_hosts,
-             pol->ha_spare_hosts == 1 ? "" : "s",
-             pol->ha_spare_hosts == 1 ? "is" : "are",
-             pol->ha_spare_hosts == 1 ? "" : "s")) == -1)
-      goto out;
-    if (z.nitems < z.nw
-        && add_reason (&sz->reasons, core_sprintf (
-             "%zu workload%s stay%s physical and %s not sized for (see "
-             "unplaced).", z.nw - z.nitems, z.nw - z.nitems == 1 ? "" : "s",
-             z.nw - z.nitems == 1 ? "s" : "", z.nw - z.nitems == 1 ? "is" : "are")) == -1)
-      goto out;
-    if (sc->spec_only && sc->grow_months > 0
-        && add_reason (&sz->reasons, core_sprintf (
-             "Sized for the demand after %g months of growth, so that it "
-             "lasts the whole period.", sc->grow_months)) == -1)
+        && out->summary.lower_bound > z.n + pol->ha_spare_hosts)
+      out->summary.lower_bound = z.n + pol->ha_spare_hosts;
+    if (z.n > 1 && z.nitems > 1 && out->unplaced.len == z.nw - z.nitems
+        && restate_needs (&z, out, &nd) == -1)
       goto out;
   }
+
+  if (sentences (&z, &nd, sz) == -1)
+    goto out;
   ret = 0;
 
  out:
   if (ret == -1)
     core_plan_clear (out);
-  for (size_t i = 0; i < catalog.models.len; i++)
-    free (catalog.models.ptr[i].model);
-  core_host_model_vector_reset (&catalog.models);
   sizer_clear (&z);
-  free (group_name);
-  plan_sets_clear (&sets);
   return ret;
 }

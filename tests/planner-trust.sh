@@ -5,7 +5,7 @@
 # input, and a progress line that follows the time limit.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 27
+t_plan 32
 
 plan () { "$P2VKIT" plan -q "$@"; }
 check () { p=$1; shift; "$P2VKIT" plan -q --check "$p" "$@"; }
@@ -58,6 +58,29 @@ EOT
 t_ok "size a CSV with an anti-affinity pair" plan "$t_tmp/pair.csv" --size -t 0.2 -o "$t_tmp/pair.yaml"
 t_is "both members placed, on two hosts" "unplaced: [] 2" "$(grep '^unplaced:' "$t_tmp/pair.yaml") $(sed -n 's/^  workloads: \[\(.*\)\]$/\1/p' "$t_tmp/pair.yaml" | grep -c 'dc[12]')"
 t_ok "--check passes on it" check "$t_tmp/pair.yaml" "$t_tmp/pair.csv"
+# The last resort: when the plan's own packing leaves out a workload the
+# trial packings placed, the host count grows and the sizing says so.
+# With -t 0 (construction only, the same on every machine) first fit on
+# the sized spec puts w4 and w5, the two busiest, on one host; what is
+# left needs more disk than the other host has, and w3 stays out,
+# although 2 hosts of the spec carry them all (w1 w2 w4, the rest).
+cat > "$t_tmp/grow.csv" <<EOT
+name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,anti_affinity,pv_drivers
+w0,debian11,2,2500,16384,150,89,8452,,virtio
+w1,debian11,4,2500,6144,435,21,2088,x,virtio
+w2,debian11,1,2500,6144,260,32,3044,,virtio
+w3,debian11,4,2500,2048,357,10,1709,x,virtio
+w4,debian11,8,2500,2048,314,69,701,,virtio
+w5,debian11,8,2500,8192,129,51,5685,,virtio
+w6,debian11,1,2500,4096,244,10,3381,,virtio
+w7,debian11,2,2500,2048,490,41,1130,,virtio
+EOT
+t_ok "size a fleet the plan's first fit cannot put on the trial count" plan "$t_tmp/grow.csv" --size -t 0 -o "$t_tmp/grow.yaml"
+t_is "the count grew by one and every workload is placed" "3 unplaced: []" \
+    "$(sed -n 's/^  hosts: //p' "$t_tmp/grow.yaml") $(grep '^unplaced:' "$t_tmp/grow.yaml")"
+t_match "the sizing says why" "1 host more than the trial packings needed: the plan's own packing of the workloads onto 2 hosts of this spec left some physical" "$(cat "$t_tmp/grow.yaml")"
+t_match "and that the spec is the smallest for the 2 hosts it was sized for" "The smallest spec of which 2 hosts carry the workloads" "$(cat "$t_tmp/grow.yaml")"
+t_ok "--check passes on it" check "$t_tmp/grow.yaml" "$t_tmp/grow.csv"
 # --check re-derives why a workload stays physical: ten guests on a
 # catalog allowing one host leave five physical ("all in use"); checked
 # against a catalog allowing three, that reason is false.

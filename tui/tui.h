@@ -3,8 +3,9 @@
  * The state lives in a model (model.c) that knows nothing of curses and is
  * unit-tested without a terminal; long work (the planner, the export) runs
  * in a worker thread (job.c) so the screen never freezes; export.c writes
- * the files; ui.c owns the terminal (curses, signals, the event loop) and
- * screens.c draws the screens and handles their keys.  Everything is done
+ * the files; ui.c owns the terminal (curses, signals, the event loop);
+ * screen-NAME.c draw the screens and handle their keys, and screens.c
+ * holds their table.  Everything is done
  * by the same readers, writers and planner as the command line.
  * One section per .c file.
  */
@@ -299,7 +300,7 @@ void tui_start_export (struct tui_ui *ui);
 void tui_start_size (struct tui_ui *ui);
 
 /* ------------------------------------------------------------------ */
-/* screens.c: each screen's drawing and keys.                          */
+/* screens.c, screen-*.c: each screen's drawing and keys.             */
 
 struct tui_screen_def {
   const char *title;            /* in the tab line */
@@ -311,6 +312,38 @@ struct tui_screen_def {
 extern const struct tui_screen_def tui_screens[TUI_NSCREENS];
 /* The key bar to show now (a screen's, or its open view's). */
 const char *const *tui_screen_bar (const struct tui_ui *ui);
+
+/* What the screens share.  Each screen (or group of screens) is a file
+ * screen-NAME.c with its drawing, its keys and its key bars. */
+#define TUI_IS_ENTER(ch) ((ch) == '\n' || (ch) == '\r' || (ch) == KEY_ENTER)
+#define TUI_ESC 27
+/* Move a cursor CUR over N rows for KEY; true when KEY was a movement. */
+bool tui_move_cursor (size_t *cur, size_t n, int key, int page);
+/* Keep CUR within the ROWS shown from *TOP. */
+void tui_scroll_to (size_t cur, size_t *top, int rows);
+
+/* screen-inventory.c */
+extern const char *const tui_inv_bar[], *const tui_open_bar[];
+void tui_draw_inventory (struct tui_ui *ui, int top, int rows);
+bool tui_key_inventory (struct tui_ui *ui, int ch);
+/* screen-hosts.c */
+extern const char *const tui_hosts_bar[], *const tui_form_bar[];
+void tui_draw_hosts (struct tui_ui *ui, int top, int rows);
+bool tui_key_hosts (struct tui_ui *ui, int ch);
+/* screen-policy.c */
+extern const char *const tui_policy_bar[];
+void tui_draw_policy (struct tui_ui *ui, int top, int rows);
+bool tui_key_policy (struct tui_ui *ui, int ch);
+/* screen-plan.c: decisions and plan */
+extern const char *const tui_dec_bar[], *const tui_plan_bar[];
+void tui_draw_decisions (struct tui_ui *ui, int top, int rows);
+bool tui_key_decisions (struct tui_ui *ui, int ch);
+void tui_draw_plan (struct tui_ui *ui, int top, int rows);
+bool tui_key_plan (struct tui_ui *ui, int ch);
+/* screen-export.c */
+extern const char *const tui_export_bar[];
+void tui_draw_export (struct tui_ui *ui, int top, int rows);
+bool tui_key_export (struct tui_ui *ui, int ch);
 
 /* ------------------------------------------------------------------ */
 /* The entry point (ui.c).                                              */
