@@ -99,12 +99,14 @@ void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ------------------------------------------------------------------ */
 /* util.c: checked arithmetic, strings, numbers.                        */
 
-/* Return false on overflow, like __builtin_*_overflow. */
+/* *OUT = A op B; true when it fits, false on overflow (the opposite of
+ * __builtin_*_overflow, so that "if (!core_add_size (...))" reads as
+ * "if it does not fit"). */
 bool core_mul_size(size_t a, size_t b, size_t *out);
 bool core_add_size(size_t a, size_t b, size_t *out);
 
-/* Never NULL: abort on out-of-memory is not an option in a library, so
- * these return NULL with the error set; callers check. */
+/* NULL on out-of-memory, with the error set (a library must not abort);
+ * callers check.  core_strdup (NULL) is NULL too, with no error set. */
 char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
