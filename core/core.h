@@ -111,6 +111,11 @@ char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* S ends with SUFFIX (a whole S equal to SUFFIX does); _nocase ignores
+ * ASCII case, for file names typed by people (".CSV"). */
+bool core_ends_with(const char *s, const char *suffix);
+bool core_ends_with_nocase(const char *s, const char *suffix);
+
 /* Parse a whole string as a number.  FIELD names the value in the error
  * ("cores: expected an integer, got 'x'").  Decimal only: no hex, no inf
  * or nan, no trailing characters. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core.h"
 
@@ -100,6 +101,22 @@ core_strndup (const char *s, size_t n)
   if (r == NULL)
     core_error ("out of memory");
   return r;
+}
+
+bool
+core_ends_with (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcmp (s + n - m, suffix) == 0;
+}
+
+bool
+core_ends_with_nocase (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcasecmp (s + n - m, suffix) == 0;
 }
 
 char *

@@ -225,9 +225,8 @@ inv_parse_meminfo (const char *text, struct inv_meminfo *out)
       continue;
     for (int i = 0; keys[i]; i++)
       if (strcmp (key, keys[i]) == 0) {
-        size_t n = strlen (value);
-        if (n > 3 && strcmp (value + n - 3, " kB") == 0)
-          value[n - 3] = '\0';
+        if (core_ends_with (value, " kB"))
+          value[strlen (value) - 3] = '\0';
         core_parse_int64 (trim (value), key, 0, INT64_MAX / 1024, fields[i]);
       }
   }
