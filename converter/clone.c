@@ -522,42 +522,28 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
     "qemu-img", "convert", "-p", "-U", "-f", src_format, "-O", format,
     qsrc, qdst, NULL
   };
-  int outp[2], errp[2];
-  pid_t pid;
+  struct core_child c = {
+    .io = { CORE_CHILD_INHERIT, CORE_CHILD_PIPE, CORE_CHILD_PIPE },
+  };
+  CLEANUP_FREE char *err = NULL;
   int status;
-  char line[256], errtail[1024] = "";
-  size_t ll = 0, el = 0;
+  char line[256];
+  size_t ll = 0;
 
   if (qsrc == NULL || qdst == NULL)
     return -1;
-  if (pipe2 (outp, O_CLOEXEC) == -1 || pipe2 (errp, O_CLOEXEC) == -1) {
-    core_error_errno ("pipe");
+  if (core_child_start (&c, (char **) argv) == -1)
     return -1;
-  }
-  pid = fork ();
-  if (pid == -1) {
-    core_error_errno ("fork");
-    return -1;
-  }
-  if (pid == 0) {
-    dup2 (outp[1], 1);
-    dup2 (errp[1], 2);
-    execvp (argv[0], (char **) argv);
-    dprintf (2, "qemu-img: %s\n", strerror (errno));
-    _exit (127);
-  }
-  close (outp[1]);
-  close (errp[1]);
   /* stdout: progress, stderr: errors (read after; qemu-img says little). */
   for (;;) {
-    char c;
-    ssize_t n = read (outp[0], &c, 1);
+    char ch;
+    ssize_t n = read (c.fd[1], &ch, 1);
 
     if (n == -1 && errno == EINTR)
       continue;
     if (n <= 0)
       break;
-    if (c == '\r' || c == '\n') {
+    if (ch == '\r' || ch == '\n') {
       double pct;
       char *open = memchr (line, '(', ll);
 
@@ -568,35 +554,16 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
       ll = 0;
     }
     else if (ll < sizeof line - 1)
-      line[ll++] = c;
+      line[ll++] = ch;
   }
-  close (outp[0]);
-  for (;;) {
-    ssize_t n = read (errp[0], errtail + el, sizeof errtail - 1 - el);
-
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    el += n;
-    if (el == sizeof errtail - 1) {
-      /* Keep the last half: the error is at the end. */
-      memmove (errtail, errtail + el / 2, el - el / 2);
-      el -= el / 2;
-    }
-  }
-  errtail[el] = '\0';
-  close (errp[0]);
-  while (waitpid (pid, &status, 0) == -1)
-    if (errno != EINTR) {
-      core_error_errno ("waitpid");
-      return -1;
-    }
+  core_child_close (&c, 1);
+  /* The error is at the end. */
+  err = core_child_read (c.fd[2], 1023, 0, NULL);
+  if (core_child_wait (&c, &status) == -1)
+    return -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *last = NULL;
+    const char *last = core_last_line (err);
 
-    for (char *l = strtok (errtail, "\n"); l; l = strtok (NULL, "\n"))
-      last = l;
     if (WIFSIGNALED (status))
       core_error ("%s: copying to %s: qemu-img killed by signal %d", src, dst,
                   WTERMSIG (status));

@@ -698,6 +698,55 @@ void core_osinfo_clear(struct core_osinfo *o);
  * run or was killed by a signal. */
 int core_run(char *const *argv, char **out);
 
+/* What one of a child's standard descriptors is. */
+enum core_child_io {
+  CORE_CHILD_INHERIT,           /* this process's */
+  CORE_CHILD_NULL,              /* /dev/null */
+  CORE_CHILD_PIPE,              /* a pipe; this end in fd[] once started */
+  CORE_CHILD_FD,                /* the descriptor in fd[] */
+  CORE_CHILD_STDOUT,            /* (stderr) where its stdout goes */
+};
+
+/* A program running in the background, for work core_run does not fit:
+ * progress read as it comes, input written, a deadline, a server. */
+struct core_child {
+  /* Set before core_child_start; zero is "inherit all, nothing else". */
+  enum core_child_io io[3];     /* stdin, stdout, stderr */
+  int fd[3];                    /* CORE_CHILD_FD's descriptors; once started,
+                                 * this end of each pipe, else -1 */
+  bool group;                   /* a process group of its own, which
+                                 * core_child_kill ends whole */
+  int death_signal;             /* sent to it if this process dies; 0: none */
+  void (*setup)(void *opaque);  /* in the child just before exec */
+  void *opaque;
+  pid_t pid;                    /* once started; -1 once waited for */
+};
+
+/* Fork and exec ARGV (searched in PATH).  A program that cannot be run
+ * says why on its stderr and exits 127.  Returns 0, or -1 with the error
+ * set. */
+int core_child_start(struct core_child *c, char *const *argv);
+/* Close this end of the child's descriptor WHICH (0..2), if open. */
+void core_child_close(struct core_child *c, int which);
+/* Close the pipes left, wait for the child, put its wait status in
+ * *STATUS.  Returns 0, or -1 with the error set. */
+int core_child_wait(struct core_child *c, int *status);
+/* Send SIG to the child (to its whole group with .group). */
+void core_child_kill(struct core_child *c, int sig);
+/* Cancel: send SIG, close the pipes, wait.  Keeps errno and the error
+ * message; C NULL or not started is fine. */
+void core_child_stop(struct core_child *c, int sig);
+/* Read FD (a child's pipe) to its end into a NUL-terminated string.  MAX
+ * > 0 keeps only the last MAX bytes; SECONDS > 0 stops after that long,
+ * setting *TIMED_OUT (may be NULL).  NULL on error. */
+char *core_child_read(int fd, size_t max, double seconds, bool *timed_out);
+/* The last non-empty line of TEXT (cut in place, with strtok), or NULL. */
+char *core_last_line(char *text);
+/* Set the error of a child NAME that ended with wait status STATUS
+ * other than 0: "NAME: exited with status N: LAST LINE OF ERR", "NAME:
+ * killed by signal N".  ERR (its stderr, may be NULL) is cut. */
+void core_child_error(const char *name, int status, char *err);
+
 /* ------------------------------------------------------------------ */
 /* progress.c: progress lines for long work.                            */
 

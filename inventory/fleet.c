@@ -120,11 +120,22 @@ remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
   return NULL;
 }
 
+/* The collector ignores SIGPIPE; ssh must not inherit that. */
+static void
+default_sigpipe (void *opaque)
+{
+  (void) opaque;
+  signal (SIGPIPE, SIG_DFL);
+}
+
 static int
 start_job (struct job *j, const struct inv_host *h,
            const struct inv_fleet_options *o)
 {
-  int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+  struct core_child c = {
+    .io = { CORE_CHILD_PIPE, CORE_CHILD_PIPE, CORE_CHILD_PIPE },
+    .setup = default_sigpipe,
+  };
   CLEANUP_FREE char *cmd = remote_command (h, o);
   CLEANUP_FREE char *dest = NULL, *port = NULL;
   core_string_vector argv = { 0 };
@@ -164,43 +175,17 @@ start_job (struct job *j, const struct inv_host *h,
 #undef ARG
   opts = argv.ptr;
 
-  if (pipe2 (in, O_CLOEXEC) == -1 || pipe2 (out, O_CLOEXEC) == -1
-      || pipe2 (err, O_CLOEXEC) == -1) {
-    core_error_errno ("pipe");
+  if (core_child_start (&c, opts) == -1)
     goto out;
-  }
-  j->pid = fork ();
-  if (j->pid == -1) {
-    core_error_errno ("fork");
-    goto out;
-  }
-  if (j->pid == 0) {
-    dup2 (in[0], 0);
-    dup2 (out[1], 1);
-    dup2 (err[1], 2);
-    /* The collector ignores SIGPIPE; ssh must not inherit that. */
-    signal (SIGPIPE, SIG_DFL);
-    execvp (opts[0], opts);
-    dprintf (2, "%s: %s\n", opts[0], strerror (errno));
-    _exit (127);
-  }
-  close (in[0]); in[0] = -1;
-  close (out[1]); out[1] = -1;
-  close (err[1]); err[1] = -1;
-  j->in = in[1];
-  j->out = out[0];
-  j->err = err[0];
+  j->pid = c.pid;
+  j->in = c.fd[0];
+  j->out = c.fd[1];
+  j->err = c.fd[2];
   fcntl (j->in, F_SETFL, O_NONBLOCK);
   fcntl (j->out, F_SETFL, O_NONBLOCK);
   fcntl (j->err, F_SETFL, O_NONBLOCK);
-  in[1] = out[0] = err[0] = -1;
   ret = 0;
  out:
-  for (int k = 0; k < 2; k++) {
-    if (in[k] != -1) close (in[k]);
-    if (out[k] != -1) close (out[k]);
-    if (err[k] != -1) close (err[k]);
-  }
   core_string_vector_reset (&argv);
   return ret;
 }
