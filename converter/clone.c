@@ -44,21 +44,16 @@ json_ws (struct json_rd *j)
 static char *
 json_string (struct json_rd *j)
 {
-  size_t cap = 64, n = 0;
-  char *s;
+  core_buffer s = { 0 };
 
   if (*j->p != '"')
     return NULL;
   j->p++;
-  if ((s = malloc (cap)) == NULL)
-    return NULL;
   for (;;) {
     char c = *j->p++;
 
-    if (c == '\0') {
-      free (s);
-      return NULL;
-    }
+    if (c == '\0')
+      goto fail;
     if (c == '"')
       break;
     if (c == '\\') {
@@ -77,32 +72,27 @@ json_string (struct json_rd *j)
           if (h >= '0' && h <= '9') v |= h - '0';
           else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
           else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-          else {
-            free (s);
-            return NULL;
-          }
+          else
+            goto fail;
         }
         c = v >= 1 && v < 0x80 ? (char) v : '?';
         break;
       }
       case '"': case '\\': case '/': break;
       default:
-        free (s);
-        return NULL;
+        goto fail;
       }
     }
-    if (n + 2 > cap) {
-      char *t = realloc (s, cap *= 2);
-      if (t == NULL) {
-        free (s);
-        return NULL;
-      }
-      s = t;
-    }
-    s[n++] = c;
+    if (core_buffer_add (&s, &c, 1) == -1)
+      goto fail;
   }
-  s[n] = '\0';
-  return s;
+  /* "" is a string too. */
+  if (core_buffer_add (&s, "", 0) == -1)
+    goto fail;
+  return s.ptr;
+ fail:
+  core_buffer_reset (&s);
+  return NULL;
 }
 
 static int json_value_of (struct json_rd *j, int depth, const char *key);

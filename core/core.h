@@ -78,6 +78,15 @@ DEFINE_VECTOR_TYPE(core_double_vector, double)
 /* Frees every string, then the vector's storage. */
 void core_string_vector_free(core_string_vector *v);
 
+/* Text built piece by piece: a char vector whose ptr, once anything was
+ * appended, is NUL-terminated (the NUL not counted in len).  Free ptr, or
+ * core_buffer_reset. */
+DEFINE_VECTOR_TYPE(core_buffer, char)
+/* Append N bytes of DATA.  0, or -1 with the error set. */
+int core_buffer_add(core_buffer *b, const void *data, size_t n);
+int core_buffer_printf(core_buffer *b, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
 /* ------------------------------------------------------------------ */
 /* error.c: the per-thread error message.                              */
 

@@ -80,6 +80,47 @@ core_string_vector_free (core_string_vector *v)
   core_string_vector_reset (v);
 }
 
+int
+core_buffer_add (core_buffer *b, const void *data, size_t n)
+{
+  size_t room;
+
+  /* One more for the NUL. */
+  if (!core_add_size (n, 1, &room)) {
+    core_error ("vector size overflow");
+    return -1;
+  }
+  if (core_vector_reserve ((void **) &b->ptr, &b->cap, b->len, room, 1) == -1)
+    return -1;
+  if (n)
+    memcpy (b->ptr + b->len, data, n);
+  b->len += n;
+  b->ptr[b->len] = '\0';
+  return 0;
+}
+
+int
+core_buffer_printf (core_buffer *b, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = vsnprintf (NULL, 0, fmt, ap);
+  va_end (ap);
+  if (n < 0) {
+    core_error ("bad format");
+    return -1;
+  }
+  if (core_vector_reserve ((void **) &b->ptr, &b->cap, b->len, (size_t) n + 1, 1) == -1)
+    return -1;
+  va_start (ap, fmt);
+  vsnprintf (b->ptr + b->len, (size_t) n + 1, fmt, ap);
+  va_end (ap);
+  b->len += n;
+  return 0;
+}
+
 char *
 core_strdup (const char *s)
 {

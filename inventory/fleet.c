@@ -28,38 +28,22 @@
 #define MAX_STDERR (64 << 10)
 #define MAX_PROFILE (64 << 20)
 
+/* Output of a host, cut at a bound. */
 struct buffer {
-  char *ptr;
-  size_t len, cap;
+  core_buffer text;
   bool truncated;
 };
 
 static int
 buffer_append (struct buffer *b, const char *data, size_t n, size_t max)
 {
-  if (b->len + n > max) {
+  if (b->text.len + n > max) {
     b->truncated = true;
-    n = max - b->len;
+    n = max - b->text.len;
   }
   if (n == 0)
     return 0;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    char *p;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    p = realloc (b->ptr, cap);
-    if (p == NULL) {
-      core_error ("out of memory");
-      return -1;
-    }
-    b->ptr = p;
-    b->cap = cap;
-  }
-  memcpy (b->ptr + b->len, data, n);
-  b->len += n;
-  b->ptr[b->len] = '\0';
-  return 0;
+  return core_buffer_add (&b->text, data, n);
 }
 
 struct job {
@@ -72,19 +56,19 @@ struct job {
 
 /* Single-quote ARG for the remote shell. */
 static int
-append_quoted (struct buffer *b, const char *arg)
+append_quoted (core_buffer *b, const char *arg)
 {
-  if (buffer_append (b, " '", 2, SIZE_MAX / 2) == -1)
+  if (core_buffer_add (b, " '", 2) == -1)
     return -1;
   for (const char *p = arg; *p; p++) {
     if (*p == '\'') {
-      if (buffer_append (b, "'\\''", 4, SIZE_MAX / 2) == -1)
+      if (core_buffer_add (b, "'\\''", 4) == -1)
         return -1;
     }
-    else if (buffer_append (b, p, 1, SIZE_MAX / 2) == -1)
+    else if (core_buffer_add (b, p, 1) == -1)
       return -1;
   }
-  return buffer_append (b, "'", 1, SIZE_MAX / 2);
+  return core_buffer_add (b, "'", 1);
 }
 
 /* The command the remote shell runs (any POSIX sh, down to CentOS 5's):
@@ -94,7 +78,7 @@ append_quoted (struct buffer *b, const char *arg)
 static char *
 remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
 {
-  struct buffer b = { 0 };
+  core_buffer b = { 0 };
   const char *script =
     "umask 077; "
     "case $(uname -m) in " AGENT_ARCH ") ;; *) "
@@ -106,7 +90,7 @@ remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
     "cat > \"$d/p2vkit-agent\" && chmod 700 \"$d/p2vkit-agent\" && "
     "\"$d/p2vkit-agent\" inventory --output -";
 
-  if (buffer_append (&b, script, strlen (script), SIZE_MAX / 2) == -1)
+  if (core_buffer_add (&b, script, strlen (script)) == -1)
     goto fail;
   if (h->name && (append_quoted (&b, "--name") == -1
                   || append_quoted (&b, h->name) == -1))
@@ -288,7 +272,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
       return -1;
     }
   /* The agent's warnings, passed on with the host's name. */
-  for (const char *l = j->stderr_.ptr; l && *l; ) {
+  for (const char *l = j->stderr_.text.ptr; l && *l; ) {
     size_t n = strcspn (l, "\n");
     if (strncmp (l, "p2vkit: warning: ", 17) == 0)
       notify (o, INV_EVENT_WARNING, "%s: %.*s", label, (int) (n - 17), l + 17);
@@ -296,7 +280,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
     if (*l == '\n')
       l++;
   }
-  last_error_line (j->stderr_.ptr ? j->stderr_.ptr : "", why, sizeof why);
+  last_error_line (j->stderr_.text.ptr ? j->stderr_.text.ptr : "", why, sizeof why);
 
   if (WIFSIGNALED (status)) {
     notify (o, INV_EVENT_HOST_FAILED, "%s: ssh was killed by signal %d",
@@ -329,8 +313,8 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   {
     char name[512];
     snprintf (name, sizeof name, "%s:profile", label);
-    p = core_profile_parse (name, j->stdout_.ptr ? j->stdout_.ptr : "",
-                            j->stdout_.len);
+    p = core_profile_parse (name, j->stdout_.text.ptr ? j->stdout_.text.ptr : "",
+                            j->stdout_.text.len);
   }
   if (p == NULL) {
     notify (o, INV_EVENT_HOST_FAILED, "%s: the agent printed no valid profile: "
@@ -464,8 +448,8 @@ inv_fleet_collect (const inv_host_vector *hosts,
         continue;
       close_fd (&j->in);
       r = finish_job (j, o, &written);
-      free (j->stdout_.ptr);
-      free (j->stderr_.ptr);
+      free (j->stdout_.text.ptr);
+      free (j->stderr_.text.ptr);
       memset (j, 0, sizeof *j);
       j->in = j->out = j->err = -1;
       running--;
@@ -485,8 +469,8 @@ inv_fleet_collect (const inv_host_vector *hosts,
         close_fd (&jobs[k].in);
         close_fd (&jobs[k].out);
         close_fd (&jobs[k].err);
-        free (jobs[k].stdout_.ptr);
-        free (jobs[k].stderr_.ptr);
+        free (jobs[k].stdout_.text.ptr);
+        free (jobs[k].stderr_.text.ptr);
       }
   core_string_vector_free (&written);
   return ret;

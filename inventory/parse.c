@@ -52,13 +52,8 @@ next_line (struct lines *l)
     return NULL;
   end = strchr (l->p, '\n');
   n = end ? (size_t) (end - l->p) : strlen (l->p);
-  if (n + 1 > l->cap) {
-    char *b = realloc (l->buf, n + 1);
-    if (b == NULL)
-      return NULL;
-    l->buf = b;
-    l->cap = n + 1;
-  }
+  if (core_vector_reserve ((void **) &l->buf, &l->cap, 0, n + 1, 1) == -1)
+    return NULL;
   memcpy (l->buf, l->p, n);
   l->buf[n] = '\0';
   l->p = end ? end + 1 : l->p + n;
