@@ -11,39 +11,8 @@
 
 #include "converter/converter.h"
 
-DEFINE_VECTOR_TYPE(arg_vector, char *)
-
-static int
-push (arg_vector *v, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-
-static int
-push (arg_vector *v, const char *fmt, ...)
-{
-  va_list ap;
-  char *s;
-
-  va_start (ap, fmt);
-  if (vasprintf (&s, fmt, ap) == -1) {
-    va_end (ap);
-    core_error ("out of memory");
-    return -1;
-  }
-  va_end (ap);
-  if (arg_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
-}
-
-static void
-args_free (arg_vector *v)
-{
-  for (size_t i = 0; i < v->len; i++)
-    free (v->ptr[i]);
-  arg_vector_reset (v);
-}
+/* Short, for the long argument list below. */
+#define push core_string_vector_printf
 
 /* The last lines of the console, for the error message. */
 static void
@@ -72,7 +41,7 @@ conv_verify_boot (const struct conv_report *r, double timeout)
   bool ide = !pv && !uefi && r->disks.len <= 4;
   bool kvm = core_kvm_usable ();
   int64_t mem = r->memory_mib > 0 && r->memory_mib < 2048 ? r->memory_mib : 2048;
-  arg_vector args = { 0 };
+  core_string_vector args = { 0 };
   /* stdin /dev/null, stdout and stderr the serial console. */
   struct core_child c = {
     .io = { CORE_CHILD_NULL, CORE_CHILD_PIPE, CORE_CHILD_STDOUT },
@@ -125,7 +94,7 @@ conv_verify_boot (const struct conv_report *r, double timeout)
   if (pv && (push (&args, "-device") == -1 || push (&args, "virtio-rng-pci") == -1
              || push (&args, "-device") == -1 || push (&args, "virtio-balloon-pci") == -1))
     goto out;
-  if (arg_vector_append (&args, NULL) == -1)
+  if (core_string_vector_append (&args, NULL) == -1)
     goto out;
 
   start = core_monotonic ();
@@ -180,6 +149,6 @@ conv_verify_boot (const struct conv_report *r, double timeout)
   }
   core_child_stop (&c, SIGKILL);
  out:
-  args_free (&args);
+  core_string_vector_free (&args);
   return ret;
 }

@@ -86,10 +86,7 @@ json_string (struct json_rd *j)
     if (core_buffer_add (&s, &c, 1) == -1)
       goto fail;
   }
-  /* "" is a string too. */
-  if (core_buffer_add (&s, "", 0) == -1)
-    goto fail;
-  return s.ptr;
+  return core_buffer_take (&s);
  fail:
   core_buffer_reset (&s);
   return NULL;
@@ -97,59 +94,40 @@ json_string (struct json_rd *j)
 
 static int json_value_of (struct json_rd *j, int depth, const char *key);
 
+/* An object, whose members are one level deeper, or an array, whose
+ * items are at DEPTH and bear the array's KEY. */
 static int
-json_object (struct json_rd *j, int depth)
+json_container (struct json_rd *j, int depth, const char *key)
 {
-  j->p++;                       /* { */
+  bool object = *j->p == '{';
+  char close = object ? '}' : ']';
+
+  j->p++;
   json_ws (j);
-  if (*j->p == '}') {
+  if (*j->p == close) {
     j->p++;
     return 0;
   }
   for (;;) {
-    CLEANUP_FREE char *key = NULL;
+    CLEANUP_FREE char *name = NULL;
 
     json_ws (j);
-    if ((key = json_string (j)) == NULL)
-      return -1;
-    json_ws (j);
-    if (*j->p++ != ':')
-      return -1;
-    json_ws (j);
-    if (json_value_of (j, depth + 1, key) == -1)
+    if (object) {
+      if ((name = json_string (j)) == NULL)
+        return -1;
+      json_ws (j);
+      if (*j->p++ != ':')
+        return -1;
+      json_ws (j);
+    }
+    if (json_value_of (j, object ? depth + 1 : depth, object ? name : key) == -1)
       return -1;
     json_ws (j);
     if (*j->p == ',') {
       j->p++;
       continue;
     }
-    if (*j->p++ != '}')
-      return -1;
-    return 0;
-  }
-}
-
-static int
-json_array (struct json_rd *j, int depth, const char *key)
-{
-  j->p++;                       /* [ */
-  json_ws (j);
-  if (*j->p == ']') {
-    j->p++;
-    return 0;
-  }
-  for (;;) {
-    json_ws (j);
-    if (json_value_of (j, depth, key) == -1)
-      return -1;
-    json_ws (j);
-    if (*j->p == ',') {
-      j->p++;
-      continue;
-    }
-    if (*j->p++ != ']')
-      return -1;
-    return 0;
+    return *j->p++ == close ? 0 : -1;
   }
 }
 
@@ -159,10 +137,8 @@ json_value_of (struct json_rd *j, int depth, const char *key)
   /* qemu-img's objects nest a few levels; anything deeper is not its. */
   if (depth > 32)
     return -1;
-  if (*j->p == '{')
-    return json_object (j, depth);
-  if (*j->p == '[')
-    return json_array (j, depth, key);
+  if (*j->p == '{' || *j->p == '[')
+    return json_container (j, depth, key);
   if (*j->p == '"') {
     CLEANUP_FREE char *s = json_string (j);
 
@@ -189,7 +165,7 @@ json_each (const char *json, json_member_fn fn, void *opaque)
   struct json_rd j = { .p = json, .fn = fn, .opaque = opaque };
 
   json_ws (&j);
-  if (*j.p != '{' || json_object (&j, 0) == -1)
+  if (*j.p != '{' || json_container (&j, 0, NULL) == -1)
     return -1;
   json_ws (&j);
   return *j.p == '\0' ? 0 : -1;
@@ -262,19 +238,9 @@ check_raw (const char *path)
   unsigned char sec[1024];
   struct stat st;
   ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
 
-  if (fd == -1) {
-    core_error_errno ("%s", path);
+  if (core_read_head (path, sec, sizeof sec, &st, &n) == -1)
     return -1;
-  }
-  if (fstat (fd, &st) == -1) {
-    core_error_errno ("%s", path);
-    close (fd);
-    return -1;
-  }
-  n = pread (fd, sec, sizeof sec, 0);
-  close (fd);
   if (S_ISREG (st.st_mode) && (st.st_size == 0 || st.st_size % 512 != 0)) {
     core_error ("%s: not a disk image (its size, %lld bytes, is not a whole "
                 "number of sectors)", path, (long long) st.st_size);

@@ -276,9 +276,7 @@ rewrite_devices (struct devmap *m, const char *text)
     if (core_buffer_add (&out, p++, 1) == -1)
       goto fail;
   }
-  if (core_buffer_add (&out, "", 0) == -1)
-    goto fail;
-  return out.ptr;
+  return core_buffer_take (&out);
  fail:
   core_buffer_reset (&out);
   return NULL;

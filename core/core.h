@@ -77,6 +77,11 @@ DEFINE_VECTOR_TYPE(core_double_vector, double)
 
 /* Frees every string, then the vector's storage. */
 void core_string_vector_free(core_string_vector *v);
+/* Append a string made from FMT.  0, or -1 with the error set. */
+int core_string_vector_printf(core_string_vector *v, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+int core_string_vector_vprintf(core_string_vector *v, const char *fmt,
+                               va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Text built piece by piece: a char vector whose ptr, once anything was
  * appended, is NUL-terminated (the NUL not counted in len).  Free ptr, or
@@ -86,6 +91,9 @@ DEFINE_VECTOR_TYPE(core_buffer, char)
 int core_buffer_add(core_buffer *b, const void *data, size_t n);
 int core_buffer_printf(core_buffer *b, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
+/* The text, "" when nothing was added, for the caller to free; B is left
+ * empty.  NULL with the error set when out of memory. */
+char *core_buffer_take(core_buffer *b);
 
 /* ------------------------------------------------------------------ */
 /* error.c: the per-thread error message.                              */
@@ -119,6 +127,18 @@ bool core_add_size(size_t a, size_t b, size_t *out);
 char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open PATH, stat it into *ST and read up to N bytes of its start into
+ * BUF; *GOT is pread's answer (-1 with errno on a read error, which the
+ * caller judges).  Returns 0, or -1 with the error set when PATH cannot be
+ * opened or stat'd. */
+struct stat;
+int core_read_head(const char *path, void *buf, size_t n, struct stat *st,
+                   ssize_t *got);
+
+/* Write all LEN bytes of BUF to FD, again after a signal or a short
+ * write.  0, or -1 with errno set (the caller names the file). */
+int core_write_fd(int fd, const void *buf, size_t len);
 
 /* S ends with SUFFIX (a whole S equal to SUFFIX does); _nocase ignores
  * ASCII case, for file names typed by people (".CSV"). */

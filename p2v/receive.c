@@ -157,17 +157,11 @@ write_file_at (int dirfd, const char *name, const char *text, size_t len)
     core_error_errno ("%s", name);
     return -1;
   }
-  for (size_t off = 0; off < len; ) {
-    ssize_t r = write (fd, text + off, len - off);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      core_error_errno ("%s", name);
-      close (fd);
-      unlinkat (dirfd, tmp, 0);
-      return -1;
-    }
-    off += r;
+  if (core_write_fd (fd, text, len) == -1) {
+    core_error_errno ("%s", name);
+    close (fd);
+    unlinkat (dirfd, tmp, 0);
+    return -1;
   }
   if (fsync (fd) == -1 || close (fd) == -1 || renameat (dirfd, tmp, dirfd, name) == -1) {
     core_error_errno ("%s", name);

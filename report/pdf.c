@@ -104,22 +104,15 @@ static int
 write_all (const char *path, const char *buf, size_t len)
 {
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  size_t done = 0;
 
   if (fd == -1) {
     core_error_errno ("%s", path);
     return -1;
   }
-  while (done < len) {
-    ssize_t r = write (fd, buf + done, len - done);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      core_error_errno ("%s", path);
-      close (fd);
-      return -1;
-    }
-    done += r;
+  if (core_write_fd (fd, buf, len) == -1) {
+    core_error_errno ("%s", path);
+    close (fd);
+    return -1;
   }
   if (close (fd) == -1) {
     core_error_errno ("%s", path);

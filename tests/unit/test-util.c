@@ -51,6 +51,13 @@ test_buffer (void **state)
   assert_string_equal (b.ptr + b.len - 4, " 999");
   core_buffer_reset (&b);
   assert_null (b.ptr);
+  /* Nothing added is "" too. */
+  {
+    char *text = core_buffer_take (&b);
+    assert_string_equal (text, "");
+    assert_null (b.ptr);
+    free (text);
+  }
 }
 
 int
