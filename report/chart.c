@@ -52,6 +52,20 @@ chart_frame (bool *failed, struct rep_value *c, double bottom)
   rep_set (failed, c, "bottom", rep_stringf ("%.0f", bottom));
 }
 
+/* The ticks into the chart; the chart, or NULL when any part failed. */
+static struct rep_value *
+chart_done (bool failed, struct rep_value *c, struct rep_value *xt,
+            struct rep_value *yt)
+{
+  rep_set (&failed, c, "xticks", xt);
+  rep_set (&failed, c, "yticks", yt);
+  if (failed) {
+    rep_value_free (c);
+    return NULL;
+  }
+  return c;
+}
+
 struct rep_value *
 rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
                   double capacity_mhz, double headroom_pct)
@@ -162,13 +176,7 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
     rep_add (&failed, yt, tick);
   }
 #undef Y
-  rep_set (&failed, c, "xticks", xt);
-  rep_set (&failed, c, "yticks", yt);
-  if (failed) {
-    rep_value_free (c);
-    return NULL;
-  }
-  return c;
+  return chart_done (failed, c, xt, yt);
 }
 
 /* Growth ------------------------------------------------------------ */
@@ -258,11 +266,5 @@ rep_growth_chart_values (const double *pct, size_t n, double headroom_pct,
     rep_set (&failed, c, "spark_step", step == 1 ? rep_string ("a month")
              : rep_stringf ("every %zu months", step));
   }
-  rep_set (&failed, c, "xticks", xt);
-  rep_set (&failed, c, "yticks", yt);
-  if (failed) {
-    rep_value_free (c);
-    return NULL;
-  }
-  return c;
+  return chart_done (failed, c, xt, yt);
 }
