@@ -95,6 +95,7 @@ list_devices (struct inv_src *s, const char *dir, const char *what,
               core_string_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
   if (inv_src_list (s, dir, &names) == -1) {
     inv_warn (s, "cannot list %s%s: %s; %s are left out", s->root, dir,
@@ -112,12 +113,10 @@ list_devices (struct inv_src *s, const char *dir, const char *what,
       goto fail;
     names.ptr[i] = NULL;
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
 }
 
 static bool
@@ -149,6 +148,7 @@ static int
 read_disks (struct inv_src *s, core_disk_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
   if (inv_list_disks (s, &names) == -1)
     return -1;
@@ -183,12 +183,10 @@ read_disks (struct inv_src *s, core_disk_vector *out)
       goto fail;
     }
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
 }
 
 /* File systems ---------------------------------------------------------- */
@@ -278,6 +276,7 @@ static int
 read_nics (struct inv_src *s, core_nic_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
   if (inv_list_nics (s, &names) == -1)
     return -1;
@@ -305,12 +304,10 @@ read_nics (struct inv_src *s, core_nic_vector *out)
       goto fail;
     }
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
 }
 
 int

@@ -197,10 +197,13 @@ resolve (const char *host, const char *port, bool passive)
   return res;
 }
 
-int
-p2v_tcp_connect (const char *host, const char *port)
+/* A TCP socket connected to HOST:PORT, or (LISTENING) bound to it and
+ * listening, on the first of its addresses that takes it; -1 with the
+ * error of the last one tried. */
+static int
+tcp_socket (const char *host, const char *port, bool listening)
 {
-  struct addrinfo *res = resolve (host, port, false);
+  struct addrinfo *res = resolve (host, port, listening);
   int fd = -1, one = 1;
 
   if (res == NULL)
@@ -209,13 +212,29 @@ p2v_tcp_connect (const char *host, const char *port)
     fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd == -1)
       continue;
-    if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
-      break;
-    core_error_errno ("connect to %s:%s", host, port);
+    if (listening) {
+      setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (bind (fd, a->ai_addr, a->ai_addrlen) == 0 && listen (fd, 16) == 0)
+        break;
+      core_error_errno ("listen on %s:%s", host, port);
+    }
+    else {
+      if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
+        break;
+      core_error_errno ("connect to %s:%s", host, port);
+    }
     close (fd);
     fd = -1;
   }
   freeaddrinfo (res);
+  return fd;
+}
+
+int
+p2v_tcp_connect (const char *host, const char *port)
+{
+  int fd = tcp_socket (host, port, false), one = 1;
+
   if (fd >= 0)
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
@@ -224,24 +243,7 @@ p2v_tcp_connect (const char *host, const char *port)
 int
 p2v_tcp_listen (const char *host, const char *port)
 {
-  struct addrinfo *res = resolve (host, port, true);
-  int fd = -1, one = 1;
-
-  if (res == NULL)
-    return -1;
-  for (struct addrinfo *a = res; a; a = a->ai_next) {
-    fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd == -1)
-      continue;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind (fd, a->ai_addr, a->ai_addrlen) == 0 && listen (fd, 16) == 0)
-      break;
-    core_error_errno ("listen on %s:%s", host, port);
-    close (fd);
-    fd = -1;
-  }
-  freeaddrinfo (res);
-  return fd;
+  return tcp_socket (host, port, true);
 }
 
 int
