@@ -48,7 +48,7 @@ buffer_append (struct buffer *b, const char *data, size_t n, size_t max)
 
 struct job {
   const struct inv_host *host;
-  pid_t pid;
+  struct core_child ssh;        /* its pipes moved to in, out, err */
   int in, out, err;             /* -1 once closed */
   size_t written;               /* bytes of the agent sent */
   struct buffer stdout_, stderr_;
@@ -161,10 +161,11 @@ start_job (struct job *j, const struct inv_host *h,
 
   if (core_child_start (&c, opts) == -1)
     goto out;
-  j->pid = c.pid;
   j->in = c.fd[0];
   j->out = c.fd[1];
   j->err = c.fd[2];
+  j->ssh = c;
+  j->ssh.fd[0] = j->ssh.fd[1] = j->ssh.fd[2] = -1;
   fcntl (j->in, F_SETFL, O_NONBLOCK);
   fcntl (j->out, F_SETFL, O_NONBLOCK);
   fcntl (j->err, F_SETFL, O_NONBLOCK);
@@ -266,11 +267,8 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   char why[1024];
   int status;
 
-  while (waitpid (j->pid, &status, 0) == -1)
-    if (errno != EINTR) {
-      core_error_errno ("waitpid");
-      return -1;
-    }
+  if (core_child_wait (&j->ssh, &status) == -1)
+    return -1;
   /* The agent's warnings, passed on with the host's name. */
   for (const char *l = j->stderr_.text.ptr; l && *l; ) {
     size_t n = strcspn (l, "\n");
@@ -384,22 +382,18 @@ inv_fleet_collect (const inv_host_vector *hosts,
     core_error ("out of memory");
     return -1;
   }
-  for (size_t k = 0; k < njobs; k++)
-    jobs[k].pid = 0;
-
   while (next < hosts->len || running > 0) {
     size_t np = 0;
 
     /* Fill free slots. */
     for (size_t k = 0; k < njobs && next < hosts->len; k++) {
-      if (jobs[k].pid != 0)
+      if (jobs[k].ssh.pid > 0)
         continue;
       notify (o, INV_EVENT_HOST_START, "%s", hosts->ptr[next].line_text);
       if (start_job (&jobs[k], &hosts->ptr[next], o) == -1) {
         notify (o, INV_EVENT_HOST_FAILED, "%s: %s", hosts->ptr[next].line_text,
                 core_errmsg ());
         failed++;
-        jobs[k].pid = 0;
         next++;
         continue;
       }
@@ -411,7 +405,7 @@ inv_fleet_collect (const inv_host_vector *hosts,
 
     for (size_t k = 0; k < njobs; k++) {
       struct job *j = &jobs[k];
-      if (j->pid == 0)
+      if (j->ssh.pid <= 0)
         continue;
       if (j->in != -1)
         pfds[np++] = (struct pollfd) { j->in, POLLOUT, 0 };
@@ -429,7 +423,7 @@ inv_fleet_collect (const inv_host_vector *hosts,
       struct job *j = &jobs[k];
       int r;
 
-      if (j->pid == 0)
+      if (j->ssh.pid <= 0)
         continue;
       if (j->in != -1) {
         ssize_t w = write (j->in, agent + j->written, agent_len - j->written);
@@ -463,9 +457,8 @@ inv_fleet_collect (const inv_host_vector *hosts,
   if (ret == -1)
     /* Stop the others: nothing more can be written. */
     for (size_t k = 0; k < njobs; k++)
-      if (jobs[k].pid > 0) {
-        kill (jobs[k].pid, SIGTERM);
-        waitpid (jobs[k].pid, NULL, 0);
+      if (jobs[k].ssh.pid > 0) {
+        core_child_stop (&jobs[k].ssh, SIGTERM);
         close_fd (&jobs[k].in);
         close_fd (&jobs[k].out);
         close_fd (&jobs[k].err);
