@@ -18,14 +18,6 @@ static const struct cli_usage usage = {
   "one line per file; exits 1 when any file is bad."
 };
 
-static bool
-has_suffix (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
-}
-
 /* What a good file holds, for --json; counts are CORE_UNSET when they
  * do not apply to its kind. */
 struct facts {
@@ -43,7 +35,7 @@ check_file (const char *path, struct facts *f)
   enum core_file_kind kind;
   size_t len;
 
-  if (has_suffix (path, ".csv")) {
+  if (core_ends_with_nocase (path, ".csv")) {
     CLEANUP_FREE_PROFILES core_profile_vector v = { 0 };
 
     if (core_import_csv (path, &v) == -1)

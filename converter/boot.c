@@ -11,39 +11,8 @@
 
 #include "converter/converter.h"
 
-DEFINE_VECTOR_TYPE(arg_vector, char *)
-
-static int
-push (arg_vector *v, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-
-static int
-push (arg_vector *v, const char *fmt, ...)
-{
-  va_list ap;
-  char *s;
-
-  va_start (ap, fmt);
-  if (vasprintf (&s, fmt, ap) == -1) {
-    va_end (ap);
-    core_error ("out of memory");
-    return -1;
-  }
-  va_end (ap);
-  if (arg_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
-}
-
-static void
-args_free (arg_vector *v)
-{
-  for (size_t i = 0; i < v->len; i++)
-    free (v->ptr[i]);
-  arg_vector_reset (v);
-}
+/* Short, for the long argument list below. */
+#define push core_string_vector_printf
 
 /* The last lines of the console, for the error message. */
 static void
@@ -72,13 +41,14 @@ conv_verify_boot (const struct conv_report *r, double timeout)
   bool ide = !pv && !uefi && r->disks.len <= 4;
   bool kvm = core_kvm_usable ();
   int64_t mem = r->memory_mib > 0 && r->memory_mib < 2048 ? r->memory_mib : 2048;
-  arg_vector args = { 0 };
-  int out[2];
-  pid_t pid;
+  core_string_vector args = { 0 };
+  /* stdin /dev/null, stdout and stderr the serial console. */
+  struct core_child c = {
+    .io = { CORE_CHILD_NULL, CORE_CHILD_PIPE, CORE_CHILD_STDOUT },
+  };
   char console[16384];
   size_t clen = 0;
   double start, ret = -1;
-  int status;
 
   if (push (&args, "qemu-system-x86_64") == -1
       || push (&args, "-accel") == -1 || push (&args, "%s", kvm ? "kvm" : "tcg") == -1
@@ -124,33 +94,14 @@ conv_verify_boot (const struct conv_report *r, double timeout)
   if (pv && (push (&args, "-device") == -1 || push (&args, "virtio-rng-pci") == -1
              || push (&args, "-device") == -1 || push (&args, "virtio-balloon-pci") == -1))
     goto out;
-  if (arg_vector_append (&args, NULL) == -1)
+  if (core_string_vector_append (&args, NULL) == -1)
     goto out;
 
-  if (pipe2 (out, O_CLOEXEC) == -1) {
-    core_error_errno ("pipe");
-    goto out;
-  }
   start = core_monotonic ();
-  pid = fork ();
-  if (pid == -1) {
-    core_error_errno ("fork");
-    close (out[0]); close (out[1]);
+  if (core_child_start (&c, args.ptr) == -1)
     goto out;
-  }
-  if (pid == 0) {
-    int null = open ("/dev/null", O_RDWR);
-    if (null >= 0)
-      dup2 (null, 0);
-    dup2 (out[1], 1);
-    dup2 (out[1], 2);
-    execvp (args.ptr[0], args.ptr);
-    dprintf (2, "qemu-system-x86_64: %s\n", strerror (errno));
-    _exit (127);
-  }
-  close (out[1]);
   for (;;) {
-    struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+    struct pollfd pfd = { .fd = c.fd[1], .events = POLLIN };
     double left = start + timeout - core_monotonic ();
     int n;
 
@@ -169,7 +120,7 @@ conv_verify_boot (const struct conv_report *r, double timeout)
       continue;
     {
       char buf[4096];
-      ssize_t got = read (out[0], buf, sizeof buf);
+      ssize_t got = read (c.fd[1], buf, sizeof buf);
 
       if (got <= 0) {
         char tail[2048];
@@ -196,11 +147,8 @@ conv_verify_boot (const struct conv_report *r, double timeout)
       }
     }
   }
-  kill (pid, SIGKILL);
-  while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
-    ;
-  close (out[0]);
+  core_child_stop (&c, SIGKILL);
  out:
-  args_free (&args);
+  core_string_vector_free (&args);
   return ret;
 }

@@ -44,21 +44,16 @@ json_ws (struct json_rd *j)
 static char *
 json_string (struct json_rd *j)
 {
-  size_t cap = 64, n = 0;
-  char *s;
+  core_buffer s = { 0 };
 
   if (*j->p != '"')
     return NULL;
   j->p++;
-  if ((s = malloc (cap)) == NULL)
-    return NULL;
   for (;;) {
     char c = *j->p++;
 
-    if (c == '\0') {
-      free (s);
-      return NULL;
-    }
+    if (c == '\0')
+      goto fail;
     if (c == '"')
       break;
     if (c == '\\') {
@@ -77,89 +72,62 @@ json_string (struct json_rd *j)
           if (h >= '0' && h <= '9') v |= h - '0';
           else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
           else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-          else {
-            free (s);
-            return NULL;
-          }
+          else
+            goto fail;
         }
         c = v >= 1 && v < 0x80 ? (char) v : '?';
         break;
       }
       case '"': case '\\': case '/': break;
       default:
-        free (s);
-        return NULL;
+        goto fail;
       }
     }
-    if (n + 2 > cap) {
-      char *t = realloc (s, cap *= 2);
-      if (t == NULL) {
-        free (s);
-        return NULL;
-      }
-      s = t;
-    }
-    s[n++] = c;
+    if (core_buffer_add (&s, &c, 1) == -1)
+      goto fail;
   }
-  s[n] = '\0';
-  return s;
+  return core_buffer_take (&s);
+ fail:
+  core_buffer_reset (&s);
+  return NULL;
 }
 
 static int json_value_of (struct json_rd *j, int depth, const char *key);
 
+/* An object, whose members are one level deeper, or an array, whose
+ * items are at DEPTH and bear the array's KEY. */
 static int
-json_object (struct json_rd *j, int depth)
+json_container (struct json_rd *j, int depth, const char *key)
 {
-  j->p++;                       /* { */
+  bool object = *j->p == '{';
+  char close = object ? '}' : ']';
+
+  j->p++;
   json_ws (j);
-  if (*j->p == '}') {
+  if (*j->p == close) {
     j->p++;
     return 0;
   }
   for (;;) {
-    CLEANUP_FREE char *key = NULL;
+    CLEANUP_FREE char *name = NULL;
 
     json_ws (j);
-    if ((key = json_string (j)) == NULL)
-      return -1;
-    json_ws (j);
-    if (*j->p++ != ':')
-      return -1;
-    json_ws (j);
-    if (json_value_of (j, depth + 1, key) == -1)
+    if (object) {
+      if ((name = json_string (j)) == NULL)
+        return -1;
+      json_ws (j);
+      if (*j->p++ != ':')
+        return -1;
+      json_ws (j);
+    }
+    if (json_value_of (j, object ? depth + 1 : depth, object ? name : key) == -1)
       return -1;
     json_ws (j);
     if (*j->p == ',') {
       j->p++;
       continue;
     }
-    if (*j->p++ != '}')
-      return -1;
-    return 0;
-  }
-}
-
-static int
-json_array (struct json_rd *j, int depth, const char *key)
-{
-  j->p++;                       /* [ */
-  json_ws (j);
-  if (*j->p == ']') {
-    j->p++;
-    return 0;
-  }
-  for (;;) {
-    json_ws (j);
-    if (json_value_of (j, depth, key) == -1)
-      return -1;
-    json_ws (j);
-    if (*j->p == ',') {
-      j->p++;
-      continue;
-    }
-    if (*j->p++ != ']')
-      return -1;
-    return 0;
+    return *j->p++ == close ? 0 : -1;
   }
 }
 
@@ -169,10 +137,8 @@ json_value_of (struct json_rd *j, int depth, const char *key)
   /* qemu-img's objects nest a few levels; anything deeper is not its. */
   if (depth > 32)
     return -1;
-  if (*j->p == '{')
-    return json_object (j, depth);
-  if (*j->p == '[')
-    return json_array (j, depth, key);
+  if (*j->p == '{' || *j->p == '[')
+    return json_container (j, depth, key);
   if (*j->p == '"') {
     CLEANUP_FREE char *s = json_string (j);
 
@@ -199,7 +165,7 @@ json_each (const char *json, json_member_fn fn, void *opaque)
   struct json_rd j = { .p = json, .fn = fn, .opaque = opaque };
 
   json_ws (&j);
-  if (*j.p != '{' || json_object (&j, 0) == -1)
+  if (*j.p != '{' || json_container (&j, 0, NULL) == -1)
     return -1;
   json_ws (&j);
   return *j.p == '\0' ? 0 : -1;
@@ -272,19 +238,9 @@ check_raw (const char *path)
   unsigned char sec[1024];
   struct stat st;
   ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
 
-  if (fd == -1) {
-    core_error_errno ("%s", path);
+  if (core_read_head (path, sec, sizeof sec, &st, &n) == -1)
     return -1;
-  }
-  if (fstat (fd, &st) == -1) {
-    core_error_errno ("%s", path);
-    close (fd);
-    return -1;
-  }
-  n = pread (fd, sec, sizeof sec, 0);
-  close (fd);
   if (S_ISREG (st.st_mode) && (st.st_size == 0 || st.st_size % 512 != 0)) {
     core_error ("%s: not a disk image (its size, %lld bytes, is not a whole "
                 "number of sectors)", path, (long long) st.st_size);
@@ -522,42 +478,28 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
     "qemu-img", "convert", "-p", "-U", "-f", src_format, "-O", format,
     qsrc, qdst, NULL
   };
-  int outp[2], errp[2];
-  pid_t pid;
+  struct core_child c = {
+    .io = { CORE_CHILD_INHERIT, CORE_CHILD_PIPE, CORE_CHILD_PIPE },
+  };
+  CLEANUP_FREE char *err = NULL;
   int status;
-  char line[256], errtail[1024] = "";
-  size_t ll = 0, el = 0;
+  char line[256];
+  size_t ll = 0;
 
   if (qsrc == NULL || qdst == NULL)
     return -1;
-  if (pipe2 (outp, O_CLOEXEC) == -1 || pipe2 (errp, O_CLOEXEC) == -1) {
-    core_error_errno ("pipe");
+  if (core_child_start (&c, (char **) argv) == -1)
     return -1;
-  }
-  pid = fork ();
-  if (pid == -1) {
-    core_error_errno ("fork");
-    return -1;
-  }
-  if (pid == 0) {
-    dup2 (outp[1], 1);
-    dup2 (errp[1], 2);
-    execvp (argv[0], (char **) argv);
-    dprintf (2, "qemu-img: %s\n", strerror (errno));
-    _exit (127);
-  }
-  close (outp[1]);
-  close (errp[1]);
   /* stdout: progress, stderr: errors (read after; qemu-img says little). */
   for (;;) {
-    char c;
-    ssize_t n = read (outp[0], &c, 1);
+    char ch;
+    ssize_t n = read (c.fd[1], &ch, 1);
 
     if (n == -1 && errno == EINTR)
       continue;
     if (n <= 0)
       break;
-    if (c == '\r' || c == '\n') {
+    if (ch == '\r' || ch == '\n') {
       double pct;
       char *open = memchr (line, '(', ll);
 
@@ -568,35 +510,16 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
       ll = 0;
     }
     else if (ll < sizeof line - 1)
-      line[ll++] = c;
+      line[ll++] = ch;
   }
-  close (outp[0]);
-  for (;;) {
-    ssize_t n = read (errp[0], errtail + el, sizeof errtail - 1 - el);
-
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    el += n;
-    if (el == sizeof errtail - 1) {
-      /* Keep the last half: the error is at the end. */
-      memmove (errtail, errtail + el / 2, el - el / 2);
-      el -= el / 2;
-    }
-  }
-  errtail[el] = '\0';
-  close (errp[0]);
-  while (waitpid (pid, &status, 0) == -1)
-    if (errno != EINTR) {
-      core_error_errno ("waitpid");
-      return -1;
-    }
+  core_child_close (&c, 1);
+  /* The error is at the end. */
+  err = core_child_read (c.fd[2], 1023, 0, NULL);
+  if (core_child_wait (&c, &status) == -1)
+    return -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    char *last = NULL;
+    const char *last = core_last_line (err);
 
-    for (char *l = strtok (errtail, "\n"); l; l = strtok (NULL, "\n"))
-      last = l;
     if (WIFSIGNALED (status))
       core_error ("%s: copying to %s: qemu-img killed by signal %d", src, dst,
                   WTERMSIG (status));

@@ -243,14 +243,12 @@ device_uuid (struct devmap *m, int disk, int part)
 static char *
 rewrite_devices (struct devmap *m, const char *text)
 {
-  size_t cap = strlen (text) * 2 + 256, len = 0;
-  char *out = malloc (cap);
+  core_buffer out = { 0 };
   bool line_start = true, comment = false;
 
-  if (out == NULL) {
-    core_error ("out of memory");
+  /* Room for the usual case in one go. */
+  if (core_buffer_reserve (&out, strlen (text) * 2 + 256) == -1)
     return NULL;
-  }
   for (const char *p = text; *p; ) {
     int disk, part;
     size_t n;
@@ -267,38 +265,21 @@ rewrite_devices (struct devmap *m, const char *text)
       CLEANUP_FREE char *uuid = device_uuid (m, disk, part);
 
       if (uuid) {
-        size_t ul = strlen (uuid);
-
-        if (len + ul + 1 >= cap) {
-          char *bigger = realloc (out, cap = (cap + ul) * 2);
-          if (bigger == NULL) {
-            free (out);
-            core_error ("out of memory");
-            return NULL;
-          }
-          out = bigger;
-        }
-        memcpy (out + len, uuid, ul);
-        len += ul;
+        if (core_buffer_add (&out, uuid, strlen (uuid)) == -1)
+          goto fail;
         p += n;
         continue;
       }
     }
-    if (len + 2 >= cap) {
-      char *bigger = realloc (out, cap *= 2);
-      if (bigger == NULL) {
-        free (out);
-        core_error ("out of memory");
-        return NULL;
-      }
-      out = bigger;
-    }
     if (*p == '\n')
       line_start = true;
-    out[len++] = *p++;
+    if (core_buffer_add (&out, p++, 1) == -1)
+      goto fail;
   }
-  out[len] = '\0';
-  return out;
+  return core_buffer_take (&out);
+ fail:
+  core_buffer_reset (&out);
+  return NULL;
 }
 
 static int

@@ -150,20 +150,12 @@ int
 conv_report_warn (struct conv_report *r, const char *fmt, ...)
 {
   va_list ap;
-  char *s;
+  int ret;
 
   va_start (ap, fmt);
-  if (vasprintf (&s, fmt, ap) == -1) {
-    va_end (ap);
-    core_error ("out of memory");
-    return -1;
-  }
+  ret = core_string_vector_vprintf (&r->warnings, fmt, ap);
   va_end (ap);
-  if (core_string_vector_append (&r->warnings, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
+  return ret;
 }
 
 /* ------------------------------------------------------------------ */

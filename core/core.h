@@ -77,6 +77,23 @@ DEFINE_VECTOR_TYPE(core_double_vector, double)
 
 /* Frees every string, then the vector's storage. */
 void core_string_vector_free(core_string_vector *v);
+/* Append a string made from FMT.  0, or -1 with the error set. */
+int core_string_vector_printf(core_string_vector *v, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+int core_string_vector_vprintf(core_string_vector *v, const char *fmt,
+                               va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Text built piece by piece: a char vector whose ptr, once anything was
+ * appended, is NUL-terminated (the NUL not counted in len).  Free ptr, or
+ * core_buffer_reset. */
+DEFINE_VECTOR_TYPE(core_buffer, char)
+/* Append N bytes of DATA.  0, or -1 with the error set. */
+int core_buffer_add(core_buffer *b, const void *data, size_t n);
+int core_buffer_printf(core_buffer *b, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+/* The text, "" when nothing was added, for the caller to free; B is left
+ * empty.  NULL with the error set when out of memory. */
+char *core_buffer_take(core_buffer *b);
 
 /* ------------------------------------------------------------------ */
 /* error.c: the per-thread error message.                              */
@@ -99,15 +116,34 @@ void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ------------------------------------------------------------------ */
 /* util.c: checked arithmetic, strings, numbers.                        */
 
-/* Return false on overflow, like __builtin_*_overflow. */
+/* *OUT = A op B; true when it fits, false on overflow (the opposite of
+ * __builtin_*_overflow, so that "if (!core_add_size (...))" reads as
+ * "if it does not fit"). */
 bool core_mul_size(size_t a, size_t b, size_t *out);
 bool core_add_size(size_t a, size_t b, size_t *out);
 
-/* Never NULL: abort on out-of-memory is not an option in a library, so
- * these return NULL with the error set; callers check. */
+/* NULL on out-of-memory, with the error set (a library must not abort);
+ * callers check.  core_strdup (NULL) is NULL too, with no error set. */
 char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open PATH, stat it into *ST and read up to N bytes of its start into
+ * BUF; *GOT is pread's answer (-1 with errno on a read error, which the
+ * caller judges).  Returns 0, or -1 with the error set when PATH cannot be
+ * opened or stat'd. */
+struct stat;
+int core_read_head(const char *path, void *buf, size_t n, struct stat *st,
+                   ssize_t *got);
+
+/* Write all LEN bytes of BUF to FD, again after a signal or a short
+ * write.  0, or -1 with errno set (the caller names the file). */
+int core_write_fd(int fd, const void *buf, size_t len);
+
+/* S ends with SUFFIX (a whole S equal to SUFFIX does); _nocase ignores
+ * ASCII case, for file names typed by people (".CSV"). */
+bool core_ends_with(const char *s, const char *suffix);
+bool core_ends_with_nocase(const char *s, const char *suffix);
 
 /* Parse a whole string as a number.  FIELD names the value in the error
  * ("cores: expected an integer, got 'x'").  Decimal only: no hex, no inf
@@ -889,6 +925,55 @@ const char *core_win_virtio_dir_old (const struct core_win_version *v);
  * failure.  Returns the exit status (0..255), or -1 when it could not be
  * run or was killed by a signal. */
 int core_run(char *const *argv, char **out);
+
+/* What one of a child's standard descriptors is. */
+enum core_child_io {
+  CORE_CHILD_INHERIT,           /* this process's */
+  CORE_CHILD_NULL,              /* /dev/null */
+  CORE_CHILD_PIPE,              /* a pipe; this end in fd[] once started */
+  CORE_CHILD_FD,                /* the descriptor in fd[] */
+  CORE_CHILD_STDOUT,            /* (stderr) where its stdout goes */
+};
+
+/* A program running in the background, for work core_run does not fit:
+ * progress read as it comes, input written, a deadline, a server. */
+struct core_child {
+  /* Set before core_child_start; zero is "inherit all, nothing else". */
+  enum core_child_io io[3];     /* stdin, stdout, stderr */
+  int fd[3];                    /* CORE_CHILD_FD's descriptors; once started,
+                                 * this end of each pipe, else -1 */
+  bool group;                   /* a process group of its own, which
+                                 * core_child_kill ends whole */
+  int death_signal;             /* sent to it if this process dies; 0: none */
+  void (*setup)(void *opaque);  /* in the child just before exec */
+  void *opaque;
+  pid_t pid;                    /* once started; -1 once waited for */
+};
+
+/* Fork and exec ARGV (searched in PATH).  A program that cannot be run
+ * says why on its stderr and exits 127.  Returns 0, or -1 with the error
+ * set. */
+int core_child_start(struct core_child *c, char *const *argv);
+/* Close this end of the child's descriptor WHICH (0..2), if open. */
+void core_child_close(struct core_child *c, int which);
+/* Close the pipes left, wait for the child, put its wait status in
+ * *STATUS.  Returns 0, or -1 with the error set. */
+int core_child_wait(struct core_child *c, int *status);
+/* Send SIG to the child (to its whole group with .group). */
+void core_child_kill(struct core_child *c, int sig);
+/* Cancel: send SIG, close the pipes, wait.  Keeps errno and the error
+ * message; C NULL or not started is fine. */
+void core_child_stop(struct core_child *c, int sig);
+/* Read FD (a child's pipe) to its end into a NUL-terminated string.  MAX
+ * > 0 keeps only the last MAX bytes; SECONDS > 0 stops after that long,
+ * setting *TIMED_OUT (may be NULL).  NULL on error. */
+char *core_child_read(int fd, size_t max, double seconds, bool *timed_out);
+/* The last non-empty line of TEXT (cut in place, with strtok), or NULL. */
+char *core_last_line(char *text);
+/* Set the error of a child NAME that ended with wait status STATUS
+ * other than 0: "NAME: exited with status N: LAST LINE OF ERR", "NAME:
+ * killed by signal N".  ERR (its stderr, may be NULL) is cut. */
+void core_child_error(const char *name, int status, char *err);
 
 /* ------------------------------------------------------------------ */
 /* progress.c: progress lines for long work.                            */

@@ -68,6 +68,19 @@ line_end (struct scanner *s, byte_vector *into)
   return 0;
 }
 
+/* The length of the UTF-8 character at the position, or 0 with the error
+ * set. */
+static size_t
+utf8_here (const struct scanner *s)
+{
+  size_t n = core_utf8_len ((const unsigned char *) s->buf + s->pos,
+                            s->len - s->pos);
+
+  if (n == 0)
+    core_error_at (s->name, s->line, col_of (s, s->pos), "invalid UTF-8");
+  return n;
+}
+
 static bool
 at_line_end (const struct scanner *s)
 {
@@ -125,14 +138,10 @@ field (struct scanner *s, byte_vector *tmp)
         continue;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
-                                  s->len - s->pos);
+        size_t n = utf8_here (s);
 
-        if (n == 0) {
-          core_error_at (s->name, s->line, col_of (s, s->pos),
-                         "invalid UTF-8");
+        if (n == 0)
           return NULL;
-        }
         if (byte_vector_reserve (tmp, n) == -1)
           return NULL;
         memcpy (tmp->ptr + tmp->len, buf + s->pos, n);
@@ -178,14 +187,10 @@ field (struct scanner *s, byte_vector *tmp)
         return NULL;
       }
       if ((unsigned char) c >= 0x80) {
-        size_t n = core_utf8_len ((const unsigned char *) buf + s->pos,
-                                  s->len - s->pos);
+        size_t n = utf8_here (s);
 
-        if (n == 0) {
-          core_error_at (s->name, s->line, col_of (s, s->pos),
-                         "invalid UTF-8");
+        if (n == 0)
           return NULL;
-        }
         s->pos += n;
         continue;
       }

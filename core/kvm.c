@@ -91,84 +91,65 @@ qemu_installed (void)
 
 /* The QEMU part: a paused pc machine with -cpu host under KVM.  It is
  * told to quit on its monitor (stdin); KVM failures make it exit non-zero
- * before reading it.  Killed after 30 s, which also counts as a no. */
+ * before reading it.  Killed after 30 s, which also counts as a no.  The
+ * probe answers through kvm_why, so the caller's error message is kept. */
 static bool
 probe_qemu (void)
 {
-  int in[2], err[2];
-  pid_t pid;
+  char *const argv[] = {
+    (char *) qemu_binary, (char *) "-accel", (char *) "kvm",
+    (char *) "-machine", (char *) "pc", (char *) "-cpu", (char *) "host",
+    (char *) "-m", (char *) "64", (char *) "-nodefaults",
+    (char *) "-display", (char *) "none", (char *) "-S",
+    (char *) "-monitor", (char *) "stdio", NULL
+  };
+  struct core_child c = {
+    .io = { CORE_CHILD_PIPE, CORE_CHILD_NULL, CORE_CHILD_PIPE },
+  };
+  CLEANUP_FREE char *msg = NULL;
+  char saved[1024];
+  bool timed_out = false, ok = false;
   int status;
-  char msg[4096];
-  size_t len = 0;
-  double deadline;
+  size_t len;
 
-  if (pipe2 (in, O_CLOEXEC) == -1 || pipe2 (err, O_CLOEXEC) == -1) {
-    snprintf (kvm_why, sizeof kvm_why, "pipe: %s", strerror (errno));
-    return false;
+  snprintf (saved, sizeof saved, "%s", core_errmsg ());
+  if (core_child_start (&c, argv) == -1) {
+    snprintf (kvm_why, sizeof kvm_why, "%s", core_errmsg ());
+    goto out;
   }
-  pid = fork ();
-  if (pid == -1) {
-    snprintf (kvm_why, sizeof kvm_why, "fork: %s", strerror (errno));
-    close (in[0]); close (in[1]); close (err[0]); close (err[1]);
-    return false;
-  }
-  if (pid == 0) {
-    int devnull = open ("/dev/null", O_WRONLY);
-
-    dup2 (in[0], 0);
-    if (devnull >= 0)
-      dup2 (devnull, 1);
-    dup2 (err[1], 2);
-    execlp (qemu_binary, qemu_binary, "-accel", "kvm", "-machine", "pc",
-            "-cpu", "host", "-m", "64", "-nodefaults", "-display", "none",
-            "-S", "-monitor", "stdio", (char *) NULL);
-    _exit (127);
-  }
-  close (in[0]);
-  close (err[1]);
   /* SIGPIPE would kill us if QEMU already died: ignore it for the write. */
   {
     struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 
     sigemptyset (&ign.sa_mask);
     sigaction (SIGPIPE, &ign, &old);
-    if (write (in[1], "quit\n", 5) != 5) {
+    if (write (c.fd[0], "quit\n", 5) != 5) {
       /* QEMU gone already: its status says why. */
     }
     sigaction (SIGPIPE, &old, NULL);
   }
-  close (in[1]);
+  core_child_close (&c, 0);
 
-  fcntl (err[0], F_SETFL, O_NONBLOCK);
-  deadline = core_monotonic () + 30;
-  for (;;) {
-    pid_t r = waitpid (pid, &status, WNOHANG);
-    ssize_t n;
-
-    while (len < sizeof msg - 1
-           && (n = read (err[0], msg + len, sizeof msg - 1 - len)) > 0)
-      len += n;
-    if (r == pid)
-      break;
-    if (r == -1 && errno != EINTR) {
-      snprintf (kvm_why, sizeof kvm_why, "waitpid: %s", strerror (errno));
-      close (err[0]);
-      return false;
-    }
-    if (core_monotonic () > deadline) {
-      kill (pid, SIGKILL);
-      waitpid (pid, &status, 0);
+  /* Its stderr ends when it does. */
+  msg = core_child_read (c.fd[2], 4095, 30, &timed_out);
+  if (msg == NULL || timed_out) {
+    if (msg == NULL)
+      snprintf (kvm_why, sizeof kvm_why, "%s", core_errmsg ());
+    else
       snprintf (kvm_why, sizeof kvm_why, "%s -accel kvm did not start in 30 s",
                 qemu_binary);
-      close (err[0]);
-      return false;
-    }
-    nanosleep (&(struct timespec) { .tv_nsec = 20000000 }, NULL);
+    core_child_stop (&c, SIGKILL);
+    goto out;
   }
-  close (err[0]);
-  msg[len] = '\0';
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-    return true;
+  if (core_child_wait (&c, &status) == -1) {
+    snprintf (kvm_why, sizeof kvm_why, "%s", core_errmsg ());
+    goto out;
+  }
+  len = strlen (msg);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0) {
+    ok = true;
+    goto out;
+  }
 
   /* The first line of QEMU's complaint says why. */
   {
@@ -176,13 +157,16 @@ probe_qemu (void)
 
     if (nl)
       *nl = '\0';
-    if (WIFEXITED (status) && WEXITSTATUS (status) == 127 && len == 0)
+    /* 127: core_child_start's "cannot run it". */
+    if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
       snprintf (kvm_why, sizeof kvm_why, "%s could not be run", qemu_binary);
     else
       snprintf (kvm_why, sizeof kvm_why, "%s -accel kvm failed%s%s",
                 qemu_binary, len ? ": " : "", msg);
   }
-  return false;
+ out:
+  core_error ("%s", saved);
+  return ok;
 }
 
 static void

@@ -6,22 +6,10 @@
 
 #include "core.h"
 
-static bool
-has_suffix (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
-}
-
+/* P (NULL: it could not be read, the error is set) onto OUT. */
 static int
-load_one (const char *path, core_profile_vector *out)
+add_profile (core_profile_vector *out, struct core_profile *p)
 {
-  struct core_profile *p;
-
-  if (has_suffix (path, ".csv"))
-    return core_import_csv (path, out);
-  p = core_profile_read (path);
   if (p == NULL)
     return -1;
   if (core_profile_vector_append (out, p) == -1) {
@@ -29,6 +17,14 @@ load_one (const char *path, core_profile_vector *out)
     return -1;
   }
   return 0;
+}
+
+static int
+load_one (const char *path, core_profile_vector *out)
+{
+  if (core_ends_with_nocase (path, ".csv"))
+    return core_import_csv (path, out);
+  return add_profile (out, core_profile_read (path));
 }
 
 static int
@@ -54,8 +50,9 @@ load_folder (const char *dir, core_profile_vector *out)
     char *name;
 
     if (d->d_name[0] == '.'
-        || !(has_suffix (d->d_name, ".yaml") || has_suffix (d->d_name, ".yml")
-             || has_suffix (d->d_name, ".csv")))
+        || !(core_ends_with_nocase (d->d_name, ".yaml")
+             || core_ends_with_nocase (d->d_name, ".yml")
+             || core_ends_with_nocase (d->d_name, ".csv")))
       continue;
     name = core_sprintf ("%s/%s", dir, d->d_name);
     if (name == NULL || core_string_vector_append (&names, name) == -1) {
@@ -99,7 +96,6 @@ static int
 load_stdin (core_profile_vector *out)
 {
   CLEANUP_FREE char *buf = NULL;
-  struct core_profile *p;
   const char *line;
   size_t len, n;
 
@@ -111,14 +107,7 @@ load_stdin (core_profile_vector *out)
   n = strcspn (line, "\r\n");
   if (memchr (line, ',', n) && !memchr (line, ':', n) && line[0] != '#')
     return core_import_csv_parse ("-", buf, len, out);
-  p = core_profile_parse ("-", buf, len);
-  if (p == NULL)
-    return -1;
-  if (core_profile_vector_append (out, p) == -1) {
-    core_profile_free (p);
-    return -1;
-  }
-  return 0;
+  return add_profile (out, core_profile_parse ("-", buf, len));
 }
 
 static int

@@ -495,7 +495,6 @@ static enum core_os_family
 family_of (OsinfoOs *os)
 {
   const char *f = osinfo_os_get_family (os);
-  size_t n;
 
   if (f == NULL)
     return CORE_OS_OTHER;
@@ -507,8 +506,7 @@ family_of (OsinfoOs *os)
       || strcmp (f, "win16") == 0)
     return CORE_OS_WINDOWS;
   /* freebsd, netbsd, openbsd, dragonflybsd. */
-  n = strlen (f);
-  if (n >= 3 && strcmp (f + n - 3, "bsd") == 0)
+  if (core_ends_with (f, "bsd"))
     return CORE_OS_BSD;
   return CORE_OS_OTHER;
 }

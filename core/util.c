@@ -1,11 +1,15 @@
 /* Small helpers: cleanup functions, vectors, checked arithmetic, strings
  * and number parsing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -79,6 +83,89 @@ core_string_vector_free (core_string_vector *v)
   core_string_vector_reset (v);
 }
 
+int
+core_string_vector_vprintf (core_string_vector *v, const char *fmt, va_list ap)
+{
+  char *s;
+
+  if (vasprintf (&s, fmt, ap) < 0) {
+    core_error ("out of memory");
+    return -1;
+  }
+  if (core_string_vector_append (v, s) == -1) {
+    free (s);
+    return -1;
+  }
+  return 0;
+}
+
+int
+core_string_vector_printf (core_string_vector *v, const char *fmt, ...)
+{
+  va_list ap;
+  int r;
+
+  va_start (ap, fmt);
+  r = core_string_vector_vprintf (v, fmt, ap);
+  va_end (ap);
+  return r;
+}
+
+int
+core_buffer_add (core_buffer *b, const void *data, size_t n)
+{
+  size_t room;
+
+  /* One more for the NUL. */
+  if (!core_add_size (n, 1, &room)) {
+    core_error ("vector size overflow");
+    return -1;
+  }
+  if (core_vector_reserve ((void **) &b->ptr, &b->cap, b->len, room, 1) == -1)
+    return -1;
+  if (n)
+    memcpy (b->ptr + b->len, data, n);
+  b->len += n;
+  b->ptr[b->len] = '\0';
+  return 0;
+}
+
+char *
+core_buffer_take (core_buffer *b)
+{
+  char *text;
+
+  if (core_buffer_add (b, "", 0) == -1) {
+    core_buffer_reset (b);
+    return NULL;
+  }
+  text = b->ptr;
+  *b = (core_buffer) { 0 };
+  return text;
+}
+
+int
+core_buffer_printf (core_buffer *b, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = vsnprintf (NULL, 0, fmt, ap);
+  va_end (ap);
+  if (n < 0) {
+    core_error ("bad format");
+    return -1;
+  }
+  if (core_vector_reserve ((void **) &b->ptr, &b->cap, b->len, (size_t) n + 1, 1) == -1)
+    return -1;
+  va_start (ap, fmt);
+  vsnprintf (b->ptr + b->len, (size_t) n + 1, fmt, ap);
+  va_end (ap);
+  b->len += n;
+  return 0;
+}
+
 char *
 core_strdup (const char *s)
 {
@@ -100,6 +187,59 @@ core_strndup (const char *s, size_t n)
   if (r == NULL)
     core_error ("out of memory");
   return r;
+}
+
+int
+core_read_head (const char *path, void *buf, size_t n, struct stat *st,
+                ssize_t *got)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC), e;
+
+  if (fd == -1) {
+    core_error_errno ("%s", path);
+    return -1;
+  }
+  if (fstat (fd, st) == -1) {
+    core_error_errno ("%s", path);
+    close (fd);
+    return -1;
+  }
+  *got = pread (fd, buf, n, 0);
+  e = errno;
+  close (fd);
+  errno = e;
+  return 0;
+}
+
+int
+core_write_fd (int fd, const void *buf, size_t len)
+{
+  for (size_t done = 0; done < len; ) {
+    ssize_t r = write (fd, (const char *) buf + done, len - done);
+
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1)
+      return -1;
+    done += r;
+  }
+  return 0;
+}
+
+bool
+core_ends_with (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcmp (s + n - m, suffix) == 0;
+}
+
+bool
+core_ends_with_nocase (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcasecmp (s + n - m, suffix) == 0;
 }
 
 char *
@@ -131,6 +271,23 @@ shorten (const char *s, char *buf, size_t len)
   return buf;
 }
 
+/* "FIELD: S is out of range (MIN to MAX)", or "(at least MIN)" when MAX
+ * is NULL.  Returns -1. */
+static int
+out_of_range (const char *field, const char *s, const char *min,
+              const char *max)
+{
+  char shortbuf[64];
+
+  if (max == NULL)
+    core_error ("%s: %s is out of range (at least %s)", field,
+                shorten (s, shortbuf, sizeof shortbuf), min);
+  else
+    core_error ("%s: %s is out of range (%s to %s)", field,
+                shorten (s, shortbuf, sizeof shortbuf), min, max);
+  return -1;
+}
+
 int
 core_parse_int64 (const char *s, const char *field, int64_t min, int64_t max,
                   int64_t *out)
@@ -149,14 +306,11 @@ core_parse_int64 (const char *s, const char *field, int64_t min, int64_t max,
   if (*end != '\0')
     goto bad;
   if (errno == ERANGE || v < min || v > max) {
-    if (max == INT64_MAX)
-      core_error ("%s: %s is out of range (at least %lld)", field,
-                  shorten (s, shortbuf, sizeof shortbuf), (long long) min);
-    else
-      core_error ("%s: %s is out of range (%lld to %lld)", field,
-                  shorten (s, shortbuf, sizeof shortbuf),
-                  (long long) min, (long long) max);
-    return -1;
+    char a[32], b[32];
+
+    snprintf (a, sizeof a, "%lld", (long long) min);
+    snprintf (b, sizeof b, "%lld", (long long) max);
+    return out_of_range (field, s, a, max == INT64_MAX ? NULL : b);
   }
   *out = v;
   return 0;
@@ -194,13 +348,7 @@ core_parse_double (const char *s, const char *field, double min, double max,
 
     core_format_double (min, a, sizeof a);
     core_format_double (max, b, sizeof b);
-    if (max == DBL_MAX)
-      core_error ("%s: %s is out of range (at least %s)", field,
-                  shorten (s, shortbuf, sizeof shortbuf), a);
-    else
-      core_error ("%s: %s is out of range (%s to %s)", field,
-                  shorten (s, shortbuf, sizeof shortbuf), a, b);
-    return -1;
+    return out_of_range (field, s, a, max == DBL_MAX ? NULL : b);
   }
   *out = v == 0 ? 0 : v;        /* no negative zero */
   return 0;

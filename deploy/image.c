@@ -35,19 +35,9 @@ probe (const char *path, const char *format, uint64_t *capacity,
   unsigned char h[80];
   struct stat st;
   ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
 
-  if (fd == -1) {
-    core_error_errno ("%s", path);
+  if (core_read_head (path, h, sizeof h, &st, &n) == -1)
     return -1;
-  }
-  if (fstat (fd, &st) == -1) {
-    core_error_errno ("%s", path);
-    close (fd);
-    return -1;
-  }
-  n = pread (fd, h, sizeof h, 0);
-  close (fd);
   if (n == -1) {
     core_error_errno ("%s", path);
     return -1;

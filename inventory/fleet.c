@@ -28,43 +28,27 @@
 #define MAX_STDERR (64 << 10)
 #define MAX_PROFILE (64 << 20)
 
+/* Output of a host, cut at a bound. */
 struct buffer {
-  char *ptr;
-  size_t len, cap;
+  core_buffer text;
   bool truncated;
 };
 
 static int
 buffer_append (struct buffer *b, const char *data, size_t n, size_t max)
 {
-  if (b->len + n > max) {
+  if (b->text.len + n > max) {
     b->truncated = true;
-    n = max - b->len;
+    n = max - b->text.len;
   }
   if (n == 0)
     return 0;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    char *p;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    p = realloc (b->ptr, cap);
-    if (p == NULL) {
-      core_error ("out of memory");
-      return -1;
-    }
-    b->ptr = p;
-    b->cap = cap;
-  }
-  memcpy (b->ptr + b->len, data, n);
-  b->len += n;
-  b->ptr[b->len] = '\0';
-  return 0;
+  return core_buffer_add (&b->text, data, n);
 }
 
 struct job {
   const struct inv_host *host;
-  pid_t pid;
+  struct core_child ssh;        /* its pipes moved to in, out, err */
   int in, out, err;             /* -1 once closed */
   size_t written;               /* bytes of the agent sent */
   struct buffer stdout_, stderr_;
@@ -72,19 +56,19 @@ struct job {
 
 /* Single-quote ARG for the remote shell. */
 static int
-append_quoted (struct buffer *b, const char *arg)
+append_quoted (core_buffer *b, const char *arg)
 {
-  if (buffer_append (b, " '", 2, SIZE_MAX / 2) == -1)
+  if (core_buffer_add (b, " '", 2) == -1)
     return -1;
   for (const char *p = arg; *p; p++) {
     if (*p == '\'') {
-      if (buffer_append (b, "'\\''", 4, SIZE_MAX / 2) == -1)
+      if (core_buffer_add (b, "'\\''", 4) == -1)
         return -1;
     }
-    else if (buffer_append (b, p, 1, SIZE_MAX / 2) == -1)
+    else if (core_buffer_add (b, p, 1) == -1)
       return -1;
   }
-  return buffer_append (b, "'", 1, SIZE_MAX / 2);
+  return core_buffer_add (b, "'", 1);
 }
 
 /* The command the remote shell runs (any POSIX sh, down to CentOS 5's):
@@ -94,7 +78,7 @@ append_quoted (struct buffer *b, const char *arg)
 static char *
 remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
 {
-  struct buffer b = { 0 };
+  core_buffer b = { 0 };
   const char *script =
     "umask 077; "
     "case $(uname -m) in " AGENT_ARCH ") ;; *) "
@@ -106,7 +90,7 @@ remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
     "cat > \"$d/p2vkit-agent\" && chmod 700 \"$d/p2vkit-agent\" && "
     "\"$d/p2vkit-agent\" inventory --output -";
 
-  if (buffer_append (&b, script, strlen (script), SIZE_MAX / 2) == -1)
+  if (core_buffer_add (&b, script, strlen (script)) == -1)
     goto fail;
   if (h->name && (append_quoted (&b, "--name") == -1
                   || append_quoted (&b, h->name) == -1))
@@ -120,11 +104,22 @@ remote_command (const struct inv_host *h, const struct inv_fleet_options *o)
   return NULL;
 }
 
+/* The collector ignores SIGPIPE; ssh must not inherit that. */
+static void
+default_sigpipe (void *opaque)
+{
+  (void) opaque;
+  signal (SIGPIPE, SIG_DFL);
+}
+
 static int
 start_job (struct job *j, const struct inv_host *h,
            const struct inv_fleet_options *o)
 {
-  int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+  struct core_child c = {
+    .io = { CORE_CHILD_PIPE, CORE_CHILD_PIPE, CORE_CHILD_PIPE },
+    .setup = default_sigpipe,
+  };
   CLEANUP_FREE char *cmd = remote_command (h, o);
   CLEANUP_FREE char *dest = NULL, *port = NULL;
   core_string_vector argv = { 0 };
@@ -164,43 +159,18 @@ start_job (struct job *j, const struct inv_host *h,
 #undef ARG
   opts = argv.ptr;
 
-  if (pipe2 (in, O_CLOEXEC) == -1 || pipe2 (out, O_CLOEXEC) == -1
-      || pipe2 (err, O_CLOEXEC) == -1) {
-    core_error_errno ("pipe");
+  if (core_child_start (&c, opts) == -1)
     goto out;
-  }
-  j->pid = fork ();
-  if (j->pid == -1) {
-    core_error_errno ("fork");
-    goto out;
-  }
-  if (j->pid == 0) {
-    dup2 (in[0], 0);
-    dup2 (out[1], 1);
-    dup2 (err[1], 2);
-    /* The collector ignores SIGPIPE; ssh must not inherit that. */
-    signal (SIGPIPE, SIG_DFL);
-    execvp (opts[0], opts);
-    dprintf (2, "%s: %s\n", opts[0], strerror (errno));
-    _exit (127);
-  }
-  close (in[0]); in[0] = -1;
-  close (out[1]); out[1] = -1;
-  close (err[1]); err[1] = -1;
-  j->in = in[1];
-  j->out = out[0];
-  j->err = err[0];
+  j->in = c.fd[0];
+  j->out = c.fd[1];
+  j->err = c.fd[2];
+  j->ssh = c;
+  j->ssh.fd[0] = j->ssh.fd[1] = j->ssh.fd[2] = -1;
   fcntl (j->in, F_SETFL, O_NONBLOCK);
   fcntl (j->out, F_SETFL, O_NONBLOCK);
   fcntl (j->err, F_SETFL, O_NONBLOCK);
-  in[1] = out[0] = err[0] = -1;
   ret = 0;
  out:
-  for (int k = 0; k < 2; k++) {
-    if (in[k] != -1) close (in[k]);
-    if (out[k] != -1) close (out[k]);
-    if (err[k] != -1) close (err[k]);
-  }
   core_string_vector_reset (&argv);
   return ret;
 }
@@ -297,13 +267,10 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   char why[1024];
   int status;
 
-  while (waitpid (j->pid, &status, 0) == -1)
-    if (errno != EINTR) {
-      core_error_errno ("waitpid");
-      return -1;
-    }
+  if (core_child_wait (&j->ssh, &status) == -1)
+    return -1;
   /* The agent's warnings, passed on with the host's name. */
-  for (const char *l = j->stderr_.ptr; l && *l; ) {
+  for (const char *l = j->stderr_.text.ptr; l && *l; ) {
     size_t n = strcspn (l, "\n");
     if (strncmp (l, "p2vkit: warning: ", 17) == 0)
       notify (o, INV_EVENT_WARNING, "%s: %.*s", label, (int) (n - 17), l + 17);
@@ -311,7 +278,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
     if (*l == '\n')
       l++;
   }
-  last_error_line (j->stderr_.ptr ? j->stderr_.ptr : "", why, sizeof why);
+  last_error_line (j->stderr_.text.ptr ? j->stderr_.text.ptr : "", why, sizeof why);
 
   if (WIFSIGNALED (status)) {
     notify (o, INV_EVENT_HOST_FAILED, "%s: ssh was killed by signal %d",
@@ -344,8 +311,8 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   {
     char name[512];
     snprintf (name, sizeof name, "%s:profile", label);
-    p = core_profile_parse (name, j->stdout_.ptr ? j->stdout_.ptr : "",
-                            j->stdout_.len);
+    p = core_profile_parse (name, j->stdout_.text.ptr ? j->stdout_.text.ptr : "",
+                            j->stdout_.text.len);
   }
   if (p == NULL) {
     notify (o, INV_EVENT_HOST_FAILED, "%s: the agent printed no valid profile: "
@@ -415,22 +382,18 @@ inv_fleet_collect (const inv_host_vector *hosts,
     core_error ("out of memory");
     return -1;
   }
-  for (size_t k = 0; k < njobs; k++)
-    jobs[k].pid = 0;
-
   while (next < hosts->len || running > 0) {
     size_t np = 0;
 
     /* Fill free slots. */
     for (size_t k = 0; k < njobs && next < hosts->len; k++) {
-      if (jobs[k].pid != 0)
+      if (jobs[k].ssh.pid > 0)
         continue;
       notify (o, INV_EVENT_HOST_START, "%s", hosts->ptr[next].line_text);
       if (start_job (&jobs[k], &hosts->ptr[next], o) == -1) {
         notify (o, INV_EVENT_HOST_FAILED, "%s: %s", hosts->ptr[next].line_text,
                 core_errmsg ());
         failed++;
-        jobs[k].pid = 0;
         next++;
         continue;
       }
@@ -442,7 +405,7 @@ inv_fleet_collect (const inv_host_vector *hosts,
 
     for (size_t k = 0; k < njobs; k++) {
       struct job *j = &jobs[k];
-      if (j->pid == 0)
+      if (j->ssh.pid <= 0)
         continue;
       if (j->in != -1)
         pfds[np++] = (struct pollfd) { j->in, POLLOUT, 0 };
@@ -460,7 +423,7 @@ inv_fleet_collect (const inv_host_vector *hosts,
       struct job *j = &jobs[k];
       int r;
 
-      if (j->pid == 0)
+      if (j->ssh.pid <= 0)
         continue;
       if (j->in != -1) {
         ssize_t w = write (j->in, agent + j->written, agent_len - j->written);
@@ -479,8 +442,8 @@ inv_fleet_collect (const inv_host_vector *hosts,
         continue;
       close_fd (&j->in);
       r = finish_job (j, o, &written);
-      free (j->stdout_.ptr);
-      free (j->stderr_.ptr);
+      free (j->stdout_.text.ptr);
+      free (j->stderr_.text.ptr);
       memset (j, 0, sizeof *j);
       j->in = j->out = j->err = -1;
       running--;
@@ -494,14 +457,13 @@ inv_fleet_collect (const inv_host_vector *hosts,
   if (ret == -1)
     /* Stop the others: nothing more can be written. */
     for (size_t k = 0; k < njobs; k++)
-      if (jobs[k].pid > 0) {
-        kill (jobs[k].pid, SIGTERM);
-        waitpid (jobs[k].pid, NULL, 0);
+      if (jobs[k].ssh.pid > 0) {
+        core_child_stop (&jobs[k].ssh, SIGTERM);
         close_fd (&jobs[k].in);
         close_fd (&jobs[k].out);
         close_fd (&jobs[k].err);
-        free (jobs[k].stdout_.ptr);
-        free (jobs[k].stderr_.ptr);
+        free (jobs[k].stdout_.text.ptr);
+        free (jobs[k].stderr_.text.ptr);
       }
   core_string_vector_free (&written);
   return ret;

@@ -86,51 +86,69 @@ has_prefix (const char *s, const char *prefix)
   return strncmp (s, prefix, strlen (prefix)) == 0;
 }
 
-int
-inv_list_disks (struct inv_src *s, core_string_vector *out)
+/* The entries NAME of DIR (/sys/block, /sys/class/net) that KEEP
+ * accepts, given DIR/NAME/device; WHAT names them in the warning when DIR
+ * cannot be listed. */
+static int
+list_devices (struct inv_src *s, const char *dir, const char *what,
+              bool (*keep) (struct inv_src *s, const char *dev, const char *name),
+              core_string_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
-  if (inv_src_list (s, "/sys/block", &names) == -1) {
-    inv_warn (s, "cannot list %s/sys/block: %s; disks are left out", s->root,
-              strerror (errno));
+  if (inv_src_list (s, dir, &names) == -1) {
+    inv_warn (s, "cannot list %s%s: %s; %s are left out", s->root, dir,
+              strerror (errno), what);
     return 0;
   }
   for (size_t i = 0; i < names.len; i++) {
-    CLEANUP_FREE char *dev = core_sprintf ("/sys/block/%s/device", names.ptr[i]);
-    const char *n = names.ptr[i];
+    CLEANUP_FREE char *dev = core_sprintf ("%s/%s/device", dir, names.ptr[i]);
 
     if (dev == NULL)
       goto fail;
-    /* Floppies and optical drives are backed by devices too, but hold no
-     * server's data. */
-    if (has_prefix (n, "fd") || has_prefix (n, "sr") || has_prefix (n, "scd"))
+    if (!keep (s, dev, names.ptr[i]))
       continue;
-    if (!inv_src_exists (s, dev))
-      continue;
-    /* Old IDE drives (hda...) say what they are in "media". */
-    if (has_prefix (n, "hd")) {
-      CLEANUP_FREE char *mp = core_sprintf ("/sys/block/%s/device/media", n);
-      CLEANUP_FREE char *media = mp ? inv_src_line (s, mp) : NULL;
-      if (media && strcmp (media, "disk") != 0)
-        continue;
-    }
     if (core_string_vector_append (out, names.ptr[i]) == -1)
       goto fail;
     names.ptr[i] = NULL;
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
+}
+
+static bool
+is_disk (struct inv_src *s, const char *dev, const char *n)
+{
+  /* Floppies and optical drives are backed by devices too, but hold no
+   * server's data. */
+  if (has_prefix (n, "fd") || has_prefix (n, "sr") || has_prefix (n, "scd"))
+    return false;
+  if (!inv_src_exists (s, dev))
+    return false;
+  /* Old IDE drives (hda...) say what they are in "media". */
+  if (has_prefix (n, "hd")) {
+    CLEANUP_FREE char *mp = core_sprintf ("/sys/block/%s/device/media", n);
+    CLEANUP_FREE char *media = mp ? inv_src_line (s, mp) : NULL;
+    if (media && strcmp (media, "disk") != 0)
+      return false;
+  }
+  return true;
+}
+
+int
+inv_list_disks (struct inv_src *s, core_string_vector *out)
+{
+  return list_devices (s, "/sys/block", "disks", is_disk, out);
 }
 
 static int
 read_disks (struct inv_src *s, core_disk_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
   if (inv_list_disks (s, &names) == -1)
     return -1;
@@ -165,12 +183,10 @@ read_disks (struct inv_src *s, core_disk_vector *out)
       goto fail;
     }
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
 }
 
 /* File systems ---------------------------------------------------------- */
@@ -243,39 +259,24 @@ read_filesystems (struct inv_src *s, core_filesystem_vector *out)
 
 /* NICs ------------------------------------------------------------------ */
 
+static bool
+is_nic (struct inv_src *s, const char *dev, const char *name)
+{
+  (void) name;
+  return inv_src_exists (s, dev);
+}
+
 int
 inv_list_nics (struct inv_src *s, core_string_vector *out)
 {
-  core_string_vector names = { 0 };
-
-  if (inv_src_list (s, "/sys/class/net", &names) == -1) {
-    inv_warn (s, "cannot list %s/sys/class/net: %s; NICs are left out",
-              s->root, strerror (errno));
-    return 0;
-  }
-  for (size_t i = 0; i < names.len; i++) {
-    CLEANUP_FREE char *dev = core_sprintf ("/sys/class/net/%s/device", names.ptr[i]);
-
-    if (dev == NULL)
-      goto fail;
-    if (!inv_src_exists (s, dev))
-      continue;
-    if (core_string_vector_append (out, names.ptr[i]) == -1)
-      goto fail;
-    names.ptr[i] = NULL;
-  }
-  core_string_vector_free (&names);
-  return 0;
-
- fail:
-  core_string_vector_free (&names);
-  return -1;
+  return list_devices (s, "/sys/class/net", "NICs", is_nic, out);
 }
 
 static int
 read_nics (struct inv_src *s, core_nic_vector *out)
 {
   core_string_vector names = { 0 };
+  int ret = -1;
 
   if (inv_list_nics (s, &names) == -1)
     return -1;
@@ -303,12 +304,10 @@ read_nics (struct inv_src *s, core_nic_vector *out)
       goto fail;
     }
   }
-  core_string_vector_free (&names);
-  return 0;
-
+  ret = 0;
  fail:
   core_string_vector_free (&names);
-  return -1;
+  return ret;
 }
 
 int

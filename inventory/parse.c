@@ -52,13 +52,8 @@ next_line (struct lines *l)
     return NULL;
   end = strchr (l->p, '\n');
   n = end ? (size_t) (end - l->p) : strlen (l->p);
-  if (n + 1 > l->cap) {
-    char *b = realloc (l->buf, n + 1);
-    if (b == NULL)
-      return NULL;
-    l->buf = b;
-    l->cap = n + 1;
-  }
+  if (core_vector_reserve ((void **) &l->buf, &l->cap, 0, n + 1, 1) == -1)
+    return NULL;
   memcpy (l->buf, l->p, n);
   l->buf[n] = '\0';
   l->p = end ? end + 1 : l->p + n;
@@ -225,9 +220,8 @@ inv_parse_meminfo (const char *text, struct inv_meminfo *out)
       continue;
     for (int i = 0; keys[i]; i++)
       if (strcmp (key, keys[i]) == 0) {
-        size_t n = strlen (value);
-        if (n > 3 && strcmp (value + n - 3, " kB") == 0)
-          value[n - 3] = '\0';
+        if (core_ends_with (value, " kB"))
+          value[strlen (value) - 3] = '\0';
         core_parse_int64 (trim (value), key, 0, INT64_MAX / 1024, fields[i]);
       }
   }

@@ -194,27 +194,21 @@ inv_src_read (struct inv_src *s, const char *rel, size_t max, size_t *lenp)
   /* /proc and /sys files report no size: read until the end, in steps,
    * never more than MAX (a recorded tree is untrusted input too). */
   for (;;) {
+    size_t room;
     ssize_t r;
 
-    if (len + 1 >= cap) {
-      size_t newcap = cap ? cap * 2 : 4096;
-      char *p;
-
-      if (newcap > max + 1)
-        newcap = max + 1;
-      if (newcap <= len + 1)
-        break;                  /* MAX reached */
-      p = realloc (buf, newcap);
-      if (p == NULL) {
-        free (buf);
-        close (fd);
-        errno = ENOMEM;
-        return NULL;
-      }
-      buf = p;
-      cap = newcap;
+    if (len == max)
+      break;                    /* MAX reached */
+    if (core_vector_reserve ((void **) &buf, &cap, len, 4096 + 1, 1) == -1) {
+      free (buf);
+      close (fd);
+      errno = ENOMEM;
+      return NULL;
     }
-    r = read (fd, buf + len, cap - len - 1);
+    room = cap - len - 1;
+    if (room > max - len)
+      room = max - len;
+    r = read (fd, buf + len, room);
     if (r == -1 && errno == EINTR)
       continue;
     if (r == -1) {

@@ -197,10 +197,13 @@ resolve (const char *host, const char *port, bool passive)
   return res;
 }
 
-int
-p2v_tcp_connect (const char *host, const char *port)
+/* A TCP socket connected to HOST:PORT, or (LISTENING) bound to it and
+ * listening, on the first of its addresses that takes it; -1 with the
+ * error of the last one tried. */
+static int
+tcp_socket (const char *host, const char *port, bool listening)
 {
-  struct addrinfo *res = resolve (host, port, false);
+  struct addrinfo *res = resolve (host, port, listening);
   int fd = -1, one = 1;
 
   if (res == NULL)
@@ -209,13 +212,29 @@ p2v_tcp_connect (const char *host, const char *port)
     fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd == -1)
       continue;
-    if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
-      break;
-    core_error_errno ("connect to %s:%s", host, port);
+    if (listening) {
+      setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (bind (fd, a->ai_addr, a->ai_addrlen) == 0 && listen (fd, 16) == 0)
+        break;
+      core_error_errno ("listen on %s:%s", host, port);
+    }
+    else {
+      if (connect (fd, a->ai_addr, a->ai_addrlen) == 0)
+        break;
+      core_error_errno ("connect to %s:%s", host, port);
+    }
     close (fd);
     fd = -1;
   }
   freeaddrinfo (res);
+  return fd;
+}
+
+int
+p2v_tcp_connect (const char *host, const char *port)
+{
+  int fd = tcp_socket (host, port, false), one = 1;
+
   if (fd >= 0)
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
@@ -224,24 +243,7 @@ p2v_tcp_connect (const char *host, const char *port)
 int
 p2v_tcp_listen (const char *host, const char *port)
 {
-  struct addrinfo *res = resolve (host, port, true);
-  int fd = -1, one = 1;
-
-  if (res == NULL)
-    return -1;
-  for (struct addrinfo *a = res; a; a = a->ai_next) {
-    fd = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd == -1)
-      continue;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind (fd, a->ai_addr, a->ai_addrlen) == 0 && listen (fd, 16) == 0)
-      break;
-    core_error_errno ("listen on %s:%s", host, port);
-    close (fd);
-    fd = -1;
-  }
-  freeaddrinfo (res);
-  return fd;
+  return tcp_socket (host, port, true);
 }
 
 int
@@ -629,43 +631,62 @@ p2v_conn_cipher (const struct p2v_conn *c)
   return gnutls_cipher_get_name (gnutls_cipher_get (c->tls));
 }
 
+/* One send (OUT) or receive of up to LEN bytes: their count, 0 at the end
+ * of a receive, or -1 with the error set.  Again while nothing could move
+ * yet or a signal came. */
+static ssize_t
+transfer (struct p2v_conn *c, bool out, void *buf, size_t len)
+{
+  const char *what = out ? "send" : "receive";
+  ssize_t r;
+
+  for (;;) {
+    if (c->tls) {
+      r = out ? gnutls_record_send (c->tls, buf, len)
+        : gnutls_record_recv (c->tls, buf, len);
+      if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (!out && r == GNUTLS_E_PREMATURE_TERMINATION)
+        r = 0;
+      if (r < 0 && c->timed_out) {
+        timeout_error (c, what);
+        return -1;
+      }
+      if (r < 0) {
+        core_error ("%s: %s", what, gnutls_strerror (r));
+        return -1;
+      }
+      return r;
+    }
+    if (wait_fd (c, out ? POLLOUT : POLLIN) == -1) {
+      if (c->timed_out)
+        timeout_error (c, what);
+      else
+        core_error_errno ("%s", what);
+      return -1;
+    }
+    r = out ? send (c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+      : recv (c->fd, buf, len, MSG_DONTWAIT);
+    if (r == -1 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+      continue;
+    if (r == -1) {
+      core_error_errno ("%s", what);
+      return -1;
+    }
+    return r;
+  }
+}
+
 int
 p2v_conn_write (struct p2v_conn *c, const void *buf, size_t len)
 {
   const char *p = buf;
 
   while (len > 0) {
-    ssize_t r;
+    ssize_t r = transfer (c, true, (void *) p, len);
 
-    if (c->tls) {
-      r = gnutls_record_send (c->tls, p, len);
-      if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-        continue;
-      if (r < 0 && c->timed_out) {
-        timeout_error (c, "send");
-        return -1;
-      }
-      if (r < 0) {
-        core_error ("send: %s", gnutls_strerror (r));
-        return -1;
-      }
-    }
-    else {
-      if (wait_fd (c, POLLOUT) == -1) {
-        if (c->timed_out)
-          timeout_error (c, "send");
-        else
-          core_error_errno ("send");
-        return -1;
-      }
-      r = send (c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (r == -1 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-        continue;
-      if (r == -1) {
-        core_error_errno ("send");
-        return -1;
-      }
-    }
+    if (r == -1)
+      return -1;
     p += r;
     len -= r;
   }
@@ -701,41 +722,11 @@ fill (struct p2v_conn *c)
     c->end -= c->start;
     c->start = 0;
   }
-  for (;;) {
-    if (c->tls) {
-      r = gnutls_record_recv (c->tls, c->buf + c->end, sizeof c->buf - c->end);
-      if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-        continue;
-      if (r == GNUTLS_E_PREMATURE_TERMINATION)
-        r = 0;
-      if (r < 0 && c->timed_out) {
-        timeout_error (c, "receive");
-        return -1;
-      }
-      if (r < 0) {
-        core_error ("receive: %s", gnutls_strerror (r));
-        return -1;
-      }
-    }
-    else {
-      if (wait_fd (c, POLLIN) == -1) {
-        if (c->timed_out)
-          timeout_error (c, "receive");
-        else
-          core_error_errno ("receive");
-        return -1;
-      }
-      r = recv (c->fd, c->buf + c->end, sizeof c->buf - c->end, MSG_DONTWAIT);
-      if (r == -1 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-        continue;
-      if (r == -1) {
-        core_error_errno ("receive");
-        return -1;
-      }
-    }
-    c->end += r;
-    return r;
-  }
+  r = transfer (c, false, c->buf + c->end, sizeof c->buf - c->end);
+  if (r == -1)
+    return -1;
+  c->end += r;
+  return r;
 }
 
 char *

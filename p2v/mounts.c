@@ -149,7 +149,7 @@ has_rw (const char *opts)
 {
   return strcmp (opts, "rw") == 0 || strncmp (opts, "rw,", 3) == 0
     || strstr (opts, ",rw,") != NULL
-    || (strlen (opts) > 3 && strcmp (opts + strlen (opts) - 3, ",rw") == 0);
+    || core_ends_with (opts, ",rw");
 }
 
 int

@@ -33,7 +33,7 @@ struct rdisk {
   char label[256];
   uint64_t nchunks;
   char (*confirmed)[P2V_SUM_HEX + 1];
-  pid_t server;                 /* qemu-nbd */
+  struct core_child server;     /* qemu-nbd */
   char port[16];
   int fd;                       /* the raw image, to read chunks back */
 };
@@ -157,17 +157,11 @@ write_file_at (int dirfd, const char *name, const char *text, size_t len)
     core_error_errno ("%s", name);
     return -1;
   }
-  for (size_t off = 0; off < len; ) {
-    ssize_t r = write (fd, text + off, len - off);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      core_error_errno ("%s", name);
-      close (fd);
-      unlinkat (dirfd, tmp, 0);
-      return -1;
-    }
-    off += r;
+  if (core_write_fd (fd, text, len) == -1) {
+    core_error_errno ("%s", name);
+    close (fd);
+    unlinkat (dirfd, tmp, 0);
+    return -1;
   }
   if (fsync (fd) == -1 || close (fd) == -1 || renameat (dirfd, tmp, dirfd, name) == -1) {
     core_error_errno ("%s", name);
@@ -399,6 +393,31 @@ qemu_escape (const char *str)
   return out;
 }
 
+/* In qemu-nbd's process: the listening socket as descriptor 3, as
+ * socket activation has it, and the allocator kept from unmapping. */
+static void
+nbd_setup (void *opaque)
+{
+  int lfd = *(int *) opaque;
+  char pidstr[32];
+
+  if (lfd != 3) {
+    dup2 (lfd, 3);
+    close (lfd);
+  }
+  else
+    fcntl (3, F_SETFD, 0);
+  snprintf (pidstr, sizeof pidstr, "%d", (int) getpid ());
+  setenv ("LISTEN_FDS", "1", 1);
+  setenv ("LISTEN_PID", pidstr, 1);
+  /* qemu-nbd allocates a buffer per request and frees it; with glibc's
+   * defaults a 256 KiB buffer is a fresh mmap each time, and faulting
+   * its pages in cost qemu-nbd a third of its CPU (perf).  Keep freed
+   * memory in the heap instead (mallopt(3)). */
+  setenv ("MALLOC_MMAP_THRESHOLD_", "4194304", 1);
+  setenv ("MALLOC_TRIM_THRESHOLD_", "134217728", 1);
+}
+
 static int
 start_server (struct session *s, size_t i)
 {
@@ -406,8 +425,18 @@ start_server (struct session *s, size_t i)
   const char *qemu_nbd = s->o->qemu_nbd ? s->o->qemu_nbd : "qemu-nbd";
   CLEANUP_FREE char *image = core_sprintf ("%s/disk%zu.raw", s->folder, i);
   CLEANUP_FREE char *object = NULL;
-  int lfd;
-  pid_t pid;
+  /* Its output goes to the session's log; stdout too, since qemu-nbd
+   * prints nothing a caller reads. */
+  int log = s->log_fd >= 0 ? s->log_fd : 2;
+  struct core_child c = {
+    .io = { CORE_CHILD_INHERIT, CORE_CHILD_FD, CORE_CHILD_FD },
+    .fd = { -1, log, log },
+    /* The server ends with the receiver. */
+    .death_signal = SIGTERM,
+    .setup = nbd_setup,
+  };
+  const char *argv[20];
+  int n = 0, lfd, r;
 
   if (image == NULL)
     return -1;
@@ -435,59 +464,29 @@ start_server (struct session *s, size_t i)
       close (lfd);
     return -1;
   }
+  argv[n++] = qemu_nbd;
+  argv[n++] = "--format=raw";
+  /* The capture's connections, and its reconnections on resume. */
+  argv[n++] = "--persistent";
+  argv[n++] = "--shared=0";
+  /* Zero requests become holes, as the read-back expects. */
+  argv[n++] = "--discard=unmap";
+  if (object) {
+    argv[n++] = "--object";
+    argv[n++] = object;
+    argv[n++] = "--tls-creds=tls0";
+  }
+  /* The export is the file's size; qemu-nbd refuses any request past
+   * it. */
+  argv[n++] = image;
+  argv[n] = NULL;
   fflush (NULL);
-  pid = fork ();
-  if (pid == -1) {
-    core_error_errno ("fork");
-    close (lfd);
-    return -1;
-  }
-  if (pid == 0) {
-    char pidstr[32];
-    const char *argv[20];
-    int n = 0;
-
-    prctl (PR_SET_PDEATHSIG, SIGTERM);
-    if (lfd != 3) {
-      dup2 (lfd, 3);
-      close (lfd);
-    }
-    else
-      fcntl (3, F_SETFD, 0);
-    if (s->log_fd >= 0)
-      dup2 (s->log_fd, 2);
-    dup2 (2, 1);
-    snprintf (pidstr, sizeof pidstr, "%d", (int) getpid ());
-    setenv ("LISTEN_FDS", "1", 1);
-    setenv ("LISTEN_PID", pidstr, 1);
-    /* qemu-nbd allocates a buffer per request and frees it; with glibc's
-     * defaults a 256 KiB buffer is a fresh mmap each time, and faulting
-     * its pages in cost qemu-nbd a third of its CPU (perf).  Keep freed
-     * memory in the heap instead (mallopt(3)). */
-    setenv ("MALLOC_MMAP_THRESHOLD_", "4194304", 1);
-    setenv ("MALLOC_TRIM_THRESHOLD_", "134217728", 1);
-    argv[n++] = qemu_nbd;
-    argv[n++] = "--format=raw";
-    /* The capture's connections, and its reconnections on resume. */
-    argv[n++] = "--persistent";
-    argv[n++] = "--shared=0";
-    /* Zero requests become holes, as the read-back expects. */
-    argv[n++] = "--discard=unmap";
-    if (object) {
-      argv[n++] = "--object";
-      argv[n++] = object;
-      argv[n++] = "--tls-creds=tls0";
-    }
-    /* The export is the file's size; qemu-nbd refuses any request past
-     * it. */
-    argv[n++] = image;
-    argv[n] = NULL;
-    execvp (qemu_nbd, (char **) argv);
-    dprintf (2, "%s: %s\n", qemu_nbd, strerror (errno));
-    _exit (127);
-  }
+  c.opaque = &lfd;
+  r = core_child_start (&c, (char **) argv);
   close (lfd);
-  d->server = pid;
+  if (r == -1)
+    return -1;
+  d->server = c;
   return 0;
 }
 
@@ -496,11 +495,7 @@ stop_servers (struct session *s)
 {
   for (size_t i = 0; s->disks && i < s->ndisks; i++) {
     struct rdisk *d = &s->disks[i];
-    if (d->server > 0) {
-      kill (d->server, SIGTERM);
-      waitpid (d->server, NULL, 0);
-      d->server = 0;
-    }
+    core_child_stop (&d->server, SIGTERM);
   }
   if (s->tls_dir) {
     /* The session's key goes with it. */
@@ -1561,6 +1556,8 @@ p2v_receive (const struct p2v_receive_options *o)
     }
     accepted_at = core_monotonic ();
     fflush (NULL);
+    /* A session is this program forked, running no other: not a
+     * core_child_start. */
     pid = fork ();
     if (pid == -1) {
       close (cfd);

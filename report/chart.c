@@ -23,30 +23,47 @@ xpos (double seconds)
   return LEFT + (W - LEFT - RIGHT) * seconds / DAY;
 }
 
-/* Append "x,y " to a growable string. */
+/* Append "x,y" to a list of points, a space between. */
 static int
-point (char **s, size_t *len, size_t *cap, double x, double y)
+point (core_buffer *b, double x, double y)
 {
-  char tmp[64];
-  int n = snprintf (tmp, sizeof tmp, "%s%.1f,%.1f", *len ? " " : "", x, y);
+  return core_buffer_printf (b, "%s%.1f,%.1f", b->len ? " " : "", x, y);
+}
 
-  if (*len + n + 1 > *cap) {
-    size_t want = *cap ? *cap * 2 : 1024;
-    char *p;
+/* Free the parts of a chart that could not be made; returns NULL. */
+static struct rep_value *
+chart_fail (struct rep_value *c, struct rep_value *xt, struct rep_value *yt)
+{
+  rep_value_free (c);
+  rep_value_free (xt);
+  rep_value_free (yt);
+  return NULL;
+}
 
-    while (want < *len + n + 1)
-      want *= 2;
-    p = realloc (*s, want);
-    if (p == NULL) {
-      core_error ("out of memory");
-      return -1;
-    }
-    *s = p;
-    *cap = want;
+/* The frame every chart has: its size and the plot's edges. */
+static void
+chart_frame (bool *failed, struct rep_value *c, double bottom)
+{
+  rep_set (failed, c, "width", rep_stringf ("%.0f", W));
+  rep_set (failed, c, "height", rep_stringf ("%.0f", H));
+  rep_set (failed, c, "left", rep_stringf ("%.0f", LEFT));
+  rep_set (failed, c, "right", rep_stringf ("%.0f", W - RIGHT));
+  rep_set (failed, c, "top", rep_stringf ("%.0f", TOP));
+  rep_set (failed, c, "bottom", rep_stringf ("%.0f", bottom));
+}
+
+/* The ticks into the chart; the chart, or NULL when any part failed. */
+static struct rep_value *
+chart_done (bool failed, struct rep_value *c, struct rep_value *xt,
+            struct rep_value *yt)
+{
+  rep_set (&failed, c, "xticks", xt);
+  rep_set (&failed, c, "yticks", yt);
+  if (failed) {
+    rep_value_free (c);
+    return NULL;
   }
-  memcpy (*s + *len, tmp, n + 1);
-  *len += n;
-  return 0;
+  return c;
 }
 
 struct rep_value *
@@ -54,18 +71,15 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
                   double capacity_mhz, double headroom_pct)
 {
   struct rep_value *c = rep_map (), *xt = rep_list (), *yt = rep_list ();
-  char *line = NULL, *area = NULL;
-  size_t llen = 0, lcap = 0, alen = 0, acap = 0, peak_i = 0;
+  core_buffer line = { 0 }, area = { 0 };
+  size_t peak_i = 0;
   double bottom = H - BOTTOM, plot_h = H - TOP - BOTTOM, ymax, peak = 0;
   bool failed = false;
   char num[64];
 
   if (n == 0 || capacity_mhz <= 0 || interval_s <= 0) {
-    rep_value_free (c);
-    rep_value_free (xt);
-    rep_value_free (yt);
     core_error ("a chart needs a series and a capacity");
-    return NULL;
+    return chart_fail (c, xt, yt);
   }
   for (size_t i = 0; i < n; i++)
     if (mhz[i] > peak) {
@@ -77,7 +91,7 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
 
 #define Y(v) (bottom - plot_h * (v) / ymax)
   /* Each value covers its interval: a step line over the day. */
-  if (point (&area, &alen, &acap, xpos (0), bottom) == -1)
+  if (point (&area, xpos (0), bottom) == -1)
     failed = true;
   for (size_t i = 0; i < n && !failed; i++) {
     double t0 = fmin (i * (double) interval_s, DAY);
@@ -85,33 +99,25 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
 
     if (n == 1)
       t1 = DAY;
-    if (point (&line, &llen, &lcap, xpos (t0), Y (mhz[i])) == -1
-        || point (&line, &llen, &lcap, xpos (t1), Y (mhz[i])) == -1
-        || point (&area, &alen, &acap, xpos (t0), Y (mhz[i])) == -1
-        || point (&area, &alen, &acap, xpos (t1), Y (mhz[i])) == -1)
+    if (point (&line, xpos (t0), Y (mhz[i])) == -1
+        || point (&line, xpos (t1), Y (mhz[i])) == -1
+        || point (&area, xpos (t0), Y (mhz[i])) == -1
+        || point (&area, xpos (t1), Y (mhz[i])) == -1)
       failed = true;
   }
-  if (!failed && point (&area, &alen, &acap, xpos (n == 1 ? DAY : fmin (n * (double) interval_s, DAY)), bottom) == -1)
+  if (!failed && point (&area, xpos (n == 1 ? DAY : fmin (n * (double) interval_s, DAY)), bottom) == -1)
     failed = true;
   if (failed) {
-    free (line);
-    free (area);
-    rep_value_free (c);
-    rep_value_free (xt);
-    rep_value_free (yt);
-    return NULL;
+    free (line.ptr);
+    free (area.ptr);
+    return chart_fail (c, xt, yt);
   }
 
-  rep_set (&failed, c, "width", rep_stringf ("%.0f", W));
-  rep_set (&failed, c, "height", rep_stringf ("%.0f", H));
-  rep_set (&failed, c, "left", rep_stringf ("%.0f", LEFT));
-  rep_set (&failed, c, "right", rep_stringf ("%.0f", W - RIGHT));
-  rep_set (&failed, c, "top", rep_stringf ("%.0f", TOP));
-  rep_set (&failed, c, "bottom", rep_stringf ("%.0f", bottom));
-  rep_set (&failed, c, "line", rep_string (line));
-  rep_set (&failed, c, "area", rep_string (area));
-  free (line);
-  free (area);
+  chart_frame (&failed, c, bottom);
+  rep_set (&failed, c, "line", rep_string (line.ptr));
+  rep_set (&failed, c, "area", rep_string (area.ptr));
+  free (line.ptr);
+  free (area.ptr);
   rep_set (&failed, c, "capacity_y", rep_stringf ("%.1f", Y (capacity_mhz)));
   rep_set (&failed, c, "capacity_label",
            rep_stringf ("capacity %s", rep_fmt_mhz (num, sizeof num, capacity_mhz)));
@@ -170,13 +176,7 @@ rep_chart_values (const double *mhz, size_t n, int64_t interval_s,
     rep_add (&failed, yt, tick);
   }
 #undef Y
-  rep_set (&failed, c, "xticks", xt);
-  rep_set (&failed, c, "yticks", yt);
-  if (failed) {
-    rep_value_free (c);
-    return NULL;
-  }
-  return c;
+  return chart_done (failed, c, xt, yt);
 }
 
 /* Growth ------------------------------------------------------------ */
@@ -186,19 +186,15 @@ rep_growth_chart_values (const double *pct, size_t n, double headroom_pct,
                          int64_t runs_out)
 {
   struct rep_value *c = rep_map (), *xt = rep_list (), *yt = rep_list ();
-  char *line = NULL;
-  size_t llen = 0, lcap = 0;
+  core_buffer line = { 0 };
   double bottom = H - BOTTOM, plot_h = H - TOP - BOTTOM, ymax = 100, limit;
   double months = n > 1 ? (double) (n - 1) : 1;
   bool failed = false;
   char num[64];
 
   if (n == 0) {
-    rep_value_free (c);
-    rep_value_free (xt);
-    rep_value_free (yt);
     core_error ("a growth chart needs a curve");
-    return NULL;
+    return chart_fail (c, xt, yt);
   }
   for (size_t i = 0; i < n; i++)
     ymax = fmax (ymax, pct[i]);
@@ -209,23 +205,15 @@ rep_growth_chart_values (const double *pct, size_t n, double headroom_pct,
 #define GX(m) (LEFT + (W - LEFT - RIGHT) * (m) / months)
 #define GY(v) (bottom - plot_h * (v) / ymax)
   for (size_t i = 0; i < n && !failed; i++)
-    if (point (&line, &llen, &lcap, GX ((double) i), GY (pct[i])) == -1)
+    if (point (&line, GX ((double) i), GY (pct[i])) == -1)
       failed = true;
   if (failed) {
-    free (line);
-    rep_value_free (c);
-    rep_value_free (xt);
-    rep_value_free (yt);
-    return NULL;
+    free (line.ptr);
+    return chart_fail (c, xt, yt);
   }
-  rep_set (&failed, c, "width", rep_stringf ("%.0f", W));
-  rep_set (&failed, c, "height", rep_stringf ("%.0f", H));
-  rep_set (&failed, c, "left", rep_stringf ("%.0f", LEFT));
-  rep_set (&failed, c, "right", rep_stringf ("%.0f", W - RIGHT));
-  rep_set (&failed, c, "top", rep_stringf ("%.0f", TOP));
-  rep_set (&failed, c, "bottom", rep_stringf ("%.0f", bottom));
-  rep_set (&failed, c, "line", rep_string (line));
-  free (line);
+  chart_frame (&failed, c, bottom);
+  rep_set (&failed, c, "line", rep_string (line.ptr));
+  free (line.ptr);
   rep_set (&failed, c, "limit_y", rep_stringf ("%.1f", GY (limit)));
   rep_set (&failed, c, "limit_label",
            rep_stringf ("usable %s%% (%s%% headroom)", rep_fmt_num (num, sizeof num, limit, 1),
@@ -278,11 +266,5 @@ rep_growth_chart_values (const double *pct, size_t n, double headroom_pct,
     rep_set (&failed, c, "spark_step", step == 1 ? rep_string ("a month")
              : rep_stringf ("every %zu months", step));
   }
-  rep_set (&failed, c, "xticks", xt);
-  rep_set (&failed, c, "yticks", yt);
-  if (failed) {
-    rep_value_free (c);
-    return NULL;
-  }
-  return c;
+  return chart_done (failed, c, xt, yt);
 }

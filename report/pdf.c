@@ -49,7 +49,8 @@ pause_ms (long ms)
 
 /* The guardian: reads the process group of Chromium from the pipe, and at
  * its end (this process closing it or dying) kills that group and removes
- * DIR.  Returns its pid; the write end of the pipe is in *FD. */
+ * DIR.  Returns its pid; the write end of the pipe is in *FD.  A fork
+ * that runs no program, so core_child_start does not fit it. */
 static pid_t
 start_guardian (const char *dir, int *fd)
 {
@@ -103,22 +104,15 @@ static int
 write_all (const char *path, const char *buf, size_t len)
 {
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  size_t done = 0;
 
   if (fd == -1) {
     core_error_errno ("%s", path);
     return -1;
   }
-  while (done < len) {
-    ssize_t r = write (fd, buf + done, len - done);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      core_error_errno ("%s", path);
-      close (fd);
-      return -1;
-    }
-    done += r;
+  if (core_write_fd (fd, buf, len) == -1) {
+    core_error_errno ("%s", path);
+    close (fd);
+    return -1;
   }
   if (close (fd) == -1) {
     core_error_errno ("%s", path);
@@ -145,6 +139,21 @@ last_line (const char *file)
   return last ? core_strdup (last) : NULL;
 }
 
+/* In Chromium's process, before exec: its home and temporary files in
+ * DIR, and the signals a report run ignores back to their defaults. */
+static void
+chromium_setup (void *opaque)
+{
+  const char *dir = opaque;
+
+  setenv ("HOME", dir, 1);
+  setenv ("TMPDIR", dir, 1);
+  unsetenv ("XDG_CONFIG_HOME");
+  unsetenv ("XDG_CACHE_HOME");
+  signal (SIGINT, SIG_DFL);
+  signal (SIGPIPE, SIG_DFL);
+}
+
 /* Run Chromium in a process group of its own, with its home and temporary
  * files in DIR and its output in DIR/chromium.log; tell the guardian the
  * group through FD.  Returns its exit status, or -1. */
@@ -152,48 +161,34 @@ static int
 run_chromium (char *const *argv, const char *dir, int fd)
 {
   CLEANUP_FREE char *log = core_sprintf ("%s/chromium.log", dir);
-  pid_t parent = getpid (), pid;
-  int status;
+  /* Dies with this process rather than print for no one. */
+  struct core_child c = {
+    .group = true, .death_signal = SIGKILL,
+    .setup = chromium_setup, .opaque = (void *) dir,
+  };
+  int out, r, status;
+  pid_t pid;
 
   if (log == NULL)
     return -1;
-  pid = fork ();
-  if (pid == -1) {
-    core_error_errno ("fork");
+  out = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out >= 0) {
+    c.io[1] = CORE_CHILD_FD;
+    c.fd[1] = out;
+    c.io[2] = CORE_CHILD_STDOUT;
+  }
+  r = core_child_start (&c, argv);
+  if (out >= 0)
+    close (out);
+  if (r == -1)
     return -1;
-  }
-  if (pid == 0) {
-    int out = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-    setpgid (0, 0);
-    /* Die with this process rather than print for no one. */
-    prctl (PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid () != parent)
-      _exit (126);
-    if (out >= 0) {
-      dup2 (out, 1);
-      dup2 (out, 2);
-    }
-    setenv ("HOME", dir, 1);
-    setenv ("TMPDIR", dir, 1);
-    unsetenv ("XDG_CONFIG_HOME");
-    unsetenv ("XDG_CACHE_HOME");
-    signal (SIGINT, SIG_DFL);
-    signal (SIGPIPE, SIG_DFL);
-    execvp (argv[0], argv);
-    dprintf (2, "%s: %s\n", argv[0], strerror (errno));
-    _exit (127);
-  }
-  setpgid (pid, pid);
+  pid = c.pid;
   if (write (fd, &pid, sizeof pid) != sizeof pid) {
     core_error_errno ("guardian pipe");
     kill (pid, SIGKILL);
   }
-  while (waitpid (pid, &status, 0) == -1)
-    if (errno != EINTR) {
-      core_error_errno ("waitpid");
-      return -1;
-    }
+  if (core_child_wait (&c, &status) == -1)
+    return -1;
   /* Its helpers end with it; any that does not is not waited for. */
   killpg (pid, SIGKILL);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127) {
@@ -203,11 +198,7 @@ run_chromium (char *const *argv, const char *dir, int fd)
   }
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
     CLEANUP_FREE char *why = last_line (log);
-    if (WIFSIGNALED (status))
-      core_error ("%s: killed by signal %d", argv[0], WTERMSIG (status));
-    else
-      core_error ("%s: exited with status %d%s%s", argv[0], WEXITSTATUS (status),
-                  why ? ": " : "", why ? why : "");
+    core_child_error (argv[0], status, why);
     return -1;
   }
   return 0;

@@ -97,32 +97,16 @@ rep_map (void)
 static int
 grow (struct rep_value *c)
 {
-  struct rep_value **items;
-  size_t newcap, bytes;
+  size_t cap = c->cap, kcap = c->cap;
 
-  if (c->len < c->cap)
-    return 0;
-  newcap = c->cap ? c->cap : 4;
-  if (!core_mul_size (newcap, 2, &newcap)
-      || !core_mul_size (newcap, sizeof *items, &bytes)) {
-    core_error ("out of memory");
+  if (core_vector_reserve ((void **) &c->items, &cap, c->len, 1,
+                           sizeof *c->items) == -1)
     return -1;
-  }
-  items = realloc (c->items, bytes);
-  if (items == NULL) {
-    core_error ("out of memory");
+  if (c->kind == REP_MAP
+      && core_vector_reserve ((void **) &c->keys, &kcap, c->len, 1,
+                              sizeof *c->keys) == -1)
     return -1;
-  }
-  c->items = items;
-  if (c->kind == REP_MAP) {
-    char **keys = realloc (c->keys, newcap * sizeof *keys);
-    if (keys == NULL) {
-      core_error ("out of memory");
-      return -1;
-    }
-    c->keys = keys;
-  }
-  c->cap = newcap;
+  c->cap = cap;
   return 0;
 }
 

@@ -61,8 +61,6 @@ t_done () {
     exit $?
 }
 
-# Skip the whole script (exit 77 as in automake) when a real prerequisite
-# is missing; say which.
 # t_receiver_port FILE: wait (up to 30 s) for `p2vkit receive` to say
 # "listening on ADDR:PORT ..." in FILE, then print PORT (nothing if it
 # never did).
@@ -117,4 +115,7 @@ StrictModes no
 CONF
 }
 
+# t_skip_all REASON: skip the whole script when a real prerequisite is
+# missing, saying which: TAP's empty plan "1..0 # SKIP REASON" and exit 0,
+# which prove counts as skipped (not automake's exit 77).
 t_skip_all () { echo "1..0 # SKIP $1"; exit 0; }

@@ -10,26 +10,6 @@
 #include "core/core.h"
 #include "fuzz.h"
 
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
-{
-  struct core_plan a, b;
-  char *text = NULL;
-  size_t len;
-  FILE *fp;
-
-  if (core_plan_parse ("fuzz", (const char *) data, size, &a) == -1)
-    return 0;
-  fp = open_memstream (&text, &len);
-  if (core_plan_write (fp, &a) == -1)
-    abort ();
-  fclose (fp);
-  fuzz_check_expansion (size, len);
-  if (core_plan_parse ("again", text, len, &b) == -1 || !core_plan_equal (&a, &b))
-    abort ();
-  core_plan_clear (&a);
-  core_plan_clear (&b);
-  free (text);
-  return 0;
-}
+FUZZ_ROUND_TRIP (struct core_plan,
+                 core_plan_parse, core_plan_write,
+                 core_plan_equal, core_plan_clear)

@@ -10,24 +10,6 @@
 #include "core/core.h"
 #include "fuzz.h"
 
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
-{
-  struct core_policy a, b;
-  char *text = NULL;
-  size_t len;
-  FILE *fp;
-
-  if (core_policy_parse ("fuzz", (const char *) data, size, &a) == -1)
-    return 0;
-  fp = open_memstream (&text, &len);
-  if (core_policy_write (fp, &a) == -1)
-    abort ();
-  fclose (fp);
-  fuzz_check_expansion (size, len);
-  if (core_policy_parse ("again", text, len, &b) == -1 || !core_policy_equal (&a, &b))
-    abort ();
-  free (text);
-  return 0;
-}
+FUZZ_ROUND_TRIP (struct core_policy,
+                 core_policy_parse, core_policy_write,
+                 core_policy_equal, FUZZ_NO_CLEAR)
