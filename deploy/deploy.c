@@ -11,7 +11,6 @@
 
 #include "deploy/deploy.h"
 
-volatile sig_atomic_t dep_interrupted;
 
 enum dom_state { DOM_ABSENT, DOM_SAME, DOM_OTHER };
 
@@ -77,7 +76,7 @@ DEFINE_VECTOR_TYPE(undo_vector, struct undo)
 struct dep_run {
   const struct core_plan *plan;
   struct dep_options o;
-  struct dep_callbacks cb;
+  const struct core_notify *notify;
   host_vector hosts;
   wl_vector wls;
   undo_vector undo;
@@ -100,9 +99,16 @@ say (struct dep_run *r, const char *fmt, ...)
   if (vasprintf (&s, fmt, ap) == -1)
     s = NULL;
   va_end (ap);
-  if (s && r->cb.notice)
-    r->cb.notice (r->cb.opaque, s);
+  if (s)
+    core_notice (r->notify, CORE_NOTICE_INFO, "%s", s);
   free (s);
+}
+
+/* The front end asked to stop (Ctrl-C): the run is undone. */
+static bool
+interrupted (const struct dep_run *r)
+{
+  return core_cancelled (r->notify);
 }
 
 /* libvirt's last error, without its default printing to stderr. */
@@ -180,7 +186,7 @@ uri_is_local (const char *uri)
 
 struct dep_run *
 dep_run_new (const struct core_plan *plan, const struct dep_options *opts,
-             const struct dep_callbacks *cb)
+             const struct core_notify *notify)
 {
   static bool events;
   struct dep_run *r = calloc (1, sizeof *r);
@@ -204,8 +210,7 @@ dep_run_new (const struct core_plan *plan, const struct dep_options *opts,
     r->o.default_pool_path = DEP_DEFAULT_POOL_PATH;
   if (r->o.boot_timeout_s <= 0)
     r->o.boot_timeout_s = 300;
-  if (cb)
-    r->cb = *cb;
+  r->notify = notify;
   return r;
 }
 
@@ -936,8 +941,8 @@ struct reader {
 static void
 reader_progress (struct reader *rd)
 {
-  if (rd->r->cb.progress)
-    rd->r->cb.progress (rd->r->cb.opaque, rd->done, rd->sent, rd->d->file_size);
+  core_notify_progress (rd->r->notify, NULL, rd->done, rd->sent,
+                        rd->d->file_size);
 }
 
 static int
@@ -947,15 +952,15 @@ reader_data (virStreamPtr st, char *buf, size_t nbytes, void *opaque)
   ssize_t n;
 
   (void) st;
-  if (dep_interrupted) {
+  if (interrupted (rd->r)) {
     rd->err = -1;
     return -1;
   }
   do
     n = read (rd->fd, buf, nbytes);
-  while (n == -1 && errno == EINTR && !dep_interrupted);
+  while (n == -1 && errno == EINTR && !interrupted (rd->r));
   if (n == -1) {
-    rd->err = dep_interrupted ? -1 : errno;
+    rd->err = interrupted (rd->r) ? -1 : errno;
     return -1;
   }
   rd->done += n;
@@ -1077,10 +1082,9 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
     core_error ("host %s: cannot upload to volume %s: %s", h->ph->name, d->vol, verr ());
     goto out;
   }
-  if (r->cb.progress_start)
-    r->cb.progress_start (r->cb.opaque, what, d->file_size);
+  core_notify_start (r->notify, what, d->file_size);
   if (virStreamSparseSendAll (st, reader_data, reader_hole, reader_skip, &rd) == -1) {
-    if (rd.err == -1 || dep_interrupted)
+    if (rd.err == -1 || interrupted (r))
       core_error ("interrupted");
     else if (rd.err > 0) {
       errno = rd.err;
@@ -1096,10 +1100,9 @@ upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_d
     core_error ("host %s: cannot delete volume %s: %s", h->ph->name, mark, verr ());
   else
     ret = 0;
-  if (r->cb.progress_end)
-    r->cb.progress_end (r->cb.opaque,
-                        ret == 0 ? "done" : dep_interrupted ? "interrupted" : "failed",
-                        rd.done, rd.sent);
+  core_notify_end (r->notify,
+                   ret == 0 ? "done" : interrupted (r) ? "interrupted" : "failed",
+                   rd.done, rd.sent);
  out:
   if (st)
     virStreamFree (st);
@@ -1132,7 +1135,7 @@ apply_workload (struct dep_run *r, size_t wi, virStoragePoolPtr pool)
     if (upload (r, w->host, pool, &w->img.disks.ptr[d]) == -1)
       return -1;
   }
-  if (dep_interrupted) {
+  if (interrupted (r)) {
     core_error ("interrupted");
     return -1;
   }
@@ -1330,7 +1333,7 @@ wait_consoles (struct dep_run *r, const bool *want, double deadline)
 {
   int timer = virEventAddTimeout (250, tick, NULL, NULL);
 
-  while (!dep_interrupted && core_monotonic () < deadline) {
+  while (!interrupted (r) && core_monotonic () < deadline) {
     bool waiting = false;
     for (size_t i = 0; i < r->wls.len; i++)
       if (want[i] && r->wls.ptr[i].boot_s < 0 && !r->wls.ptr[i].console_eof)
@@ -1411,7 +1414,7 @@ dep_verify_boot (struct dep_run *r)
            r->hosts.ptr[w->host].ph->name);
     else {
       say (r, "%s: no login prompt %s", w->pw->name,
-           dep_interrupted ? "(interrupted)"
+           interrupted (r) ? "(interrupted)"
            : w->console_eof ? "(the console closed)" : "within the time allowed");
       last_lines (r, w);
       failed++;

@@ -1,7 +1,7 @@
 /* Deploy: put a plan's converted guests on their hosts through libvirt
  * (p2vkit deploy).  One section per .c file.  Like the core, nothing here
- * prints or exits: actions, notices and progress go through callbacks,
- * errors through core_error.
+ * prints or exits: actions, notices, upload progress and cancellation go
+ * through the caller's struct core_notify, errors through core_error.
  *
  * A run has two phases.  dep_check() connects to every host and looks at
  * everything (images, URIs, pools, domains) without changing anything, and
@@ -11,7 +11,6 @@
 #ifndef P2VKIT_DEPLOY_H
 #define P2VKIT_DEPLOY_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,10 +26,6 @@
 /* The namespace of the <metadata> element deploy leaves in each domain. */
 #define DEP_XMLNS "urn:p2vkit:deploy:1"
 #define DEP_XMLNS_PREFIX "p2vkit"
-
-/* Set by the front end's SIGINT/SIGTERM handler; long steps (uploads,
- * waiting for boots) stop at the next chunk and the run is undone. */
-extern volatile sig_atomic_t dep_interrupted;
 
 /* ------------------------------------------------------------------ */
 /* deploy.c: options, the check and apply phases.                      */
@@ -62,19 +57,6 @@ struct dep_options {
   int boot_timeout_s;
 };
 
-struct dep_callbacks {
-  /* One line: an action being taken or a fact found. */
-  void (*notice) (void *opaque, const char *line);
-  /* An upload: started, moved on (DONE counts holes skipped), ended with
-   * OUTCOME ("done", "failed", "interrupted") having sent SENT bytes of
-   * data: the rest of DONE was holes. */
-  void (*progress_start) (void *opaque, const char *what, uint64_t total);
-  void (*progress) (void *opaque, uint64_t done, uint64_t sent, uint64_t total);
-  void (*progress_end) (void *opaque, const char *outcome, uint64_t done,
-                        uint64_t sent);
-  void *opaque;
-};
-
 /* Parse "HOST=VALUE" into MAP; OPTION names the option in errors. */
 int dep_map_add(dep_map *map, const char *option, const char *arg);
 void dep_map_free(dep_map *map);
@@ -82,10 +64,14 @@ void dep_map_free(dep_map *map);
 struct dep_run;
 
 /* Allocates a run over PLAN (which must outlive it) and OPTS (copied
- * shallowly: the strings must outlive it too). */
+ * shallowly: the strings must outlive it too).  NOTIFY (NULL, or one that
+ * outlives the run) gets each action or fact found as an INFO notice,
+ * each upload's progress (DONE counts holes skipped, SENT the data), and
+ * is asked whether to stop: long steps (uploads, waiting for boots) stop
+ * at the next chunk and the run is undone. */
 struct dep_run *dep_run_new(const struct core_plan *plan,
                             const struct dep_options *opts,
-                            const struct dep_callbacks *cb);
+                            const struct core_notify *notify);
 void dep_run_free(struct dep_run *r);
 
 /* Check everything, change nothing.  Returns 0 when every problem found
@@ -95,7 +81,7 @@ void dep_run_free(struct dep_run *r);
 int dep_check(struct dep_run *r, core_string_vector *problems);
 
 /* After dep_check: the number of changes the run would make, and each
- * action and definition as text through the notice callback (--dry-run). */
+ * action and definition as text as notices (--dry-run). */
 size_t dep_changes(const struct dep_run *r);
 void dep_describe(struct dep_run *r, bool with_xml);
 /* After dep_apply: the actions it took. */
@@ -107,12 +93,12 @@ int dep_xml_only(struct dep_run *r, core_string_vector *problems);
 /* The I-th workload's definition and name; NULL past the last. */
 const char *dep_xml_of(const struct dep_run *r, size_t i, const char **name);
 
-/* Carry the actions out.  On failure (or dep_interrupted) undoes what
+/* Carry the actions out.  On failure (or cancellation) undoes what
  * this run did and returns -1 with the first error in core_errmsg. */
 int dep_apply(struct dep_run *r);
 
 /* --verify-boot: wait for the login prompt on the serial console of every
- * running planned guest.  Reports each through the notice callback;
+ * running planned guest.  Reports each as a notice;
  * returns how many did not show one, or -1 on error. */
 int dep_verify_boot(struct dep_run *r);
 
