@@ -704,8 +704,9 @@ enum core_notice {
  * of TOTAL, of which SENT were moved as data (less than DONE when a copy
  * skips holes), WHAT saying what is under way now (it may change: the
  * planner's best so far); then the end with OUTCOME ("done", "failed",
- * "interrupted").  Notices are one whole line each, with no "p2vkit: "
- * in front.  CANCELLED is asked at each step of long work: true stops
+ * "interrupted").  A notice is text to show as it is, with no
+ * "p2vkit: " in front: one line, but for what is shown whole (deploy
+ * --dry-run's definitions).  CANCELLED is asked at each step of long work: true stops
  * it (undoing what it must) as soon as it can; it may read a flag a
  * signal handler sets, nothing more. */
 struct core_notify {
@@ -722,6 +723,9 @@ struct core_notify {
 /* Each does nothing (or returns false) when N or its member is NULL. */
 void core_notice(const struct core_notify *n, enum core_notice kind,
                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void core_vnotice(const struct core_notify *n, enum core_notice kind,
+                  const char *fmt, va_list ap)
+  __attribute__((format(printf, 3, 0)));
 void core_notify_start(const struct core_notify *n, const char *what,
                        uint64_t total);
 void core_notify_progress(const struct core_notify *n, const char *what,
@@ -731,7 +735,7 @@ void core_notify_end(const struct core_notify *n, const char *outcome,
 bool core_cancelled(const struct core_notify *n);
 
 /* Code with no notify to hand (readers, import) warns through the one the
- * front end set for its thread; none set: dropped.  Front ends set it to
+ * front end set for its thread, one line; none set: dropped.  Front ends set it to
  * the notify they pass to modules, so that every warning takes one way. */
 void core_set_notify(const struct core_notify *n);
 const struct core_notify *core_thread_notify(void);

@@ -4,29 +4,23 @@
  * import) warns through the one the front end set for its thread. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core.h"
 
-/* One line per notice: a line break would break the front end's layout. */
-static void
-one_line (char *msg)
+void
+core_vnotice (const struct core_notify *n, enum core_notice kind,
+              const char *fmt, va_list ap)
 {
-  for (char *p = msg; *p; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
-}
-
-static void
-notice_v (const struct core_notify *n, enum core_notice kind, const char *fmt,
-          va_list ap)
-{
-  char msg[2048];
+  char *msg;
 
   if (n == NULL || n->notice == NULL)
     return;
-  vsnprintf (msg, sizeof msg, fmt, ap);
-  one_line (msg);
+  /* Out of memory here only loses the notice. */
+  if (vasprintf (&msg, fmt, ap) == -1)
+    return;
   n->notice (n->opaque, kind, msg);
+  free (msg);
 }
 
 void
@@ -36,7 +30,7 @@ core_notice (const struct core_notify *n, enum core_notice kind,
   va_list ap;
 
   va_start (ap, fmt);
-  notice_v (n, kind, fmt, ap);
+  core_vnotice (n, kind, fmt, ap);
   va_end (ap);
 }
 
@@ -88,9 +82,17 @@ core_thread_notify (void)
 void
 core_warning (const char *fmt, ...)
 {
+  char msg[2048];
   va_list ap;
 
+  if (thread_notify == NULL || thread_notify->notice == NULL)
+    return;
   va_start (ap, fmt);
-  notice_v (thread_notify, CORE_NOTICE_WARNING, fmt, ap);
+  vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
+  /* One line per warning: a line break would break a log's layout. */
+  for (char *p = msg; *p; p++)
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  thread_notify->notice (thread_notify->opaque, CORE_NOTICE_WARNING, msg);
 }

@@ -93,15 +93,10 @@ static void
 say (struct dep_run *r, const char *fmt, ...)
 {
   va_list ap;
-  char *s = NULL;
 
   va_start (ap, fmt);
-  if (vasprintf (&s, fmt, ap) == -1)
-    s = NULL;
+  core_vnotice (r->notify, CORE_NOTICE_INFO, fmt, ap);
   va_end (ap);
-  if (s)
-    core_notice (r->notify, CORE_NOTICE_INFO, "%s", s);
-  free (s);
 }
 
 /* The front end asked to stop (Ctrl-C): the run is undone. */
