@@ -28,7 +28,7 @@
 #define DEP_XMLNS_PREFIX "p2vkit"
 
 /* ------------------------------------------------------------------ */
-/* deploy.c: options, the check and apply phases.                      */
+/* deploy.c: options, the run.                                        */
 
 /* "HOST=VALUE" pairs of --uri, --pool and --pool-path. */
 struct dep_map_entry {
@@ -74,6 +74,9 @@ struct dep_run *dep_run_new(const struct core_plan *plan,
                             const struct core_notify *notify);
 void dep_run_free(struct dep_run *r);
 
+/* ------------------------------------------------------------------ */
+/* check.c: the check phase, and what it would change.                */
+
 /* Check everything, change nothing.  Returns 0 when every problem found
  * is none, else -1 with each problem in *PROBLEMS (one line each; the
  * caller frees them) or, for an error that stops the check, in
@@ -93,14 +96,23 @@ int dep_xml_only(struct dep_run *r, core_string_vector *problems);
 /* The I-th workload's definition and name; NULL past the last. */
 const char *dep_xml_of(const struct dep_run *r, size_t i, const char **name);
 
+/* ------------------------------------------------------------------ */
+/* apply.c: the apply phase (undo.c undoes, upload.c fills volumes).  */
+
 /* Carry the actions out.  On failure (or cancellation) undoes what
  * this run did and returns -1 with the first error in core_errmsg. */
 int dep_apply(struct dep_run *r);
+
+/* ------------------------------------------------------------------ */
+/* console.c: serial consoles.                                        */
 
 /* --verify-boot: wait for the login prompt on the serial console of every
  * running planned guest.  Reports each as a notice;
  * returns how many did not show one, or -1 on error. */
 int dep_verify_boot(struct dep_run *r);
+
+/* ------------------------------------------------------------------ */
+/* status.c: --status.                                                */
 
 /* --status: one row per placed workload. */
 struct dep_status_row {
@@ -186,5 +198,92 @@ char *dep_volume_xml(const char *name, uint64_t capacity, const char *format);
 char *dep_xml_set_uuid(const char *domain_xml, const char *uuid);
 /* The first libvirt network a definition's NICs use, or NULL. */
 char *dep_xml_networks(const char *domain_xml);
+
+/* ------------------------------------------------------------------ */
+/* The run's state and helpers, shared by deploy's files (not for other */
+/* modules).                                                            */
+
+enum dom_state { DOM_ABSENT, DOM_SAME, DOM_OTHER };
+
+struct dep_host {
+  const struct core_plan_host *ph;
+  char *uri;
+  const char *pool;
+  char *pool_path;              /* the existing pool's, or where to make it */
+  bool xen;
+  bool local;
+  bool used;                    /* has workloads to deploy */
+  virConnectPtr conn;
+  char *type;                   /* kvm, qemu or xen */
+  bool pool_exists, pool_active;
+};
+DEFINE_VECTOR_TYPE(host_vector, struct dep_host)
+
+DEFINE_VECTOR_TYPE(bool_vector, bool)
+
+struct dep_wl {
+  const struct core_plan_workload *pw;
+  size_t host;                  /* index into hosts */
+  struct dep_image img;
+  char *xml, *hash;
+  enum dom_state state;
+  bool ours;                    /* the existing domain has our metadata */
+  bool running;
+  int autostart;
+  char *old_xml;                /* --replace: restored on failure */
+  core_string_vector old_vols;  /* the volumes its metadata lists */
+  bool_vector vol_exists;       /* there and complete: used as it is */
+  bool_vector vol_partial;      /* there, but its upload never finished */
+  bool do_define, do_autostart, do_start;
+  /* --verify-boot */
+  virStreamPtr console;
+  char tail[4096];
+  size_t tail_len;
+  double t0;
+  double boot_s;                /* < 0: not yet */
+  bool console_eof;
+};
+DEFINE_VECTOR_TYPE(wl_vector, struct dep_wl)
+
+enum undo_kind {
+  UNDO_POOL_REMOVE, UNDO_POOL_STOP, UNDO_VOL_DELETE, UNDO_DOM_UNDEFINE,
+  UNDO_DOM_REDEFINE, UNDO_AUTOSTART_OFF, UNDO_DOM_DESTROY
+};
+struct undo {
+  enum undo_kind kind;
+  size_t host;
+  size_t wl;
+  char *name;
+};
+DEFINE_VECTOR_TYPE(undo_vector, struct undo)
+
+struct dep_run {
+  const struct core_plan *plan;
+  struct dep_options o;
+  const struct core_notify *notify;
+  host_vector hosts;
+  wl_vector wls;
+  undo_vector undo;
+  bool checked;
+  size_t done;                  /* actions taken */
+};
+
+void dep_close_console (struct dep_wl *w);
+void dep_console_open (struct dep_run *r, struct dep_wl *w, virDomainPtr dom, bool poke);
+int dep_ensure_pool (struct dep_run *r, size_t hi, virStoragePoolPtr *out);
+int dep_gather (struct dep_run *r, core_string_vector *problems, bool need_images, bool need_uris);
+size_t dep_host_changes (const struct dep_run *r, size_t hi);
+bool dep_cancelled (const struct dep_run *r);
+const char *dep_map_get (const dep_map *map, const char *host, const char *dflt);
+int dep_push_undo (struct dep_run *r, enum undo_kind kind, size_t host, size_t wl, const char *name);
+void dep_run_undo (struct dep_run *r);
+void dep_say (struct dep_run *r, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+const char *dep_state_words (const struct dep_wl *w);
+int dep_upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_disk *d);
+bool dep_uri_is_local (const char *uri);
+const char *dep_verr (void);
+void dep_wait_consoles (struct dep_run *r, const bool *want, double deadline);
+char *dep_partial_mark (const char *vol);
 
 #endif /* P2VKIT_DEPLOY_H */
