@@ -307,6 +307,8 @@ type_in warn "$t_tmp/w2.csv"
 see warn "warnings: a warning at the prompt is on the status line" \
     "Added 1 workload from $t_tmp/w2.csv; warning: $t_tmp/w2.csv:2: column 'os': libosinfo does not know"
 keys warn q
+see warn "warnings: quitting asks (a workload was added)" "Quit anyway? (y/N)"
+keys warn y
 ended warn "warnings" 0
 t_is "warnings: none on stderr" "" "$(grep -v Sanitizer "$t_tmp/warn.err")"
 
