@@ -55,11 +55,11 @@ struct front {
 };
 
 static void
-on_notify (void *opaque, enum p2v_event ev, const char *msg)
+on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   struct front *f = opaque;
 
-  if (ev == P2V_EVENT_WARNING) {
+  if (kind == CORE_NOTICE_WARNING) {
     if (f->tty)
       fputs ("\r\033[K", stderr);
     fprintf (stderr, "p2vkit: warning: %s\n", msg);
@@ -69,12 +69,12 @@ on_notify (void *opaque, enum p2v_event ev, const char *msg)
 }
 
 static void
-on_inv_notify (void *opaque, enum inv_event ev, const char *msg)
+on_inv_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   struct front *f = opaque;
 
   /* What the profile lacks is the planner's concern, not the copy's. */
-  if (ev == INV_EVENT_WARNING && !f->quiet)
+  if (kind == CORE_NOTICE_WARNING && !f->quiet)
     fprintf (stderr, "p2vkit: profile: %s\n", msg);
 }
 
@@ -136,9 +136,10 @@ static char *
 make_profile (const char *name, const core_string_vector *disks,
               struct front *f)
 {
+  const struct core_notify notify = { .notice = on_inv_notice, .opaque = f };
   struct inv_options io = {
     .name = name, .interval_s = 1, .samples = 0,
-    .collected_at = time (NULL), .notify = on_inv_notify, .opaque = f,
+    .collected_at = time (NULL), .notify = &notify,
   };
   CLEANUP_FREE_PROFILE struct core_profile *p = inv_collect (&io);
   char *text = NULL;
@@ -180,8 +181,6 @@ make_profile (const char *name, const core_string_vector *disks,
   return text;
 }
 
-static volatile sig_atomic_t stop;
-
 static void
 on_signal (int sig)
 {
@@ -199,6 +198,7 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
   struct p2v_capture_result res;
   struct p2v_psk psk = { 0 };
   struct front f = { .tty = isatty (2) };
+  const struct core_notify notify = { .notice = on_notice, .opaque = &f };
   CLEANUP_FREE char *host = NULL, *port = NULL, *profile = NULL;
   CLEANUP_FREE char *default_name = NULL;
   const char *to = NULL, *psk_file = NULL;
@@ -285,10 +285,8 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
   o.port = port;
   o.psk = psk_file ? &psk : NULL;
   o.profile_yaml = profile;
-  o.notify = on_notify;
+  o.notify = &notify;
   o.progress = on_progress;
-  o.opaque = &f;
-  o.stop = &stop;
   if (p2v_capture (&o, &res) == -1) {
     if (f.tty)
       fputs ("\r\033[K", stderr);

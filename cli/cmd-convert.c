@@ -46,10 +46,11 @@ struct ui {
 };
 
 static void
-on_notice (void *opaque, const char *msg)
+on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   struct ui *ui = opaque;
 
+  (void) kind;
   if (!ui->quiet)
     fprintf (stderr, "convert: %s\n", msg);
 }
@@ -65,20 +66,23 @@ on_progress_start (void *opaque, const char *what, uint64_t total)
 }
 
 static void
-on_progress (void *opaque, uint64_t done, uint64_t total)
+on_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
+             uint64_t total)
 {
   struct ui *ui = opaque;
 
-  (void) total;
+  (void) what; (void) sent; (void) total;
   if (!ui->quiet)
     core_progress_update (&ui->progress, done);
 }
 
 static void
-on_progress_end (void *opaque, uint64_t done)
+on_progress_end (void *opaque, const char *outcome, uint64_t done,
+                 uint64_t sent)
 {
   struct ui *ui = opaque;
 
+  (void) outcome; (void) sent;
   if (!ui->quiet && done)
     core_progress_finish (&ui->progress, done);
   else if (!ui->quiet && ui->progress.tty)
@@ -121,6 +125,10 @@ cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv)
                             .boot_timeout = 600 };
   struct conv_report report;
   struct ui ui = { .tty = isatty (2) };
+  const struct core_notify notify = {
+    .progress_start = on_progress_start, .progress = on_progress,
+    .progress_end = on_progress_end, .notice = on_notice, .opaque = &ui,
+  };
   CLEANUP_FREE char *name = NULL;
   CLEANUP_FREE_PLAN struct core_plan plan;
   const char *plan_file = NULL, *mode = NULL;
@@ -214,11 +222,7 @@ cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv)
 
   o.sources = argv + optind;
   o.nsources = argc - optind;
-  o.notice = on_notice;
-  o.progress = on_progress;
-  o.progress_start = on_progress_start;
-  o.progress_end = on_progress_end;
-  o.opaque = &ui;
+  o.notify = &notify;
 
   conv_report_init (&report);
   ret = conv_run (&o, &report);

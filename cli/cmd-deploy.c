@@ -52,10 +52,14 @@ struct ui {
   char what[256];
 };
 
+/* Set by the SIGINT/SIGTERM/SIGHUP handler: the run stops at its next
+ * step and undoes what it changed. */
+static volatile sig_atomic_t interrupted;
+
 static void
-on_notice (void *opaque, const char *line)
+on_notice (void *opaque, enum core_notice kind, const char *line)
 {
-  (void) opaque;
+  (void) opaque; (void) kind;
   printf ("%s\n", line);
   fflush (stdout);
 }
@@ -71,11 +75,12 @@ on_progress_start (void *opaque, const char *what, uint64_t total)
 }
 
 static void
-on_progress (void *opaque, uint64_t done, uint64_t sent, uint64_t total)
+on_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
+             uint64_t total)
 {
   struct ui *ui = opaque;
 
-  (void) total;
+  (void) what; (void) total;
   if (!ui->quiet)
     core_progress_update_sparse (&ui->progress, done, sent);
 }
@@ -93,9 +98,16 @@ static void
 on_interrupt (int sig)
 {
   /* First signal: stop at the next step and undo; a second one kills. */
-  if (dep_interrupted)
+  if (interrupted)
     signal (sig, SIG_DFL), raise (sig);
-  dep_interrupted = 1;
+  interrupted = 1;
+}
+
+static bool
+on_cancelled (void *opaque)
+{
+  (void) opaque;
+  return interrupted;
 }
 
 struct xml_file {
@@ -245,8 +257,10 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   CLEANUP_FREE_PLAN struct core_plan plan;
   struct dep_options o = { 0 };
   struct ui ui = { 0 };
-  struct dep_callbacks cb = {
-    on_notice, on_progress_start, on_progress, on_progress_end, &ui
+  const struct core_notify notify = {
+    .progress_start = on_progress_start, .progress = on_progress,
+    .progress_end = on_progress_end, .notice = on_notice,
+    .cancelled = on_cancelled, .opaque = &ui,
   };
   core_string_vector problems = { 0 }, only = { 0 };
   struct dep_run *run = NULL;
@@ -379,7 +393,7 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     goto out;
   }
-  if ((run = dep_run_new (&plan, &o, &cb)) == NULL) {
+  if ((run = dep_run_new (&plan, &o, &notify)) == NULL) {
     cli_core_error ();
     goto out;
   }
@@ -448,7 +462,7 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
       ret = EXIT_FAILURE_;
     }
   }
-  if (dep_interrupted)
+  if (interrupted)
     ret = EXIT_FAILURE_;
 
  restore:

@@ -81,6 +81,7 @@ on_stop (int sig)
 struct front {
   bool quiet, tty, progress_shown;
   size_t hosts_total, hosts_done;
+  struct core_notify notify;    /* to the functions below, self as opaque */
 };
 
 static void
@@ -93,36 +94,54 @@ end_progress_line (struct front *f)
 }
 
 static void
-on_notify (void *opaque, enum inv_event ev, const char *msg)
+on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   struct front *f = opaque;
 
-  switch (ev) {
-  case INV_EVENT_WARNING:
+  switch (kind) {
+  case CORE_NOTICE_INFO:
+  case CORE_NOTICE_WARNING:
     end_progress_line (f);
-    fprintf (stderr, "p2vkit: warning: %s\n", msg);
+    fprintf (stderr, "p2vkit: %s%s\n",
+             kind == CORE_NOTICE_WARNING ? "warning: " : "", msg);
     break;
-  case INV_EVENT_PROGRESS:
-    /* Redrawn in place on a terminal; nothing in logs. */
-    if (!f->quiet && f->tty) {
-      fprintf (stderr, "\r\033[Kp2vkit: %s", msg);
-      f->progress_shown = true;
-    }
+  case CORE_NOTICE_ITEM_START:
     break;
-  case INV_EVENT_HOST_START:
-    break;
-  case INV_EVENT_HOST_OK:
+  case CORE_NOTICE_ITEM_OK:
     f->hosts_done++;
     if (!f->quiet)
       printf ("[%zu/%zu] ok %s\n", f->hosts_done, f->hosts_total, msg);
     fflush (stdout);
     break;
-  case INV_EVENT_HOST_FAILED:
+  case CORE_NOTICE_ITEM_FAILED:
     f->hosts_done++;
     printf ("[%zu/%zu] FAILED %s\n", f->hosts_done, f->hosts_total, msg);
     fflush (stdout);
     break;
   }
+}
+
+/* Sampling: "sample 3/12", redrawn in place on a terminal; nothing in
+ * logs. */
+static void
+on_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
+             uint64_t total)
+{
+  struct front *f = opaque;
+
+  (void) sent;
+  if (!f->quiet && f->tty) {
+    fprintf (stderr, "\r\033[Kp2vkit: %s %llu/%llu", what,
+             (unsigned long long) done, (unsigned long long) total);
+    f->progress_shown = true;
+  }
+}
+
+static bool
+on_cancelled (void *opaque)
+{
+  (void) opaque;
+  return stop_sampling;
 }
 
 static int
@@ -186,7 +205,6 @@ run_local (struct inv_options *o, const char *output, struct front *f)
   sigaction (SIGINT, &sa, &old_int);
   sigaction (SIGTERM, &sa, &old_term);
   stop_sampling = 0;
-  o->stop = &stop_sampling;
   p = inv_collect (o);
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
@@ -196,7 +214,7 @@ run_local (struct inv_options *o, const char *output, struct front *f)
     return EXIT_FAILURE_;
   }
 #ifndef P2VKIT_AGENT
-  if (inv_resolve_os_id (&p->os, on_notify, f) == -1) {
+  if (inv_resolve_os_id (&p->os, &f->notify) == -1) {
     cli_core_error ();
     return EXIT_FAILURE_;
   }
@@ -281,8 +299,7 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
   }
   fo->agent = agent;
   fo->outdir = outdir;
-  fo->notify = on_notify;
-  fo->opaque = f;
+  fo->notify = &f->notify;
   f->hosts_total = hosts.len;
   if (!f->quiet)
     printf ("collecting %zu servers, %lld at a time, into %s\n", hosts.len,
@@ -533,8 +550,11 @@ cli_cmd_inventory (const struct cli_command *cmd, int argc, char **argv)
     o.samples = d / o.interval_s;
   }
   o.collected_at = collection_time ();
-  o.notify = on_notify;
-  o.opaque = &f;
+  f.notify = (struct core_notify) {
+    .progress = on_progress, .notice = on_notice, .cancelled = on_cancelled,
+    .opaque = &f,
+  };
+  o.notify = &f.notify;
 
 #ifndef P2VKIT_AGENT
   if (hosts_file) {

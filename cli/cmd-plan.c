@@ -47,11 +47,14 @@ struct progress_state {
  * so far, and the share of the time limit used; a log gets a line per
  * stage. */
 static void
-show_progress (void *opaque, const char *stage, double fraction)
+show_progress (void *opaque, const char *stage, uint64_t done, uint64_t sent,
+               uint64_t total)
 {
   struct progress_state *ps = opaque;
   size_t word = strcspn (stage, " ");
+  double fraction = total ? (double) done / total : 0;
 
+  (void) sent;
   if (ps->quiet)
     return;
   if (ps->tty) {
@@ -67,13 +70,14 @@ show_progress (void *opaque, const char *stage, double fraction)
 }
 
 static void
-show_warning (void *opaque, const char *msg)
+show_warning (void *opaque, enum core_notice kind, const char *msg)
 {
   struct progress_state *ps = opaque;
 
   if (ps->tty && !ps->quiet)
     fputs ("\r\033[K", stderr);
-  fprintf (stderr, "p2vkit: warning: %s\n", msg);
+  fprintf (stderr, "p2vkit: %s%s\n",
+           kind == CORE_NOTICE_WARNING ? "warning: " : "", msg);
 }
 
 static int
@@ -216,6 +220,8 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   CLEANUP_FREE_PLAN struct core_plan plan;
   struct plan_config cfg = { .time_limit = 5, .seed = 1 };
   struct progress_state ps = { .tty = isatty (2) };
+  const struct core_notify notify = { .progress = show_progress,
+                                      .notice = show_warning, .opaque = &ps };
   const char *hosts_file = NULL, *policy_file = NULL, *output = "-";
   const char *check = NULL;
   struct plan_size_config sc = { .core_mhz = 2600, .growth_pct = CORE_UNSET };
@@ -343,9 +349,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
 
   cfg.profiles = &profiles;
   cfg.hosts = &hosts;
-  cfg.progress = show_progress;
-  cfg.warn = show_warning;
-  cfg.opaque = &ps;
+  cfg.notify = &notify;
   if (hosts_file) {
     if (plan_run (&cfg, &plan) == -1) {
       cli_core_error ();

@@ -58,11 +58,11 @@ struct front {
 };
 
 static void
-on_notify (void *opaque, enum p2v_event ev, const char *msg)
+on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   struct front *f = opaque;
 
-  if (ev == P2V_EVENT_WARNING) {
+  if (kind == CORE_NOTICE_WARNING) {
     fprintf (stderr, "p2vkit: receive: %s\n", msg);
     fflush (stderr);
   }
@@ -81,12 +81,21 @@ on_stop (int sig)
   stop = 1;
 }
 
+static bool
+on_cancelled (void *opaque)
+{
+  (void) opaque;
+  return stop;
+}
+
 int
 cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
 {
   struct p2v_receive_options o = { 0 };
   struct p2v_psk psk = { 0 };
   struct front f = { 0 };
+  const struct core_notify notify = { .notice = on_notice,
+                                      .cancelled = on_cancelled, .opaque = &f };
   CLEANUP_FREE char *host = NULL, *port = NULL;
   const char *listen = NULL, *psk_file = NULL;
   char self[PATH_MAX];
@@ -179,9 +188,7 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
   o.host = host;
   o.port = port;
   o.psk = psk_file ? &psk : NULL;
-  o.notify = on_notify;
-  o.opaque = &f;
-  o.stop = &stop;
+  o.notify = &notify;
   ret = p2v_receive (&o) == 0 ? EXIT_OK : EXIT_FAILURE_;
   if (ret != EXIT_OK)
     cli_core_error ();

@@ -92,9 +92,13 @@ check_file (const char *path, struct facts *f)
 
 /* With --json, a file's warnings go in its object, not to stderr. */
 static void
-collect_warning (void *opaque, const char *msg)
+collect_warning (void *opaque, enum core_notice kind, const char *msg)
 {
-  char *copy = strdup (msg);
+  char *copy;
+
+  if (kind != CORE_NOTICE_WARNING)
+    return;
+  copy = strdup (msg);
 
   if (copy == NULL || core_string_vector_append (opaque, copy) == -1)
     free (copy);
@@ -106,6 +110,9 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
   bool quiet = false, json = false;
   struct core_json j;
   core_string_vector warnings = { 0 };
+  const struct core_notify collect = { .notice = collect_warning,
+                                       .opaque = &warnings };
+  const struct core_notify *prev = core_thread_notify ();
   int c, ret = EXIT_OK;
 
   while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
@@ -121,7 +128,7 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
   if (json) {
     core_json_begin (&j, stdout);
     core_json_array_begin (&j);
-    core_set_warning_fn (collect_warning, &warnings);
+    core_set_notify (&collect);
   }
   for (int i = optind; i < argc; i++) {
     struct facts f = { .servers = CORE_UNSET, .models = CORE_UNSET,
@@ -173,6 +180,7 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
     free (what);
   }
   if (json) {
+    core_set_notify (prev);
     core_string_vector_reset (&warnings);
     core_json_array_end (&j);
     if (core_json_end (&j) == -1) {

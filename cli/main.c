@@ -58,10 +58,11 @@ on_signal (int sig)
 
 /* The core's warnings, on stderr as the commands' own are. */
 static void
-on_warning (void *opaque, const char *msg)
+on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
   (void) opaque;
-  fprintf (stderr, "p2vkit: warning: %s\n", msg);
+  fprintf (stderr, "p2vkit: %s%s\n",
+           kind == CORE_NOTICE_WARNING ? "warning: " : "", msg);
 }
 
 int
@@ -69,12 +70,13 @@ main (int argc, char **argv)
 {
   static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
   struct sigaction sa = { .sa_handler = on_signal };
+  static const struct core_notify notify = { .notice = on_notice };
 
   sigemptyset (&sa.sa_mask);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaction (sigs[i], &sa, NULL);
 
-  core_set_warning_fn (on_warning, NULL);
+  core_set_notify (&notify);
   if (argc < 2) {
     print_main_help (stderr);
     return EXIT_USAGE;

@@ -468,7 +468,7 @@ conv_probe_source (const char *path, const char *source_format,
 int
 conv_clone (const char *src, const char *src_format, int64_t virtual_size,
             const char *dst, const char *format,
-            core_progress_fn progress, void *opaque)
+            const struct core_notify *notify)
 {
   /* -U: share the source with whoever else has it open; qemu-img opens a
    * convert source read-only.  -p prints "(NN.NN/100%)" as it goes. */
@@ -504,9 +504,10 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
       char *open = memchr (line, '(', ll);
 
       line[ll] = '\0';
-      if (open && sscanf (open, "(%lf/100%%)", &pct) == 1 && progress)
-        progress (opaque, (uint64_t) (pct / 100.0 * virtual_size),
-                  (uint64_t) virtual_size);
+      if (open && sscanf (open, "(%lf/100%%)", &pct) == 1) {
+        uint64_t done = (uint64_t) (pct / 100.0 * virtual_size);
+        core_notify_progress (notify, NULL, done, done, (uint64_t) virtual_size);
+      }
       ll = 0;
     }
     else if (ll < sizeof line - 1)
@@ -528,7 +529,7 @@ conv_clone (const char *src, const char *src_format, int64_t virtual_size,
                   last ? last : "qemu-img failed");
     return -1;
   }
-  if (progress)
-    progress (opaque, (uint64_t) virtual_size, (uint64_t) virtual_size);
+  core_notify_progress (notify, NULL, (uint64_t) virtual_size,
+                        (uint64_t) virtual_size, (uint64_t) virtual_size);
   return 0;
 }

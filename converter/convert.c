@@ -12,23 +12,7 @@
 
 #include "converter/converter.h"
 
-static void
-notice (const struct conv_options *o, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-
-static void
-notice (const struct conv_options *o, const char *fmt, ...)
-{
-  char msg[1024];
-  va_list ap;
-
-  if (o->notice == NULL)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
-  va_end (ap);
-  o->notice (o->opaque, msg);
-}
+#define notice(o, ...) core_notice ((o)->notify, CORE_NOTICE_INFO, __VA_ARGS__)
 
 /* A previous conversion of NAME in OUTDIR: its report, XML or disks. */
 static int
@@ -321,17 +305,14 @@ conv_run (const struct conv_options *o, struct conv_report *r)
     char what[256];
 
     snprintf (what, sizeof what, "copying %s", d->source);
-    if (o->progress_start)
-      o->progress_start (o->opaque, what, d->virtual_size);
+    core_notify_start (o->notify, what, d->virtual_size);
     if (conv_clone (d->source, d->source_format, d->virtual_size, tmp.ptr[i],
-                    o->format, o->progress, o->opaque) == -1) {
-      if (o->progress_end)
-        o->progress_end (o->opaque, 0);
+                    o->format, o->notify) == -1) {
+      core_notify_end (o->notify, "failed", 0, 0);
       goto out;
     }
     d->seconds = core_monotonic () - t0;
-    if (o->progress_end)
-      o->progress_end (o->opaque, d->virtual_size);
+    core_notify_end (o->notify, "done", d->virtual_size, d->virtual_size);
     /* From here on the guest is edited in the copy, named as at the end
      * so that the report and XML name the final files. */
   }

@@ -106,10 +106,10 @@ int conv_probe_source(const char *path, const char *source_format,
                       bool allow_backing, char **format, int64_t *virtual_size);
 
 /* Copy SRC (of format SRC_FORMAT) to DST in FORMAT without writing to SRC,
- * skipping zeroes.  PROGRESS gets bytes done of VIRTUAL_SIZE. */
+ * skipping zeroes.  NOTIFY's progress gets bytes done of VIRTUAL_SIZE. */
 int conv_clone(const char *src, const char *src_format, int64_t virtual_size,
                const char *dst, const char *format,
-               core_progress_fn progress, void *opaque);
+               const struct core_notify *notify);
 
 /* ------------------------------------------------------------------ */
 /* linux.c: making a Linux guest boot as full or paravirtualized.      */
@@ -370,12 +370,9 @@ struct conv_options {
   bool force;
   bool verify_boot;
   double boot_timeout;
-  /* Notices ("inspecting", "installing virtio drivers") and copy progress. */
-  void (*notice)(void *opaque, const char *msg);
-  core_progress_fn progress;
-  void (*progress_start)(void *opaque, const char *what, uint64_t total);
-  void (*progress_end)(void *opaque, uint64_t done);
-  void *opaque;
+  /* Notices ("inspecting", "installing virtio drivers") and copy
+   * progress; may be NULL. */
+  const struct core_notify *notify;
 };
 
 /* Run a conversion; REPORT (initialized by the caller) gets everything

@@ -107,11 +107,6 @@ void core_error_errno(const char *fmt, ...)
   __attribute__((format(printf, 1, 2)));
 const char *core_errmsg(void);
 
-/* Warnings go to the handler the front end sets for its thread (one whole
- * line, no "p2vkit: warning: " in front); none set: dropped. */
-typedef void (*core_warning_fn)(void *opaque, const char *msg);
-void core_set_warning_fn(core_warning_fn fn, void *opaque);
-void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ------------------------------------------------------------------ */
 /* util.c: checked arithmetic, strings, numbers.                        */
@@ -976,6 +971,61 @@ char *core_last_line(char *text);
 void core_child_error(const char *name, int status, char *err);
 
 /* ------------------------------------------------------------------ */
+/* notify.c: how long work tells its caller what happens.              */
+
+enum core_notice {
+  CORE_NOTICE_INFO,             /* an action being taken or a fact found */
+  CORE_NOTICE_WARNING,          /* noticed, not failed on */
+  /* One of many independent items (a fleet's host): begins, ends well
+   * ("HOST: NAME -> FILE"), or fails while the others go on ("HOST: why"). */
+  CORE_NOTICE_ITEM_START,
+  CORE_NOTICE_ITEM_OK,
+  CORE_NOTICE_ITEM_FAILED,
+};
+
+/* What a front end passes to a module's long work.  Any member may be
+ * NULL.  Progress: WHAT starts with TOTAL units (0: unknown); then DONE
+ * of TOTAL, of which SENT were moved as data (less than DONE when a copy
+ * skips holes), WHAT saying what is under way now (it may change: the
+ * planner's best so far); then the end with OUTCOME ("done", "failed",
+ * "interrupted").  A notice is text to show as it is, with no
+ * "p2vkit: " in front: one line, but for what is shown whole (deploy
+ * --dry-run's definitions).  CANCELLED is asked at each step of long work: true stops
+ * it (undoing what it must) as soon as it can; it may read a flag a
+ * signal handler sets, nothing more. */
+struct core_notify {
+  void (*progress_start) (void *opaque, const char *what, uint64_t total);
+  void (*progress) (void *opaque, const char *what, uint64_t done,
+                    uint64_t sent, uint64_t total);
+  void (*progress_end) (void *opaque, const char *outcome, uint64_t done,
+                        uint64_t sent);
+  void (*notice) (void *opaque, enum core_notice kind, const char *msg);
+  bool (*cancelled) (void *opaque);
+  void *opaque;
+};
+
+/* Each does nothing (or returns false) when N or its member is NULL. */
+void core_notice(const struct core_notify *n, enum core_notice kind,
+                 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void core_vnotice(const struct core_notify *n, enum core_notice kind,
+                  const char *fmt, va_list ap)
+  __attribute__((format(printf, 3, 0)));
+void core_notify_start(const struct core_notify *n, const char *what,
+                       uint64_t total);
+void core_notify_progress(const struct core_notify *n, const char *what,
+                          uint64_t done, uint64_t sent, uint64_t total);
+void core_notify_end(const struct core_notify *n, const char *outcome,
+                     uint64_t done, uint64_t sent);
+bool core_cancelled(const struct core_notify *n);
+
+/* Code with no notify to hand (readers, import) warns through the one the
+ * front end set for its thread, one line; none set: dropped.  Front ends set it to
+ * the notify they pass to modules, so that every warning takes one way. */
+void core_set_notify(const struct core_notify *n);
+const struct core_notify *core_thread_notify(void);
+void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------------ */
 /* progress.c: progress lines for long work.                            */
 
 struct core_progress {
@@ -987,8 +1037,7 @@ struct core_progress {
   FILE *fp;
 };
 /* Front ends own the stream; the core only reports numbers through
- * callbacks of this type. */
-typedef void (*core_progress_fn)(void *opaque, uint64_t done, uint64_t total);
+ * struct core_notify (notify.c). */
 
 void core_progress_start(struct core_progress *p, FILE *fp, const char *what,
                          uint64_t total);

@@ -71,33 +71,3 @@ core_errmsg (void)
 {
   return errbuf[0] ? errbuf : "unknown error";
 }
-
-/* Warnings: what the core notices but does not fail on (an OS name it
- * does not know).  The front end chooses where they go; with no handler
- * they are dropped. */
-static _Thread_local core_warning_fn warning_fn;
-static _Thread_local void *warning_opaque;
-
-void
-core_set_warning_fn (core_warning_fn fn, void *opaque)
-{
-  warning_fn = fn;
-  warning_opaque = opaque;
-}
-
-void
-core_warning (const char *fmt, ...)
-{
-  char msg[2048];
-  va_list ap;
-
-  if (warning_fn == NULL)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
-  va_end (ap);
-  for (char *p = msg; *p; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
-  warning_fn (warning_opaque, msg);
-}

@@ -1,7 +1,7 @@
 /* Deploy: put a plan's converted guests on their hosts through libvirt
  * (p2vkit deploy).  One section per .c file.  Like the core, nothing here
- * prints or exits: actions, notices and progress go through callbacks,
- * errors through core_error.
+ * prints or exits: actions, notices, upload progress and cancellation go
+ * through the caller's struct core_notify, errors through core_error.
  *
  * A run has two phases.  dep_check() connects to every host and looks at
  * everything (images, URIs, pools, domains) without changing anything, and
@@ -11,7 +11,6 @@
 #ifndef P2VKIT_DEPLOY_H
 #define P2VKIT_DEPLOY_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,12 +27,8 @@
 #define DEP_XMLNS "urn:p2vkit:deploy:1"
 #define DEP_XMLNS_PREFIX "p2vkit"
 
-/* Set by the front end's SIGINT/SIGTERM handler; long steps (uploads,
- * waiting for boots) stop at the next chunk and the run is undone. */
-extern volatile sig_atomic_t dep_interrupted;
-
 /* ------------------------------------------------------------------ */
-/* deploy.c: options, the check and apply phases.                      */
+/* deploy.c: options, the run.                                        */
 
 /* "HOST=VALUE" pairs of --uri, --pool and --pool-path. */
 struct dep_map_entry {
@@ -62,19 +57,6 @@ struct dep_options {
   int boot_timeout_s;
 };
 
-struct dep_callbacks {
-  /* One line: an action being taken or a fact found. */
-  void (*notice) (void *opaque, const char *line);
-  /* An upload: started, moved on (DONE counts holes skipped), ended with
-   * OUTCOME ("done", "failed", "interrupted") having sent SENT bytes of
-   * data: the rest of DONE was holes. */
-  void (*progress_start) (void *opaque, const char *what, uint64_t total);
-  void (*progress) (void *opaque, uint64_t done, uint64_t sent, uint64_t total);
-  void (*progress_end) (void *opaque, const char *outcome, uint64_t done,
-                        uint64_t sent);
-  void *opaque;
-};
-
 /* Parse "HOST=VALUE" into MAP; OPTION names the option in errors. */
 int dep_map_add(dep_map *map, const char *option, const char *arg);
 void dep_map_free(dep_map *map);
@@ -82,11 +64,18 @@ void dep_map_free(dep_map *map);
 struct dep_run;
 
 /* Allocates a run over PLAN (which must outlive it) and OPTS (copied
- * shallowly: the strings must outlive it too). */
+ * shallowly: the strings must outlive it too).  NOTIFY (NULL, or one that
+ * outlives the run) gets each action or fact found as an INFO notice,
+ * each upload's progress (DONE counts holes skipped, SENT the data), and
+ * is asked whether to stop: long steps (uploads, waiting for boots) stop
+ * at the next chunk and the run is undone. */
 struct dep_run *dep_run_new(const struct core_plan *plan,
                             const struct dep_options *opts,
-                            const struct dep_callbacks *cb);
+                            const struct core_notify *notify);
 void dep_run_free(struct dep_run *r);
+
+/* ------------------------------------------------------------------ */
+/* check.c: the check phase, and what it would change.                */
 
 /* Check everything, change nothing.  Returns 0 when every problem found
  * is none, else -1 with each problem in *PROBLEMS (one line each; the
@@ -95,7 +84,7 @@ void dep_run_free(struct dep_run *r);
 int dep_check(struct dep_run *r, core_string_vector *problems);
 
 /* After dep_check: the number of changes the run would make, and each
- * action and definition as text through the notice callback (--dry-run). */
+ * action and definition as text as notices (--dry-run). */
 size_t dep_changes(const struct dep_run *r);
 void dep_describe(struct dep_run *r, bool with_xml);
 /* After dep_apply: the actions it took. */
@@ -107,14 +96,23 @@ int dep_xml_only(struct dep_run *r, core_string_vector *problems);
 /* The I-th workload's definition and name; NULL past the last. */
 const char *dep_xml_of(const struct dep_run *r, size_t i, const char **name);
 
-/* Carry the actions out.  On failure (or dep_interrupted) undoes what
+/* ------------------------------------------------------------------ */
+/* apply.c: the apply phase (undo.c undoes, upload.c fills volumes).  */
+
+/* Carry the actions out.  On failure (or cancellation) undoes what
  * this run did and returns -1 with the first error in core_errmsg. */
 int dep_apply(struct dep_run *r);
 
+/* ------------------------------------------------------------------ */
+/* console.c: serial consoles.                                        */
+
 /* --verify-boot: wait for the login prompt on the serial console of every
- * running planned guest.  Reports each through the notice callback;
+ * running planned guest.  Reports each as a notice;
  * returns how many did not show one, or -1 on error. */
 int dep_verify_boot(struct dep_run *r);
+
+/* ------------------------------------------------------------------ */
+/* status.c: --status.                                                */
 
 /* --status: one row per placed workload. */
 struct dep_status_row {
@@ -200,5 +198,92 @@ char *dep_volume_xml(const char *name, uint64_t capacity, const char *format);
 char *dep_xml_set_uuid(const char *domain_xml, const char *uuid);
 /* The first libvirt network a definition's NICs use, or NULL. */
 char *dep_xml_networks(const char *domain_xml);
+
+/* ------------------------------------------------------------------ */
+/* The run's state and helpers, shared by deploy's files (not for other */
+/* modules).                                                            */
+
+enum dom_state { DOM_ABSENT, DOM_SAME, DOM_OTHER };
+
+struct dep_host {
+  const struct core_plan_host *ph;
+  char *uri;
+  const char *pool;
+  char *pool_path;              /* the existing pool's, or where to make it */
+  bool xen;
+  bool local;
+  bool used;                    /* has workloads to deploy */
+  virConnectPtr conn;
+  char *type;                   /* kvm, qemu or xen */
+  bool pool_exists, pool_active;
+};
+DEFINE_VECTOR_TYPE(host_vector, struct dep_host)
+
+DEFINE_VECTOR_TYPE(bool_vector, bool)
+
+struct dep_wl {
+  const struct core_plan_workload *pw;
+  size_t host;                  /* index into hosts */
+  struct dep_image img;
+  char *xml, *hash;
+  enum dom_state state;
+  bool ours;                    /* the existing domain has our metadata */
+  bool running;
+  int autostart;
+  char *old_xml;                /* --replace: restored on failure */
+  core_string_vector old_vols;  /* the volumes its metadata lists */
+  bool_vector vol_exists;       /* there and complete: used as it is */
+  bool_vector vol_partial;      /* there, but its upload never finished */
+  bool do_define, do_autostart, do_start;
+  /* --verify-boot */
+  virStreamPtr console;
+  char tail[4096];
+  size_t tail_len;
+  double t0;
+  double boot_s;                /* < 0: not yet */
+  bool console_eof;
+};
+DEFINE_VECTOR_TYPE(wl_vector, struct dep_wl)
+
+enum undo_kind {
+  UNDO_POOL_REMOVE, UNDO_POOL_STOP, UNDO_VOL_DELETE, UNDO_DOM_UNDEFINE,
+  UNDO_DOM_REDEFINE, UNDO_AUTOSTART_OFF, UNDO_DOM_DESTROY
+};
+struct undo {
+  enum undo_kind kind;
+  size_t host;
+  size_t wl;
+  char *name;
+};
+DEFINE_VECTOR_TYPE(undo_vector, struct undo)
+
+struct dep_run {
+  const struct core_plan *plan;
+  struct dep_options o;
+  const struct core_notify *notify;
+  host_vector hosts;
+  wl_vector wls;
+  undo_vector undo;
+  bool checked;
+  size_t done;                  /* actions taken */
+};
+
+void dep_close_console (struct dep_wl *w);
+void dep_console_open (struct dep_run *r, struct dep_wl *w, virDomainPtr dom, bool poke);
+int dep_ensure_pool (struct dep_run *r, size_t hi, virStoragePoolPtr *out);
+int dep_gather (struct dep_run *r, core_string_vector *problems, bool need_images, bool need_uris);
+size_t dep_host_changes (const struct dep_run *r, size_t hi);
+bool dep_cancelled (const struct dep_run *r);
+const char *dep_map_get (const dep_map *map, const char *host, const char *dflt);
+int dep_push_undo (struct dep_run *r, enum undo_kind kind, size_t host, size_t wl, const char *name);
+void dep_run_undo (struct dep_run *r);
+void dep_say (struct dep_run *r, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+const char *dep_state_words (const struct dep_wl *w);
+int dep_upload (struct dep_run *r, size_t hi, virStoragePoolPtr pool, const struct dep_disk *d);
+bool dep_uri_is_local (const char *uri);
+const char *dep_verr (void);
+void dep_wait_consoles (struct dep_run *r, const bool *want, double deadline);
+char *dep_partial_mark (const char *vol);
 
 #endif /* P2VKIT_DEPLOY_H */

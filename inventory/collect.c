@@ -79,7 +79,7 @@ inv_collect (const struct inv_options *o)
                 (long long) o->samples, INV_MAX_SAMPLES);
     return NULL;
   }
-  if (inv_src_init (&s, o->root, o->record, o->notify, o->opaque) == -1)
+  if (inv_src_init (&s, o->root, o->record, o->notify) == -1)
     goto out;
   /* A root that is not there is a mistake, not a machine without facts. */
   if (!inv_src_live (&s) && !inv_src_exists (&s, "/proc")) {
@@ -103,7 +103,7 @@ inv_collect (const struct inv_options *o)
                 *s.root ? s.root : "this system");
     goto out;
   }
-  done = inv_sample (&s, p, o->interval_s, o->samples, o->stop);
+  done = inv_sample (&s, p, o->interval_s, o->samples);
   if (done == -1)
     goto out;
   /* The series end when the sampling ends: the planner lines up the

@@ -25,7 +25,7 @@ resolve_by_name (struct core_os *os)
 }
 
 int
-inv_resolve_os_id (struct core_os *os, inv_notify_fn notify, void *opaque)
+inv_resolve_os_id (struct core_os *os, const struct core_notify *notify)
 {
   struct core_osinfo info;
   CLEANUP_FREE char *major = NULL, *cand = NULL;
@@ -65,12 +65,9 @@ inv_resolve_os_id (struct core_os *os, inv_notify_fn notify, void *opaque)
   r = resolve_by_name (os);
   if (r != 0 || os->id)
     return r;
-  if (notify) {
-    char msg[256];
-    snprintf (msg, sizeof msg, "libosinfo does not know '%s'; os.id is left "
-              "out (osinfo-db may be older than the server's OS)", tries[0]);
-    notify (opaque, INV_EVENT_WARNING, msg);
-  }
+  core_notice (notify, CORE_NOTICE_WARNING, "libosinfo does not know '%s'; "
+               "os.id is left out (osinfo-db may be older than the server's "
+               "OS)", tries[0]);
   return 0;
 }
 

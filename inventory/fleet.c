@@ -203,24 +203,7 @@ drain (int *fd, struct buffer *b, size_t max)
   }
 }
 
-static void
-notify (const struct inv_fleet_options *o, enum inv_event ev, const char *fmt,
-        ...) __attribute__((format(printf, 3, 4)));
-
-static void
-notify (const struct inv_fleet_options *o, enum inv_event ev, const char *fmt,
-        ...)
-{
-  char msg[2048];
-  va_list ap;
-
-  if (o->notify == NULL)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
-  va_end (ap);
-  o->notify (o->opaque, ev, msg);
-}
+#define notify(o, kind, ...) core_notice ((o)->notify, kind, __VA_ARGS__)
 
 /* The last non-empty line of TEXT that is not a warning: what went wrong. */
 static void
@@ -273,7 +256,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   for (const char *l = j->stderr_.text.ptr; l && *l; ) {
     size_t n = strcspn (l, "\n");
     if (strncmp (l, "p2vkit: warning: ", 17) == 0)
-      notify (o, INV_EVENT_WARNING, "%s: %.*s", label, (int) (n - 17), l + 17);
+      notify (o, CORE_NOTICE_WARNING, "%s: %.*s", label, (int) (n - 17), l + 17);
     l += n;
     if (*l == '\n')
       l++;
@@ -281,17 +264,17 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   last_error_line (j->stderr_.text.ptr ? j->stderr_.text.ptr : "", why, sizeof why);
 
   if (WIFSIGNALED (status)) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: ssh was killed by signal %d",
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: ssh was killed by signal %d",
             label, WTERMSIG (status));
     return 1;
   }
   if (WEXITSTATUS (status) == 255) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: cannot connect: %s", label,
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: cannot connect: %s", label,
             *why ? why : "ssh failed");
     return 1;
   }
   if (WEXITSTATUS (status) == 126) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: the agent cannot be run there "
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: the agent cannot be run there "
             "(a temporary folder mounted noexec?)%s%s", label,
             *why ? ": " : "", why);
     return 1;
@@ -299,12 +282,12 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
   if (WEXITSTATUS (status) != 0) {
     /* The agent's own one-line error starts with "p2vkit: ". */
     const char *w = strncmp (why, "p2vkit: ", 8) == 0 ? why + 8 : why;
-    notify (o, INV_EVENT_HOST_FAILED, "%s: the agent failed (exit %d)%s%s",
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: the agent failed (exit %d)%s%s",
             label, WEXITSTATUS (status), *w ? ": " : "", w);
     return 1;
   }
   if (j->stdout_.truncated) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: the profile is larger than %d MiB",
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: the profile is larger than %d MiB",
             label, MAX_PROFILE >> 20);
     return 1;
   }
@@ -315,7 +298,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
                             j->stdout_.text.len);
   }
   if (p == NULL) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: the agent printed no valid profile: "
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: the agent printed no valid profile: "
             "%s", label, core_errmsg ());
     return 1;
   }
@@ -323,25 +306,25 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
     return -1;
   for (size_t i = 0; i < written_names->len; i++)
     if (strcmp (written_names->ptr[i], p->name) == 0) {
-      notify (o, INV_EVENT_HOST_FAILED, "%s: another host of this run is also "
+      notify (o, CORE_NOTICE_ITEM_FAILED, "%s: another host of this run is also "
               "named '%s'; give this line a NAME after the host", label,
               p->name);
       return 1;
     }
   /* What only the collecting machine can add. */
-  if (inv_resolve_os_id (&p->os, NULL, NULL) == -1
+  if (inv_resolve_os_id (&p->os, NULL) == -1
       || inv_fill_pci_names (&p->hardware.pci) == -1) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: %s", label, core_errmsg ());
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: %s", label, core_errmsg ());
     return 1;
   }
   if (agent_os_id && p->os.id == NULL)
-    notify (o, INV_EVENT_WARNING, "%s: libosinfo does not know '%s'; os.id "
+    notify (o, CORE_NOTICE_WARNING, "%s: libosinfo does not know '%s'; os.id "
             "is left out", label, agent_os_id);
   path = core_sprintf ("%s/%s.yaml", o->outdir, p->name);
   if (path == NULL)
     return -1;
   if (core_write_atomic (path, write_profile, p) == -1) {
-    notify (o, INV_EVENT_HOST_FAILED, "%s: %s", label, core_errmsg ());
+    notify (o, CORE_NOTICE_ITEM_FAILED, "%s: %s", label, core_errmsg ());
     return 1;
   }
   {
@@ -351,7 +334,7 @@ finish_job (struct job *j, const struct inv_fleet_options *o,
       return -1;
     }
   }
-  notify (o, INV_EVENT_HOST_OK, "%s: %s -> %s", label, p->name, path);
+  notify (o, CORE_NOTICE_ITEM_OK, "%s: %s -> %s", label, p->name, path);
   return 0;
 }
 
@@ -389,9 +372,9 @@ inv_fleet_collect (const inv_host_vector *hosts,
     for (size_t k = 0; k < njobs && next < hosts->len; k++) {
       if (jobs[k].ssh.pid > 0)
         continue;
-      notify (o, INV_EVENT_HOST_START, "%s", hosts->ptr[next].line_text);
+      notify (o, CORE_NOTICE_ITEM_START, "%s", hosts->ptr[next].line_text);
       if (start_job (&jobs[k], &hosts->ptr[next], o) == -1) {
-        notify (o, INV_EVENT_HOST_FAILED, "%s: %s", hosts->ptr[next].line_text,
+        notify (o, CORE_NOTICE_ITEM_FAILED, "%s: %s", hosts->ptr[next].line_text,
                 core_errmsg ());
         failed++;
         next++;

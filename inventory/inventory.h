@@ -3,8 +3,11 @@
  * utilization, and collects the profiles of a fleet over SSH.
  *
  * Like all of the core, nothing here prints or exits: errors are returned
- * as -1 (or NULL) with core_error set, and warnings and progress go to the
- * inv_notify_fn the front end passes.
+ * as -1 (or NULL) with core_error set, and warnings, progress and the
+ * question whether to stop go to the struct core_notify the front end
+ * passes: a fact that could not be read is a warning (and left out);
+ * sampling is progress "sample", DONE of TOTAL intervals; a fleet's hosts
+ * are items ("HOST", "HOST: NAME -> FILE", "HOST: why").
  *
  * The static agent copied to servers (build/p2vkit-agent) links every file
  * of this folder but enrich.c, fleet.c and summary.c, which need
@@ -23,16 +26,6 @@
 /* ------------------------------------------------------------------ */
 /* source.c: reading the files of the profiled system.                  */
 
-enum inv_event {
-  INV_EVENT_WARNING,            /* a fact could not be read; it is left out */
-  INV_EVENT_PROGRESS,           /* "sample 3/12" */
-  INV_EVENT_HOST_START,         /* fleet: "HOST" */
-  INV_EVENT_HOST_OK,            /* fleet: "HOST: NAME -> FILE" */
-  INV_EVENT_HOST_FAILED,        /* fleet: "HOST: why" */
-};
-typedef void (*inv_notify_fn) (void *opaque, enum inv_event ev,
-                               const char *msg);
-
 /* Where the facts come from.  ROOT is "" for the running system, or a
  * folder holding a copy of proc/, sys/, etc/... .  When RECORD is set,
  * every file, link and folder read is also copied under RECORD, so that
@@ -40,14 +33,13 @@ typedef void (*inv_notify_fn) (void *opaque, enum inv_event ev,
 struct inv_src {
   char *root;
   char *record;
-  inv_notify_fn notify;
-  void *opaque;
+  const struct core_notify *notify;
   core_string_vector warned;    /* warn once per path */
 };
 
 /* ROOT NULL, "" or "/" is the running system. */
 int inv_src_init (struct inv_src *s, const char *root, const char *record,
-                  inv_notify_fn notify, void *opaque);
+                  const struct core_notify *notify);
 void inv_src_clear (struct inv_src *s);
 bool inv_src_live (const struct inv_src *s);
 
@@ -245,12 +237,11 @@ void inv_rates_compute (const struct inv_counters *a,
 
 /* Sample SAMPLES intervals of INTERVAL_S seconds into P->utilization,
  * using P's disks and NICs.  Stops early, keeping the whole intervals
- * done, when *STOP becomes non-zero.  A series missing in any interval is
+ * done, when the notify says to stop.  A series missing in any interval is
  * dropped with a warning (all series have one value per interval).
  * Returns the number of whole intervals sampled, or -1. */
 int inv_sample (struct inv_src *s, struct core_profile *p,
-                int64_t interval_s, int64_t samples,
-                volatile sig_atomic_t *stop);
+                int64_t interval_s, int64_t samples);
 
 /* ------------------------------------------------------------------ */
 /* collect.c: a whole profile.                                          */
@@ -267,9 +258,7 @@ struct inv_options {
   time_t collected_at;          /* when collection starts; the profile's
                                  * collected_at is this plus the intervals
                                  * sampled: the end of its series */
-  volatile sig_atomic_t *stop;  /* may be NULL */
-  inv_notify_fn notify;
-  void *opaque;
+  const struct core_notify *notify;     /* cancelled: stop sampling */
 };
 
 struct core_profile *inv_collect (const struct inv_options *o);
@@ -282,8 +271,7 @@ char *inv_format_time (time_t t);
 
 /* Replace os.id by libosinfo's short-id for it, or drop it (with a
  * warning) when libosinfo has no such OS. */
-int inv_resolve_os_id (struct core_os *os, inv_notify_fn notify,
-                       void *opaque);
+int inv_resolve_os_id (struct core_os *os, const struct core_notify *notify);
 /* Fill the names of PCI devices that have none from this machine's
  * pci.ids (for servers that have no pci.ids of their own). */
 int inv_fill_pci_names (core_pci_vector *pci);
@@ -298,8 +286,7 @@ struct inv_fleet_options {
   core_string_vector agent_args;        /* passed to the remote agent */
   core_string_vector ssh_options;       /* each passed as -o OPT */
   const char *ssh;              /* the ssh program; NULL: "ssh" */
-  inv_notify_fn notify;
-  void *opaque;
+  const struct core_notify *notify;
 };
 /* Collects every host; returns the number of hosts that failed (each
  * reported through notify), or -1 when nothing could be tried. */

@@ -145,19 +145,19 @@ inv_rates_compute (const struct inv_counters *a, const struct inv_counters *b,
   }
 }
 
-/* Sleep until monotonic time T or until *STOP. */
+/* Sleep until monotonic time T or until the caller says to stop. */
 static void
-sleep_until (double t, volatile sig_atomic_t *stop)
+sleep_until (double t, const struct core_notify *n)
 {
   for (;;) {
     double left = t - core_monotonic ();
     struct timespec ts;
 
-    if (left <= 0 || (stop && *stop))
+    if (left <= 0 || core_cancelled (n))
       return;
     ts.tv_sec = (time_t) left;
     ts.tv_nsec = (long) ((left - ts.tv_sec) * 1e9);
-    /* A signal (Ctrl-C) interrupts it: then *STOP is looked at again. */
+    /* A signal (Ctrl-C) interrupts it: then the caller is asked again. */
     nanosleep (&ts, NULL);
   }
 }
@@ -167,7 +167,7 @@ static const char *const series_names[] =
 
 int
 inv_sample (struct inv_src *s, struct core_profile *p, int64_t interval_s,
-            int64_t samples, volatile sig_atomic_t *stop)
+            int64_t samples)
 {
   struct core_utilization *u = &p->utilization;
   core_double_vector *series[] =
@@ -194,16 +194,15 @@ inv_sample (struct inv_src *s, struct core_profile *p, int64_t interval_s,
   if (inv_counters_read (s, &disks, &nics, &prev) == -1)
     goto out;
   next = prev.t;
-  while (done < samples && !(stop && *stop)) {
+  while (done < samples && !core_cancelled (s->notify)) {
     struct inv_rates r;
     double v[5];
-    char msg[64];
 
     /* Intervals are kept on a fixed grid so that they do not drift by
      * the time reading takes. */
     next += interval_s;
-    sleep_until (next, stop);
-    if (stop && *stop)
+    sleep_until (next, s->notify);
+    if (core_cancelled (s->notify))
       break;                    /* the interval is not whole: drop it */
     if (inv_counters_read (s, &disks, &nics, &cur) == -1)
       goto out;
@@ -223,10 +222,7 @@ inv_sample (struct inv_src *s, struct core_profile *p, int64_t interval_s,
       cur = t;
     }
     done++;
-    snprintf (msg, sizeof msg, "sample %lld/%lld", (long long) done,
-              (long long) samples);
-    if (s->notify)
-      s->notify (s->opaque, INV_EVENT_PROGRESS, msg);
+    core_notify_progress (s->notify, "sample", done, done, samples);
   }
 
   /* All series present have one value per interval: a series with a

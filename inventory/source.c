@@ -14,11 +14,10 @@
 
 int
 inv_src_init (struct inv_src *s, const char *root, const char *record,
-              inv_notify_fn notify, void *opaque)
+              const struct core_notify *notify)
 {
   memset (s, 0, sizeof *s);
   s->notify = notify;
-  s->opaque = opaque;
   if (root == NULL || strcmp (root, "/") == 0)
     root = "";
   /* "DIR/" and "DIR" are the same root: paths are ROOT + "/proc/...". */
@@ -75,8 +74,7 @@ inv_warn (struct inv_src *s, const char *fmt, ...)
   copy = strdup (msg);
   if (copy && core_string_vector_append (&s->warned, copy) == -1)
     free (copy);
-  if (s->notify)
-    s->notify (s->opaque, INV_EVENT_WARNING, msg);
+  core_notice (s->notify, CORE_NOTICE_WARNING, "%s", msg);
 }
 
 /* Recording ---------------------------------------------------------- */

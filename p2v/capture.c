@@ -143,22 +143,7 @@ nbd_wait (struct nbd_conn *n, const char *path)
   }
   return 0;
 }
-static void
-notify (struct cap *c, enum p2v_event ev, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-static void
-notify (struct cap *c, enum p2v_event ev, const char *fmt, ...)
-{
-  char msg[1024];
-  va_list ap;
-
-  if (c->o->notify == NULL)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
-  va_end (ap);
-  c->o->notify (c->o->opaque, ev, msg);
-}
+#define notify(c, kind, ...) core_notice ((c)->o->notify, kind, __VA_ARGS__)
 
 static int
 pread_full (int fd, void *buf, size_t len, uint64_t off, const char *path)
@@ -588,7 +573,7 @@ worker_thread (void *opaque)
       continue;
     }
     if (c->resend)
-      notify (c, P2V_EVENT_WARNING, "%s: chunk %llu: checksum mismatch, "
+      notify (c, CORE_NOTICE_WARNING, "%s: chunk %llu: checksum mismatch, "
               "sending it again", d->path, (unsigned long long) k);
     if (write_chunk (d, w->n, sl) == -1)
       goto failed;
@@ -721,11 +706,17 @@ control_thread (void *opaque)
   return NULL;
 }
 
+static void *
+opaque_of (const struct cap *c)
+{
+  return c->o->notify ? c->o->notify->opaque : NULL;
+}
+
 static void
 progress (struct cap *c, struct disk *d)
 {
   if (c->o->progress)
-    c->o->progress (c->o->opaque, &d->pr);
+    c->o->progress (opaque_of (c), &d->pr);
 }
 
 /* Send chunks LIST[0..N) of disk I (all of them when LIST is NULL) and
@@ -781,11 +772,11 @@ run_chunks (struct cap *c, size_t i, const uint64_t *list, uint64_t n,
       shown = pr.done;
       pthread_mutex_unlock (&c->lock);
       if (c->o->progress)
-        c->o->progress (c->o->opaque, &pr);
+        c->o->progress (opaque_of (c), &pr);
       pthread_mutex_lock (&c->lock);
       continue;
     }
-    if (c->o->stop && *c->o->stop) {
+    if (core_cancelled (c->o->notify)) {
       fail_locked (c, "interrupted");
       break;
     }
@@ -843,11 +834,11 @@ pass (struct cap *c, size_t i)
       return -1;
     d->have_map = true;
     for (size_t a = 0; a < d->map.areas.len; a++)
-      notify (c, P2V_EVENT_INFO, "%s: %s: %llu MiB unused", d->path,
+      notify (c, CORE_NOTICE_INFO, "%s: %s: %llu MiB unused", d->path,
               d->map.areas.ptr[a].what,
               (unsigned long long) (d->map.areas.ptr[a].unused >> 20));
     if (d->map.areas.len == 0)
-      notify (c, P2V_EVENT_INFO, "%s: no ext2/3/4 or swap found: every "
+      notify (c, CORE_NOTICE_INFO, "%s: no ext2/3/4 or swap found: every "
               "block is sent", d->path);
   }
   free (c->redo);
@@ -1123,7 +1114,7 @@ p2v_capture (const struct p2v_capture_options *o,
     for (size_t i = 0; i < c.ndisks; i++)
       any |= c.disks[i].rw_mounts.len > 0;
     if (any) {
-      notify (&c, P2V_EVENT_INFO, "freezing the mounted filesystems for the "
+      notify (&c, CORE_NOTICE_INFO, "freezing the mounted filesystems for the "
               "second pass");
       frozen = true;
       for (size_t i = 0; i < c.ndisks; i++)
@@ -1136,7 +1127,7 @@ p2v_capture (const struct p2v_capture_options *o,
           goto out;
       p2v_thaw_all ();
       frozen = false;
-      notify (&c, P2V_EVENT_INFO, "thawed");
+      notify (&c, CORE_NOTICE_INFO, "thawed");
       /* The second pass's resumed bytes are the first pass's sends. */
       for (size_t i = 0; i < c.ndisks; i++)
         c.disks[i].pr.resumed = 0;

@@ -159,13 +159,6 @@ void p2v_thaw_all (void);
 /* ------------------------------------------------------------------ */
 /* capture.c: the sending side. */
 
-enum p2v_event {
-  P2V_EVENT_INFO,               /* a line for the user */
-  P2V_EVENT_WARNING,
-};
-typedef void (*p2v_notify_fn) (void *opaque, enum p2v_event ev,
-                               const char *msg);
-
 struct p2v_disk_progress {
   size_t index;
   const char *name;
@@ -177,6 +170,9 @@ struct p2v_disk_progress {
   uint64_t resent;              /* re-sent after a checksum mismatch */
   bool finished;
 };
+/* A disk's progress has more to say than core_notify's DONE and SENT
+ * (zeroes, unused blocks, resumed and re-sent chunks): its own callback,
+ * called with the notify's opaque. */
 typedef void (*p2v_progress_fn) (void *opaque,
                                  const struct p2v_disk_progress *p);
 
@@ -191,10 +187,9 @@ struct p2v_capture_options {
    * keepalive's limit. */
   double idle_timeout;
   const char *profile_yaml;     /* the server's profile */
-  p2v_notify_fn notify;
-  p2v_progress_fn progress;
-  void *opaque;
-  volatile sig_atomic_t *stop;  /* may be NULL */
+  /* Lines for the user (INFO, WARNING), and whether to stop; may be NULL. */
+  const struct core_notify *notify;
+  p2v_progress_fn progress;     /* may be NULL */
 };
 struct p2v_capture_result {
   uint64_t disk_bytes;          /* sum of the disks' sizes */
@@ -229,9 +224,8 @@ struct p2v_receive_options {
    * keepalive on every connection has the same limit. */
   double handshake_timeout, idle_timeout;
   unsigned int max_handshakes, max_handshakes_per_addr;
-  p2v_notify_fn notify;
-  void *opaque;
-  volatile sig_atomic_t *stop;
+  /* Lines for the user (INFO, WARNING), and whether to stop; may be NULL. */
+  const struct core_notify *notify;
 };
 /* The control lines a client sends, parsed without I/O.  Each splits its
  * text in place and fails with the refusal the receiver sends back (in
@@ -253,7 +247,7 @@ int p2v_parse_sum (char *args, size_t ndisks, const uint64_t *nchunks,
                    uint64_t *disk, uint64_t *chunk, char hex[P2V_SUM_HEX + 1]);
 int p2v_parse_map (const char *arg, size_t ndisks, uint64_t *disk);
 
-/* Serves until *STOP (or after one session with ONCE).  Each session runs
+/* Serves until the notify says to stop (or after one session with ONCE).  Each session runs
  * in a child process; their events go to NOTIFY from that child. */
 int p2v_receive (const struct p2v_receive_options *o);
 

@@ -87,7 +87,7 @@ static int auth_fd = -1;
 static double accepted_at;
 
 static void
-event (struct session *s, enum p2v_event ev, const char *fmt, ...)
+event (struct session *s, enum core_notice ev, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
 /* To the user (through notify) and to the capture's log.  Messages
@@ -95,7 +95,7 @@ event (struct session *s, enum p2v_event ev, const char *fmt, ...)
  * characters are escaped so that they reach no terminal or log as they
  * are. */
 static void
-event (struct session *s, enum p2v_event ev, const char *fmt, ...)
+event (struct session *s, enum core_notice ev, const char *fmt, ...)
 {
   char raw[1536], msg[2048];
   va_list ap;
@@ -111,13 +111,9 @@ event (struct session *s, enum p2v_event ev, const char *fmt, ...)
     gmtime_r (&t, &tm);
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     dprintf (s->log_fd, "%s %s%s\n", stamp,
-             ev == P2V_EVENT_WARNING ? "warning: " : "", msg);
+             ev == CORE_NOTICE_WARNING ? "warning: " : "", msg);
   }
-  if (s->o->notify) {
-    char line[2200];
-    snprintf (line, sizeof line, "%s: %s", s->name[0] ? s->name : s->peer, msg);
-    s->o->notify (s->o->opaque, ev, line);
-  }
+  core_notice (s->o->notify, ev, "%s: %s", s->name[0] ? s->name : s->peer, msg);
 }
 
 static int
@@ -134,7 +130,7 @@ refuse (struct session *s, const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
-  event (s, P2V_EVENT_WARNING, "refused: %s", msg);
+  event (s, CORE_NOTICE_WARNING, "refused: %s", msg);
   {
     char safe[900];       /* a protocol line */
     p2v_conn_printf (s->conn, "ERR %s", core_escape (msg, strlen (msg), safe, sizeof safe));
@@ -806,7 +802,7 @@ cmd_capture (struct session *s, char *line)
     return refuse (s, "out of memory");
   s->log_fd = openat (s->folder_fd, "capture.log",
                       O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-  event (s, P2V_EVENT_INFO, "%s capture from %s: %zu disk(s)%s%s",
+  event (s, CORE_NOTICE_INFO, "%s capture from %s: %zu disk(s)%s%s",
          s->resume ? "resuming the" : "new", s->peer, s->ndisks,
          p2v_conn_cipher (s->conn) ? ", TLS cipher " : "",
          p2v_conn_cipher (s->conn) ? p2v_conn_cipher (s->conn) : "");
@@ -932,7 +928,7 @@ cmd_sum (struct session *s, char *args)
   if (chunk_sum (s, i, k, hex) == -1)
     return refuse (s, "%s", core_errmsg ());
   if (strcmp (hex, th) != 0) {
-    event (s, P2V_EVENT_WARNING, "disk%llu chunk %llu: checksum mismatch",
+    event (s, CORE_NOTICE_WARNING, "disk%llu chunk %llu: checksum mismatch",
            (unsigned long long) i, (unsigned long long) k);
     return p2v_conn_printf (s->conn, "MISMATCH %s", hex);
   }
@@ -988,12 +984,12 @@ run_convert (struct session *s)
   for (size_t i = 0; i + 1 < argv.len; i++)
     if (argv.ptr[i] == NULL)
       goto done;
-  event (s, P2V_EVENT_INFO, "converting into %s", out);
+  event (s, CORE_NOTICE_INFO, "converting into %s", out);
   r = core_run (argv.ptr, NULL);
   if (r == 0)
-    event (s, P2V_EVENT_INFO, "converted into %s", out);
+    event (s, CORE_NOTICE_INFO, "converted into %s", out);
   else
-    event (s, P2V_EVENT_WARNING, "conversion failed (exit %d): %s", r,
+    event (s, CORE_NOTICE_WARNING, "conversion failed (exit %d): %s", r,
            core_errmsg ());
  done:
   core_string_vector_free (&argv);
@@ -1049,7 +1045,7 @@ verify_stored (struct session *s)
                 "again", (unsigned long long) changed, first);
     return -1;
   }
-  event (s, P2V_EVENT_INFO, "verified %llu chunk(s) as stored in %.1f s",
+  event (s, CORE_NOTICE_INFO, "verified %llu chunk(s) as stored in %.1f s",
          (unsigned long long) checked, core_monotonic () - t0);
   return 0;
 }
@@ -1087,7 +1083,7 @@ cmd_done (struct session *s)
 
     if (raw == NULL || tmp == NULL || qcow2 == NULL)
       return refuse (s, "out of memory");
-    event (s, P2V_EVENT_INFO, "disk%zu: writing disk%zu.qcow2", i, i);
+    event (s, CORE_NOTICE_INFO, "disk%zu: writing disk%zu.qcow2", i, i);
     if (core_run ((char **) argv, NULL) != 0) {
       unlink (tmp);
       argv[4] = "writeback";
@@ -1109,7 +1105,7 @@ cmd_done (struct session *s)
     snprintf (raw, sizeof raw, "disk%zu.raw", i);
     unlinkat (s->folder_fd, raw, 0);
   }
-  event (s, P2V_EVENT_INFO, "complete: %s", s->folder);
+  event (s, CORE_NOTICE_INFO, "complete: %s", s->folder);
   if (p2v_conn_printf (s->conn, "OK") == -1)
     return -1;
   p2v_conn_free (s->conn);
@@ -1170,7 +1166,7 @@ discard_new (struct session *s)
     close (s->log_fd);
   s->chunks_fd = s->log_fd = -1;
   if (path == NULL || rmdir (path) == -1)
-    event (s, P2V_EVENT_WARNING, "%s: could not remove the refused "
+    event (s, CORE_NOTICE_WARNING, "%s: could not remove the refused "
            "capture's folder: %s", path ? path : s->name, strerror (errno));
   free (s->folder);
   s->folder = NULL;
@@ -1258,7 +1254,7 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
                                   (accepted_at > 0 ? accepted_at
                                    : core_monotonic ()) + handshake_timeout (o));
   if (s.conn == NULL) {
-    event (&s, P2V_EVENT_WARNING, "%s; connection closed", core_errmsg ());
+    event (&s, CORE_NOTICE_WARNING, "%s; connection closed", core_errmsg ());
     goto out;
   }
   s.last_durable = core_monotonic ();
@@ -1269,16 +1265,16 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
     char why[1024];
     snprintf (why, sizeof why, "%s", core_errmsg ());
     if (s.chunks_fd >= 0 && make_durable (&s) == -1)
-      event (&s, P2V_EVENT_WARNING, "%s", core_errmsg ());
+      event (&s, CORE_NOTICE_WARNING, "%s", core_errmsg ());
     if (p2v_conn_timed_out (s.conn))
-      event (&s, P2V_EVENT_WARNING, "capture from %s: no data for %.0f s, "
+      event (&s, CORE_NOTICE_WARNING, "capture from %s: no data for %.0f s, "
              "session closed; resume with --resume", s.peer, idle_timeout (o));
     else
-      event (&s, P2V_EVENT_WARNING, "interrupted: %s; the client can resume",
+      event (&s, CORE_NOTICE_WARNING, "interrupted: %s; the client can resume",
              why);
   }
   else if (ret == -1 && p2v_conn_timed_out (s.conn))
-    event (&s, P2V_EVENT_WARNING, "%s; connection closed", core_errmsg ());
+    event (&s, CORE_NOTICE_WARNING, "%s; connection closed", core_errmsg ());
  out:
   stop_servers (&s);
   p2v_conn_free (s.conn);
@@ -1402,7 +1398,7 @@ admission_note (struct admission *a, bool force)
               a->refused ? ", " : "", a->ended, max_handshakes (a->o));
   snprintf (msg, sizeof msg, "connections not authenticated yet: %s%s",
             refused, ended);
-  a->o->notify (a->o->opaque, P2V_EVENT_WARNING, msg);
+  core_notice (a->o->notify, CORE_NOTICE_WARNING, "%s", msg);
   a->last_note = now;
   a->refused = a->ended = 0;
 }
@@ -1520,12 +1516,9 @@ p2v_receive (const struct p2v_receive_options *o)
     close (lfd);
     return -1;
   }
-  if (o->notify) {
-    char msg[300];
-    snprintf (msg, sizeof msg, "listening on %s:%s%s", o->host, port,
-              o->psk ? " (TLS, pre-shared key)" : " (no TLS: trusted network only)");
-    o->notify (o->opaque, P2V_EVENT_INFO, msg);
-  }
+  core_notice (o->notify, CORE_NOTICE_INFO, "listening on %s:%s%s", o->host,
+               port, o->psk ? " (TLS, pre-shared key)"
+               : " (no TLS: trusted network only)");
   for (;;) {
     struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN },
                              { .fd = adm.auth[0], .events = POLLIN } };
@@ -1543,7 +1536,7 @@ p2v_receive (const struct p2v_receive_options *o)
     }
     admission_update (&adm, 0);
     admission_note (&adm, false);
-    if (o->stop && *o->stop)
+    if (core_cancelled (o->notify))
       break;
     if (poll (pfd, 2, 200) <= 0 || !(pfd[0].revents & POLLIN))
       continue;

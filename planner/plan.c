@@ -330,11 +330,26 @@ forced (const struct plan_config *cfg, size_t w)
   return cfg->force ? cfg->force[w] : -1;
 }
 
+void
+plan_notify_progress (const struct core_notify *n, const char *stage,
+                      double fraction)
+{
+  uint64_t done = (uint64_t) (fraction * PLAN_PROGRESS_TOTAL + 0.5);
+
+  core_notify_progress (n, stage, done, done, PLAN_PROGRESS_TOTAL);
+}
+
 static void
 notify (const struct plan_config *cfg, const char *stage, double f)
 {
-  if (cfg->progress)
-    cfg->progress (cfg->opaque, stage, f);
+  plan_notify_progress (cfg->notify, stage, f);
+}
+
+/* plan_pack's stages, on the caller's notify. */
+static void
+pack_progress (void *opaque, const char *stage, double f)
+{
+  plan_notify_progress (opaque, stage, f);
 }
 
 /* What the steps of plan_run share. */
@@ -543,7 +558,7 @@ pack (struct run *run, struct core_plan *out)
   {
     int64_t lb;
 
-    if (plan_pack (&run->pb, &run->sol, cfg->progress, cfg->opaque) == -1)
+    if (plan_pack (&run->pb, &run->sol, pack_progress, (void *) cfg->notify) == -1)
       return -1;
     lb = run->nitems ? plan_lower_bound (&run->pb) : 0;
     out->summary.lower_bound = lb + (run->sol.nbins > 0 ? pol->ha_spare_hosts : 0);
@@ -887,12 +902,12 @@ plan_run (const struct plan_config *cfg, struct core_plan *out)
     core_error ("the host catalog lists no host model");
     return -1;
   }
-  if (cfg->warn) {
+  if (cfg->notify) {
     char *msg;
     if (plan_group_warning (profiles, &msg) == -1)
       return -1;
     if (msg)
-      cfg->warn (cfg->opaque, msg);
+      core_notice (cfg->notify, CORE_NOTICE_WARNING, "%s", msg);
     free (msg);
   }
   if (plan_sets_build (profiles, pol, &run.sets) == -1)

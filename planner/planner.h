@@ -5,7 +5,8 @@
  * workloads onto the fewest (or cheapest) hosts such that at every
  * interval of the day the summed demand fits every resource of every host.
  * docs/planner.md describes the rules; this header has one section per .c
- * file.  Nothing here prints: progress goes through plan_progress_fn.
+ * file.  Nothing here prints: progress and warnings go through the
+ * caller's struct core_notify.
  */
 #ifndef P2VKIT_PLANNER_H
 #define P2VKIT_PLANNER_H
@@ -348,10 +349,9 @@ struct plan_config {
   struct core_policy policy;
   double time_limit;            /* seconds, default 5 */
   uint64_t seed;
-  plan_progress_fn progress;
-  void *opaque;
-  /* NULL, or where warnings go (with OPAQUE); the front end shows them. */
-  void (*warn) (void *opaque, const char *msg);
+  /* NULL, or where the stages' progress (see plan_notify_progress) and
+   * warnings go; the front end shows them. */
+  const struct core_notify *notify;
   /* NULL, or per profile the mode it must run in (a CORE_MODE_*), or -1
    * for the rules' choice: host types whose rules give another mode are
    * left out for it, and CORE_MODE_PHYSICAL leaves it physical. */
@@ -366,6 +366,13 @@ int plan_run (const struct plan_config *cfg, struct core_plan *out);
 /* Appends sentence S (malloc'd; NULL when making it failed) to V, which
  * owns it then; -1 (S freed) on error. */
 int plan_add_sentence (core_string_vector *v, char *s);
+
+/* Progress of a stage ("packing", "improving: best ...", "sizing",
+ * "done") as a FRACTION of the whole: DONE of PLAN_PROGRESS_TOTAL, the
+ * stage's text as WHAT. */
+#define PLAN_PROGRESS_TOTAL 1000000
+void plan_notify_progress (const struct core_notify *n, const char *stage,
+                           double fraction);
 
 /* A host's summed CPU demand over the grid as a plan file holds it: at
  * most 96 points, each the largest of the slots it covers. */

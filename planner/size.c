@@ -208,8 +208,7 @@ search (struct sizer *z, int64_t n, double *cap, size_t *slot)
       b = mid;
     else
       a = mid;
-    if (z->cfg->progress)
-      z->cfg->progress (z->cfg->opaque, "sizing", it / 24.0);
+    plan_notify_progress (z->cfg->notify, "sizing", it / 24.0);
   }
   for (int k = 0; k < ND_SIZE; k++)
     cap[k] = lo[k] + b * (hi[k] - lo[k]);
@@ -230,8 +229,7 @@ search (struct sizer *z, int64_t n, double *cap, size_t *slot)
         l = cap[k];
     }
     cap[k] = h;
-    if (z->cfg->progress)
-      z->cfg->progress (z->cfg->opaque, "sizing", 0.5 + q / 24.0);
+    plan_notify_progress (z->cfg->notify, "sizing", 0.5 + q / 24.0);
   }
   /* The bisection stops short of what a packing uses (a few steps per
    * dimension, each trial a short search): what the packing at CAP puts

@@ -293,6 +293,25 @@ see bad "...and the rest is loaded" "64 workloads, sorted by name"
 keys bad q
 ended bad "quit without changes, at once" 0
 
+# The core's warnings (an OS name libosinfo does not know, at import) are
+# on the status line, for files on the command line and at the prompt;
+# nothing goes to stderr under the screen.
+printf 'name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95\nzz01,Plan 9 Fourth Edition,2,2600,4096,40,10,1000\n' >"$t_tmp/w1.csv"
+sed 's/^zz01,/zz02,/' "$t_tmp/w1.csv" >"$t_tmp/w2.csv"
+start warn 200 30 "" "$t_tmp/w1.csv"
+see warn "warnings: a command line file's warning is on the status line" \
+    "warning: $t_tmp/w1.csv:2: column 'os': libosinfo does not know 'Plan 9 Fourth Edition'"
+keys warn a
+see warn "warnings: the add prompt" "Add profiles (file, CSV or folder):"
+type_in warn "$t_tmp/w2.csv"
+see warn "warnings: a warning at the prompt is on the status line" \
+    "Added 1 workload from $t_tmp/w2.csv; warning: $t_tmp/w2.csv:2: column 'os': libosinfo does not know"
+keys warn q
+see warn "warnings: quitting asks (a workload was added)" "Quit anyway? (y/N)"
+keys warn y
+ended warn "warnings" 0
+t_is "warnings: none on stderr" "" "$(grep -v Sanitizer "$t_tmp/warn.err")"
+
 # Ctrl-C: the terminal is restored and the status says so.
 start intr 80 24 "" --hosts $fleet/hosts.yaml
 see intr "Ctrl-C test: running" "3 host models loaded"

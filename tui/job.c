@@ -7,18 +7,53 @@
 
 #include "tui/tui.h"
 
+/* The work's progress stages, as the planner gives them. */
+static void
+job_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
+              uint64_t total)
+{
+  (void) sent;
+  tui_job_progress (opaque, what ? what : "working",
+                    total ? (double) done / total : 0);
+}
+
+/* Warnings are kept for the status line once the work is done: the
+ * first one, and how many came after it. */
+static void
+job_notice (void *opaque, enum core_notice kind, const char *msg)
+{
+  struct tui_job *j = opaque;
+
+  if (kind != CORE_NOTICE_WARNING)
+    return;
+  pthread_mutex_lock (&j->lock);
+  if (j->warning[0] == '\0')
+    snprintf (j->warning, sizeof j->warning, "%s", msg);
+  else
+    j->more_warnings++;
+  pthread_mutex_unlock (&j->lock);
+}
+
 void
 tui_job_init (struct tui_job *j)
 {
   memset (j, 0, sizeof *j);
   pthread_mutex_init (&j->lock, NULL);
+  j->notify.progress = job_progress;
+  j->notify.notice = job_notice;
+  j->notify.opaque = j;
 }
 
 static void *
 job_main (void *arg)
 {
   struct tui_job *j = arg;
-  int r = j->fn (j, j->arg);
+  int r;
+
+  /* What the core warns of in this thread (core_warning) joins the
+   * work's own warnings. */
+  core_set_notify (&j->notify);
+  r = j->fn (j, j->arg);
 
   pthread_mutex_lock (&j->lock);
   j->result = r;
@@ -45,6 +80,7 @@ tui_job_start (struct tui_job *j, int (*fn) (struct tui_job *, void *), void *ar
   j->result = 0;
   j->error[0] = '\0';
   j->warning[0] = '\0';
+  j->more_warnings = 0;
   snprintf (j->stage, sizeof j->stage, "starting");
   j->fraction = 0;
   j->started = core_monotonic ();
@@ -93,31 +129,12 @@ tui_job_wait (struct tui_job *j)
   j->running = false;
 }
 
-static void
-plan_progress (void *opaque, const char *stage, double fraction)
-{
-  tui_job_progress (opaque, stage, fraction);
-}
-
-/* Kept for the status line once the plan is done. */
-static void
-plan_warn (void *opaque, const char *msg)
-{
-  struct tui_job *j = opaque;
-
-  pthread_mutex_lock (&j->lock);
-  snprintf (j->warning, sizeof j->warning, "%s", msg);
-  pthread_mutex_unlock (&j->lock);
-}
-
 int
 tui_plan_work (struct tui_job *job, void *arg)
 {
   struct tui_plan_job *pj = arg;
 
-  pj->cfg.progress = plan_progress;
-  pj->cfg.warn = plan_warn;
-  pj->cfg.opaque = job;
+  pj->cfg.notify = &job->notify;
   return plan_run (&pj->cfg, &pj->plan);
 }
 
@@ -139,7 +156,6 @@ tui_size_work (struct tui_job *job, void *arg)
 {
   struct tui_size_job *sj = arg;
 
-  sj->cfg.progress = plan_progress;
-  sj->cfg.opaque = job;
+  sj->cfg.notify = &job->notify;
   return plan_size (&sj->cfg, &sj->sc, &sj->plan);
 }

@@ -161,7 +161,9 @@ struct tui_job {
   char stage[64];
   double fraction;
   char error[1024];             /* the worker's core_errmsg on -1 */
-  char warning[512];            /* the planner's warning, if any */
+  char warning[512];            /* the work's first warning, if any */
+  size_t more_warnings;         /* and how many came after it */
+  struct core_notify notify;    /* the work's progress and warnings */
   double started;
   int (*fn) (struct tui_job *job, void *arg);
   void *arg;
@@ -240,6 +242,11 @@ struct tui_ui {
   bool quit;
   char status[1024];
   bool status_error;
+  /* Warnings of work done in the event loop's thread (loading files), as
+   * in struct tui_job: shown on the status line after the step. */
+  char warning[512];
+  size_t more_warnings;
+  struct core_notify notify;
   /* Work in the worker thread. */
   struct tui_job job;
   enum tui_job_kind job_kind;
@@ -268,6 +275,9 @@ struct tui_ui {
 /* The status line: a message, an error in the error look. */
 void tui_status (struct tui_ui *ui, bool error, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
+/* WARNING (if not empty) and the count of MORE after it, added to the
+ * status line, which takes the error look. */
+void tui_status_warning (struct tui_ui *ui, const char *warning, size_t more);
 /* TEXT at (Y, X), at most WIDTH columns, padded to WIDTH with spaces. */
 void tui_put (int y, int x, int width, const char *text);
 void tui_putf (int y, int x, int width, const char *fmt, ...)

@@ -116,6 +116,46 @@ tui_status (struct tui_ui *ui, bool error, const char *fmt, ...)
 }
 
 void
+tui_status_warning (struct tui_ui *ui, const char *warning, size_t more)
+{
+  size_t n = strlen (ui->status);
+  char also[64] = "";
+
+  if (warning[0] == '\0')
+    return;
+  if (more)
+    snprintf (also, sizeof also, " (and %zu more warning%s)", more,
+              more == 1 ? "" : "s");
+  /* After a sentence, another; after a phrase, a clause. */
+  snprintf (ui->status + n, sizeof ui->status - n, "%swarning: %s%s",
+            n == 0 ? "" : ui->status[n - 1] == '.' ? " " : "; ", warning, also);
+  ui->status_error = true;
+}
+
+/* Warnings in the event loop's thread (core_warning while a file loads). */
+static void
+on_notice (void *opaque, enum core_notice kind, const char *msg)
+{
+  struct tui_ui *ui = opaque;
+
+  if (kind != CORE_NOTICE_WARNING)
+    return;
+  if (ui->warning[0] == '\0')
+    snprintf (ui->warning, sizeof ui->warning, "%s", msg);
+  else
+    ui->more_warnings++;
+}
+
+/* After a step of the event loop: its warnings, on the status line. */
+static void
+show_warnings (struct tui_ui *ui)
+{
+  tui_status_warning (ui, ui->warning, ui->more_warnings);
+  ui->warning[0] = '\0';
+  ui->more_warnings = 0;
+}
+
+void
 tui_draw_bar (const struct tui_ui *ui, int y, int x, int width, double fraction)
 {
   int inner = width - 2, full;
@@ -248,15 +288,15 @@ finish_job (struct tui_ui *ui)
   if (ui->job_kind == TUI_JOB_PLAN) {
     if (ui->job.result == 0) {
       tui_model_set_plan (&ui->m, &ui->pj.plan);
-      tui_status (ui, ui->job.warning[0] != '\0', "Planned: %lld workloads, "
+      tui_status (ui, false, "Planned: %lld workloads, "
                   "%lld placed on %lld hosts (at least %lld needed), %lld stay "
-                  "physical%s%s",
+                  "physical",
                   (long long) ui->m.plan.summary.workloads,
                   (long long) ui->m.plan.summary.placed,
                   (long long) tui_model_hosts_used (&ui->m),
                   (long long) ui->m.plan.summary.lower_bound,
-                  (long long) ui->m.plan.summary.unplaced,
-                  ui->job.warning[0] ? "; warning: " : "", ui->job.warning);
+                  (long long) ui->m.plan.summary.unplaced);
+      tui_status_warning (ui, ui->job.warning, ui->job.more_warnings);
       ui->plan_cur = ui->plan_top = 0;
     }
     else
@@ -515,6 +555,7 @@ load_initial (struct tui_ui *ui, const struct tui_options *o)
     tui_status (ui, false, "%zu workloads, %zu host models loaded. F1 for help; "
                 "Tab for the next screen.", ui->m.profiles.len,
                 ui->m.hosts.models.len);
+  show_warnings (ui);
 }
 
 int
@@ -525,6 +566,7 @@ tui_main (const struct tui_options *o)
   struct tui_ui *ui = calloc (1, sizeof *ui);
   struct sigaction sa = { 0 };
   const char *no_colour = getenv ("NO_COLOR");
+  const struct core_notify *prev_notify;
   int status = 0;
 
   if (ui == NULL) {
@@ -532,6 +574,10 @@ tui_main (const struct tui_options *o)
     return 1;
   }
   tui_model_init (&ui->m);
+  ui->notify.notice = on_notice;
+  ui->notify.opaque = ui;
+  prev_notify = core_thread_notify ();
+  core_set_notify (&ui->notify);
   ui->m.time_limit = o->time_limit;
   ui->m.seed = o->seed;
   tui_job_init (&ui->job);
@@ -560,6 +606,7 @@ tui_main (const struct tui_options *o)
              term ? term : "");
     tui_export_clear (&ui->ex);
     tui_model_clear (&ui->m);
+    core_set_notify (prev_notify);
     free (ui);
     return 1;
   }
@@ -597,6 +644,7 @@ tui_main (const struct tui_options *o)
     }
     if (!tui_screens[ui->screen].key (ui, ch))
       global_key (ui, ch);
+    show_warnings (ui);
   }
 
   restore_terminal ();
@@ -614,6 +662,7 @@ tui_main (const struct tui_options *o)
   tui_export_clear (&ui->ex);
   tui_model_clear (&ui->m);
   free (ui->modes);
+  core_set_notify (prev_notify);
   free (ui);
   return status;
 }

@@ -561,11 +561,12 @@ test_os_not_in_db (void **state)
 /* The warnings of an import: one per unknown name, with the first line,
  * the other rows and the nearest ids; none for a known one. */
 static void
-collect_warning (void *opaque, const char *msg)
+collect_warning (void *opaque, enum core_notice kind, const char *msg)
 {
   core_string_vector *v = opaque;
   char *copy = strdup (msg);
 
+  assert_int_equal (kind, CORE_NOTICE_WARNING);
   assert_non_null (copy);
   assert_int_equal (core_string_vector_append (v, copy), 0);
 }
@@ -582,11 +583,12 @@ test_os_warnings (void **state)
     "e,Oracle Linux 6,1,1000,512,1\n";
   CLEANUP_FREE_PROFILES core_profile_vector v = { 0 };
   core_string_vector w = { 0 };
+  const struct core_notify collect = { .notice = collect_warning, .opaque = &w };
 
   (void) state;
-  core_set_warning_fn (collect_warning, &w);
+  core_set_notify (&collect);
   assert_int_equal (import (csv, &v), 0);
-  core_set_warning_fn (NULL, NULL);
+  core_set_notify (NULL);
   assert_int_equal (w.len, 2);
   assert_non_null (strstr (w.ptr[0], "t.csv:3: column 'os': libosinfo does "
                            "not know 'Debian GNU/Linux 13 (trixie)' (and 1 "
@@ -603,9 +605,9 @@ test_os_warnings (void **state)
   core_string_vector_free (&w);
 
   /* A file that fails warns of nothing. */
-  core_set_warning_fn (collect_warning, &w);
+  core_set_notify (&collect);
   assert_int_equal (import (HEADER "\nb,Plan 9,1,1000,512,1\nb,x,1,1000,512,1\n", &v), -1);
-  core_set_warning_fn (NULL, NULL);
+  core_set_notify (NULL);
   assert_int_equal (w.len, 0);
   core_string_vector_free (&w);
 }
