@@ -236,8 +236,6 @@ struct conv_win_job {
 int conv_win_put_add (struct conv_win_job *j, char *local, const char *dest, char *what);
 /* A new name for BASE in the scratch folder. */
 char *conv_win_scratch_name (struct conv_win_job *j, const char *base);
-/* Case-insensitive "S ends with SUFFIX". */
-bool conv_win_ends_with (const char *s, const char *suffix);
 
 /* ------------------------------------------------------------------ */
 /* hive.c: registry hives through hivex, every change logged.          */

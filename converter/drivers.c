@@ -118,7 +118,7 @@ from_cabinets (struct conv_win_job *j, const char *file, char **where)
     return NULL;
   qsort (names.ptr, names.len, sizeof *names.ptr, name_cmp_desc);
   for (size_t i = 0; !found && i < names.len; i++) {
-    if (!conv_win_ends_with (names.ptr[i], ".cab"))
+    if (!core_ends_with_nocase (names.ptr[i], ".cab"))
       continue;
     CLEANUP_FREE char *cab = core_sprintf ("%s/%s", dir, names.ptr[i]);
     CLEANUP_FREE char *local = conv_win_scratch_name (j, "cab");

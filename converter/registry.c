@@ -266,14 +266,6 @@ conv_win_scratch_name (struct conv_win_job *j, const char *base)
   return core_sprintf ("%s/%u-%s", j->scratch, j->nscratch++, base);
 }
 
-/* Case-insensitive "name ends with SUFFIX". */
-bool
-conv_win_ends_with (const char *s, const char *suffix)
-{
-  size_t a = strlen (s), b = strlen (suffix);
-  return a >= b && strcasecmp (s + a - b, suffix) == 0;
-}
-
 /* Services of hardware that stays behind: Start=4, each in the log. */
 static int
 disable_services (struct conv_win_job *j, struct conv_hive *sys, const char *const *list)
@@ -441,7 +433,7 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
 
   /* The HAL of 2000/XP/2003 is chosen at setup: a uniprocessor one uses
    * one processor whatever the VM has.  Vista and later have one HAL. */
-  if (g->ver.major == 5 && g->hal && conv_win_ends_with (g->hal, "_up") && o->vcpus > 1
+  if (g->ver.major == 5 && g->hal && core_ends_with_nocase (g->hal, "_up") && o->vcpus > 1
       && conv_win_log_add (&log->warnings, "%s runs a uniprocessor HAL (%s): it will use 1 of "
                            "its %d vCPUs; after the first boot update the Computer device in "
                            "Device Manager to \"ACPI Multiprocessor PC\", or give it 1 vCPU",

@@ -25,18 +25,10 @@ rep_format_parse (const char *name, enum rep_format *out)
   return 0;
 }
 
-static bool
-has_suffix (const char *s, const char *suffix)
-{
-  size_t a = strlen (s), b = strlen (suffix);
-
-  return a >= b && strcasecmp (s + a - b, suffix) == 0;
-}
-
 enum rep_format
 rep_format_of_output (const char *output)
 {
-  return has_suffix (output, ".md") ? REP_MD : has_suffix (output, ".pdf") ? REP_PDF
+  return core_ends_with_nocase (output, ".md") ? REP_MD : core_ends_with_nocase (output, ".pdf") ? REP_PDF
     : REP_HTML;
 }
 

@@ -387,14 +387,6 @@ build (struct rep_templates *set, const struct template *tpl,
   return -1;
 }
 
-static bool
-ends_with (const char *s, const char *suffix)
-{
-  size_t a = strlen (s), b = strlen (suffix);
-
-  return a >= b && strcmp (s + a - b, suffix) == 0;
-}
-
 /* Find NAME among the loaded templates, else compile TEXT (or, when TEXT
  * is NULL, the file NAME of the folder) and keep it. */
 static int
@@ -418,7 +410,7 @@ load_template (struct rep_templates *t, const char *name, const char *text,
   tpl->name = core_strdup (name);
   tpl->file = t->dir && text == NULL ? core_sprintf ("%s/%s", t->dir, name)
     : core_strdup (name);
-  tpl->markdown = ends_with (name, ".md");
+  tpl->markdown = core_ends_with (name, ".md");
   if (tpl->name == NULL || tpl->file == NULL) {
     template_free (tpl);
     return -1;
