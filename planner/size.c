@@ -41,6 +41,7 @@ struct sizer {
   char *group_name;
   int64_t n;                    /* hosts that carry the workloads */
   int64_t grown;                /* hosts added after the trial packings */
+  size_t short_by;              /* sized workloads still unplaced after that */
   bool few_workloads;           /* --hosts-max above the workloads */
   size_t peak_slot[PLAN_NSERIES];     /* where the summed series peak */
   size_t bind_slot[PLAN_NSERIES];     /* where the fullest host peaks */
@@ -674,6 +675,8 @@ plan_on_spec (struct sizer *z, struct core_plan *out)
         goto out;
       }
     }
+    if (out->unplaced.len > z->nw - z->nitems)
+      z->short_by = out->unplaced.len - (z->nw - z->nitems);
     out->sizing = keep_sz;
   }
   ret = 0;
@@ -755,13 +758,15 @@ sentences (const struct sizer *z, const struct needs *nd,
            interval_text (&z->grid, z->peak_slot[PLAN_CPU], buf, sizeof buf),
            z->peaksum[D_CPU])) == -1)
     return -1;
+  /* The growth gives up after a few hosts: say whether it was enough. */
   if (grown > 0
       && plan_add_sentence (&sz->reasons, core_sprintf (
            "%lld host%s more than the trial packings needed: the plan's own "
            "packing of the workloads onto %lld host%s of this spec left some "
-           "physical, so the count grew until every sized workload was "
-           "placed.", (long long) grown, grown == 1 ? "" : "s",
-           (long long) (n - grown), n - grown == 1 ? "" : "s")) == -1)
+           "physical, so the count grew %s.", (long long) grown, grown == 1 ? "" : "s",
+           (long long) (n - grown), n - grown == 1 ? "" : "s",
+           z->short_by == 0 ? "until every sized workload was placed"
+           : "and some sized workloads are still physical (see their reasons)")) == -1)
     return -1;
   if (z->group_hosts > 1 && sc->hosts_max == 0 && n == z->group_hosts
       && plan_add_sentence (&sz->reasons, core_sprintf (
