@@ -57,6 +57,22 @@ void cli_core_error (void);
 int cli_usage_error (const struct cli_command *cmd, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
+/* Ends a JSON document on standard output: RET, or EXIT_FAILURE_ (said)
+ * when it could not be written. */
+int cli_json_end (struct core_json *j, int ret);
+/* SIGINT, SIGTERM and SIGHUP call HANDLER (a long run that stops
+ * cleanly when asked). */
+void cli_on_stop_signals (void (*handler) (int));
+/* The planner's search options, the same in plan and wizard: when C is
+ * 't' (--time-limit) or 's' (--seed), parses optarg into *TIME_LIMIT or
+ * *SEED and returns EXIT_OK, or a usage error; -1 for any other C. */
+int cli_search_option (const struct cli_command *cmd, int c,
+                       double *time_limit, uint64_t *seed);
+
+/* An output folder: made unless it is there (*MADE then true); -1 (said)
+ * when it cannot be. */
+int cli_output_dir (const char *dir, bool *made);
+
 /* Subcommands. */
 int cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv);

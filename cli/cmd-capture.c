@@ -274,13 +274,7 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     goto out;
   }
-  {
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGHUP, &sa, NULL);
-  }
+  cli_on_stop_signals (on_signal);
   o.host = host;
   o.port = port;
   o.psk = psk_file ? &psk : NULL;

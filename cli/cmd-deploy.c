@@ -207,11 +207,7 @@ status_json (const dep_status_vector *rows)
     core_json_object_end (&j);
   }
   core_json_array_end (&j);
-  if (core_json_end (&j) == -1) {
-    cli_core_error ();
-    return EXIT_FAILURE_;
-  }
-  return ret;
+  return cli_json_end (&j, ret);
 }
 
 static int

@@ -65,12 +65,8 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv)
         return EXIT_FAILURE_;
       }
 
-  if (mkdir (outdir, 0777) == 0)
-    made_dir = true;
-  else if (errno != EEXIST) {
-    cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
+  if (cli_output_dir (outdir, &made_dir) == -1)
     return EXIT_FAILURE_;
-  }
   /* Two phases, so that a failure leaves older profiles of the same names
    * as they were: every profile into a private hidden folder in DIR
    * first, then all renamed into place.  The folder is one entry of the

@@ -291,12 +291,8 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
     cli_core_error ();
     goto out;
   }
-  if (mkdir (outdir, 0777) == 0)
-    made_dir = true;
-  else if (errno != EEXIST) {
-    cli_error ("%s: cannot create the folder: %s", outdir, strerror (errno));
+  if (cli_output_dir (outdir, &made_dir) == -1)
     goto out;
-  }
   fo->agent = agent;
   fo->outdir = outdir;
   fo->notify = &f->notify;
@@ -369,11 +365,7 @@ summary_json (const core_profile_vector *profiles)
     inv_summary_clear (&s);
   }
   core_json_array_end (&j);
-  if (core_json_end (&j) == -1) {
-    cli_core_error ();
-    return EXIT_FAILURE_;
-  }
-  return EXIT_OK;
+  return cli_json_end (&j, EXIT_OK);
 }
 
 static int

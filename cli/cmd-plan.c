@@ -205,11 +205,7 @@ print_json (const struct core_plan *plan, const char *output)
     core_json_object_end (&j);
   }
   core_json_object_end (&j);
-  if (core_json_end (&j) == -1) {
-    cli_core_error ();
-    return EXIT_FAILURE_;
-  }
-  return EXIT_OK;
+  return cli_json_end (&j, EXIT_OK);
 }
 
 int
@@ -229,7 +225,7 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
   bool json = false;
   double growth = 0;
   int64_t years = 3;
-  int64_t seed;
+  int rc;
   int c;
 
   core_hosts_init (&hosts);
@@ -263,14 +259,9 @@ cli_cmd_plan (const struct cli_command *cmd, int argc, char **argv)
         return cli_usage_error (cmd, "%s", core_errmsg ());
       years_given = true;
       break;
-    case 't':
-      if (core_parse_double (optarg, "--time-limit", 0, 86400, &cfg.time_limit) == -1)
-        return cli_usage_error (cmd, "%s", core_errmsg ());
-      break;
-    case 's':
-      if (core_parse_int64 (optarg, "--seed", 0, INT64_MAX, &seed) == -1)
-        return cli_usage_error (cmd, "%s", core_errmsg ());
-      cfg.seed = seed;
+    case 't': case 's':
+      if ((rc = cli_search_option (cmd, c, &cfg.time_limit, &cfg.seed)) != EXIT_OK)
+        return rc;
       break;
     case 'h': cli_print_help (cmd, &usage, opts); return EXIT_OK;
     default: return cli_option_error (cmd, argv, c);

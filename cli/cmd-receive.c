@@ -178,13 +178,7 @@ cli_cmd_receive (const struct cli_command *cmd, int argc, char **argv)
     self[n] = '\0';
     o.convert = self;
   }
-  {
-    struct sigaction sa = { .sa_handler = on_stop };
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGHUP, &sa, NULL);
-  }
+  cli_on_stop_signals (on_stop);
   o.host = host;
   o.port = port;
   o.psk = psk_file ? &psk : NULL;

@@ -183,10 +183,7 @@ cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv)
     core_set_notify (prev);
     core_string_vector_reset (&warnings);
     core_json_array_end (&j);
-    if (core_json_end (&j) == -1) {
-      cli_core_error ();
-      return EXIT_FAILURE_;
-    }
+    return cli_json_end (&j, ret);
   }
   return ret;
 }

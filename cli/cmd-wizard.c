@@ -28,7 +28,7 @@ int
 cli_cmd_wizard (const struct cli_command *cmd, int argc, char **argv)
 {
   struct tui_options o = { .time_limit = 5, .seed = 1 };
-  int64_t seed;
+  int rc;
   int c;
 
   while ((c = cli_getopt (argc, argv, opts, NULL)) != -1) {
@@ -36,14 +36,9 @@ cli_cmd_wizard (const struct cli_command *cmd, int argc, char **argv)
     case 'H': o.hosts_file = optarg; break;
     case 'p': o.policy_file = optarg; break;
     case 'o': o.output = optarg; break;
-    case 't':
-      if (core_parse_double (optarg, "--time-limit", 0, 86400, &o.time_limit) == -1)
-        return cli_usage_error (cmd, "%s", core_errmsg ());
-      break;
-    case 's':
-      if (core_parse_int64 (optarg, "--seed", 0, INT64_MAX, &seed) == -1)
-        return cli_usage_error (cmd, "%s", core_errmsg ());
-      o.seed = seed;
+    case 't': case 's':
+      if ((rc = cli_search_option (cmd, c, &o.time_limit, &o.seed)) != EXIT_OK)
+        return rc;
       break;
     case 'h': cli_print_help (cmd, &usage, opts); return EXIT_OK;
     default: return cli_option_error (cmd, argv, c);

@@ -1,8 +1,11 @@
 /* Option tables: getopt_long's arrays and --help text built from one
  * description per subcommand. */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -127,4 +130,59 @@ cli_option_error (const struct cli_command *cmd, char **argv, int c)
                               arg, near);
   }
   return cli_usage_error (cmd, "unknown option '%s'", arg);
+}
+
+#ifndef P2VKIT_AGENT             /* the agent has no JSON writer */
+int
+cli_json_end (struct core_json *j, int ret)
+{
+  if (core_json_end (j) == -1) {
+    cli_core_error ();
+    return EXIT_FAILURE_;
+  }
+  return ret;
+}
+#endif
+
+int
+cli_output_dir (const char *dir, bool *made)
+{
+  if (mkdir (dir, 0777) == 0)
+    *made = true;
+  else if (errno != EEXIST) {
+    cli_error ("%s: cannot create the folder: %s", dir, strerror (errno));
+    return -1;
+  }
+  return 0;
+}
+
+void
+cli_on_stop_signals (void (*handler) (int))
+{
+  struct sigaction sa = { .sa_handler = handler };
+
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+int
+cli_search_option (const struct cli_command *cmd, int c,
+                   double *time_limit, uint64_t *seed)
+{
+  int64_t n;
+
+  switch (c) {
+  case 't':
+    if (core_parse_double (optarg, "--time-limit", 0, 86400, time_limit) == -1)
+      return cli_usage_error (cmd, "%s", core_errmsg ());
+    return EXIT_OK;
+  case 's':
+    if (core_parse_int64 (optarg, "--seed", 0, INT64_MAX, &n) == -1)
+      return cli_usage_error (cmd, "%s", core_errmsg ());
+    *seed = n;
+    return EXIT_OK;
+  }
+  return -1;
 }
