@@ -425,6 +425,32 @@ write_stream (const char *path, FILE *fp,
   return 0;
 }
 
+/* Write in place on FD, which this closes: -1 is a failed dup or open
+ * (errno set), said as PATH: WHAT, or PATH alone when WHAT is NULL. */
+static int
+write_fd (const char *path, int fd, const char *what,
+          int (*write_fn) (FILE *fp, void *opaque), void *opaque)
+{
+  FILE *fp;
+  int r;
+
+  if (fd == -1 || (fp = fdopen (fd, "w")) == NULL) {
+    if (what)
+      core_error_errno ("%s: %s", path, what);
+    else
+      core_error_errno ("%s", path);
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+  r = write_stream (path, fp, write_fn, opaque);
+  if (fclose (fp) != 0 && r == 0) {
+    core_error_errno ("%s: write error", path);
+    r = -1;
+  }
+  return r;
+}
+
 int
 core_write_atomic (const char *path,
                    int (*write_fn) (FILE *fp, void *opaque), void *opaque)
@@ -438,45 +464,18 @@ core_write_atomic (const char *path,
   if (target == NULL)
     return -1;
   if (kind == CORE_OUTPUT_FD) {
-    int r;
-
     if (fd == 1)
       return write_stream (strcmp (path, "-") == 0 ? "stdout" : path, stdout,
                            write_fn, opaque);
     if (fd == 2)
       return write_stream (path, stderr, write_fn, opaque);
-    fd = dup (fd);
-    if (fd == -1 || (fp = fdopen (fd, "w")) == NULL) {
-      core_error_errno ("%s", path);
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
-    r = write_stream (path, fp, write_fn, opaque);
-    if (fclose (fp) != 0 && r == 0) {
-      core_error_errno ("%s: write error", path);
-      r = -1;
-    }
-    return r;
+    return write_fd (path, dup (fd), NULL, write_fn, opaque);
   }
   if (kind == CORE_OUTPUT_STREAM) {
-    int r;
-
     /* No O_CREAT: the device or FIFO is there; no O_TRUNC: it has no
      * length.  Opening a FIFO waits for its reader, as a shell's > does. */
-    fd = open (target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    if (fd == -1 || (fp = fdopen (fd, "w")) == NULL) {
-      core_error_errno ("%s: cannot open the output", path);
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
-    r = write_stream (path, fp, write_fn, opaque);
-    if (fclose (fp) != 0 && r == 0) {
-      core_error_errno ("%s: write error", path);
-      r = -1;
-    }
-    return r;
+    return write_fd (path, open (target, O_WRONLY | O_NOCTTY | O_CLOEXEC),
+                     "cannot open the output", write_fn, opaque);
   }
 
   fd = make_temp (path, target, &tmp);
