@@ -95,6 +95,26 @@ write_domain (FILE *fp, void *opaque)
   return conv_domain_write (fp, opaque);
 }
 
+/* The results: the domain XML, then the report.  Once both are written,
+ * what this run made stays. */
+static int
+write_results (const struct conv_options *o, struct conv_report *r,
+               const char *xml, const char *report,
+               const core_string_vector *tmp, bool made_outdir,
+               bool *wrote_xml)
+{
+  if (core_write_atomic (xml, write_domain, r) == -1)
+    return -1;
+  *wrote_xml = true;
+  if (core_write_atomic (report, write_report, r) == -1)
+    return -1;
+  for (size_t i = 0; i < tmp->len; i++)
+    core_tmpfiles_remove (tmp->ptr[i]);
+  if (made_outdir)
+    core_tmpfiles_remove (o->outdir);
+  return 0;
+}
+
 static void
 silent (guestfs_h *g, void *opaque, const char *msg)
 {
@@ -432,30 +452,17 @@ conv_run (const struct conv_options *o, struct conv_report *r)
       char msg[2048];
       snprintf (msg, sizeof msg, "%s", core_errmsg ());
       conv_report_warn (r, "boot verification failed: %s", msg);
-      if (core_write_atomic (xml, write_domain, r) == -1)
+      if (write_results (o, r, xml, report, &tmp, made_outdir,
+                         &wrote_xml) == -1)
         goto out;
-      wrote_xml = true;
-      if (core_write_atomic (report, write_report, r) == -1)
-        goto out;
-      for (size_t i = 0; i < tmp.len; i++)
-        core_tmpfiles_remove (tmp.ptr[i]);
-      if (made_outdir)
-        core_tmpfiles_remove (o->outdir);
       core_error ("%s", msg);
       ret = -1;
       goto done;
     }
     r->verified_boot = true;
   }
-  if (core_write_atomic (xml, write_domain, r) == -1)
+  if (write_results (o, r, xml, report, &tmp, made_outdir, &wrote_xml) == -1)
     goto out;
-  wrote_xml = true;
-  if (core_write_atomic (report, write_report, r) == -1)
-    goto out;
-  for (size_t i = 0; i < tmp.len; i++)
-    core_tmpfiles_remove (tmp.ptr[i]);
-  if (made_outdir)
-    core_tmpfiles_remove (o->outdir);
   ret = 0;
   goto done;
 
