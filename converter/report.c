@@ -81,6 +81,22 @@ contains (const core_string_vector *v, const char *s)
   return false;
 }
 
+/* Append to OUT a copy of each line of X that Y does not have. */
+static int
+only_in (const core_string_vector *x, const core_string_vector *y,
+         core_string_vector *out)
+{
+  for (size_t i = 0; i < x->len; i++)
+    if (!contains (y, x->ptr[i])) {
+      char *s = core_strdup (x->ptr[i]);
+      if (s == NULL || core_string_vector_append (out, s) == -1) {
+        free (s);
+        return -1;
+      }
+    }
+  return 0;
+}
+
 int
 conv_report_change (struct conv_report *r, const char *path, const char *what,
                     const char *before, const char *after)
@@ -96,22 +112,8 @@ conv_report_change (struct conv_report *r, const char *path, const char *what,
     goto fail;
   /* The lines only one side has: a config file's edits are a few lines
    * among many, and both sides whole would bury them. */
-  for (size_t i = 0; i < b.len; i++)
-    if (!contains (&a, b.ptr[i])) {
-      char *s = core_strdup (b.ptr[i]);
-      if (s == NULL || core_string_vector_append (&c.before, s) == -1) {
-        free (s);
-        goto fail;
-      }
-    }
-  for (size_t i = 0; i < a.len; i++)
-    if (!contains (&b, a.ptr[i])) {
-      char *s = core_strdup (a.ptr[i]);
-      if (s == NULL || core_string_vector_append (&c.after, s) == -1) {
-        free (s);
-        goto fail;
-      }
-    }
+  if (only_in (&b, &a, &c.before) == -1 || only_in (&a, &b, &c.after) == -1)
+    goto fail;
   if (conv_change_vector_append (&r->changes, c) == -1)
     goto fail;
   core_string_vector_free (&b);
