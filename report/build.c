@@ -293,6 +293,30 @@ server_values (struct build *b, const struct core_plan_server *s)
   return m;
 }
 
+/* The planner's sentences for a workload left physical, by the words that
+ * tell them apart (the first that matches), and what would change it. */
+static const struct {
+  const char *words, *advice;
+} advice[] = {
+  { "hardware virtualization",
+    "A host model with hardware virtualization (Intel VT-x or AMD-V), "
+    "or Xen paravirtual drivers in its system." },
+  { "vCPUs",
+    "A higher cpu_overcommit in the policy, or a host model with more "
+    "cores." },
+  { "MiB of memory",
+    "A host model with more memory, or less headroom_pct in the policy." },
+  { "MHz of CPU",
+    "A host model with more or faster cores, or less headroom_pct in "
+    "the policy." },
+  { "GiB of disk",
+    "A host model with more disk space, or thin_disks: true in the "
+    "policy." },
+  { "IOPS", "A host model with faster storage (more disk_iops)." },
+  { "network", "A host model with more network capacity." },
+  { "hypervisor", "A host model offering a hypervisor that runs on it." },
+};
+
 /* What would let a workload left physical be virtualized: from the plan's
  * data first, then from the planner's sentence. */
 static const char *
@@ -309,26 +333,9 @@ what_would_change (const struct core_plan *plan, const struct core_plan_workload
   if (w->passthrough.len && (!any_iommu || strstr (reason, "IOMMU")))
     return "A host model with an IOMMU (Intel VT-d or AMD-Vi) in the host "
       "catalog: its device would then be passed through to the VM.";
-  if (strstr (reason, "hardware virtualization"))
-    return "A host model with hardware virtualization (Intel VT-x or AMD-V), "
-      "or Xen paravirtual drivers in its system.";
-  if (strstr (reason, "vCPUs"))
-    return "A higher cpu_overcommit in the policy, or a host model with more "
-      "cores.";
-  if (strstr (reason, "MiB of memory"))
-    return "A host model with more memory, or less headroom_pct in the policy.";
-  if (strstr (reason, "MHz of CPU"))
-    return "A host model with more or faster cores, or less headroom_pct in "
-      "the policy.";
-  if (strstr (reason, "GiB of disk"))
-    return "A host model with more disk space, or thin_disks: true in the "
-      "policy.";
-  if (strstr (reason, "IOPS"))
-    return "A host model with faster storage (more disk_iops).";
-  if (strstr (reason, "network"))
-    return "A host model with more network capacity.";
-  if (strstr (reason, "hypervisor"))
-    return "A host model offering a hypervisor that runs on it.";
+  for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++)
+    if (strstr (reason, advice[i].words))
+      return advice[i].advice;
   return "The plan does not say; review its profile and the host catalog.";
 }
 
