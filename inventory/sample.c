@@ -42,6 +42,27 @@ filter (inv_counter_vector *v, const core_string_vector *names)
   v->len = w;
 }
 
+/* PATH's per-device counters by PARSE, those of NAMES kept; *OK when
+ * PATH could be read (a warning otherwise). */
+static int
+read_devices (struct inv_src *s, const char *path,
+              int (*parse) (const char *text, inv_counter_vector *out),
+              const core_string_vector *names, inv_counter_vector *v, bool *ok)
+{
+  char *text = inv_src_read_warn (s, path, 16 << 20, NULL);
+  int r;
+
+  if (text == NULL)
+    return 0;
+  r = parse (text, v);
+  free (text);
+  if (r == -1)
+    return -1;
+  filter (v, names);
+  *ok = true;
+  return 0;
+}
+
 int
 inv_counters_read (struct inv_src *s, const core_string_vector *disks,
                    const core_string_vector *nics, struct inv_counters *out)
@@ -68,23 +89,11 @@ inv_counters_read (struct inv_src *s, const core_string_vector *disks,
     out->mem_ok = out->mem_used_kib >= 0;
     free (text);
   }
-  if ((text = inv_src_read_warn (s, "/proc/diskstats", 16 << 20, NULL)) != NULL) {
-    int r = inv_parse_diskstats (text, &out->disks);
-    free (text);
-    if (r == -1)
-      return -1;
-    filter (&out->disks, disks);
-    out->disk_ok = true;
-  }
-  if ((text = inv_src_read_warn (s, "/proc/net/dev", 16 << 20, NULL)) != NULL) {
-    int r = inv_parse_netdev (text, &out->nics);
-    free (text);
-    if (r == -1)
-      return -1;
-    filter (&out->nics, nics);
-    out->net_ok = true;
-  }
-  return 0;
+  if (read_devices (s, "/proc/diskstats", inv_parse_diskstats, disks,
+                    &out->disks, &out->disk_ok) == -1)
+    return -1;
+  return read_devices (s, "/proc/net/dev", inv_parse_netdev, nics,
+                       &out->nics, &out->net_ok);
 }
 
 /* Sum of B - A over the devices present in both; a counter that went
