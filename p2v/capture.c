@@ -654,27 +654,21 @@ control_thread (void *opaque)
     }
     if (c->failed || (c->closing && c->pending == 0))
       break;
-    if (c->tosend.len == 0 && c->asked.len == 0) {
-      /* Silent for a while (the chunks are read, and found confirmed
-       * already): tell the receiver the capture goes on. */
-      pthread_mutex_unlock (&c->lock);
-      r = p2v_conn_printf (c->conn, "NOOP");
-      c->last_sent = core_monotonic ();
-      pthread_mutex_lock (&c->lock);
-      if (r == -1) {
-        pthread_mutex_unlock (&c->lock);
-        fail (c);
-        pthread_mutex_lock (&c->lock);
-        break;
+    if (c->tosend.len > 0 || c->asked.len == 0) {
+      char line[64 + P2V_SUM_HEX];
+
+      if (c->tosend.len > 0) {
+        e = ring_pop (&c->tosend);
+        ring_push (&c->asked, &e);
+        snprintf (line, sizeof line, "SUM %zu %llu %s", c->disk,
+                  (unsigned long long) e.k, e.hex);
       }
-      continue;
-    }
-    if (c->tosend.len > 0) {
-      e = ring_pop (&c->tosend);
-      ring_push (&c->asked, &e);
+      else
+        /* Silent for a while (the chunks are read, and found confirmed
+         * already): tell the receiver the capture goes on. */
+        snprintf (line, sizeof line, "NOOP");
       pthread_mutex_unlock (&c->lock);
-      r = p2v_conn_printf (c->conn, "SUM %zu %llu %s", c->disk,
-                           (unsigned long long) e.k, e.hex);
+      r = p2v_conn_printf (c->conn, "%s", line);
       c->last_sent = core_monotonic ();
       pthread_mutex_lock (&c->lock);
       if (r == -1) {
