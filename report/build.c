@@ -534,6 +534,22 @@ bar (struct build *b, const char *label, double pct, bool constrained,
   return m;
 }
 
+/* "A of C UNIT" in USED: PCT of the capacity CAP (A with DECIMALS
+ * decimals); NULL when CAP is not known. */
+static const char *
+used_of (char *used, size_t len, double pct, double cap, int decimals,
+         const char *unit)
+{
+  char a[64], c[64];
+
+  if (cap <= 0)
+    return NULL;
+  snprintf (used, len, "%s of %s %s",
+            rep_fmt_num (a, sizeof a, pct / 100 * cap, decimals),
+            rep_fmt_num (c, sizeof c, cap, 0), unit);
+  return used;
+}
+
 static void
 build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
 {
@@ -606,27 +622,14 @@ build_hosts (struct build *b, struct rep_value *root, const size_t *windex)
                                     USED (h->peak.memory_pct, m ? (double) m->memory_mib : 0, rep_fmt_mib), headroom));
     rep_add (&b->failed, bars, bar (b, "Disk", h->peak.disk_pct, !m || m->disk_gib != CORE_UNSET,
                                     USED (h->peak.disk_pct, m ? m->disk_gib : 0, rep_fmt_gib), headroom));
-    {
-      char iops_a[64], iops_c[64];
-      const char *u = NULL;
-      if (m && m->disk_iops > 0) {
-        snprintf (used, sizeof used, "%s of %s IOPS",
-                  rep_fmt_num (iops_a, sizeof iops_a, h->peak.iops_pct / 100 * m->disk_iops, 0),
-                  rep_fmt_num (iops_c, sizeof iops_c, m->disk_iops, 0));
-        u = used;
-      }
-      rep_add (&b->failed, bars, bar (b, "IOPS", h->peak.iops_pct,
-                                      !m || m->disk_iops != CORE_UNSET, u, headroom));
-      u = NULL;
-      if (m && m->net_mbps > 0) {
-        snprintf (used, sizeof used, "%s of %s Mb/s",
-                  rep_fmt_num (iops_a, sizeof iops_a, h->peak.net_pct / 100 * m->net_mbps, 1),
-                  rep_fmt_num (iops_c, sizeof iops_c, m->net_mbps, 0));
-        u = used;
-      }
-      rep_add (&b->failed, bars, bar (b, "Network", h->peak.net_pct,
-                                      !m || m->net_mbps != CORE_UNSET, u, headroom));
-    }
+    rep_add (&b->failed, bars, bar (b, "IOPS", h->peak.iops_pct,
+                                    !m || m->disk_iops != CORE_UNSET,
+                                    m ? used_of (used, sizeof used, h->peak.iops_pct, m->disk_iops,
+                                                 0, "IOPS") : NULL, headroom));
+    rep_add (&b->failed, bars, bar (b, "Network", h->peak.net_pct,
+                                    !m || m->net_mbps != CORE_UNSET,
+                                    m ? used_of (used, sizeof used, h->peak.net_pct, m->net_mbps,
+                                                 1, "Mb/s") : NULL, headroom));
 #undef USED
     rep_set (&b->failed, hm, "bars", bars);
     rep_set (&b->failed, hm, "growth", h->spare ? rep_null () : host_growth (b, h));
