@@ -603,10 +603,16 @@ struct core_table {
    * (bit I: fields[I]). */
   int (*check)(struct core_reader *r, struct yaml_node_s *map,
                const char *path, void *obj, uint64_t seen);
+  bool flow;                    /* written on one line: {a: 1, b: 2} */
 };
-#define CORE_TABLE(label, type, fields_, check_)                         \
+#define CORE_TABLE_STYLE(label, type, fields_, check_, flow_)           \
   { label, sizeof (type), fields_, sizeof fields_ / sizeof fields_[0],  \
-    check_ }
+    check_, flow_ }
+#define CORE_TABLE(label, type, fields_, check_)                         \
+  CORE_TABLE_STYLE (label, type, fields_, check_, false)
+/* A table whose mappings are written on one line. */
+#define CORE_TABLE_FLOW(label, type, fields_, check_)                    \
+  CORE_TABLE_STYLE (label, type, fields_, check_, true)
 
 /* The formats' tables (yaml-read.c). */
 extern const struct core_table core_profile_table;
@@ -633,6 +639,11 @@ int core_schema_read_field(struct core_reader *r, const struct core_field *f,
                            struct yaml_node_s *v, const char *path, void *obj);
 /* Zero OBJ and set T's numeric defaults. */
 void core_schema_init(const struct core_table *t, void *obj);
+/* Free what T's strings and lists hold in OBJ (not OBJ itself). */
+void core_schema_free(const struct core_table *t, void *obj);
+/* Whether A and B, structs of T, hold the same values. */
+bool core_schema_equal(const struct core_table *t, const void *a,
+                       const void *b);
 /* The field of T named KEY, or NULL. */
 const struct core_field *core_schema_field(const struct core_table *t,
                                            const char *key);

@@ -152,9 +152,7 @@ core_hosts_clear (struct core_hosts *h)
   if (h == NULL)
     return;
   free (h->source);
-  for (size_t i = 0; i < h->models.len; i++)
-    free (h->models.ptr[i].model);
-  core_host_model_vector_reset (&h->models);
+  core_schema_free (&core_hosts_table, h);
   core_hosts_init (h);
 }
 
@@ -170,16 +168,8 @@ core_policy_defaults (struct core_policy *p)
   /* The defaults of docs/formats.md; the overheads are the published
    * per-guest costs of full virtualization (10% CPU) and
    * paravirtualization (2% CPU). */
-  memset (p, 0, sizeof *p);
-  p->percentile = 95;
-  p->headroom_pct = 20;
-  p->cpu_overcommit = 4.0;
-  p->memory_overcommit = 1.0;
-  p->ha_spare_hosts = 0;
-  p->thin_disks = false;
-  p->windows_pv_drivers = true;
-  p->allow_passthrough = true;
-  p->separate_redundant_roles = true;
+  core_schema_init (&core_policy_table, p);
+  /* One table describes both overheads, so their defaults are here. */
   p->overhead_full = (struct core_overhead) { 10, 0, 64 };
   p->overhead_paravirt = (struct core_overhead) { 2, 0, 32 };
 }
@@ -373,16 +363,9 @@ models_eq (const core_host_model_vector *a, const core_host_model_vector *b)
 {
   if (a->len != b->len)
     return false;
-  for (size_t i = 0; i < a->len; i++) {
-    const struct core_host_model *x = &a->ptr[i], *y = &b->ptr[i];
-    if (!str_eq (x->model, y->model) || x->cores != y->cores
-        || x->mhz != y->mhz || x->memory_mib != y->memory_mib
-        || x->disk_gib != y->disk_gib || x->disk_iops != y->disk_iops
-        || x->net_mbps != y->net_mbps || x->virt != y->virt
-        || x->iommu != y->iommu || x->hypervisors != y->hypervisors
-        || x->cost != y->cost || x->watts != y->watts || x->count != y->count)
+  for (size_t i = 0; i < a->len; i++)
+    if (!core_schema_equal (&core_host_model_table, &a->ptr[i], &b->ptr[i]))
       return false;
-  }
   return true;
 }
 
@@ -409,26 +392,10 @@ server_eq (const struct core_plan_server *x, const struct core_plan_server *y)
     && strings_eq (&x->services, &y->services) && x->watts == y->watts;
 }
 
-static bool
-overhead_eq (const struct core_overhead *a, const struct core_overhead *b)
-{
-  return a->cpu_pct == b->cpu_pct && a->cpu_mhz == b->cpu_mhz
-    && a->memory_mib == b->memory_mib;
-}
-
 bool
 core_policy_equal (const struct core_policy *a, const struct core_policy *b)
 {
-  return a->percentile == b->percentile && a->headroom_pct == b->headroom_pct
-    && a->cpu_overcommit == b->cpu_overcommit
-    && a->memory_overcommit == b->memory_overcommit
-    && a->ha_spare_hosts == b->ha_spare_hosts
-    && a->thin_disks == b->thin_disks
-    && a->windows_pv_drivers == b->windows_pv_drivers
-    && a->allow_passthrough == b->allow_passthrough
-    && a->separate_redundant_roles == b->separate_redundant_roles
-    && overhead_eq (&a->overhead_full, &b->overhead_full)
-    && overhead_eq (&a->overhead_paravirt, &b->overhead_paravirt);
+  return core_schema_equal (&core_policy_table, a, b);
 }
 
 static bool

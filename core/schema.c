@@ -414,13 +414,15 @@ int_bound (double d)
   return (int64_t) d;
 }
 
+/* Every vector of DEFINE_VECTOR_TYPE has this layout. */
+struct any_vector { char *ptr; size_t len, cap; };
+
 /* A list of mappings, each a new item of the vector at VEC. */
 static int
 read_vector (struct core_reader *r, const struct core_field *f,
              yaml_node_t *list, const char *path, void *vec)
 {
-  /* Every vector of DEFINE_VECTOR_TYPE has this layout. */
-  struct { char *ptr; size_t len, cap; } *v = vec;
+  struct any_vector *v = vec;
   const struct core_table *t = f->sub;
   yaml_node_t *item;
   size_t n;
@@ -573,18 +575,136 @@ set_default (const struct core_field *f, void *p)
   }
 }
 
-void
-core_schema_init (const struct core_table *t, void *obj)
+/* A nested table may describe the same struct as its parent (policy's
+ * overhead), so only the top level is zeroed. */
+static void
+set_defaults (const struct core_table *t, void *obj)
 {
-  memset (obj, 0, t->size);
   for (size_t i = 0; i < t->n; i++) {
     const struct core_field *f = &t->fields[i];
 
     if (f->type == CORE_FIELD_STRUCT)
-      core_schema_init (f->sub, (char *) obj + f->offset);
+      set_defaults (f->sub, (char *) obj + f->offset);
     else
       set_default (f, (char *) obj + f->offset);
   }
+}
+
+void
+core_schema_init (const struct core_table *t, void *obj)
+{
+  memset (obj, 0, t->size);
+  set_defaults (t, obj);
+}
+
+void
+core_schema_free (const struct core_table *t, void *obj)
+{
+  if (obj == NULL)
+    return;
+  for (size_t i = 0; i < t->n; i++) {
+    const struct core_field *f = &t->fields[i];
+    void *p = (char *) obj + f->offset;
+    struct any_vector *v = p;
+
+    switch (f->type) {
+    case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:
+    case CORE_FIELD_NAME:
+      free (*(char **) p);
+      *(char **) p = NULL;
+      break;
+    case CORE_FIELD_STRINGS:
+      core_string_vector_free (p);
+      break;
+    case CORE_FIELD_SERIES:
+      core_double_vector_reset (p);
+      break;
+    case CORE_FIELD_STRUCT:
+      core_schema_free (f->sub, p);
+      break;
+    case CORE_FIELD_VECTOR:
+      for (size_t j = 0; j < v->len; j++)
+        core_schema_free (f->sub, v->ptr + j * f->sub->size);
+      free (v->ptr);
+      v->ptr = NULL;
+      v->len = v->cap = 0;
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+static bool
+str_eq (const char *a, const char *b)
+{
+  return a == b || (a && b && strcmp (a, b) == 0);
+}
+
+bool
+core_schema_equal (const struct core_table *t, const void *a, const void *b)
+{
+  for (size_t i = 0; i < t->n; i++) {
+    const struct core_field *f = &t->fields[i];
+    const void *p = (const char *) a + f->offset;
+    const void *q = (const char *) b + f->offset;
+    const struct any_vector *v = p, *w = q;
+    const core_string_vector *sv = p, *sw = q;
+    const core_double_vector *dv = p, *dw = q;
+
+    switch (f->type) {
+    case CORE_FIELD_SKIP: case CORE_FIELD_CUSTOM: case CORE_FIELD_NTYPES:
+      break;
+    case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:
+    case CORE_FIELD_NAME:
+      if (!str_eq (*(char *const *) p, *(char *const *) q))
+        return false;
+      break;
+    case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
+      if (*(const int64_t *) p != *(const int64_t *) q)
+        return false;
+      break;
+    case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
+      if (*(const double *) p != *(const double *) q)
+        return false;
+      break;
+    case CORE_FIELD_BOOL:
+      if (*(const bool *) p != *(const bool *) q)
+        return false;
+      break;
+    case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+      if (*(const int *) p != *(const int *) q)
+        return false;
+      break;
+    case CORE_FIELD_STRINGS:
+      if (sv->len != sw->len)
+        return false;
+      for (size_t j = 0; j < sv->len; j++)
+        if (!str_eq (sv->ptr[j], sw->ptr[j]))
+          return false;
+      break;
+    case CORE_FIELD_SERIES:
+      if (dv->len != dw->len)
+        return false;
+      for (size_t j = 0; j < dv->len; j++)
+        if (dv->ptr[j] != dw->ptr[j])
+          return false;
+      break;
+    case CORE_FIELD_STRUCT:
+      if (!core_schema_equal (f->sub, p, q))
+        return false;
+      break;
+    case CORE_FIELD_VECTOR:
+      if (v->len != w->len)
+        return false;
+      for (size_t j = 0; j < v->len; j++)
+        if (!core_schema_equal (f->sub, v->ptr + j * f->sub->size,
+                                w->ptr + j * f->sub->size))
+          return false;
+      break;
+    }
+  }
+  return true;
 }
 
 const struct core_field *

@@ -441,7 +441,7 @@ static const struct core_field overhead_fields[] = {
   FIELD (S, memory_mib, DOUBLE, .max = 1e9, .unit = "MiB"),
 };
 static const struct core_table overhead_table =
-  CORE_TABLE ("overhead", S, overhead_fields, NULL);
+  CORE_TABLE_FLOW ("overhead", S, overhead_fields, NULL);
 #undef S
 
 /* overhead: {full: ..., paravirt: ...}, read into the policy itself. */
@@ -454,7 +454,7 @@ static const struct core_table overheads_table =
   CORE_TABLE (NULL, S, overheads_fields, NULL);
 
 /* The policy's keys, shared by the policy file and the plan's copy (which
- * has no schema: it leaves out the first). */
+ * has no schema: it leaves out the first), in the order both are written. */
 static const struct core_field policy_fields[] = {
   { .key = "schema", .type = CORE_FIELD_SKIP },
   FIELD (S, percentile, DOUBLE, .min = 1, .max = 100, .dflt = 95),
@@ -466,14 +466,14 @@ static const struct core_field policy_fields[] = {
   FIELD (S, thin_disks, BOOL),
   FIELD (S, windows_pv_drivers, BOOL, .dflt = true),
   FIELD (S, allow_passthrough, BOOL, .dflt = true),
-  { .key = "overhead", .type = CORE_FIELD_STRUCT, .sub = &overheads_table },
   FIELD (S, separate_redundant_roles, BOOL, .dflt = true),
+  { .key = "overhead", .type = CORE_FIELD_STRUCT, .sub = &overheads_table },
 };
 const struct core_table core_policy_table =
   CORE_TABLE ("", S, policy_fields, NULL);
 static const struct core_table plan_policy_table =
   { NULL, sizeof (S), policy_fields + 1,
-    sizeof policy_fields / sizeof policy_fields[0] - 1, NULL };
+    sizeof policy_fields / sizeof policy_fields[0] - 1, NULL, false };
 #undef S
 
 int

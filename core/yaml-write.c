@@ -268,6 +268,69 @@ kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector 
   core_yw_seq_end (w);
 }
 
+/* The fields of OBJ, a struct of T, in T's order, each as the kv_
+ * writers above write it.  SKIP fields (schema) are the caller's; a type
+ * without a plain writing (the formats whose writers are still written
+ * out by hand use them) fails the document rather than leave it out. */
+static void
+write_fields (struct core_yaml_writer *w, const struct core_table *t,
+              const void *obj)
+{
+  for (size_t i = 0; i < t->n; i++) {
+    const struct core_field *f = &t->fields[i];
+    const void *p = (const char *) obj + f->offset;
+    /* Every vector of DEFINE_VECTOR_TYPE has this layout. */
+    const struct { const char *ptr; size_t len, cap; } *v = p;
+
+    switch (f->type) {
+    case CORE_FIELD_SKIP:
+      break;
+    case CORE_FIELD_STRING: case CORE_FIELD_NAME:
+      kv_str (w, f->key, *(char *const *) p);
+      break;
+    case CORE_FIELD_INT:
+      kv_int (w, f->key, *(const int64_t *) p);
+      break;
+    case CORE_FIELD_DOUBLE:
+      kv_num (w, f->key, *(const double *) p);
+      break;
+    case CORE_FIELD_BOOL:
+      kv_bool (w, f->key, *(const bool *) p);
+      break;
+    case CORE_FIELD_ENUM:
+      kv_enum (w, f->key, f->names, *(const int *) p);
+      break;
+    case CORE_FIELD_FLAGS:
+      kv_flags (w, f->key, f->names, *(const unsigned *) p);
+      break;
+    case CORE_FIELD_SERIES:
+      kv_series (w, f->key, p);
+      break;
+    case CORE_FIELD_STRUCT:
+      key (w, f->key);
+      core_yw_map_begin (w, f->sub->flow);
+      write_fields (w, f->sub, p);
+      core_yw_map_end (w);
+      break;
+    case CORE_FIELD_VECTOR:
+      key (w, f->key);
+      core_yw_seq_begin (w, false);
+      for (size_t j = 0; j < v->len; j++) {
+        core_yw_map_begin (w, f->sub->flow);
+        write_fields (w, f->sub, v->ptr + j * f->sub->size);
+        core_yw_map_end (w);
+      }
+      core_yw_seq_end (w);
+      break;
+    default:
+      if (!w->failed)
+        core_error ("%s: no writer for a field of type %d", f->key, f->type);
+      w->failed = true;
+      break;
+    }
+  }
+}
+
 /* Profile ----------------------------------------------------------- */
 
 static void
@@ -427,19 +490,7 @@ static void
 write_host_model (struct core_yaml_writer *w, const struct core_host_model *m)
 {
   core_yw_map_begin (w, false);
-  kv_str (w, "model", m->model);
-  kv_int (w, "cores", m->cores);
-  kv_num (w, "mhz", m->mhz);
-  kv_int (w, "memory_mib", m->memory_mib);
-  kv_num (w, "disk_gib", m->disk_gib);
-  kv_num (w, "disk_iops", m->disk_iops);
-  kv_num (w, "net_mbps", m->net_mbps);
-  kv_enum (w, "virt", core_virt_names, m->virt);
-  kv_bool (w, "iommu", m->iommu);
-  kv_flags (w, "hypervisors", core_hv_names, m->hypervisors);
-  kv_num (w, "cost", m->cost);
-  kv_num (w, "watts", m->watts);
-  kv_int (w, "count", m->count);
+  write_fields (w, &core_host_model_table, m);
   core_yw_map_end (w);
 }
 
@@ -451,46 +502,12 @@ core_hosts_write (FILE *fp, const struct core_hosts *h)
   core_yw_begin (&w, fp, -1);
   core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_HOSTS);
-  key (&w, "hosts");
-  core_yw_seq_begin (&w, false);
-  for (size_t i = 0; i < h->models.len; i++)
-    write_host_model (&w, &h->models.ptr[i]);
-  core_yw_seq_end (&w);
+  write_fields (&w, &core_hosts_table, h);
   core_yw_map_end (&w);
   return core_yw_end (&w);
 }
 
 /* Policy ------------------------------------------------------------ */
-
-static void
-write_overhead (struct core_yaml_writer *w, const char *k, const struct core_overhead *o)
-{
-  key (w, k);
-  core_yw_map_begin (w, true);
-  kv_num (w, "cpu_pct", o->cpu_pct);
-  kv_num (w, "cpu_mhz", o->cpu_mhz);
-  kv_num (w, "memory_mib", o->memory_mib);
-  core_yw_map_end (w);
-}
-
-static void
-write_policy_body (struct core_yaml_writer *w, const struct core_policy *p)
-{
-  kv_num (w, "percentile", p->percentile);
-  kv_num (w, "headroom_pct", p->headroom_pct);
-  kv_num (w, "cpu_overcommit", p->cpu_overcommit);
-  kv_num (w, "memory_overcommit", p->memory_overcommit);
-  kv_int (w, "ha_spare_hosts", p->ha_spare_hosts);
-  kv_bool (w, "thin_disks", p->thin_disks);
-  kv_bool (w, "windows_pv_drivers", p->windows_pv_drivers);
-  kv_bool (w, "allow_passthrough", p->allow_passthrough);
-  kv_bool (w, "separate_redundant_roles", p->separate_redundant_roles);
-  key (w, "overhead");
-  core_yw_map_begin (w, false);
-  write_overhead (w, "full", &p->overhead_full);
-  write_overhead (w, "paravirt", &p->overhead_paravirt);
-  core_yw_map_end (w);
-}
 
 int
 core_policy_write (FILE *fp, const struct core_policy *p)
@@ -500,7 +517,7 @@ core_policy_write (FILE *fp, const struct core_policy *p)
   core_yw_begin (&w, fp, -1);
   core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_POLICY);
-  write_policy_body (&w, p);
+  write_fields (&w, &core_policy_table, p);
   core_yw_map_end (&w);
   return core_yw_end (&w);
 }
@@ -665,7 +682,7 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
 
   key (&w, "policy");
   core_yw_map_begin (&w, false);
-  write_policy_body (&w, &plan->policy);
+  write_fields (&w, &core_policy_table, &plan->policy);
   core_yw_map_end (&w);
 
   if (plan->models.len) {
