@@ -115,5 +115,6 @@ main (void)
     cmocka_unit_test (test_timeout_group),
     cmocka_unit_test (test_last_line),
   };
+  cmocka_set_message_output (CM_OUTPUT_TAP);
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

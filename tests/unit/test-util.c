@@ -67,5 +67,6 @@ main (void)
     cmocka_unit_test (test_ends_with),
     cmocka_unit_test (test_buffer),
   };
+  cmocka_set_message_output (CM_OUTPUT_TAP);
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
