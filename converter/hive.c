@@ -236,20 +236,12 @@ int
 conv_win_log_add (core_string_vector *v, const char *fmt, ...)
 {
   va_list ap;
-  char *s;
+  int r;
 
   va_start (ap, fmt);
-  int r = vasprintf (&s, fmt, ap);
+  r = core_string_vector_vprintf (v, fmt, ap);
   va_end (ap);
-  if (r < 0) {
-    core_error_errno ("vasprintf");
-    return -1;
-  }
-  if (core_string_vector_append (v, s) == -1) {
-    free (s);
-    return -1;
-  }
-  return 0;
+  return r;
 }
 
 int
