@@ -561,12 +561,14 @@ enum core_field_type {
   CORE_FIELD_STRUCT,            /* a mapping read against sub */
   CORE_FIELD_VECTOR,            /* a list of mappings: a vector of sub's */
   CORE_FIELD_CUSTOM,            /* read by the hook */
+  CORE_FIELD_BIT,               /* unsigned: one name of names, as its bit */
   CORE_FIELD_NTYPES
 };
 
 struct core_reader;
 struct core_table;
 struct yaml_node_s;             /* libyaml's yaml_node_t */
+struct core_yaml_writer;
 
 struct core_field {
   const char *key;
@@ -588,7 +590,30 @@ struct core_field {
    * items before it (duplicates). */
   int (*each)(struct core_reader *r, struct yaml_node_s *item,
               const char *path, const void *items, size_t n);
+  unsigned flags;               /* CORE_FIELD_OMIT_EMPTY ... below */
+  /* When not 0: 1 + the offset in the table's struct of a bool that
+   * says whether the key is there; the walker sets it on reading the
+   * key, and the field is written and compared only when it is true
+   * (optional mappings: a plan's sizing, a workload's server). */
+  size_t given;
+  /* When set: writes the key and its value, instead of the type's
+   * writer (a value with a layout of its own: a plan's features). */
+  void (*write)(struct core_yaml_writer *w, const struct core_field *f,
+                const void *obj);
 };
+/* Field flags.
+ * OMIT_EMPTY: written only when it holds something: a list with items,
+ *   a STRUCT one of whose lists has items (compared only then too).
+ * FLOW: a list of strings written on one line.
+ * HOOK_READS: the hook alone reads the value (its own syntax, or a value
+ *   that depends on keys after it); the type says what it is in memory,
+ *   for writing, comparing and freeing.
+ * NULL_UNSET: a STRUCT written as null when its first field (a number)
+ *   is CORE_UNSET, and then compared by that field alone. */
+#define CORE_FIELD_OMIT_EMPTY 1u
+#define CORE_FIELD_FLOW 2u
+#define CORE_FIELD_HOOK_READS 4u
+#define CORE_FIELD_NULL_UNSET 8u
 /* An int64_t range's top as a double: INT64_MAX. */
 #define CORE_FIELD_INT_MAX 0x1p63
 
@@ -647,6 +672,10 @@ bool core_schema_equal(const struct core_table *t, const void *a,
 /* The field of T named KEY, or NULL. */
 const struct core_field *core_schema_field(const struct core_table *t,
                                            const char *key);
+/* Whether one of the lists of OBJ, a struct of T, has items. */
+bool core_schema_holds_items(const struct core_table *t, const void *obj);
+/* Whether F, a number of OBJ, is CORE_UNSET. */
+bool core_schema_is_unset(const struct core_field *f, const void *obj);
 /* Set field KEY of OBJ (a struct of T) from TEXT, a YAML value as it
  * would follow "KEY: " in a file, then run T's checks; KEY may name a
  * field of a nested mapping ("overhead.full.cpu_pct").  Empty TEXT leaves
@@ -719,6 +748,9 @@ int core_profile_write(FILE *fp, const struct core_profile *p);
 int core_hosts_write(FILE *fp, const struct core_hosts *h);
 int core_policy_write(FILE *fp, const struct core_policy *p);
 int core_plan_write(FILE *fp, const struct core_plan *plan);
+/* The writer of a plan's sizing.features (its field's write). */
+void core_plan_write_features(struct core_yaml_writer *w,
+                              const struct core_field *f, const void *sizing);
 
 /* The libyaml emitter under those writers, for other modules' YAML
  * outputs: begin, events, end.  After the first failure every call does

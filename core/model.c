@@ -177,32 +177,18 @@ core_policy_defaults (struct core_policy *p)
 void
 core_plan_init (struct core_plan *plan)
 {
-  memset (plan, 0, sizeof *plan);
-  plan->summary.lower_bound = CORE_UNSET;
-  plan->summary.cost = CORE_UNSET;
-  plan->summary.watts_before = CORE_UNSET;
-  plan->summary.watts_after = CORE_UNSET;
+  core_schema_init (&core_plan_table, plan);
+  /* The policy's two overheads share one table, so their defaults are
+   * set by hand. */
   core_policy_defaults (&plan->policy);
-  plan->sizing.runs_out.month = CORE_UNSET;
 }
 
 void
 core_plan_server_init (struct core_plan_server *s)
 {
-  memset (s, 0, sizeof *s);
-  s->cores = s->memory_mib = CORE_UNSET;
-  s->mhz = s->disk_gib = s->used_gib = s->watts = CORE_UNSET;
-}
+  const struct core_field *w = core_schema_field (&core_plan_table, "workloads");
 
-static void
-plan_server_clear (struct core_plan_server *s)
-{
-  free (s->machine);
-  core_string_vector_free (&s->disks);
-  free (s->os);
-  free (s->role);
-  free (s->group);
-  core_string_vector_free (&s->services);
+  core_schema_init (core_schema_field (w->sub, "server")->sub, s);
 }
 
 void
@@ -211,41 +197,7 @@ core_plan_clear (struct core_plan *plan)
   if (plan == NULL)
     return;
   free (plan->source);
-  for (size_t i = 0; i < plan->hosts.len; i++) {
-    struct core_plan_host *h = &plan->hosts.ptr[i];
-    free (h->name);
-    free (h->model);
-    core_string_vector_free (&h->workloads);
-    core_double_vector_reset (&h->series.cpu_mhz);
-  }
-  core_plan_host_vector_reset (&plan->hosts);
-  for (size_t i = 0; i < plan->workloads.len; i++) {
-    struct core_plan_workload *w = &plan->workloads.ptr[i];
-    free (w->name);
-    free (w->host);
-    core_string_vector_free (&w->passthrough);
-    core_string_vector_free (&w->reasons);
-    plan_server_clear (&w->server);
-  }
-  core_plan_workload_vector_reset (&plan->workloads);
-  for (size_t i = 0; i < plan->unplaced.len; i++) {
-    free (plan->unplaced.ptr[i].name);
-    free (plan->unplaced.ptr[i].reason);
-  }
-  core_plan_unplaced_vector_reset (&plan->unplaced);
-  for (size_t i = 0; i < plan->models.len; i++)
-    free (plan->models.ptr[i].model);
-  core_host_model_vector_reset (&plan->models);
-  free (plan->sizing.interval);
-  core_string_vector_free (&plan->sizing.virt);
-  core_string_vector_free (&plan->sizing.iommu);
-  core_string_vector_free (&plan->sizing.reasons);
-  for (size_t i = 0; i < plan->growth.hosts.len; i++) {
-    free (plan->growth.hosts.ptr[i].host);
-    core_double_vector_reset (&plan->growth.hosts.ptr[i].peak_pct);
-  }
-  core_plan_growth_host_vector_reset (&plan->growth.hosts);
-  core_string_vector_free (&plan->growth.reasons);
+  core_schema_free (&core_plan_table, plan);
   core_plan_init (plan);
 }
 
@@ -375,118 +327,16 @@ core_hosts_equal (const struct core_hosts *a, const struct core_hosts *b)
   return models_eq (&a->models, &b->models);
 }
 
-static bool
-server_eq (const struct core_plan_server *x, const struct core_plan_server *y)
-{
-  if (x->given != y->given)
-    return false;
-  if (!x->given)
-    return true;
-  return str_eq (x->machine, y->machine) && x->cores == y->cores
-    && x->mhz == y->mhz && x->memory_mib == y->memory_mib
-    && x->virt == y->virt && x->firmware == y->firmware
-    && strings_eq (&x->disks, &y->disks) && x->disk_gib == y->disk_gib
-    && x->used_gib == y->used_gib
-    && str_eq (x->os, y->os) && x->family == y->family
-    && str_eq (x->role, y->role) && str_eq (x->group, y->group)
-    && strings_eq (&x->services, &y->services) && x->watts == y->watts;
-}
-
 bool
 core_policy_equal (const struct core_policy *a, const struct core_policy *b)
 {
   return core_schema_equal (&core_policy_table, a, b);
 }
 
-static bool
-dim_eq (const struct core_size_dim *a, const struct core_size_dim *b)
-{
-  return a->need == b->need && a->spec == b->spec;
-}
-
-static bool
-runs_out_eq (const struct core_runs_out *a, const struct core_runs_out *b)
-{
-  return a->month == b->month && (a->month == CORE_UNSET || a->resource == b->resource);
-}
-
-static bool
-sizing_eq (const struct core_plan_sizing *a, const struct core_plan_sizing *b)
-{
-  if (a->given != b->given)
-    return false;
-  if (!a->given)
-    return true;
-  return a->hosts == b->hosts && a->spare_hosts == b->spare_hosts
-    && a->core_mhz == b->core_mhz && dim_eq (&a->cores, &b->cores)
-    && dim_eq (&a->memory_gib, &b->memory_gib) && dim_eq (&a->disk_gb, &b->disk_gb)
-    && dim_eq (&a->disk_iops, &b->disk_iops) && dim_eq (&a->net_mbps, &b->net_mbps)
-    && dim_eq (&a->nic_ports, &b->nic_ports) && a->port_mbps == b->port_mbps
-    && a->binding == b->binding && str_eq (a->interval, b->interval)
-    && a->binding_pct == b->binding_pct
-    && strings_eq (&a->virt, &b->virt) && strings_eq (&a->iommu, &b->iommu)
-    && a->has_runs_out == b->has_runs_out
-    && (!a->has_runs_out || runs_out_eq (&a->runs_out, &b->runs_out))
-    && strings_eq (&a->reasons, &b->reasons);
-}
-
-static bool
-growth_eq (const struct core_plan_growth *a, const struct core_plan_growth *b)
-{
-  if (a->given != b->given)
-    return false;
-  if (!a->given)
-    return true;
-  if (a->pct != b->pct || a->years != b->years || a->hosts.len != b->hosts.len
-      || !strings_eq (&a->reasons, &b->reasons))
-    return false;
-  for (size_t i = 0; i < a->hosts.len; i++) {
-    const struct core_plan_growth_host *x = &a->hosts.ptr[i], *y = &b->hosts.ptr[i];
-    if (!str_eq (x->host, y->host) || !runs_out_eq (&x->runs_out, &y->runs_out)
-        || !series_eq (&x->peak_pct, &y->peak_pct))
-      return false;
-  }
-  return true;
-}
-
 bool
 core_plan_equal (const struct core_plan *a, const struct core_plan *b)
 {
-  if (!sizing_eq (&a->sizing, &b->sizing) || !growth_eq (&a->growth, &b->growth))
-    return false;
-  if (memcmp (&a->summary, &b->summary, sizeof a->summary) != 0
-      || !core_policy_equal (&a->policy, &b->policy)
-      || !models_eq (&a->models, &b->models)
-      || a->hosts.len != b->hosts.len || a->workloads.len != b->workloads.len
-      || a->unplaced.len != b->unplaced.len)
-    return false;
-  for (size_t i = 0; i < a->hosts.len; i++) {
-    const struct core_plan_host *x = &a->hosts.ptr[i], *y = &b->hosts.ptr[i];
-    if (!str_eq (x->name, y->name) || !str_eq (x->model, y->model)
-        || x->hypervisor != y->hypervisor || x->spare != y->spare
-        || !strings_eq (&x->workloads, &y->workloads)
-        || memcmp (&x->peak, &y->peak, sizeof x->peak) != 0
-        || !series_eq (&x->series.cpu_mhz, &y->series.cpu_mhz)
-        || (x->series.cpu_mhz.len && x->series.interval_s != y->series.interval_s))
-      return false;
-  }
-  for (size_t i = 0; i < a->workloads.len; i++) {
-    const struct core_plan_workload *x = &a->workloads.ptr[i];
-    const struct core_plan_workload *y = &b->workloads.ptr[i];
-    if (!str_eq (x->name, y->name) || !str_eq (x->host, y->host)
-        || x->mode != y->mode || x->vcpus != y->vcpus
-        || x->memory_mib != y->memory_mib
-        || memcmp (&x->demand, &y->demand, sizeof x->demand) != 0
-        || !strings_eq (&x->passthrough, &y->passthrough)
-        || !strings_eq (&x->reasons, &y->reasons)
-        || !server_eq (&x->server, &y->server))
-      return false;
-  }
-  for (size_t i = 0; i < a->unplaced.len; i++)
-    if (!str_eq (a->unplaced.ptr[i].name, b->unplaced.ptr[i].name)
-        || !str_eq (a->unplaced.ptr[i].reason, b->unplaced.ptr[i].reason))
-      return false;
-  return true;
+  return core_schema_equal (&core_plan_table, a, b);
 }
 
 const struct core_host_model *

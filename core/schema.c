@@ -38,6 +38,7 @@ static const char *const type_names[] = {
   [CORE_FIELD_STRUCT] = "mapping",
   [CORE_FIELD_VECTOR] = "list",
   [CORE_FIELD_CUSTOM] = "custom",
+  [CORE_FIELD_BIT] = "enum",
 };
 _Static_assert (sizeof type_names / sizeof type_names[0] == CORE_FIELD_NTYPES,
                 "type_names must name every enum core_field_type");
@@ -455,12 +456,21 @@ core_schema_read_field (struct core_reader *r, const struct core_field *f,
   int e, ret = 0;
   bool b;
 
+  if (f->flags & CORE_FIELD_HOOK_READS) {
+    ret = f->hook (r, f, v, path, obj);
+    goto given;
+  }
   switch (f->type) {
   case CORE_FIELD_SKIP:
   case CORE_FIELD_NTYPES:
     return 0;
   case CORE_FIELD_CUSTOM:
     return f->hook (r, f, v, path, obj);
+  case CORE_FIELD_BIT:
+    ret = core_yaml_get_enum (r, v, path, f->names, &e);
+    if (ret == 0)
+      *(unsigned *) p = 1u << e;
+    break;
   case CORE_FIELD_STRING_OR_NULL:
     if (is_null (v)) {
       free (*(char **) p);
@@ -526,6 +536,9 @@ core_schema_read_field (struct core_reader *r, const struct core_field *f,
   }
   if (ret == 0 && f->hook)
     ret = f->hook (r, f, v, path, obj);
+ given:
+  if (ret == 0 && f->given)
+    *(bool *) ((char *) obj + f->given - 1) = true;
   return ret;
 }
 
@@ -565,6 +578,7 @@ set_default (const struct core_field *f, void *p)
     *(double *) p = f->dflt;
     break;
   case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+  case CORE_FIELD_BIT:
     *(int *) p = f->dflt;
     break;
   case CORE_FIELD_BOOL:
@@ -642,6 +656,35 @@ str_eq (const char *a, const char *b)
 }
 
 bool
+core_schema_holds_items (const struct core_table *t, const void *obj)
+{
+  for (size_t i = 0; i < t->n; i++) {
+    const struct core_field *f = &t->fields[i];
+    const struct any_vector *v = (const void *) ((const char *) obj + f->offset);
+
+    if ((f->type == CORE_FIELD_STRINGS || f->type == CORE_FIELD_SERIES
+         || f->type == CORE_FIELD_VECTOR) && v->len)
+      return true;
+  }
+  return false;
+}
+
+bool
+core_schema_is_unset (const struct core_field *f, const void *obj)
+{
+  const void *p = (const char *) obj + f->offset;
+
+  switch (f->type) {
+  case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
+    return *(const int64_t *) p == CORE_UNSET;
+  case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
+    return *(const double *) p == CORE_UNSET;
+  default:
+    return false;
+  }
+}
+
+bool
 core_schema_equal (const struct core_table *t, const void *a, const void *b)
 {
   for (size_t i = 0; i < t->n; i++) {
@@ -652,6 +695,14 @@ core_schema_equal (const struct core_table *t, const void *a, const void *b)
     const core_string_vector *sv = p, *sw = q;
     const core_double_vector *dv = p, *dw = q;
 
+    if (f->given) {
+      bool x = *(const bool *) ((const char *) a + f->given - 1);
+
+      if (x != *(const bool *) ((const char *) b + f->given - 1))
+        return false;
+      if (!x)
+        continue;
+    }
     switch (f->type) {
     case CORE_FIELD_SKIP: case CORE_FIELD_CUSTOM: case CORE_FIELD_NTYPES:
       break;
@@ -673,6 +724,7 @@ core_schema_equal (const struct core_table *t, const void *a, const void *b)
         return false;
       break;
     case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+    case CORE_FIELD_BIT:
       if (*(const int *) p != *(const int *) q)
         return false;
       break;
@@ -691,6 +743,14 @@ core_schema_equal (const struct core_table *t, const void *a, const void *b)
           return false;
       break;
     case CORE_FIELD_STRUCT:
+      if ((f->flags & CORE_FIELD_OMIT_EMPTY)
+          && !core_schema_holds_items (f->sub, p)
+          && !core_schema_holds_items (f->sub, q))
+        break;
+      if ((f->flags & CORE_FIELD_NULL_UNSET)
+          && core_schema_is_unset (&f->sub->fields[0], p)
+          && core_schema_is_unset (&f->sub->fields[0], q))
+        break;
       if (!core_schema_equal (f->sub, p, q))
         return false;
       break;
@@ -752,6 +812,7 @@ field_size (enum core_field_type t)
   case CORE_FIELD_BOOL:
     return sizeof (bool);
   case CORE_FIELD_TRISTATE: case CORE_FIELD_ENUM: case CORE_FIELD_FLAGS:
+  case CORE_FIELD_BIT:
     return sizeof (int);
   default:
     return 0;

@@ -486,16 +486,22 @@ core_policy_parse (const char *name, const char *buf, size_t len,
 
 /* Plan -------------------------------------------------------------- */
 
+/* The field is written and compared only when ST's bool M is set (by
+ * reading it). */
+#define GIVEN(st, m) .given = offsetof (st, m) + 1
+#define LIST_FLOW .flags = CORE_FIELD_FLOW
+#define LIST_FLOW_IF_ANY .flags = CORE_FIELD_FLOW | CORE_FIELD_OMIT_EMPTY
+
 #define S __typeof__ (((struct core_plan *) 0)->summary)
 static const struct core_field summary_fields[] = {
   FIELD (S, workloads, INT, .max = INT_MAX64, REQ),
   FIELD (S, placed, INT, .max = INT_MAX64, REQ),
   FIELD (S, unplaced, INT, .max = INT_MAX64, REQ),
   FIELD (S, hosts_used, INT, .max = INT_MAX64, REQ),
-  FIELD (S, lower_bound, INT_OR_NULL, .max = INT_MAX64),
-  FIELD (S, cost, DOUBLE_OR_NULL, .max = DBL_MAX),
-  FIELD (S, watts_before, DOUBLE_OR_NULL, .max = DBL_MAX, .unit = "W"),
-  FIELD (S, watts_after, DOUBLE_OR_NULL, .max = DBL_MAX, .unit = "W"),
+  FIELD (S, lower_bound, INT_OR_NULL, .max = INT_MAX64, UNSET),
+  FIELD (S, cost, DOUBLE_OR_NULL, .max = DBL_MAX, UNSET),
+  FIELD (S, watts_before, DOUBLE_OR_NULL, .max = DBL_MAX, UNSET, .unit = "W"),
+  FIELD (S, watts_after, DOUBLE_OR_NULL, .max = DBL_MAX, UNSET, .unit = "W"),
 };
 static const struct core_table summary_table =
   CORE_TABLE ("summary", S, summary_fields, NULL);
@@ -512,7 +518,7 @@ static const struct core_field peak_fields[] = {
   FIELD (S, net_pct, DOUBLE, .max = DBL_MAX, .unit = "%"),
 };
 static const struct core_table peak_table =
-  CORE_TABLE ("hosts[].peak", S, peak_fields, NULL);
+  CORE_TABLE_FLOW ("hosts[].peak", S, peak_fields, NULL);
 #undef S
 
 static int
@@ -534,29 +540,16 @@ static const struct core_table plan_series_table =
   CORE_TABLE ("hosts[].series", S, plan_series_fields, NULL);
 #undef S
 
-/* hypervisor: one name, held as its CORE_HV_* bit. */
-static int
-read_hypervisor (struct core_reader *r, const struct core_field *f,
-                 yaml_node_t *v, const char *path, void *obj)
-{
-  int e;
-
-  if (core_yaml_get_enum (r, v, path, core_hv_names, &e) == -1)
-    return -1;
-  *(unsigned *) ((char *) obj + f->offset) = 1u << e;
-  return 0;
-}
-
 #define S struct core_plan_host
 static const struct core_field plan_host_fields[] = {
   FIELD (S, name, NAME, REQ),
   FIELD (S, model, STRING, REQ),
-  FIELD (S, hypervisor, CUSTOM, REQ, .hook = read_hypervisor,
-         .names = core_hv_names),
+  FIELD (S, hypervisor, BIT, REQ, .names = core_hv_names),
   FIELD (S, spare, BOOL),
-  FIELD (S, workloads, STRINGS),
+  FIELD (S, workloads, STRINGS, LIST_FLOW),
   FIELD (S, peak, STRUCT, .sub = &peak_table),
-  FIELD (S, series, STRUCT, .sub = &plan_series_table),
+  FIELD (S, series, STRUCT, .sub = &plan_series_table,
+         .flags = CORE_FIELD_OMIT_EMPTY),
 };
 static const struct core_table plan_host_table =
   CORE_TABLE ("hosts[]", S, plan_host_fields, NULL);
@@ -571,7 +564,7 @@ static const struct core_field demand_fields[] = {
   FIELD (S, net_mbps, DOUBLE, .max = DBL_MAX, .unit = "Mbit/s"),
 };
 static const struct core_table demand_table =
-  CORE_TABLE ("workloads[].demand", S, demand_fields, NULL);
+  CORE_TABLE_FLOW ("workloads[].demand", S, demand_fields, NULL);
 #undef S
 
 #define S struct core_plan_server
@@ -582,38 +575,19 @@ static const struct core_field server_fields[] = {
   FIELD (S, memory_mib, INT, .min = 1, .max = MIB_MAX, UNSET, .unit = "MiB"),
   FIELD (S, virt, ENUM, .names = core_virt_names),
   FIELD (S, firmware, ENUM, .names = core_firmware_names),
-  FIELD (S, disks, STRINGS),
+  FIELD (S, disks, STRINGS, LIST_FLOW_IF_ANY),
   FIELD (S, disk_gib, DOUBLE, .max = DBL_MAX, UNSET, .unit = "GiB"),
   FIELD (S, used_gib, DOUBLE, .max = DBL_MAX, UNSET, .unit = "GiB"),
   FIELD (S, os, STRING),
   FIELD (S, family, ENUM, .names = core_os_family_names),
   FIELD (S, role, STRING),
   FIELD (S, group, STRING),
-  FIELD (S, services, STRINGS),
+  FIELD (S, services, STRINGS, LIST_FLOW_IF_ANY),
   FIELD (S, watts, DOUBLE, .max = 1e6, UNSET, .unit = "W"),
 };
 static const struct core_table server_table =
-  CORE_TABLE ("workloads[].server", S, server_fields, NULL);
+  CORE_TABLE_FLOW ("workloads[].server", S, server_fields, NULL);
 #undef S
-
-/* A mapping that is there at all sets the struct's GIVEN. */
-#define GIVEN_HOOK(name, type, init)                                         \
-  static int                                                                 \
-  name (struct core_reader *r, const struct core_field *f, yaml_node_t *v,   \
-        const char *path, void *obj)                                         \
-  {                                                                          \
-    type *s = (void *) ((char *) obj + f->offset);                           \
-                                                                             \
-    if (init)                                                                \
-      core_schema_init (f->sub, s);                                          \
-    if (expect_mapping (r, v, path) == -1)                                   \
-      return -1;                                                             \
-    s->given = true;                                                         \
-    return core_schema_read (r, f->sub, v, path, s);                         \
-  }
-GIVEN_HOOK (read_given_server, struct core_plan_server, true)
-GIVEN_HOOK (read_given_sizing, struct core_plan_sizing, false)
-GIVEN_HOOK (read_given_growth, struct core_plan_growth, false)
 
 #define S struct core_plan_workload
 static const struct core_field plan_workload_fields[] = {
@@ -623,9 +597,9 @@ static const struct core_field plan_workload_fields[] = {
   FIELD (S, vcpus, INT, .max = 65536),
   FIELD (S, memory_mib, INT, .max = MIB_MAX, .unit = "MiB"),
   FIELD (S, demand, STRUCT, .sub = &demand_table),
-  FIELD (S, passthrough, STRINGS),
+  FIELD (S, passthrough, STRINGS, LIST_FLOW_IF_ANY),
   FIELD (S, reasons, STRINGS),
-  FIELD (S, server, CUSTOM, .sub = &server_table, .hook = read_given_server),
+  FIELD (S, server, STRUCT, .sub = &server_table, GIVEN (S, server.given)),
 };
 static const struct core_table plan_workload_table =
   CORE_TABLE ("workloads[]", S, plan_workload_fields, NULL);
@@ -637,7 +611,7 @@ static const struct core_field unplaced_fields[] = {
   FIELD (S, reason, STRING, REQ),
 };
 static const struct core_table unplaced_table =
-  CORE_TABLE ("unplaced[]", S, unplaced_fields, NULL);
+  CORE_TABLE_FLOW ("unplaced[]", S, unplaced_fields, NULL);
 #undef S
 
 
@@ -823,13 +797,13 @@ static const struct core_field dim_count_fields[] = {
   FIELD (S, spec, DOUBLE, .max = 65536, REQ),
 };
 static const struct core_table dim_count_table =
-  CORE_TABLE (NULL, S, dim_count_fields, NULL);
+  CORE_TABLE_FLOW (NULL, S, dim_count_fields, NULL);
 static const struct core_field dim_fields[] = {
   FIELD (S, need, DOUBLE, .max = DBL_MAX, REQ),
   FIELD (S, spec, DOUBLE, .max = DBL_MAX, REQ),
 };
 static const struct core_table dim_table =
-  CORE_TABLE (NULL, S, dim_fields, NULL);
+  CORE_TABLE_FLOW (NULL, S, dim_fields, NULL);
 #undef S
 
 /* At most 20 years of months. */
@@ -837,11 +811,11 @@ static const struct core_table dim_table =
 
 #define S struct core_runs_out
 static const struct core_field runs_out_fields[] = {
-  FIELD (S, month, INT, .max = MAX_MONTHS, REQ),
+  FIELD (S, month, INT, .max = MAX_MONTHS, REQ, UNSET),
   FIELD (S, resource, ENUM, .names = core_resource_names, REQ),
 };
 static const struct core_table runs_out_table =
-  CORE_TABLE (NULL, S, runs_out_fields, NULL);
+  CORE_TABLE_FLOW (NULL, S, runs_out_fields, NULL);
 #undef S
 
 /* runs_out: null when nothing runs out within the period. */
@@ -855,14 +829,6 @@ read_runs_out (struct core_reader *r, const struct core_field *f,
   if (is_null (v))
     return 0;
   return core_schema_read (r, f->sub, v, path, o);
-}
-
-static int
-read_sizing_runs_out (struct core_reader *r, const struct core_field *f,
-                      yaml_node_t *v, const char *path, void *obj)
-{
-  ((struct core_plan_sizing *) obj)->has_runs_out = true;
-  return read_runs_out (r, f, v, path, obj);
 }
 
 /* "HH:MM-HH:MM", from 00:00 to 24:00, the end after the start. */
@@ -893,7 +859,15 @@ static const struct core_field binding_fields[] = {
   FIELDK (S, binding_pct, "used_pct", DOUBLE, .max = DBL_MAX, REQ, .unit = "%"),
 };
 static const struct core_table binding_table =
-  CORE_TABLE (NULL, S, binding_fields, NULL);
+  CORE_TABLE_FLOW (NULL, S, binding_fields, NULL);
+/* What sizing.features holds: the workloads that need each feature (the
+ * keys are the features' names). */
+static const struct core_field features_fields[] = {
+  FIELD (S, virt, STRINGS),
+  FIELD (S, iommu, STRINGS),
+};
+static const struct core_table features_table =
+  CORE_TABLE (NULL, S, features_fields, NULL);
 #undef S
 
 /* One item of sizing.features: which feature, and its workloads' node,
@@ -970,10 +944,12 @@ static const struct core_field sizing_fields[] = {
   FIELD (S, nic_ports, STRUCT, .sub = &dim_count_table, REQ),
   FIELD (S, port_mbps, DOUBLE, .min = 1, .max = DBL_MAX, REQ, .unit = "Mbit/s"),
   { .key = "binding", .type = CORE_FIELD_STRUCT, .sub = &binding_table, REQ },
-  { .key = "features", .type = CORE_FIELD_CUSTOM, .sub = &feature_table,
-    .hook = read_features, REQ },
-  FIELD (S, runs_out, CUSTOM, .sub = &runs_out_table,
-         .hook = read_sizing_runs_out),
+  { .key = "features", .type = CORE_FIELD_STRUCT, .sub = &features_table,
+    .hook = read_features, .flags = CORE_FIELD_HOOK_READS,
+    .write = core_plan_write_features, REQ },
+  FIELD (S, runs_out, STRUCT, .sub = &runs_out_table, .hook = read_runs_out,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_NULL_UNSET,
+         GIVEN (S, has_runs_out)),
   FIELD (S, reasons, STRINGS),
 };
 static const struct core_table sizing_table =
@@ -983,8 +959,8 @@ static const struct core_table sizing_table =
 #define S struct core_plan_growth_host
 static const struct core_field growth_host_fields[] = {
   FIELD (S, host, STRING, REQ),
-  FIELD (S, runs_out, CUSTOM, .sub = &runs_out_table, .hook = read_runs_out,
-         REQ),
+  FIELD (S, runs_out, STRUCT, .sub = &runs_out_table, .hook = read_runs_out,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_NULL_UNSET, REQ),
   FIELD (S, peak_pct, SERIES, .max = DBL_MAX, REQ, .unit = "%"),
 };
 static const struct core_table growth_host_table =
@@ -1042,7 +1018,8 @@ check_growth (struct core_reader *r, yaml_node_t *map, const char *path,
 static const struct core_field growth_fields[] = {
   FIELD (S, pct, DOUBLE, .max = 1000, REQ, .unit = "%"),
   FIELD (S, years, INT, .min = 1, .max = 20, REQ),
-  FIELD (S, hosts, CUSTOM, .sub = &growth_host_table, .hook = list_only, REQ),
+  FIELD (S, hosts, VECTOR, .sub = &growth_host_table, .hook = list_only,
+         .flags = CORE_FIELD_HOOK_READS, REQ),
   FIELD (S, reasons, STRINGS),
 };
 static const struct core_table growth_table =
@@ -1101,12 +1078,13 @@ static const struct core_field plan_fields[] = {
   { .key = "schema", .type = CORE_FIELD_SKIP, REQ },
   FIELD (S, summary, STRUCT, .sub = &summary_table, REQ),
   FIELD (S, policy, STRUCT, .sub = &plan_policy_table, REQ),
+  FIELD (S, models, VECTOR, .sub = &core_host_model_table, .each = unique_model,
+         .flags = CORE_FIELD_OMIT_EMPTY),
   FIELD (S, hosts, VECTOR, .sub = &plan_host_table, REQ),
   FIELD (S, workloads, VECTOR, .sub = &plan_workload_table, REQ),
   FIELD (S, unplaced, VECTOR, .sub = &unplaced_table),
-  FIELD (S, models, VECTOR, .sub = &core_host_model_table, .each = unique_model),
-  FIELD (S, sizing, CUSTOM, .sub = &sizing_table, .hook = read_given_sizing),
-  FIELD (S, growth, CUSTOM, .sub = &growth_table, .hook = read_given_growth),
+  FIELD (S, sizing, STRUCT, .sub = &sizing_table, GIVEN (S, sizing.given)),
+  FIELD (S, growth, STRUCT, .sub = &growth_table, GIVEN (S, growth.given)),
 };
 const struct core_table core_plan_table = CORE_TABLE ("", S, plan_fields, check_plan);
 #undef S

@@ -269,9 +269,10 @@ kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector 
 }
 
 /* The fields of OBJ, a struct of T, in T's order, each as the kv_
- * writers above write it.  SKIP fields (schema) are the caller's; a type
- * without a plain writing (the formats whose writers are still written
- * out by hand use them) fails the document rather than leave it out. */
+ * writers above write it, the _OR_NULL types as null when unset.  SKIP
+ * fields (schema) are the caller's; a type without a plain writing (the
+ * formats whose writers are still written out by hand use them) fails
+ * the document rather than leave it out. */
 static void
 write_fields (struct core_yaml_writer *w, const struct core_table *t,
               const void *obj)
@@ -281,7 +282,14 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
     const void *p = (const char *) obj + f->offset;
     /* Every vector of DEFINE_VECTOR_TYPE has this layout. */
     const struct { const char *ptr; size_t len, cap; } *v = p;
+    unsigned bit;
 
+    if (f->given && !*(const bool *) ((const char *) obj + f->given - 1))
+      continue;
+    if (f->write) {
+      f->write (w, f, obj);
+      continue;
+    }
     switch (f->type) {
     case CORE_FIELD_SKIP:
       break;
@@ -293,6 +301,39 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       break;
     case CORE_FIELD_DOUBLE:
       kv_num (w, f->key, *(const double *) p);
+      break;
+    case CORE_FIELD_STRING_OR_NULL:
+      key (w, f->key);
+      if (*(char *const *) p)
+        str (w, *(char *const *) p);
+      else
+        null (w);
+      break;
+    case CORE_FIELD_INT_OR_NULL:
+      key (w, f->key);
+      if (*(const int64_t *) p == CORE_UNSET)
+        null (w);
+      else
+        integer (w, *(const int64_t *) p);
+      break;
+    case CORE_FIELD_DOUBLE_OR_NULL:
+      key (w, f->key);
+      if (*(const double *) p == CORE_UNSET)
+        null (w);
+      else
+        num (w, *(const double *) p);
+      break;
+    case CORE_FIELD_BIT:
+      /* Its one bit's name; none or several: the first name. */
+      bit = *(const unsigned *) p;
+      key (w, f->key);
+      core_yw_scalar (w, f->names[bit && !(bit & (bit - 1))
+                                  ? __builtin_ctz (bit) : 0],
+                      YAML_PLAIN_SCALAR_STYLE);
+      break;
+    case CORE_FIELD_STRINGS:
+      if (v->len || !(f->flags & CORE_FIELD_OMIT_EMPTY))
+        kv_strings (w, f->key, p, f->flags & CORE_FIELD_FLOW);
       break;
     case CORE_FIELD_BOOL:
       kv_bool (w, f->key, *(const bool *) p);
@@ -307,12 +348,22 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       kv_series (w, f->key, p);
       break;
     case CORE_FIELD_STRUCT:
+      if ((f->flags & CORE_FIELD_OMIT_EMPTY)
+          && !core_schema_holds_items (f->sub, p))
+        break;
       key (w, f->key);
+      if ((f->flags & CORE_FIELD_NULL_UNSET)
+          && core_schema_is_unset (&f->sub->fields[0], p)) {
+        null (w);
+        break;
+      }
       core_yw_map_begin (w, f->sub->flow);
       write_fields (w, f->sub, p);
       core_yw_map_end (w);
       break;
     case CORE_FIELD_VECTOR:
+      if (v->len == 0 && (f->flags & CORE_FIELD_OMIT_EMPTY))
+        break;
       key (w, f->key);
       core_yw_seq_begin (w, false);
       for (size_t j = 0; j < v->len; j++) {
@@ -485,15 +536,6 @@ core_profile_write (FILE *fp, const struct core_profile *p)
 
 /* Host catalog ------------------------------------------------------ */
 
-/* Also the items of a plan's `models`. */
-static void
-write_host_model (struct core_yaml_writer *w, const struct core_host_model *m)
-{
-  core_yw_map_begin (w, false);
-  write_fields (w, &core_host_model_table, m);
-  core_yw_map_end (w);
-}
-
 int
 core_hosts_write (FILE *fp, const struct core_hosts *h)
 {
@@ -524,135 +566,26 @@ core_policy_write (FILE *fp, const struct core_policy *p)
 
 /* Plan -------------------------------------------------------------- */
 
-static void
-kv_num_or_null (struct core_yaml_writer *w, const char *k, double v)
+/* sizing.features: a list item per feature that workloads need, the
+ * feature named by its list's key in F's sub. */
+void
+core_plan_write_features (struct core_yaml_writer *w,
+                          const struct core_field *f, const void *sizing)
 {
-  key (w, k);
-  if (v == CORE_UNSET)
-    null (w);
-  else
-    num (w, v);
-}
-
-static void
-write_plan_server (struct core_yaml_writer *w, const struct core_plan_server *s)
-{
-  key (w, "server");
-  core_yw_map_begin (w, true);
-  kv_str (w, "machine", s->machine);
-  kv_int (w, "cores", s->cores);
-  kv_num (w, "mhz", s->mhz);
-  kv_int (w, "memory_mib", s->memory_mib);
-  kv_enum (w, "virt", core_virt_names, s->virt);
-  kv_enum (w, "firmware", core_firmware_names, s->firmware);
-  if (s->disks.len)
-    kv_strings (w, "disks", &s->disks, true);
-  kv_num (w, "disk_gib", s->disk_gib);
-  kv_num (w, "used_gib", s->used_gib);
-  kv_str (w, "os", s->os);
-  kv_enum (w, "family", core_os_family_names, s->family);
-  kv_str (w, "role", s->role);
-  kv_str (w, "group", s->group);
-  if (s->services.len)
-    kv_strings (w, "services", &s->services, true);
-  kv_num (w, "watts", s->watts);
-  core_yw_map_end (w);
-}
-
-static void
-kv_dim (struct core_yaml_writer *w, const char *k, const struct core_size_dim *d)
-{
-  key (w, k);
-  core_yw_map_begin (w, true);
-  kv_num (w, "need", d->need);
-  kv_num (w, "spec", d->spec);
-  core_yw_map_end (w);
-}
-
-static void
-kv_runs_out (struct core_yaml_writer *w, const struct core_runs_out *r)
-{
-  key (w, "runs_out");
-  if (r->month == CORE_UNSET) {
-    null (w);
-    return;
-  }
-  core_yw_map_begin (w, true);
-  kv_int (w, "month", r->month);
-  kv_enum (w, "resource", core_resource_names, r->resource);
-  core_yw_map_end (w);
-}
-
-static void
-write_sizing (struct core_yaml_writer *w, const struct core_plan_sizing *s)
-{
-  key (w, "sizing");
-  core_yw_map_begin (w, false);
-  kv_int (w, "hosts", s->hosts);
-  kv_int (w, "spare_hosts", s->spare_hosts);
-  kv_num (w, "core_mhz", s->core_mhz);
-  kv_dim (w, "cores", &s->cores);
-  kv_dim (w, "memory_gib", &s->memory_gib);
-  kv_dim (w, "disk_gb", &s->disk_gb);
-  kv_dim (w, "disk_iops", &s->disk_iops);
-  kv_dim (w, "net_mbps", &s->net_mbps);
-  kv_dim (w, "nic_ports", &s->nic_ports);
-  kv_num (w, "port_mbps", s->port_mbps);
-  key (w, "binding");
-  core_yw_map_begin (w, true);
-  kv_enum (w, "resource", core_resource_names, s->binding);
-  key (w, "interval");
-  if (s->interval)
-    str (w, s->interval);
-  else
-    null (w);
-  kv_num (w, "used_pct", s->binding_pct);
-  core_yw_map_end (w);
-  key (w, "features");
+  key (w, f->key);
   core_yw_seq_begin (w, false);
-  if (s->virt.len) {
-    core_yw_map_begin (w, true);
-    kv_str (w, "feature", "virt");
-    kv_strings (w, "workloads", &s->virt, true);
-    core_yw_map_end (w);
-  }
-  if (s->iommu.len) {
-    core_yw_map_begin (w, true);
-    kv_str (w, "feature", "iommu");
-    kv_strings (w, "workloads", &s->iommu, true);
-    core_yw_map_end (w);
+  for (size_t i = 0; i < f->sub->n; i++) {
+    const core_string_vector *v = (const void *)
+      ((const char *) sizing + f->offset + f->sub->fields[i].offset);
+
+    if (v->len) {
+      core_yw_map_begin (w, true);
+      kv_str (w, "feature", f->sub->fields[i].key);
+      kv_strings (w, "workloads", v, true);
+      core_yw_map_end (w);
+    }
   }
   core_yw_seq_end (w);
-  if (s->has_runs_out)
-    kv_runs_out (w, &s->runs_out);
-  kv_strings (w, "reasons", &s->reasons, false);
-  core_yw_map_end (w);
-}
-
-static void
-write_growth (struct core_yaml_writer *w, const struct core_plan_growth *g)
-{
-  key (w, "growth");
-  core_yw_map_begin (w, false);
-  kv_num (w, "pct", g->pct);
-  kv_int (w, "years", g->years);
-  key (w, "hosts");
-  core_yw_seq_begin (w, false);
-  for (size_t i = 0; i < g->hosts.len; i++) {
-    const struct core_plan_growth_host *h = &g->hosts.ptr[i];
-    core_yw_map_begin (w, false);
-    kv_str (w, "host", h->host);
-    kv_runs_out (w, &h->runs_out);
-    key (w, "peak_pct");
-    core_yw_seq_begin (w, true);
-    for (size_t m = 0; m < h->peak_pct.len; m++)
-      num (w, h->peak_pct.ptr[m]);
-    core_yw_seq_end (w);
-    core_yw_map_end (w);
-  }
-  core_yw_seq_end (w);
-  kv_strings (w, "reasons", &g->reasons, false);
-  core_yw_map_end (w);
 }
 
 int
@@ -663,113 +596,7 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
   core_yw_begin (&w, fp, -1);
   core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_PLAN);
-
-  key (&w, "summary");
-  core_yw_map_begin (&w, false);
-  kv_int (&w, "workloads", plan->summary.workloads);
-  kv_int (&w, "placed", plan->summary.placed);
-  kv_int (&w, "unplaced", plan->summary.unplaced);
-  kv_int (&w, "hosts_used", plan->summary.hosts_used);
-  key (&w, "lower_bound");
-  if (plan->summary.lower_bound == CORE_UNSET)
-    null (&w);
-  else
-    integer (&w, plan->summary.lower_bound);
-  kv_num_or_null (&w, "cost", plan->summary.cost);
-  kv_num_or_null (&w, "watts_before", plan->summary.watts_before);
-  kv_num_or_null (&w, "watts_after", plan->summary.watts_after);
-  core_yw_map_end (&w);
-
-  key (&w, "policy");
-  core_yw_map_begin (&w, false);
-  write_fields (&w, &core_policy_table, &plan->policy);
-  core_yw_map_end (&w);
-
-  if (plan->models.len) {
-    key (&w, "models");
-    core_yw_seq_begin (&w, false);
-    for (size_t i = 0; i < plan->models.len; i++)
-      write_host_model (&w, &plan->models.ptr[i]);
-    core_yw_seq_end (&w);
-  }
-
-  key (&w, "hosts");
-  core_yw_seq_begin (&w, false);
-  for (size_t i = 0; i < plan->hosts.len; i++) {
-    const struct core_plan_host *h = &plan->hosts.ptr[i];
-    core_yw_map_begin (&w, false);
-    kv_str (&w, "name", h->name);
-    kv_str (&w, "model", h->model);
-    key (&w, "hypervisor");
-    core_yw_scalar (&w, h->hypervisor == CORE_HV_XEN ? "xen" : "kvm",
-                YAML_PLAIN_SCALAR_STYLE);
-    kv_bool (&w, "spare", h->spare);
-    kv_strings (&w, "workloads", &h->workloads, true);
-    key (&w, "peak");
-    core_yw_map_begin (&w, true);
-    kv_num (&w, "cpu_pct", h->peak.cpu_pct);
-    kv_num (&w, "memory_pct", h->peak.memory_pct);
-    kv_num (&w, "disk_pct", h->peak.disk_pct);
-    kv_num (&w, "iops_pct", h->peak.iops_pct);
-    kv_num (&w, "net_pct", h->peak.net_pct);
-    core_yw_map_end (&w);
-    if (h->series.cpu_mhz.len) {
-      key (&w, "series");
-      core_yw_map_begin (&w, false);
-      kv_int (&w, "interval_s", h->series.interval_s);
-      kv_series (&w, "cpu_mhz", &h->series.cpu_mhz);
-      core_yw_map_end (&w);
-    }
-    core_yw_map_end (&w);
-  }
-  core_yw_seq_end (&w);
-
-  key (&w, "workloads");
-  core_yw_seq_begin (&w, false);
-  for (size_t i = 0; i < plan->workloads.len; i++) {
-    const struct core_plan_workload *wl = &plan->workloads.ptr[i];
-    core_yw_map_begin (&w, false);
-    kv_str (&w, "name", wl->name);
-    key (&w, "host");
-    if (wl->host)
-      str (&w, wl->host);
-    else
-      null (&w);
-    kv_enum (&w, "mode", core_mode_names, wl->mode);
-    kv_int (&w, "vcpus", wl->vcpus);
-    kv_int (&w, "memory_mib", wl->memory_mib);
-    key (&w, "demand");
-    core_yw_map_begin (&w, true);
-    kv_num (&w, "cpu_mhz", wl->demand.cpu_mhz);
-    kv_num (&w, "memory_mib", wl->demand.memory_mib);
-    kv_num (&w, "disk_gib", wl->demand.disk_gib);
-    kv_num (&w, "iops", wl->demand.iops);
-    kv_num (&w, "net_mbps", wl->demand.net_mbps);
-    core_yw_map_end (&w);
-    if (wl->passthrough.len)
-      kv_strings (&w, "passthrough", &wl->passthrough, true);
-    kv_strings (&w, "reasons", &wl->reasons, false);
-    if (wl->server.given)
-      write_plan_server (&w, &wl->server);
-    core_yw_map_end (&w);
-  }
-  core_yw_seq_end (&w);
-
-  key (&w, "unplaced");
-  core_yw_seq_begin (&w, false);
-  for (size_t i = 0; i < plan->unplaced.len; i++) {
-    core_yw_map_begin (&w, true);
-    kv_str (&w, "name", plan->unplaced.ptr[i].name);
-    kv_str (&w, "reason", plan->unplaced.ptr[i].reason);
-    core_yw_map_end (&w);
-  }
-  core_yw_seq_end (&w);
-
-  if (plan->sizing.given)
-    write_sizing (&w, &plan->sizing);
-  if (plan->growth.given)
-    write_growth (&w, &plan->growth);
-
+  write_fields (&w, &core_plan_table, plan);
   core_yw_map_end (&w);
   return core_yw_end (&w);
 }
