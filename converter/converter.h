@@ -30,7 +30,7 @@ DEFINE_VECTOR_TYPE(conv_change_vector, struct conv_change)
 
 struct conv_command {
   char *command;                /* as run in the guest (through sh) */
-  int status;                   /* exit status; -1: could not run */
+  int64_t status;               /* exit status; -1: could not run */
   char *output;                 /* the end of its output */
   double seconds;               /* how long it ran; -1: not measured */
 };
@@ -88,6 +88,8 @@ int conv_report_command(struct conv_report *r, const char *command,
 int conv_report_warn(struct conv_report *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 int conv_report_write(FILE *fp, const struct conv_report *r);
+/* Its keys (docs/converter.md). */
+extern const struct core_table conv_report_table;
 
 /* ------------------------------------------------------------------ */
 /* clone.c: copying source disks with qemu-img.                         */

@@ -2,21 +2,159 @@
  * libyaml's emitter (so every string is quoted correctly).  Schema
  * p2vkit/convert-report/v1, described in docs/converter.md. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "converter/converter.h"
 
-const char *const conv_mode_names[] = { "auto", "paravirt", "full" };
+const char *const conv_mode_names[] = { "auto", "paravirt", "full", NULL };
+
+/* The report's keys (docs/converter.md): written from these tables, with
+ * the report's own conventions (every string quoted, unknowns as null,
+ * seconds to a tenth).  It has no reader. */
+
+#define FIELD(st, m, t, ...) FIELDK (st, m, #m, t, __VA_ARGS__)
+#define FIELDK(st, m, k, t, ...) \
+  { .key = k, .type = CORE_FIELD_##t, .offset = offsetof (st, m), __VA_ARGS__ }
+
+/* os.version: MAJOR.MINOR, or null when inspection found none. */
+static void
+write_version (struct core_yaml_writer *w, const struct core_field *f,
+               const void *obj)
+{
+  const struct conv_report *r = obj;
+  char ver[32];
+
+  core_yw_scalar (w, f->key, YAML_ANY_SCALAR_STYLE);
+  if (r->major < 0)
+    core_yw_scalar (w, "null", YAML_ANY_SCALAR_STYLE);
+  else {
+    snprintf (ver, sizeof ver, "%d.%d", r->major, r->minor < 0 ? 0 : r->minor);
+    core_yw_scalar (w, ver, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+  }
+}
+
+#define S struct conv_report
+static const struct core_field os_fields[] = {
+  FIELDK (S, os_type, "type", STRING),
+  FIELD (S, distro, STRING),
+  FIELD (S, product, STRING),
+  { .key = "version", .type = CORE_FIELD_CUSTOM, .write = write_version },
+  FIELD (S, arch, STRING),
+  FIELD (S, hostname, STRING),
+  FIELD (S, root, STRING),
+  FIELD (S, package_format, STRING),
+  FIELD (S, kernels, STRINGS),
+  FIELD (S, firmware, ENUM, .names = core_firmware_names),
+};
+static const struct core_table os_table =
+  CORE_TABLE ("os", S, os_fields, NULL);
+
+/* nics: the MACs the domain gives, each with the name the guest had. */
+static const struct core_field nic_fields[] = {
+  FIELDK (S, nic_macs, "mac", STRINGS),
+  FIELDK (S, nic_names, "guest_name", STRINGS),
+};
+static const struct core_table nic_table =
+  CORE_TABLE ("nics[]", S, nic_fields, NULL);
+
+static void
+write_nics (struct core_yaml_writer *w, const struct core_field *f,
+            const void *obj)
+{
+  const struct conv_report *r = obj;
+
+  core_yw_scalar (w, f->key, YAML_ANY_SCALAR_STYLE);
+  core_yw_seq_begin (w, false);
+  for (size_t i = 0; i < r->nic_macs.len; i++) {
+    const char *name = i < r->nic_names.len ? r->nic_names.ptr[i] : NULL;
+
+    core_yw_map_begin (w, false);
+    core_yw_scalar (w, nic_fields[0].key, YAML_ANY_SCALAR_STYLE);
+    core_yw_scalar (w, r->nic_macs.ptr[i], YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    core_yw_scalar (w, nic_fields[1].key, YAML_ANY_SCALAR_STYLE);
+    core_yw_scalar (w, name ? name : "null", name
+                    ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+    core_yw_map_end (w);
+  }
+  core_yw_seq_end (w);
+}
+
+static const struct core_field boot_fields[] = {
+  FIELDK (S, verified_boot, "verified", BOOL),
+  /* Negative: not verified, null. */
+  FIELDK (S, boot_seconds, "seconds", DOUBLE, .dflt = CORE_UNSET, .unit = "s"),
+  FIELD (S, accel, STRING),
+};
+static const struct core_table boot_table =
+  CORE_TABLE ("boot", S, boot_fields, NULL);
+#undef S
+
+#define S struct conv_disk_out
+static const struct core_field disk_fields[] = {
+  FIELD (S, source, STRING),
+  FIELD (S, source_format, STRING),
+  FIELD (S, virtual_size, INT, .unit = "bytes"),
+  FIELDK (S, path, "output", STRING),
+  FIELD (S, format, STRING),
+  /* Written as it is, even when negative. */
+  FIELDK (S, seconds, "clone_seconds", DOUBLE, .flags = CORE_FIELD_NO_UNSET,
+          .unit = "s"),
+};
+static const struct core_table disk_table =
+  CORE_TABLE ("disks[]", S, disk_fields, NULL);
+#undef S
+
+#define S struct conv_change
+static const struct core_field change_fields[] = {
+  FIELDK (S, path, "file", STRING),
+  FIELDK (S, what, "why", STRING),
+  FIELD (S, before, STRINGS),
+  FIELD (S, after, STRINGS),
+};
+static const struct core_table change_table =
+  CORE_TABLE ("changes[]", S, change_fields, NULL);
+#undef S
+
+#define S struct conv_command
+static const struct core_field command_fields[] = {
+  FIELD (S, command, STRING),
+  FIELD (S, status, INT),
+  FIELD (S, seconds, DOUBLE, .unit = "s"),   /* negative: null */
+  FIELD (S, output, STRING),
+};
+static const struct core_table command_table =
+  CORE_TABLE ("commands[]", S, command_fields, NULL);
+#undef S
+
+#define S struct conv_report
+static const struct core_field report_fields[] = {
+  { .key = "schema", .type = CORE_FIELD_SKIP },
+  FIELD (S, name, STRING),
+  { .key = "os", .type = CORE_FIELD_STRUCT, .sub = &os_table },
+  FIELD (S, mode, ENUM, .names = conv_mode_names),
+  FIELD (S, mode_reason, STRING),
+  FIELD (S, vcpus, INT, .dflt = CORE_UNSET),
+  FIELD (S, memory_mib, INT, .dflt = CORE_UNSET, .unit = "MiB"),
+  FIELD (S, disks, VECTOR, .sub = &disk_table),
+  { .key = "nics", .type = CORE_FIELD_STRUCT, .sub = &nic_table,
+    .write = write_nics },
+  FIELD (S, removed_packages, STRINGS),
+  FIELD (S, changes, VECTOR, .sub = &change_table),
+  FIELD (S, commands, VECTOR, .sub = &command_table),
+  FIELD (S, warnings, STRINGS),
+  { .key = "boot", .type = CORE_FIELD_STRUCT, .sub = &boot_table },
+};
+const struct core_table conv_report_table =
+  CORE_TABLE ("", S, report_fields, NULL);
+#undef S
 
 void
 conv_report_init (struct conv_report *r)
 {
-  memset (r, 0, sizeof *r);
+  core_schema_init (&conv_report_table, r);
   r->major = r->minor = -1;
-  r->mode = CONV_MODE_AUTO;
-  r->vcpus = r->memory_mib = CORE_UNSET;
-  r->boot_seconds = -1;
 }
 
 void
@@ -24,31 +162,7 @@ conv_report_clear (struct conv_report *r)
 {
   if (r == NULL)
     return;
-  free (r->name); free (r->root); free (r->os_type); free (r->distro);
-  free (r->product); free (r->arch); free (r->hostname);
-  free (r->package_format); free (r->mode_reason); free (r->accel);
-  core_string_vector_free (&r->kernels);
-  for (size_t i = 0; i < r->disks.len; i++) {
-    struct conv_disk_out *d = &r->disks.ptr[i];
-    free (d->source); free (d->source_format); free (d->path); free (d->format);
-  }
-  conv_disk_out_vector_reset (&r->disks);
-  for (size_t i = 0; i < r->changes.len; i++) {
-    struct conv_change *c = &r->changes.ptr[i];
-    free (c->path); free (c->what);
-    core_string_vector_free (&c->before);
-    core_string_vector_free (&c->after);
-  }
-  conv_change_vector_reset (&r->changes);
-  for (size_t i = 0; i < r->commands.len; i++) {
-    free (r->commands.ptr[i].command);
-    free (r->commands.ptr[i].output);
-  }
-  conv_command_vector_reset (&r->commands);
-  core_string_vector_free (&r->warnings);
-  core_string_vector_free (&r->removed_packages);
-  core_string_vector_free (&r->nic_macs);
-  core_string_vector_free (&r->nic_names);
+  core_schema_free (&conv_report_table, r);
   conv_report_init (r);
 }
 
@@ -163,204 +277,18 @@ conv_report_warn (struct conv_report *r, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* The writer. */
 
-/* The emitter is core's (core_yw_*); these shorthands add the report's
- * conventions: nulls are written, strings are double-quoted. */
-
-static void
-map_begin (struct core_yaml_writer *w)
-{
-  core_yw_map_begin (w, false);
-}
-
-static void
-map_end (struct core_yaml_writer *w)
-{
-  core_yw_map_end (w);
-}
-
-static void
-seq_begin (struct core_yaml_writer *w)
-{
-  core_yw_seq_begin (w, false);
-}
-
-static void
-seq_end (struct core_yaml_writer *w)
-{
-  core_yw_seq_end (w);
-}
-
-static void
-scalar (struct core_yaml_writer *w, const char *s, bool plain_ok)
-{
-  /* Strings are double-quoted unless the caller knows they are plain
-   * (keys, numbers): "yes", "1.0" or "null" must read back as strings. */
-  core_yw_scalar (w, s, plain_ok ? YAML_ANY_SCALAR_STYLE
-                  : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-}
-
-static void
-key (struct core_yaml_writer *w, const char *k)
-{
-  scalar (w, k, true);
-}
-
-static void
-kv_str (struct core_yaml_writer *w, const char *k, const char *v)
-{
-  key (w, k);
-  if (v)
-    scalar (w, v, false);
-  else
-    scalar (w, "null", true);
-}
-
-static void
-kv_int (struct core_yaml_writer *w, const char *k, int64_t v)
-{
-  char buf[32];
-
-  key (w, k);
-  if (v == CORE_UNSET)
-    scalar (w, "null", true);
-  else {
-    snprintf (buf, sizeof buf, "%lld", (long long) v);
-    scalar (w, buf, true);
-  }
-}
-
-static void
-kv_num (struct core_yaml_writer *w, const char *k, double v, bool set)
-{
-  char buf[64];
-
-  key (w, k);
-  if (!set)
-    scalar (w, "null", true);
-  else {
-    snprintf (buf, sizeof buf, "%.1f", v);
-    scalar (w, buf, true);
-  }
-}
-
-static void
-kv_bool (struct core_yaml_writer *w, const char *k, bool v)
-{
-  key (w, k);
-  scalar (w, v ? "true" : "false", true);
-}
-
-static void
-kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector *v)
-{
-  key (w, k);
-  seq_begin (w);
-  for (size_t i = 0; i < v->len; i++)
-    scalar (w, v->ptr[i], false);
-  seq_end (w);
-}
-
 int
 conv_report_write (FILE *fp, const struct conv_report *r)
 {
   struct core_yaml_writer w;
 
   core_yw_begin (&w, fp, 100);
-  map_begin (&w);
-  kv_str (&w, "schema", "p2vkit/convert-report/v1");
-  kv_str (&w, "name", r->name);
-
-  key (&w, "os");
-  map_begin (&w);
-  kv_str (&w, "type", r->os_type);
-  kv_str (&w, "distro", r->distro);
-  kv_str (&w, "product", r->product);
-  {
-    char ver[32] = "";
-
-    if (r->major >= 0)
-      snprintf (ver, sizeof ver, "%d.%d", r->major, r->minor < 0 ? 0 : r->minor);
-    kv_str (&w, "version", r->major >= 0 ? ver : NULL);
-  }
-  kv_str (&w, "arch", r->arch);
-  kv_str (&w, "hostname", r->hostname);
-  kv_str (&w, "root", r->root);
-  kv_str (&w, "package_format", r->package_format);
-  kv_strings (&w, "kernels", &r->kernels);
-  kv_str (&w, "firmware", r->firmware == CORE_FIRMWARE_UNSET ? NULL
-          : core_firmware_names[r->firmware]);
-  map_end (&w);
-
-  kv_str (&w, "mode", conv_mode_names[r->mode]);
-  kv_str (&w, "mode_reason", r->mode_reason);
-  kv_int (&w, "vcpus", r->vcpus);
-  kv_int (&w, "memory_mib", r->memory_mib);
-
-  key (&w, "disks");
-  seq_begin (&w);
-  for (size_t i = 0; i < r->disks.len; i++) {
-    const struct conv_disk_out *d = &r->disks.ptr[i];
-
-    map_begin (&w);
-    kv_str (&w, "source", d->source);
-    kv_str (&w, "source_format", d->source_format);
-    kv_int (&w, "virtual_size", d->virtual_size);
-    kv_str (&w, "output", d->path);
-    kv_str (&w, "format", d->format);
-    kv_num (&w, "clone_seconds", d->seconds, true);
-    map_end (&w);
-  }
-  seq_end (&w);
-
-  key (&w, "nics");
-  seq_begin (&w);
-  for (size_t i = 0; i < r->nic_macs.len; i++) {
-    map_begin (&w);
-    kv_str (&w, "mac", r->nic_macs.ptr[i]);
-    kv_str (&w, "guest_name", i < r->nic_names.len ? r->nic_names.ptr[i] : NULL);
-    map_end (&w);
-  }
-  seq_end (&w);
-
-  kv_strings (&w, "removed_packages", &r->removed_packages);
-
-  key (&w, "changes");
-  seq_begin (&w);
-  for (size_t i = 0; i < r->changes.len; i++) {
-    const struct conv_change *c = &r->changes.ptr[i];
-
-    map_begin (&w);
-    kv_str (&w, "file", c->path);
-    kv_str (&w, "why", c->what);
-    kv_strings (&w, "before", &c->before);
-    kv_strings (&w, "after", &c->after);
-    map_end (&w);
-  }
-  seq_end (&w);
-
-  key (&w, "commands");
-  seq_begin (&w);
-  for (size_t i = 0; i < r->commands.len; i++) {
-    const struct conv_command *c = &r->commands.ptr[i];
-
-    map_begin (&w);
-    kv_str (&w, "command", c->command);
-    kv_int (&w, "status", c->status);
-    kv_num (&w, "seconds", c->seconds, c->seconds >= 0);
-    kv_str (&w, "output", c->output);
-    map_end (&w);
-  }
-  seq_end (&w);
-
-  kv_strings (&w, "warnings", &r->warnings);
-
-  key (&w, "boot");
-  map_begin (&w);
-  kv_bool (&w, "verified", r->verified_boot);
-  kv_num (&w, "seconds", r->boot_seconds, r->boot_seconds >= 0);
-  kv_str (&w, "accel", r->accel);
-  map_end (&w);
-
-  map_end (&w);
+  w.quote_strings = w.nulls = true;
+  w.decimals = 1;
+  core_yw_map_begin (&w, false);
+  core_yw_scalar (&w, report_fields[0].key, YAML_ANY_SCALAR_STYLE);
+  core_yw_scalar (&w, "p2vkit/convert-report/v1", YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+  core_schema_write (&w, &conv_report_table, r);
+  core_yw_map_end (&w);
   return core_yw_end (&w);
 }

@@ -609,11 +609,14 @@ struct core_field {
  *   that depends on keys after it); the type says what it is in memory,
  *   for writing, comparing and freeing.
  * NULL_UNSET: a STRUCT written as null when its first field (a number)
- *   is CORE_UNSET, and then compared by that field alone. */
+ *   is CORE_UNSET, and then compared by that field alone.
+ * NO_UNSET: a number written as it is, even CORE_UNSET or below its min
+ *   (a duration of -1 s). */
 #define CORE_FIELD_OMIT_EMPTY 1u
 #define CORE_FIELD_FLOW 2u
 #define CORE_FIELD_HOOK_READS 4u
 #define CORE_FIELD_NULL_UNSET 8u
+#define CORE_FIELD_NO_UNSET 16u
 /* An int64_t range's top as a double: INT64_MAX. */
 #define CORE_FIELD_INT_MAX 0x1p63
 
@@ -759,9 +762,22 @@ struct core_yaml_writer {
   yaml_emitter_t e;
   FILE *fp;
   bool failed;
+  /* How core_schema_write writes values, set after core_yw_begin: every
+   * string double-quoted (not only those a reader would take for
+   * something else); an unset value (NULL, CORE_UNSET, an enum's UNSET,
+   * a DOUBLE below its field's min) as null rather than left out;
+   * numbers with this many decimals (0:
+   * the shortest that reads back the same). */
+  bool quote_strings;
+  bool nulls;
+  int decimals;
 };
 /* WIDTH: the emitter's line width, -1 for unlimited. */
 void core_yw_begin(struct core_yaml_writer *w, FILE *fp, int width);
+/* The fields of OBJ, a struct of T, in T's order, into the mapping W is
+ * in (the format writers' own way, for documents without a reader). */
+void core_schema_write(struct core_yaml_writer *w, const struct core_table *t,
+                       const void *obj);
 int core_yw_end(struct core_yaml_writer *w);
 void core_yw_emit(struct core_yaml_writer *w, yaml_event_t *ev);
 void core_yw_map_begin(struct core_yaml_writer *w, bool flow);

@@ -149,8 +149,8 @@ needs_quotes (const char *s)
 static void
 str (struct core_yaml_writer *w, const char *s)
 {
-  core_yw_scalar (w, s, needs_quotes (s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-              : YAML_ANY_SCALAR_STYLE);
+  core_yw_scalar (w, s, w->quote_strings || needs_quotes (s)
+                  ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 }
 
 static void
@@ -164,7 +164,10 @@ num (struct core_yaml_writer *w, double v)
 {
   char buf[64];
 
-  core_format_double (v, buf, sizeof buf);
+  if (w->decimals > 0)
+    snprintf (buf, sizeof buf, "%.*f", w->decimals, v);
+  else
+    core_format_double (v, buf, sizeof buf);
   core_yw_scalar (w, buf, YAML_PLAIN_SCALAR_STYLE);
 }
 
@@ -189,13 +192,18 @@ boolean (struct core_yaml_writer *w, bool b)
   core_yw_scalar (w, b ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
 }
 
-/* key: value pairs that are skipped when unset. */
+/* key: value pairs that are skipped when unset (or written as null:
+ * W's nulls). */
 static void
 kv_str (struct core_yaml_writer *w, const char *k, const char *v)
 {
   if (v) {
     key (w, k);
     str (w, v);
+  }
+  else if (w->nulls) {
+    key (w, k);
+    null (w);
   }
 }
 
@@ -206,6 +214,10 @@ kv_int (struct core_yaml_writer *w, const char *k, int64_t v)
     key (w, k);
     integer (w, v);
   }
+  else if (w->nulls) {
+    key (w, k);
+    null (w);
+  }
 }
 
 static void
@@ -214,6 +226,10 @@ kv_num (struct core_yaml_writer *w, const char *k, double v)
   if (v != CORE_UNSET) {
     key (w, k);
     num (w, v);
+  }
+  else if (w->nulls) {
+    key (w, k);
+    null (w);
   }
 }
 
@@ -229,7 +245,12 @@ kv_enum (struct core_yaml_writer *w, const char *k, const char *const *names, in
 {
   if (names[v]) {
     key (w, k);
-    core_yw_scalar (w, names[v], YAML_PLAIN_SCALAR_STYLE);
+    core_yw_scalar (w, names[v], w->quote_strings
+                    ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+  }
+  else if (w->nulls) {
+    key (w, k);
+    null (w);
   }
 }
 
@@ -297,10 +318,24 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       kv_str (w, f->key, *(char *const *) p);
       break;
     case CORE_FIELD_INT:
-      kv_int (w, f->key, *(const int64_t *) p);
+      if (f->flags & CORE_FIELD_NO_UNSET) {
+        key (w, f->key);
+        integer (w, *(const int64_t *) p);
+      }
+      else
+        kv_int (w, f->key, *(const int64_t *) p);
       break;
     case CORE_FIELD_DOUBLE:
-      kv_num (w, f->key, *(const double *) p);
+      if (f->flags & CORE_FIELD_NO_UNSET) {
+        key (w, f->key);
+        num (w, *(const double *) p);
+      }
+      else if (w->nulls && *(const double *) p < f->min) {
+        key (w, f->key);
+        null (w);
+      }
+      else
+        kv_num (w, f->key, *(const double *) p);
       break;
     case CORE_FIELD_STRING_OR_NULL:
       key (w, f->key);
@@ -380,6 +415,13 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       break;
     }
   }
+}
+
+void
+core_schema_write (struct core_yaml_writer *w, const struct core_table *t,
+                   const void *obj)
+{
+  write_fields (w, t, obj);
 }
 
 /* Profile ----------------------------------------------------------- */
