@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "converter/converter.h"
 #include "tui/tui.h"
 
 #define DOC "docs/formats.md"
@@ -44,6 +45,7 @@ static const struct {
   { "Policy", &core_policy_table },
   { "Plan", &core_plan_table },
   { "Sizing a host", &core_plan_table },
+  { "Convert report", &conv_report_table },
 };
 
 static bool
