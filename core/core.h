@@ -766,8 +766,8 @@ struct core_yaml_writer {
    * string double-quoted (not only those a reader would take for
    * something else); an unset value (NULL, CORE_UNSET, an enum's UNSET,
    * a DOUBLE below its field's min) as null rather than left out;
-   * numbers with this many decimals (0:
-   * the shortest that reads back the same). */
+   * numbers with this many decimals (0: the shortest that reads back
+   * the same).  The formats with a reader leave them all off. */
   bool quote_strings;
   bool nulls;
   int decimals;
