@@ -583,8 +583,11 @@ set_defaults (const struct core_table *t, void *obj)
   for (size_t i = 0; i < t->n; i++) {
     const struct core_field *f = &t->fields[i];
 
-    if (f->type == CORE_FIELD_STRUCT)
+    if (core_field_stored (f) == CORE_FIELD_STRUCT) {
       set_defaults (f->sub, (char *) obj + f->offset);
+      if (f->flags & CORE_FIELD_FIRST_GIVES)
+        *(int64_t *) ((char *) obj + f->offset) = CORE_UNSET;
+    }
     else
       set_default (f, (char *) obj + f->offset);
   }
@@ -607,7 +610,7 @@ core_schema_free (const struct core_table *t, void *obj)
     void *p = (char *) obj + f->offset;
     struct any_vector *v = p;
 
-    switch (f->type) {
+    switch (core_field_stored (f)) {
     case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:
     case CORE_FIELD_NAME:
       free (*(char **) p);
@@ -652,7 +655,7 @@ core_schema_equal (const struct core_table *t, const void *a, const void *b)
     const core_string_vector *sv = p, *sw = q;
     const core_double_vector *dv = p, *dw = q;
 
-    switch (f->type) {
+    switch (core_field_stored (f)) {
     case CORE_FIELD_SKIP: case CORE_FIELD_CUSTOM: case CORE_FIELD_NTYPES:
       break;
     case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:
