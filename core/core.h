@@ -588,31 +588,27 @@ struct core_field {
    * items before it (duplicates). */
   int (*each)(struct core_reader *r, struct yaml_node_s *item,
               const char *path, const void *items, size_t n);
-  /* CUSTOM: the type of what the hook stores, so that core_schema_init,
-   * _free, _equal and the writer treat the field as one of that type;
-   * SKIP (none given): they leave it alone, and the writer refuses it. */
-  enum core_field_type as;
-  unsigned flags;               /* CORE_FIELD_OMIT_EMPTY... below */
+  unsigned flags;               /* CORE_FIELD_OMIT_EMPTY ... below */
 };
-/* The writer leaves out what the reader would read as unset (a NULL
- * string, CORE_UNSET, an enum's UNSET slot, an empty series); these flags
- * say what else it leaves out or how it writes a field. */
-/* Left out when it holds nothing: false (BOOL), an empty list (STRINGS,
- * VECTOR), a mapping whose every member is left out (STRUCT). */
+/* Field flags.  The writer leaves out what the reader would read as
+ * unset (a NULL string, CORE_UNSET, an enum's UNSET slot, an empty
+ * series); these say what else it leaves out, or how it writes a field.
+ * OMIT_EMPTY: a list (STRINGS, VECTOR) written only when it has items.
+ * FLOW: a list of strings written on one line.
+ * HOOK_READS: the hook alone reads the value (its own syntax); the type
+ *   says what it is in memory, for writing, comparing and freeing.
+ * OMIT_UNSET: left out when it says nothing: false (BOOL), a mapping
+ *   whose every member is left out (STRUCT).
+ * ONE_OR_LIST: a list of strings with one item written as that item.
+ * FIRST_GIVES: a STRUCT whose first member, an int64_t, says whether it
+ *   was given: CORE_UNSET (not its default) after core_schema_init, and
+ *   then the mapping is not written. */
 #define CORE_FIELD_OMIT_EMPTY 1u
-/* STRINGS: one item is written as a plain value, more as a list. */
-#define CORE_FIELD_ONE_OR_LIST 2u
-/* STRUCT: its first member, an int64_t, says whether the mapping was
- * given: CORE_UNSET (not its default) after core_schema_init, and then
- * the mapping is not written. */
-#define CORE_FIELD_FIRST_GIVES 4u
-/* The type F's value is stored as: a CUSTOM field's `as` when it has one. */
-static inline enum core_field_type
-core_field_stored (const struct core_field *f)
-{
-  return f->type == CORE_FIELD_CUSTOM && f->as != CORE_FIELD_SKIP ? f->as
-    : f->type;
-}
+#define CORE_FIELD_FLOW 2u
+#define CORE_FIELD_HOOK_READS 4u
+#define CORE_FIELD_OMIT_UNSET 256u
+#define CORE_FIELD_ONE_OR_LIST 512u
+#define CORE_FIELD_FIRST_GIVES 1024u
 /* An int64_t range's top as a double: INT64_MAX. */
 #define CORE_FIELD_INT_MAX 0x1p63
 

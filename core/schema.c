@@ -455,6 +455,8 @@ core_schema_read_field (struct core_reader *r, const struct core_field *f,
   int e, ret = 0;
   bool b;
 
+  if (f->flags & CORE_FIELD_HOOK_READS)
+    return f->hook (r, f, v, path, obj);
   switch (f->type) {
   case CORE_FIELD_SKIP:
   case CORE_FIELD_NTYPES:
@@ -583,7 +585,7 @@ set_defaults (const struct core_table *t, void *obj)
   for (size_t i = 0; i < t->n; i++) {
     const struct core_field *f = &t->fields[i];
 
-    if (core_field_stored (f) == CORE_FIELD_STRUCT) {
+    if (f->type == CORE_FIELD_STRUCT) {
       set_defaults (f->sub, (char *) obj + f->offset);
       if (f->flags & CORE_FIELD_FIRST_GIVES)
         *(int64_t *) ((char *) obj + f->offset) = CORE_UNSET;
@@ -610,7 +612,7 @@ core_schema_free (const struct core_table *t, void *obj)
     void *p = (char *) obj + f->offset;
     struct any_vector *v = p;
 
-    switch (core_field_stored (f)) {
+    switch (f->type) {
     case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:
     case CORE_FIELD_NAME:
       free (*(char **) p);
@@ -655,7 +657,7 @@ core_schema_equal (const struct core_table *t, const void *a, const void *b)
     const core_string_vector *sv = p, *sw = q;
     const core_double_vector *dv = p, *dw = q;
 
-    switch (core_field_stored (f)) {
+    switch (f->type) {
     case CORE_FIELD_SKIP: case CORE_FIELD_CUSTOM: case CORE_FIELD_NTYPES:
       break;
     case CORE_FIELD_STRING: case CORE_FIELD_STRING_OR_NULL:

@@ -44,6 +44,7 @@ scalar (const yaml_node_t *n)
 #define REQ .required = true
 #define UNSET .dflt = CORE_UNSET
 #define OMIT_EMPTY .flags = CORE_FIELD_OMIT_EMPTY
+#define OMIT_UNSET .flags = CORE_FIELD_OMIT_UNSET
 #define INT_MAX64 CORE_FIELD_INT_MAX
 #define MIB_MAX 0x1p40          /* 2^40 MiB */
 
@@ -129,7 +130,7 @@ static const struct core_field pci_fields[] = {
   FIELDK (S, class_, "class", STRING),
   FIELD (S, driver, STRING),
   FIELD (S, name, STRING),
-  FIELD (S, passthrough, BOOL, OMIT_EMPTY),
+  FIELD (S, passthrough, BOOL, OMIT_UNSET),
 };
 static const struct core_table pci_table =
   CORE_TABLE_FLOW ("hardware.pci[]", S, pci_fields, check_pci);
@@ -283,16 +284,16 @@ static const struct core_field profile_fields[] = {
   FIELD (S, collected_at, STRING),
   FIELD (S, role, STRING),
   FIELD (S, group, STRING),
-  FIELD (S, anti_affinity, CUSTOM, .hook = read_anti_affinity,
-         .as = CORE_FIELD_STRINGS,
-         .flags = CORE_FIELD_OMIT_EMPTY | CORE_FIELD_ONE_OR_LIST),
+  FIELD (S, anti_affinity, STRINGS, .hook = read_anti_affinity,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_OMIT_EMPTY
+         | CORE_FIELD_FLOW | CORE_FIELD_ONE_OR_LIST),
   FIELD (S, growth_pct, DOUBLE, .max = 1000, UNSET, .unit = "%"),
   FIELD (S, hardware, STRUCT, .sub = &hardware_table, REQ),
-  FIELD (S, os, STRUCT, .sub = &os_table, OMIT_EMPTY),
+  FIELD (S, os, STRUCT, .sub = &os_table, OMIT_UNSET),
   FIELD (S, services, VECTOR, .sub = &service_table, OMIT_EMPTY),
-  FIELD (S, utilization, CUSTOM, .sub = &core_utilization_table,
-         .hook = read_utilization, .as = CORE_FIELD_STRUCT,
-         .flags = CORE_FIELD_FIRST_GIVES),
+  FIELD (S, utilization, STRUCT, .sub = &core_utilization_table,
+         .hook = read_utilization,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_FIRST_GIVES),
 };
 const struct core_table core_profile_table =
   CORE_TABLE ("", S, profile_fields, NULL);

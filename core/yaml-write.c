@@ -269,31 +269,32 @@ kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector 
 }
 
 /* Whether write_fields writes field F, whose value is at P (core.h,
- * CORE_FIELD_OMIT_EMPTY and the flags after it); other types are
- * written, or refused, by write_fields. */
+ * the field flags); other types are written, or refused, by
+ * write_fields. */
 static bool
 written (const struct core_field *f, const void *p)
 {
   const struct { const char *ptr; size_t len, cap; } *v = p;
   bool omit_empty = f->flags & CORE_FIELD_OMIT_EMPTY;
+  bool omit_unset = f->flags & CORE_FIELD_OMIT_UNSET;
 
-  switch (core_field_stored (f)) {
+  switch (f->type) {
   case CORE_FIELD_SKIP:
     return false;
   case CORE_FIELD_TRISTATE: case CORE_FIELD_FLAGS:
     return *(const int *) p != CORE_UNSET;
   case CORE_FIELD_BOOL:
-    return !omit_empty || *(const bool *) p;
+    return !omit_unset || *(const bool *) p;
   case CORE_FIELD_STRINGS: case CORE_FIELD_VECTOR:
     return !omit_empty || v->len > 0;
   case CORE_FIELD_STRUCT:
     if (f->flags & CORE_FIELD_FIRST_GIVES)
       return *(const int64_t *) p != CORE_UNSET;
-    for (size_t i = 0; omit_empty && i < f->sub->n; i++)
+    for (size_t i = 0; omit_unset && i < f->sub->n; i++)
       if (written (&f->sub->fields[i],
                    (const char *) p + f->sub->fields[i].offset))
         return true;
-    return !omit_empty;
+    return !omit_unset;
   case CORE_FIELD_STRING: case CORE_FIELD_NAME:
     return *(char *const *) p != NULL;
   case CORE_FIELD_INT:
@@ -326,7 +327,7 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
 
     if (!written (f, p))
       continue;
-    switch (core_field_stored (f)) {
+    switch (f->type) {
     case CORE_FIELD_SKIP:
       break;
     case CORE_FIELD_STRING: case CORE_FIELD_NAME:
@@ -373,7 +374,7 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       if ((f->flags & CORE_FIELD_ONE_OR_LIST) && sv->len == 1)
         kv_str (w, f->key, sv->ptr[0]);
       else
-        kv_strings (w, f->key, sv, true);
+        kv_strings (w, f->key, sv, f->flags & CORE_FIELD_FLOW);
       break;
     default:
       if (!w->failed)

@@ -329,7 +329,7 @@ change_leaf (const struct core_table *t, void *obj, size_t *n)
     double *d = p;
     int *e = p;
 
-    switch (core_field_stored (f)) {
+    switch (f->type) {
     case CORE_FIELD_SKIP:
       continue;
     case CORE_FIELD_STRUCT:
@@ -347,7 +347,7 @@ change_leaf (const struct core_table *t, void *obj, size_t *n)
     }
     if ((*n)-- > 0)
       continue;
-    switch (core_field_stored (f)) {
+    switch (f->type) {
     case CORE_FIELD_STRING: case CORE_FIELD_NAME:
       {
         char *old = *(char **) p;
@@ -384,8 +384,9 @@ change_leaf (const struct core_table *t, void *obj, size_t *n)
       *d = *d + 1 <= f->max ? *d + 1 : 0;
       break;
     default:
-      fail_msg ("%s: no way to change a field of type %d (a CUSTOM field "
-                "says what it stores in .as)", f->key, f->type);
+      fail_msg ("%s: no way to change a field of type %d (a field read by "
+                "its hook says what it stores: CORE_FIELD_HOOK_READS)",
+                f->key, f->type);
     }
     return f;
   }
