@@ -268,11 +268,12 @@ kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector 
   core_yw_seq_end (w);
 }
 
-/* Whether write_fields writes field F, whose value is at P (core.h,
- * the field flags); other types are written, or refused, by
- * write_fields. */
+/* Whether write_fields writes field F, whose value is at P, by the
+ * field flags (core.h).  Unset strings, numbers and enums the kv_
+ * writers leave out themselves; for MEMBER, a member of an OMIT_UNSET
+ * mapping, they are judged here too. */
 static bool
-written (const struct core_field *f, const void *p)
+written (const struct core_field *f, const void *p, bool member)
 {
   const struct { const char *ptr; size_t len, cap; } *v = p;
   bool omit_empty = f->flags & CORE_FIELD_OMIT_EMPTY;
@@ -292,19 +293,19 @@ written (const struct core_field *f, const void *p)
       return *(const int64_t *) p != CORE_UNSET;
     for (size_t i = 0; omit_unset && i < f->sub->n; i++)
       if (written (&f->sub->fields[i],
-                   (const char *) p + f->sub->fields[i].offset))
+                   (const char *) p + f->sub->fields[i].offset, true))
         return true;
     return !omit_unset;
   case CORE_FIELD_STRING: case CORE_FIELD_NAME:
-    return *(char *const *) p != NULL;
+    return !member || *(char *const *) p != NULL;
   case CORE_FIELD_INT:
-    return *(const int64_t *) p != CORE_UNSET;
+    return !member || *(const int64_t *) p != CORE_UNSET;
   case CORE_FIELD_DOUBLE:
-    return *(const double *) p != CORE_UNSET;
+    return !member || *(const double *) p != CORE_UNSET;
   case CORE_FIELD_ENUM:
-    return f->names[*(const int *) p] != NULL;
+    return !member || f->names[*(const int *) p] != NULL;
   case CORE_FIELD_SERIES:
-    return v->len > 0;
+    return !member || v->len > 0;
   default:
     return true;
   }
@@ -325,7 +326,7 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
     const struct { const char *ptr; size_t len, cap; } *v = p;
     const core_string_vector *sv = p;
 
-    if (!written (f, p))
+    if (!written (f, p, false))
       continue;
     switch (f->type) {
     case CORE_FIELD_SKIP:
