@@ -601,7 +601,9 @@ struct core_field {
   void (*write)(struct core_yaml_writer *w, const struct core_field *f,
                 const void *obj);
 };
-/* Field flags.
+/* Field flags.  The writer leaves out what the reader would read as
+ * unset (a NULL string, CORE_UNSET, an enum's UNSET slot, an empty
+ * series); these say what else it leaves out, or how it writes a field.
  * OMIT_EMPTY: written only when it holds something: a list with items,
  *   a STRUCT one of whose lists has items (compared only then too).
  * FLOW: a list of strings written on one line.
@@ -611,12 +613,21 @@ struct core_field {
  * NULL_UNSET: a STRUCT written as null when its first field (a number)
  *   is CORE_UNSET, and then compared by that field alone.
  * NO_UNSET: a number written as it is, even CORE_UNSET or below its min
- *   (a duration of -1 s). */
+ *   (a duration of -1 s).
+ * OMIT_UNSET: left out when it says nothing: false (BOOL), a mapping
+ *   whose every member is left out (STRUCT).
+ * ONE_OR_LIST: a list of strings with one item written as that item.
+ * FIRST_GIVES: a STRUCT whose first member, an int64_t, says whether it
+ *   was given: CORE_UNSET (not its default) after core_schema_init, and
+ *   then the mapping is not written. */
 #define CORE_FIELD_OMIT_EMPTY 1u
 #define CORE_FIELD_FLOW 2u
 #define CORE_FIELD_HOOK_READS 4u
 #define CORE_FIELD_NULL_UNSET 8u
 #define CORE_FIELD_NO_UNSET 16u
+#define CORE_FIELD_OMIT_UNSET 32u
+#define CORE_FIELD_ONE_OR_LIST 64u
+#define CORE_FIELD_FIRST_GIVES 128u
 /* An int64_t range's top as a double: INT64_MAX. */
 #define CORE_FIELD_INT_MAX 0x1p63
 

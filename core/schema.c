@@ -597,8 +597,11 @@ set_defaults (const struct core_table *t, void *obj)
   for (size_t i = 0; i < t->n; i++) {
     const struct core_field *f = &t->fields[i];
 
-    if (f->type == CORE_FIELD_STRUCT)
+    if (f->type == CORE_FIELD_STRUCT) {
       set_defaults (f->sub, (char *) obj + f->offset);
+      if (f->flags & CORE_FIELD_FIRST_GIVES)
+        *(int64_t *) ((char *) obj + f->offset) = CORE_UNSET;
+    }
     else
       set_default (f, (char *) obj + f->offset);
   }

@@ -43,6 +43,8 @@ scalar (const yaml_node_t *n)
   { .key = k, .type = CORE_FIELD_##t, .offset = offsetof (st, m), __VA_ARGS__ }
 #define REQ .required = true
 #define UNSET .dflt = CORE_UNSET
+#define OMIT_EMPTY .flags = CORE_FIELD_OMIT_EMPTY
+#define OMIT_UNSET .flags = CORE_FIELD_OMIT_UNSET
 #define INT_MAX64 CORE_FIELD_INT_MAX
 #define MIB_MAX 0x1p40          /* 2^40 MiB */
 
@@ -59,7 +61,7 @@ static const struct core_field cpu_fields[] = {
   FIELD (S, virt, ENUM, .names = core_virt_names),
 };
 static const struct core_table cpu_table =
-  CORE_TABLE ("hardware.cpu", S, cpu_fields, NULL);
+  CORE_TABLE_FLOW ("hardware.cpu", S, cpu_fields, NULL);
 #undef S
 
 #define S struct core_disk
@@ -70,7 +72,7 @@ static const struct core_field disk_fields[] = {
   FIELD (S, rotational, TRISTATE, UNSET),
 };
 static const struct core_table disk_table =
-  CORE_TABLE ("hardware.disks[]", S, disk_fields, NULL);
+  CORE_TABLE_FLOW ("hardware.disks[]", S, disk_fields, NULL);
 #undef S
 
 static int
@@ -94,7 +96,7 @@ static const struct core_field filesystem_fields[] = {
   FIELD (S, used_bytes, INT, .max = INT_MAX64, UNSET, .unit = "bytes"),
 };
 static const struct core_table filesystem_table =
-  CORE_TABLE ("hardware.filesystems[]", S, filesystem_fields, check_filesystem);
+  CORE_TABLE_FLOW ("hardware.filesystems[]", S, filesystem_fields, check_filesystem);
 #undef S
 
 #define S struct core_nic
@@ -105,7 +107,7 @@ static const struct core_field nic_fields[] = {
   FIELD (S, driver, STRING),
 };
 static const struct core_table nic_table =
-  CORE_TABLE ("hardware.nics[]", S, nic_fields, NULL);
+  CORE_TABLE_FLOW ("hardware.nics[]", S, nic_fields, NULL);
 #undef S
 
 /* A device must be identifiable somehow: an address (field 0) or a name
@@ -128,10 +130,10 @@ static const struct core_field pci_fields[] = {
   FIELDK (S, class_, "class", STRING),
   FIELD (S, driver, STRING),
   FIELD (S, name, STRING),
-  FIELD (S, passthrough, BOOL),
+  FIELD (S, passthrough, BOOL, OMIT_UNSET),
 };
 static const struct core_table pci_table =
-  CORE_TABLE ("hardware.pci[]", S, pci_fields, check_pci);
+  CORE_TABLE_FLOW ("hardware.pci[]", S, pci_fields, check_pci);
 #undef S
 
 #define S struct core_hardware
@@ -142,10 +144,10 @@ static const struct core_field hardware_fields[] = {
   FIELD (S, cpu, STRUCT, .sub = &cpu_table, REQ),
   FIELD (S, memory_mib, INT, .min = 1, .max = MIB_MAX, REQ, UNSET, .unit = "MiB"),
   FIELD (S, watts, DOUBLE, .max = 1e6, UNSET, .unit = "W"),
-  FIELD (S, disks, VECTOR, .sub = &disk_table),
-  FIELD (S, filesystems, VECTOR, .sub = &filesystem_table),
-  FIELD (S, nics, VECTOR, .sub = &nic_table),
-  FIELD (S, pci, VECTOR, .sub = &pci_table),
+  FIELD (S, disks, VECTOR, .sub = &disk_table, OMIT_EMPTY),
+  FIELD (S, filesystems, VECTOR, .sub = &filesystem_table, OMIT_EMPTY),
+  FIELD (S, nics, VECTOR, .sub = &nic_table, OMIT_EMPTY),
+  FIELD (S, pci, VECTOR, .sub = &pci_table, OMIT_EMPTY),
 };
 static const struct core_table hardware_table =
   CORE_TABLE ("hardware", S, hardware_fields, NULL);
@@ -158,7 +160,7 @@ static const struct core_field os_fields[] = {
   FIELD (S, name, STRING),
   FIELD (S, kernel, STRING),
   FIELD (S, arch, STRING),
-  FIELD (S, pv_drivers, FLAGS, .names = core_pv_names),
+  FIELD (S, pv_drivers, FLAGS, .names = core_pv_names, UNSET),
 };
 static const struct core_table os_table = CORE_TABLE ("os", S, os_fields, NULL);
 #undef S
@@ -170,7 +172,7 @@ static const struct core_field service_fields[] = {
   FIELD (S, port, INT, .max = 65535, REQ, UNSET),
 };
 static const struct core_table service_table =
-  CORE_TABLE ("services[]", S, service_fields, NULL);
+  CORE_TABLE_FLOW ("services[]", S, service_fields, NULL);
 #undef S
 
 /* All present series have one value per interval, and none is empty;
@@ -218,6 +220,8 @@ static const struct core_field utilization_fields[] = {
 };
 const struct core_table core_utilization_table =
   CORE_TABLE ("utilization", S, utilization_fields, check_utilization);
+/* interval_s says whether utilization was given (CORE_FIELD_FIRST_GIVES). */
+_Static_assert (offsetof (S, interval_s) == 0, "interval_s comes first");
 #undef S
 
 /* Given utilization starts from the table's defaults (interval_s: 300);
@@ -280,13 +284,16 @@ static const struct core_field profile_fields[] = {
   FIELD (S, collected_at, STRING),
   FIELD (S, role, STRING),
   FIELD (S, group, STRING),
-  FIELD (S, hardware, STRUCT, .sub = &hardware_table, REQ),
-  FIELD (S, os, STRUCT, .sub = &os_table),
-  FIELD (S, services, VECTOR, .sub = &service_table),
-  FIELD (S, utilization, CUSTOM, .sub = &core_utilization_table,
-         .hook = read_utilization),
+  FIELD (S, anti_affinity, STRINGS, .hook = read_anti_affinity,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_OMIT_EMPTY
+         | CORE_FIELD_FLOW | CORE_FIELD_ONE_OR_LIST),
   FIELD (S, growth_pct, DOUBLE, .max = 1000, UNSET, .unit = "%"),
-  FIELD (S, anti_affinity, CUSTOM, .hook = read_anti_affinity),
+  FIELD (S, hardware, STRUCT, .sub = &hardware_table, REQ),
+  FIELD (S, os, STRUCT, .sub = &os_table, OMIT_UNSET),
+  FIELD (S, services, VECTOR, .sub = &service_table, OMIT_EMPTY),
+  FIELD (S, utilization, STRUCT, .sub = &core_utilization_table,
+         .hook = read_utilization,
+         .flags = CORE_FIELD_HOOK_READS | CORE_FIELD_FIRST_GIVES),
 };
 const struct core_table core_profile_table =
   CORE_TABLE ("", S, profile_fields, NULL);

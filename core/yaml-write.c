@@ -289,6 +289,49 @@ kv_strings (struct core_yaml_writer *w, const char *k, const core_string_vector 
   core_yw_seq_end (w);
 }
 
+/* Whether write_fields writes field F, whose value is at P, by the
+ * field flags (core.h).  Unset strings, numbers and enums the kv_
+ * writers leave out themselves; for MEMBER, a member of an OMIT_UNSET
+ * mapping, they are judged here too. */
+static bool
+written (const struct core_field *f, const void *p, bool member)
+{
+  const struct { const char *ptr; size_t len, cap; } *v = p;
+  bool omit_empty = f->flags & CORE_FIELD_OMIT_EMPTY;
+  bool omit_unset = f->flags & CORE_FIELD_OMIT_UNSET;
+
+  switch (f->type) {
+  case CORE_FIELD_SKIP:
+    return false;
+  case CORE_FIELD_TRISTATE: case CORE_FIELD_FLAGS:
+    return *(const int *) p != CORE_UNSET;
+  case CORE_FIELD_BOOL:
+    return !omit_unset || *(const bool *) p;
+  case CORE_FIELD_STRINGS: case CORE_FIELD_VECTOR:
+    return !omit_empty || v->len > 0;
+  case CORE_FIELD_STRUCT:
+    if (f->flags & CORE_FIELD_FIRST_GIVES)
+      return *(const int64_t *) p != CORE_UNSET;
+    for (size_t i = 0; omit_unset && i < f->sub->n; i++)
+      if (written (&f->sub->fields[i],
+                   (const char *) p + f->sub->fields[i].offset, true))
+        return true;
+    return !omit_unset;
+  case CORE_FIELD_STRING: case CORE_FIELD_NAME:
+    return !member || *(char *const *) p != NULL;
+  case CORE_FIELD_INT:
+    return !member || *(const int64_t *) p != CORE_UNSET;
+  case CORE_FIELD_DOUBLE:
+    return !member || *(const double *) p != CORE_UNSET;
+  case CORE_FIELD_ENUM:
+    return !member || f->names[*(const int *) p] != NULL;
+  case CORE_FIELD_SERIES:
+    return !member || v->len > 0;
+  default:
+    return true;
+  }
+}
+
 /* The fields of OBJ, a struct of T, in T's order, each as the kv_
  * writers above write it, the _OR_NULL types as null when unset.  SKIP
  * fields (schema) are the caller's; a type without a plain writing (the
@@ -303,6 +346,7 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
     const void *p = (const char *) obj + f->offset;
     /* Every vector of DEFINE_VECTOR_TYPE has this layout. */
     const struct { const char *ptr; size_t len, cap; } *v = p;
+    const core_string_vector *sv = p;
     unsigned bit;
 
     if (f->given && !*(const bool *) ((const char *) obj + f->given - 1))
@@ -311,6 +355,8 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       f->write (w, f, obj);
       continue;
     }
+    if (!written (f, p, false))
+      continue;
     switch (f->type) {
     case CORE_FIELD_SKIP:
       break;
@@ -366,10 +412,6 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
                                   ? __builtin_ctz (bit) : 0],
                       YAML_PLAIN_SCALAR_STYLE);
       break;
-    case CORE_FIELD_STRINGS:
-      if (v->len || !(f->flags & CORE_FIELD_OMIT_EMPTY))
-        kv_strings (w, f->key, p, f->flags & CORE_FIELD_FLOW);
-      break;
     case CORE_FIELD_BOOL:
       kv_bool (w, f->key, *(const bool *) p);
       break;
@@ -408,6 +450,16 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       }
       core_yw_seq_end (w);
       break;
+    case CORE_FIELD_TRISTATE:
+      kv_bool (w, f->key, *(const int *) p);
+      break;
+    case CORE_FIELD_STRINGS:
+      /* written () left out an empty OMIT_EMPTY list. */
+      if ((f->flags & CORE_FIELD_ONE_OR_LIST) && sv->len == 1)
+        kv_str (w, f->key, sv->ptr[0]);
+      else
+        kv_strings (w, f->key, sv, f->flags & CORE_FIELD_FLOW);
+      break;
     default:
       if (!w->failed)
         core_error ("%s: no writer for a field of type %d", f->key, f->type);
@@ -426,152 +478,15 @@ core_schema_write (struct core_yaml_writer *w, const struct core_table *t,
 
 /* Profile ----------------------------------------------------------- */
 
-static void
-write_hardware (struct core_yaml_writer *w, const struct core_hardware *hw)
-{
-  key (w, "hardware");
-  core_yw_map_begin (w, false);
-  kv_str (w, "vendor", hw->vendor);
-  kv_str (w, "product", hw->product);
-  kv_enum (w, "firmware", core_firmware_names, hw->firmware);
-  key (w, "cpu");
-  core_yw_map_begin (w, true);
-  kv_str (w, "model", hw->cpu.model);
-  kv_int (w, "sockets", hw->cpu.sockets);
-  kv_int (w, "cores", hw->cpu.cores);
-  kv_int (w, "threads", hw->cpu.threads);
-  kv_num (w, "mhz", hw->cpu.mhz);
-  kv_enum (w, "virt", core_virt_names, hw->cpu.virt);
-  core_yw_map_end (w);
-  kv_int (w, "memory_mib", hw->memory_mib);
-  kv_num (w, "watts", hw->watts);
-  if (hw->disks.len) {
-    key (w, "disks");
-    core_yw_seq_begin (w, false);
-    for (size_t i = 0; i < hw->disks.len; i++) {
-      const struct core_disk *d = &hw->disks.ptr[i];
-      core_yw_map_begin (w, true);
-      kv_str (w, "name", d->name);
-      kv_int (w, "size_bytes", d->size_bytes);
-      kv_str (w, "model", d->model);
-      if (d->rotational != CORE_UNSET)
-        kv_bool (w, "rotational", d->rotational);
-      core_yw_map_end (w);
-    }
-    core_yw_seq_end (w);
-  }
-  if (hw->filesystems.len) {
-    key (w, "filesystems");
-    core_yw_seq_begin (w, false);
-    for (size_t i = 0; i < hw->filesystems.len; i++) {
-      const struct core_filesystem *f = &hw->filesystems.ptr[i];
-      core_yw_map_begin (w, true);
-      kv_str (w, "mount", f->mount);
-      kv_str (w, "device", f->device);
-      kv_str (w, "type", f->type);
-      kv_int (w, "size_bytes", f->size_bytes);
-      kv_int (w, "used_bytes", f->used_bytes);
-      core_yw_map_end (w);
-    }
-    core_yw_seq_end (w);
-  }
-  if (hw->nics.len) {
-    key (w, "nics");
-    core_yw_seq_begin (w, false);
-    for (size_t i = 0; i < hw->nics.len; i++) {
-      const struct core_nic *n = &hw->nics.ptr[i];
-      core_yw_map_begin (w, true);
-      kv_str (w, "name", n->name);
-      kv_str (w, "mac", n->mac);
-      kv_int (w, "speed_mbps", n->speed_mbps);
-      kv_str (w, "driver", n->driver);
-      core_yw_map_end (w);
-    }
-    core_yw_seq_end (w);
-  }
-  if (hw->pci.len) {
-    key (w, "pci");
-    core_yw_seq_begin (w, false);
-    for (size_t i = 0; i < hw->pci.len; i++) {
-      const struct core_pci *d = &hw->pci.ptr[i];
-      core_yw_map_begin (w, true);
-      kv_str (w, "address", d->address);
-      kv_str (w, "vendor", d->vendor);
-      kv_str (w, "device", d->device);
-      kv_str (w, "class", d->class_);
-      kv_str (w, "driver", d->driver);
-      kv_str (w, "name", d->name);
-      if (d->passthrough)
-        kv_bool (w, "passthrough", true);
-      core_yw_map_end (w);
-    }
-    core_yw_seq_end (w);
-  }
-  core_yw_map_end (w);
-}
-
-static void
-write_os (struct core_yaml_writer *w, const struct core_os *os)
-{
-  if (os->family == CORE_OS_UNSET && !os->id && !os->name && !os->kernel
-      && !os->arch && os->pv_drivers == CORE_UNSET)
-    return;
-  key (w, "os");
-  core_yw_map_begin (w, false);
-  kv_enum (w, "family", core_os_family_names, os->family);
-  kv_str (w, "id", os->id);
-  kv_str (w, "name", os->name);
-  kv_str (w, "kernel", os->kernel);
-  kv_str (w, "arch", os->arch);
-  if (os->pv_drivers != CORE_UNSET)
-    kv_flags (w, "pv_drivers", core_pv_names, os->pv_drivers);
-  core_yw_map_end (w);
-}
-
 int
 core_profile_write (FILE *fp, const struct core_profile *p)
 {
   struct core_yaml_writer w;
-  const struct core_utilization *u = &p->utilization;
 
   core_yw_begin (&w, fp, -1);
   core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_PROFILE);
-  kv_str (&w, "name", p->name);
-  kv_str (&w, "collected_at", p->collected_at);
-  kv_str (&w, "role", p->role);
-  kv_str (&w, "group", p->group);
-  if (p->anti_affinity.len == 1)
-    kv_str (&w, "anti_affinity", p->anti_affinity.ptr[0]);
-  else if (p->anti_affinity.len > 1)
-    kv_strings (&w, "anti_affinity", &p->anti_affinity, true);
-  kv_num (&w, "growth_pct", p->growth_pct);
-  write_hardware (&w, &p->hardware);
-  write_os (&w, &p->os);
-  if (p->services.len) {
-    key (&w, "services");
-    core_yw_seq_begin (&w, false);
-    for (size_t i = 0; i < p->services.len; i++) {
-      const struct core_service *s = &p->services.ptr[i];
-      core_yw_map_begin (&w, true);
-      kv_str (&w, "name", s->name);
-      kv_enum (&w, "proto", core_proto_names, s->proto);
-      kv_int (&w, "port", s->port);
-      core_yw_map_end (&w);
-    }
-    core_yw_seq_end (&w);
-  }
-  if (u->interval_s != CORE_UNSET) {
-    key (&w, "utilization");
-    core_yw_map_begin (&w, false);
-    kv_int (&w, "interval_s", u->interval_s);
-    kv_series (&w, "cpu_pct", &u->cpu_pct);
-    kv_series (&w, "mem_used_mib", &u->mem_used_mib);
-    kv_series (&w, "disk_iops", &u->disk_iops);
-    kv_series (&w, "disk_mbps", &u->disk_mbps);
-    kv_series (&w, "net_mbps", &u->net_mbps);
-    core_yw_map_end (&w);
-  }
+  write_fields (&w, &core_profile_table, p);
   core_yw_map_end (&w);
   return core_yw_end (&w);
 }
