@@ -233,18 +233,6 @@ value_text (hive_type t, const char *data, size_t len)
 }
 
 int
-conv_win_log_add (core_string_vector *v, const char *fmt, ...)
-{
-  va_list ap;
-  int r;
-
-  va_start (ap, fmt);
-  r = core_string_vector_vprintf (v, fmt, ap);
-  va_end (ap);
-  return r;
-}
-
-int
 conv_win_change_add (struct conv_win_log *log, const char *path, const char *what,
                      const char *before, const char *after, const char *fmt, ...)
 {
