@@ -224,11 +224,8 @@ value_text (hive_type t, const char *data, size_t len)
     for (size_t i = 0; i < len; i++)
       fprintf (fp, "%s%02x", i ? "," : "", (uint8_t) data[i]);
   }
-  if (fclose (fp) != 0) {
-    free (out);
-    core_error_errno ("open_memstream");
+  if (core_memstream_close (fp, &out) == -1)
     return NULL;
-  }
   return out;
 }
 

@@ -122,6 +122,9 @@ bool core_add_size(size_t a, size_t b, size_t *out);
 char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Close FP, opened by open_memstream on *TEXT: 0, or -1 with the error
+ * set and *TEXT freed and NULL when the text could not be completed. */
+int core_memstream_close(FILE *fp, char **text);
 
 /* Open PATH, stat it into *ST and read up to N bytes of its start into
  * BUF; *GOT is pread's answer (-1 with errno on a read error, which the

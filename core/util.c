@@ -112,6 +112,18 @@ core_string_vector_printf (core_string_vector *v, const char *fmt, ...)
 }
 
 int
+core_memstream_close (FILE *fp, char **text)
+{
+  if (fclose (fp) != 0) {
+    core_error_errno ("open_memstream");
+    free (*text);
+    *text = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int
 core_buffer_add (core_buffer *b, const void *data, size_t n)
 {
   size_t room;
