@@ -74,22 +74,6 @@ on_cancelled (void *opaque)
   return interrupted;
 }
 
-struct xml_file {
-  const char *text;
-};
-
-static int
-write_xml (FILE *fp, void *opaque)
-{
-  const struct xml_file *x = opaque;
-
-  if (fputs (x->text, fp) == EOF) {
-    core_error_errno ("write error");
-    return -1;
-  }
-  return 0;
-}
-
 static int
 print_problems (core_string_vector *problems, const char *plan_file)
 {
@@ -374,8 +358,8 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     }
     for (size_t i = 0; (xml = dep_xml_of (run, i, &name)) != NULL; i++) {
       CLEANUP_FREE char *path = core_sprintf ("%s/%s.xml", xml_dir, name);
-      struct xml_file x = { xml };
-      if (path == NULL || core_write_atomic (path, write_xml, &x) == -1) {
+      if (path == NULL
+          || core_write_atomic_data (path, xml, strlen (xml)) == -1) {
         cli_core_error ();
         goto out;
       }

@@ -755,6 +755,9 @@ void core_yw_scalar(struct core_yaml_writer *w, const char *s, yaml_scalar_style
 int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
                       void *opaque);
 
+/* core_write_atomic of the LEN bytes at DATA. */
+int core_write_atomic_data(const char *path, const void *data, size_t len);
+
 /* Whether PATH names standard output: "-", /dev/stdout, /dev/fd/1. */
 bool core_output_is_stdout(const char *path);
 
