@@ -153,6 +153,8 @@ int core_parse_double(const char *s, const char *field, double min,
 
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
+/* V for a table cell: DECIMALS decimals, or "-" when it is CORE_UNSET. */
+void core_format_cell(char *buf, size_t len, double v, int decimals);
 
 /* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
  * it is not valid: overlong forms, surrogates and code points above

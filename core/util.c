@@ -394,6 +394,15 @@ core_format_double (double v, char *buf, size_t len)
   }
 }
 
+void
+core_format_cell (char *buf, size_t len, double v, int decimals)
+{
+  if (v == CORE_UNSET)
+    snprintf (buf, len, "-");
+  else
+    snprintf (buf, len, "%.*f", decimals, v);
+}
+
 size_t
 core_utf8_len (const unsigned char *p, size_t avail)
 {
