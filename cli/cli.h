@@ -69,6 +69,24 @@ void cli_on_stop_signals (void (*handler) (int));
 int cli_search_option (const struct cli_command *cmd, int c,
                        double *time_limit, uint64_t *seed);
 
+/* Progress of a copy on standard error, "PREFIXWHAT: ..." (nothing when
+ * QUIET): the callbacks of a struct core_notify whose opaque is a struct
+ * cli_progress.  SPARSE: a copy that skips holes, with the rate of what was
+ * sent and core_progress_end's last line; else the rate of what was done
+ * and core_progress_finish's. */
+struct cli_progress {
+  const char *prefix;
+  bool sparse;
+  bool quiet;
+  struct core_progress progress;
+  char what[256];
+};
+void cli_progress_start (void *opaque, const char *what, uint64_t total);
+void cli_progress (void *opaque, const char *what, uint64_t done,
+                   uint64_t sent, uint64_t total);
+void cli_progress_end (void *opaque, const char *outcome, uint64_t done,
+                       uint64_t sent);
+
 /* An output folder: made unless it is there (*MADE then true); -1 (said)
  * when it cannot be. */
 int cli_output_dir (const char *dir, bool *made);

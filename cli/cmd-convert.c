@@ -39,54 +39,14 @@ static const struct cli_usage usage = {
   "DIR/NAME.xml and DIR/NAME.report.yaml.  See docs/converter.md."
 };
 
-struct ui {
-  bool quiet, tty;
-  struct core_progress progress;
-  char what[256];
-};
-
 static void
 on_notice (void *opaque, enum core_notice kind, const char *msg)
 {
-  struct ui *ui = opaque;
+  struct cli_progress *ui = opaque;
 
   (void) kind;
   if (!ui->quiet)
     fprintf (stderr, "convert: %s\n", msg);
-}
-
-static void
-on_progress_start (void *opaque, const char *what, uint64_t total)
-{
-  struct ui *ui = opaque;
-
-  snprintf (ui->what, sizeof ui->what, "convert: %s", what);
-  if (!ui->quiet)
-    core_progress_start (&ui->progress, stderr, ui->what, total);
-}
-
-static void
-on_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
-             uint64_t total)
-{
-  struct ui *ui = opaque;
-
-  (void) what; (void) sent; (void) total;
-  if (!ui->quiet)
-    core_progress_update (&ui->progress, done);
-}
-
-static void
-on_progress_end (void *opaque, const char *outcome, uint64_t done,
-                 uint64_t sent)
-{
-  struct ui *ui = opaque;
-
-  (void) outcome; (void) sent;
-  if (!ui->quiet && done)
-    core_progress_finish (&ui->progress, done);
-  else if (!ui->quiet && ui->progress.tty)
-    fputs ("\n", stderr);
 }
 
 /* The first source's file name without its extension. */
@@ -124,10 +84,10 @@ cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv)
                             .vcpus = CORE_UNSET, .memory_mib = CORE_UNSET,
                             .boot_timeout = 600 };
   struct conv_report report;
-  struct ui ui = { .tty = isatty (2) };
+  struct cli_progress ui = { .prefix = "convert: " };
   const struct core_notify notify = {
-    .progress_start = on_progress_start, .progress = on_progress,
-    .progress_end = on_progress_end, .notice = on_notice, .opaque = &ui,
+    .progress_start = cli_progress_start, .progress = cli_progress,
+    .progress_end = cli_progress_end, .notice = on_notice, .opaque = &ui,
   };
   CLEANUP_FREE char *name = NULL;
   CLEANUP_FREE_PLAN struct core_plan plan;

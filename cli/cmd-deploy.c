@@ -46,12 +46,6 @@ static const struct cli_usage usage = {
   "own changes.  Details: p2vkit-deploy(1), docs/deploy.md."
 };
 
-struct ui {
-  bool quiet;
-  struct core_progress progress;
-  char what[256];
-};
-
 /* Set by the SIGINT/SIGTERM/SIGHUP handler: the run stops at its next
  * step and undoes what it changed. */
 static volatile sig_atomic_t interrupted;
@@ -62,36 +56,6 @@ on_notice (void *opaque, enum core_notice kind, const char *line)
   (void) opaque; (void) kind;
   printf ("%s\n", line);
   fflush (stdout);
-}
-
-static void
-on_progress_start (void *opaque, const char *what, uint64_t total)
-{
-  struct ui *ui = opaque;
-
-  snprintf (ui->what, sizeof ui->what, "%s", what);
-  if (!ui->quiet)
-    core_progress_start (&ui->progress, stderr, ui->what, total);
-}
-
-static void
-on_progress (void *opaque, const char *what, uint64_t done, uint64_t sent,
-             uint64_t total)
-{
-  struct ui *ui = opaque;
-
-  (void) what; (void) total;
-  if (!ui->quiet)
-    core_progress_update_sparse (&ui->progress, done, sent);
-}
-
-static void
-on_progress_end (void *opaque, const char *outcome, uint64_t done, uint64_t sent)
-{
-  struct ui *ui = opaque;
-
-  if (!ui->quiet)
-    core_progress_end (&ui->progress, outcome, done, sent);
 }
 
 static void
@@ -108,22 +72,6 @@ on_cancelled (void *opaque)
 {
   (void) opaque;
   return interrupted;
-}
-
-struct xml_file {
-  const char *text;
-};
-
-static int
-write_xml (FILE *fp, void *opaque)
-{
-  const struct xml_file *x = opaque;
-
-  if (fputs (x->text, fp) == EOF) {
-    core_error_errno ("write error");
-    return -1;
-  }
-  return 0;
 }
 
 static int
@@ -252,10 +200,10 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
 {
   CLEANUP_FREE_PLAN struct core_plan plan;
   struct dep_options o = { 0 };
-  struct ui ui = { 0 };
+  struct cli_progress ui = { .sparse = true };
   const struct core_notify notify = {
-    .progress_start = on_progress_start, .progress = on_progress,
-    .progress_end = on_progress_end, .notice = on_notice,
+    .progress_start = cli_progress_start, .progress = cli_progress,
+    .progress_end = cli_progress_end, .notice = on_notice,
     .cancelled = on_cancelled, .opaque = &ui,
   };
   core_string_vector problems = { 0 }, only = { 0 };
@@ -410,8 +358,8 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
     }
     for (size_t i = 0; (xml = dep_xml_of (run, i, &name)) != NULL; i++) {
       CLEANUP_FREE char *path = core_sprintf ("%s/%s.xml", xml_dir, name);
-      struct xml_file x = { xml };
-      if (path == NULL || core_write_atomic (path, write_xml, &x) == -1) {
+      if (path == NULL
+          || core_write_atomic_data (path, xml, strlen (xml)) == -1) {
         cli_core_error ();
         goto out;
       }

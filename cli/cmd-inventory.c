@@ -327,15 +327,6 @@ run_fleet (const struct cli_command *cmd, const char *hosts_file,
   return ret;
 }
 
-static void
-format_value (char *buf, size_t len, double v, int decimals)
-{
-  if (v == CORE_UNSET)
-    snprintf (buf, len, "-");
-  else
-    snprintf (buf, len, "%.*f", decimals, v);
-}
-
 /* --summary --json: one object per profile, numbers as numbers. */
 static int
 summary_json (const core_profile_vector *profiles)
@@ -418,12 +409,12 @@ run_summary (const struct cli_command *cmd, int argc, char **argv, bool json)
       cli_core_error ();
       goto out;
     }
-    format_value (b[0], sizeof b[0], s.cores, 0);
-    format_value (b[1], sizeof b[1], s.memory_mib, 0);
-    format_value (b[2], sizeof b[2], s.disk_gib, 1);
-    format_value (b[3], sizeof b[3], s.cpu_p95, 1);
-    format_value (b[4], sizeof b[4], s.mem_p95_mib, 0);
-    format_value (b[5], sizeof b[5], s.iops_p95, 1);
+    core_format_cell (b[0], sizeof b[0], s.cores, 0);
+    core_format_cell (b[1], sizeof b[1], s.memory_mib, 0);
+    core_format_cell (b[2], sizeof b[2], s.disk_gib, 1);
+    core_format_cell (b[3], sizeof b[3], s.cpu_p95, 1);
+    core_format_cell (b[4], sizeof b[4], s.mem_p95_mib, 0);
+    core_format_cell (b[5], sizeof b[5], s.iops_p95, 1);
     char **row = &cells[(i + 1) * NCOLS];
     row[0] = s.name; row[1] = s.os; row[8] = s.hint;
     s.name = s.os = s.hint = NULL;

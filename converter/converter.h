@@ -279,9 +279,6 @@ int conv_hive_set_multi (struct conv_hive *hv, const char *path, const char *nam
                          const char *const *list);
 int conv_hive_commit (struct conv_hive *hv);
 
-/* Append a line to V (a log's disabled or warnings). */
-int conv_win_log_add (core_string_vector *v, const char *fmt, ...)
-  __attribute__((format (printf, 2, 3)));
 /* Add a change of PATH to LOG: WHAT was done, BEFORE and AFTER (NULL:
  * none), and the whole change in one line. */
 int conv_win_change_add (struct conv_win_log *log, const char *path, const char *what,

@@ -89,11 +89,8 @@ conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *dr
   L (")");
   L ("goto :eof");
 #undef L
-  if (fclose (fp) != 0) {
-    free (out);
-    core_error_errno ("open_memstream");
+  if (core_memstream_close (fp, &out) == -1)
     return NULL;
-  }
   return out;
 }
 

@@ -224,24 +224,9 @@ value_text (hive_type t, const char *data, size_t len)
     for (size_t i = 0; i < len; i++)
       fprintf (fp, "%s%02x", i ? "," : "", (uint8_t) data[i]);
   }
-  if (fclose (fp) != 0) {
-    free (out);
-    core_error_errno ("open_memstream");
+  if (core_memstream_close (fp, &out) == -1)
     return NULL;
-  }
   return out;
-}
-
-int
-conv_win_log_add (core_string_vector *v, const char *fmt, ...)
-{
-  va_list ap;
-  int r;
-
-  va_start (ap, fmt);
-  r = core_string_vector_vprintf (v, fmt, ap);
-  va_end (ap);
-  return r;
 }
 
 int

@@ -282,8 +282,8 @@ disable_services (struct conv_win_job *j, struct conv_hive *sys, const char *con
       continue;
     CLEANUP_FREE char *name = hivex_node_name (sys->h, node);
     if (conv_hive_set_dword (sys, key, "Start", 4) == -1
-        || conv_win_log_add (&j->log->disabled, "%s (was Start=%lld)", name ? name : list[i],
-                             (long long) start) == -1)
+        || core_string_vector_printf (&j->log->disabled, "%s (was Start=%lld)", name ? name : list[i],
+                                      (long long) start) == -1)
       return -1;
   }
   return 0;
@@ -434,10 +434,10 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
   /* The HAL of 2000/XP/2003 is chosen at setup: a uniprocessor one uses
    * one processor whatever the VM has.  Vista and later have one HAL. */
   if (g->ver.major == 5 && g->hal && core_ends_with_nocase (g->hal, "_up") && o->vcpus > 1
-      && conv_win_log_add (&log->warnings, "%s runs a uniprocessor HAL (%s): it will use 1 of "
-                           "its %d vCPUs; after the first boot update the Computer device in "
-                           "Device Manager to \"ACPI Multiprocessor PC\", or give it 1 vCPU",
-                           j.label, g->hal, o->vcpus) == -1)
+      && core_string_vector_printf (&log->warnings, "%s runs a uniprocessor HAL (%s): it will use 1 of "
+                                    "its %d vCPUs; after the first boot update the Computer device in "
+                                    "Device Manager to \"ACPI Multiprocessor PC\", or give it 1 vCPU",
+                                    j.label, g->hal, o->vcpus) == -1)
     goto out;
 
   bool firstboot = g->nics.len > 0 || (j.paravirt && g->ver.major >= 6);
@@ -451,9 +451,9 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
     j.puts.ptr[j.puts.len - 1].text = script;
   }
   if (g->nics.len > 1
-      && conv_win_log_add (&log->warnings, "%zu adapters had fixed addresses: the first-boot "
-                           "script gives them to the new adapters in the order netsh lists them; "
-                           "check which address each adapter got", g->nics.len) == -1)
+      && core_string_vector_printf (&log->warnings, "%zu adapters had fixed addresses: the first-boot "
+                                    "script gives them to the new adapters in the order netsh lists them; "
+                                    "check which address each adapter got", g->nics.len) == -1)
     goto out;
 
   if (edit_hives (&j, sysfile, swfile, firstboot, pv_drivers) == -1)

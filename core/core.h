@@ -122,6 +122,9 @@ bool core_add_size(size_t a, size_t b, size_t *out);
 char *core_strdup(const char *s);
 char *core_strndup(const char *s, size_t n);
 char *core_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Close FP, opened by open_memstream on *TEXT: 0, or -1 with the error
+ * set and *TEXT freed and NULL when the text could not be completed. */
+int core_memstream_close(FILE *fp, char **text);
 
 /* Open PATH, stat it into *ST and read up to N bytes of its start into
  * BUF; *GOT is pread's answer (-1 with errno on a read error, which the
@@ -150,6 +153,8 @@ int core_parse_double(const char *s, const char *field, double min,
 
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
+/* V for a table cell: DECIMALS decimals, or "-" when it is CORE_UNSET. */
+void core_format_cell(char *buf, size_t len, double v, int decimals);
 
 /* The length of the UTF-8 sequence at P (at most AVAIL bytes), or 0 when
  * it is not valid: overlong forms, surrogates and code points above
@@ -810,6 +815,9 @@ void core_yw_scalar(struct core_yaml_writer *w, const char *s, yaml_scalar_style
  * a block device or a socket is an error. */
 int core_write_atomic(const char *path, int (*write_fn)(FILE *fp, void *opaque),
                       void *opaque);
+
+/* core_write_atomic of the LEN bytes at DATA. */
+int core_write_atomic_data(const char *path, const void *data, size_t len);
 
 /* Whether PATH names standard output: "-", /dev/stdout, /dev/fd/1. */
 bool core_output_is_stdout(const char *path);

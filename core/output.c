@@ -517,6 +517,31 @@ core_write_atomic (const char *path,
   return -1;
 }
 
+struct data {
+  const void *data;
+  size_t len;
+};
+
+static int
+write_data (FILE *fp, void *opaque)
+{
+  const struct data *d = opaque;
+
+  if (fwrite (d->data, 1, d->len, fp) != d->len) {
+    core_error_errno ("write error");
+    return -1;
+  }
+  return 0;
+}
+
+int
+core_write_atomic_data (const char *path, const void *data, size_t len)
+{
+  struct data d = { data, len };
+
+  return core_write_atomic (path, write_data, &d);
+}
+
 /* Copy the file at FROM into FP. */
 static int
 copy_file (FILE *fp, void *opaque)

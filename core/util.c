@@ -112,6 +112,18 @@ core_string_vector_printf (core_string_vector *v, const char *fmt, ...)
 }
 
 int
+core_memstream_close (FILE *fp, char **text)
+{
+  if (fclose (fp) != 0) {
+    core_error_errno ("open_memstream");
+    free (*text);
+    *text = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int
 core_buffer_add (core_buffer *b, const void *data, size_t n)
 {
   size_t room;
@@ -288,11 +300,21 @@ out_of_range (const char *field, const char *s, const char *min,
   return -1;
 }
 
+/* "FIELD: EXPECTED, got 'S'".  Returns -1. */
+static int
+not_a_number (const char *field, const char *s, const char *expected)
+{
+  char shortbuf[64];
+
+  core_error ("%s: %s, got '%s'", field, expected,
+              shorten (s, shortbuf, sizeof shortbuf));
+  return -1;
+}
+
 int
 core_parse_int64 (const char *s, const char *field, int64_t min, int64_t max,
                   int64_t *out)
 {
-  char shortbuf[64];
   const char *p = s;
   long long v;
   char *end;
@@ -316,16 +338,13 @@ core_parse_int64 (const char *s, const char *field, int64_t min, int64_t max,
   return 0;
 
  bad:
-  core_error ("%s: expected an integer, got '%s'", field,
-              shorten (s, shortbuf, sizeof shortbuf));
-  return -1;
+  return not_a_number (field, s, "expected an integer");
 }
 
 int
 core_parse_double (const char *s, const char *field, double min, double max,
                    double *out)
 {
-  char shortbuf[64];
   const char *p = s;
   double v;
   char *end;
@@ -354,9 +373,7 @@ core_parse_double (const char *s, const char *field, double min, double max,
   return 0;
 
  bad:
-  core_error ("%s: expected a number, got '%s'", field,
-              shorten (s, shortbuf, sizeof shortbuf));
-  return -1;
+  return not_a_number (field, s, "expected a number");
 }
 
 void
@@ -375,6 +392,15 @@ core_format_double (double v, char *buf, size_t len)
     if (strtod (buf, NULL) == v)
       return;
   }
+}
+
+void
+core_format_cell (char *buf, size_t len, double v, int decimals)
+{
+  if (v == CORE_UNSET)
+    snprintf (buf, len, "-");
+  else
+    snprintf (buf, len, "%.*f", decimals, v);
 }
 
 size_t

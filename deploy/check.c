@@ -373,6 +373,20 @@ check_workload (struct dep_run *r, struct dep_wl *w, core_string_vector *problem
   return 0;
 }
 
+/* Once the hosts have no problem, every workload, adding what is wrong
+ * with them to PROBLEMS: -1 when the hosts had problems or a check could
+ * not be made. */
+static int
+check_workloads (struct dep_run *r, core_string_vector *problems)
+{
+  if (problems->len > 0)
+    return -1;
+  for (size_t i = 0; i < r->wls.len; i++)
+    if (check_workload (r, &r->wls.ptr[i], problems) == -1)
+      return -1;
+  return 0;
+}
+
 int
 dep_check (struct dep_run *r, core_string_vector *problems)
 {
@@ -394,11 +408,8 @@ dep_check (struct dep_run *r, core_string_vector *problems)
     if (check_host (r, h, problems) == -1)
       return -1;
   }
-  if (problems->len > 0)
+  if (check_workloads (r, problems) == -1)
     return -1;
-  for (size_t i = 0; i < r->wls.len; i++)
-    if (check_workload (r, &r->wls.ptr[i], problems) == -1)
-      return -1;
   r->checked = true;
   return problems->len > 0 ? -1 : 0;
 }
@@ -416,11 +427,8 @@ dep_xml_only (struct dep_run *r, core_string_vector *problems)
     if (h->type == NULL)
       return -1;
   }
-  if (problems->len > 0)
+  if (check_workloads (r, problems) == -1)
     return -1;
-  for (size_t i = 0; i < r->wls.len; i++)
-    if (check_workload (r, &r->wls.ptr[i], problems) == -1)
-      return -1;
   return problems->len > 0 ? -1 : 0;
 }
 

@@ -74,10 +74,8 @@ inv_resolve_os_id (struct core_os *os, const struct core_notify *notify)
 int
 inv_fill_pci_names (core_pci_vector *pci)
 {
-  CLEANUP_FREE struct inv_pci_lookup *look = NULL;
   size_t n = 0;
   FILE *fp = NULL;
-  int r;
 
   for (size_t i = 0; i < pci->len; i++)
     if (pci->ptr[i].name == NULL && pci->ptr[i].vendor && pci->ptr[i].device
@@ -89,26 +87,5 @@ inv_fill_pci_names (core_pci_vector *pci)
     fp = fopen (inv_pciids_paths[i], "re");
   if (fp == NULL)
     return 0;                   /* no database here either */
-  look = calloc (pci->len, sizeof *look);
-  if (look == NULL) {
-    fclose (fp);
-    core_error ("out of memory");
-    return -1;
-  }
-  for (size_t i = 0; i < pci->len; i++) {
-    struct core_pci *d = &pci->ptr[i];
-    bool skip = d->name || d->vendor == NULL || d->device == NULL
-      || (d->address && strncmp (d->address, "usb:", 4) == 0);
-
-    /* An empty vendor matches no line: named ones and USB devices are
-     * not looked up. */
-    look[i].vendor = skip ? "" : d->vendor;
-    look[i].device = skip ? "" : d->device;
-  }
-  r = inv_pciids_lookup (fp, look, pci->len, NULL, NULL);
-  fclose (fp);
-  for (size_t i = 0; i < pci->len; i++)
-    if (look[i].name)
-      pci->ptr[i].name = look[i].name;
-  return r;
+  return inv_pciids_name (fp, pci, NULL, NULL, NULL);
 }

@@ -144,49 +144,59 @@ inv_list_disks (struct inv_src *s, core_string_vector *out)
   return list_devices (s, "/sys/block", "disks", is_disk, out);
 }
 
+/* Each device that LIST names, read by READ_ONE into OUT (it takes the
+ * name by setting *NAME to NULL); -1 when one cannot be read. */
 static int
-read_disks (struct inv_src *s, core_disk_vector *out)
+read_each (struct inv_src *s,
+           int (*list) (struct inv_src *s, core_string_vector *names),
+           int (*read_one) (struct inv_src *s, char **name, void *out),
+           void *out)
 {
   core_string_vector names = { 0 };
-  int ret = -1;
+  int ret = 0;
 
-  if (inv_list_disks (s, &names) == -1)
+  if (list (s, &names) == -1)
     return -1;
-  for (size_t i = 0; i < names.len; i++) {
-    struct core_disk d = { .size_bytes = CORE_UNSET, .rotational = CORE_UNSET };
-    CLEANUP_FREE char *size = core_sprintf ("/sys/block/%s/size", names.ptr[i]);
-    CLEANUP_FREE char *model = core_sprintf ("/sys/block/%s/device/model", names.ptr[i]);
-    CLEANUP_FREE char *rot = core_sprintf ("/sys/block/%s/queue/rotational", names.ptr[i]);
-    CLEANUP_FREE char *removable = core_sprintf ("/sys/block/%s/removable", names.ptr[i]);
-    int64_t v;
-
-    if (size == NULL || model == NULL || rot == NULL || removable == NULL)
-      goto fail;
-    /* sysfs counts 512-byte sectors whatever the disk's block size. */
-    if (inv_src_int64 (s, size, &v) == 0 && v >= 0 && v <= INT64_MAX / 512)
-      d.size_bytes = v * 512;
-    else
-      inv_warn (s, "cannot read %s%s; the size of %s is left out", s->root,
-                size, names.ptr[i]);
-    /* An empty card reader or removable drive. */
-    if (d.size_bytes == 0 && inv_src_int64 (s, removable, &v) == 0 && v == 1)
-      continue;
-    /* queue/rotational appeared in 2.6.29. */
-    if (inv_src_int64 (s, rot, &v) == 0 && (v == 0 || v == 1))
-      d.rotational = v;
-    d.model = inv_src_line (s, model);
-    d.name = names.ptr[i];
-    names.ptr[i] = NULL;
-    if (core_disk_vector_append (out, d) == -1) {
-      free (d.name);
-      free (d.model);
-      goto fail;
-    }
-  }
-  ret = 0;
- fail:
+  for (size_t i = 0; i < names.len && ret == 0; i++)
+    ret = read_one (s, &names.ptr[i], out);
   core_string_vector_free (&names);
   return ret;
+}
+
+static int
+read_disk (struct inv_src *s, char **name, void *opaque)
+{
+  core_disk_vector *out = opaque;
+  struct core_disk d = { .size_bytes = CORE_UNSET, .rotational = CORE_UNSET };
+  CLEANUP_FREE char *size = core_sprintf ("/sys/block/%s/size", *name);
+  CLEANUP_FREE char *model = core_sprintf ("/sys/block/%s/device/model", *name);
+  CLEANUP_FREE char *rot = core_sprintf ("/sys/block/%s/queue/rotational", *name);
+  CLEANUP_FREE char *removable = core_sprintf ("/sys/block/%s/removable", *name);
+  int64_t v;
+
+  if (size == NULL || model == NULL || rot == NULL || removable == NULL)
+    return -1;
+  /* sysfs counts 512-byte sectors whatever the disk's block size. */
+  if (inv_src_int64 (s, size, &v) == 0 && v >= 0 && v <= INT64_MAX / 512)
+    d.size_bytes = v * 512;
+  else
+    inv_warn (s, "cannot read %s%s; the size of %s is left out", s->root,
+              size, *name);
+  /* An empty card reader or removable drive. */
+  if (d.size_bytes == 0 && inv_src_int64 (s, removable, &v) == 0 && v == 1)
+    return 0;
+  /* queue/rotational appeared in 2.6.29. */
+  if (inv_src_int64 (s, rot, &v) == 0 && (v == 0 || v == 1))
+    d.rotational = v;
+  d.model = inv_src_line (s, model);
+  d.name = *name;
+  *name = NULL;
+  if (core_disk_vector_append (out, d) == -1) {
+    free (d.name);
+    free (d.model);
+    return -1;
+  }
+  return 0;
 }
 
 /* File systems ---------------------------------------------------------- */
@@ -273,41 +283,32 @@ inv_list_nics (struct inv_src *s, core_string_vector *out)
 }
 
 static int
-read_nics (struct inv_src *s, core_nic_vector *out)
+read_nic (struct inv_src *s, char **name, void *opaque)
 {
-  core_string_vector names = { 0 };
-  int ret = -1;
+  core_nic_vector *out = opaque;
+  struct core_nic n = { .speed_mbps = CORE_UNSET };
+  CLEANUP_FREE char *addr = core_sprintf ("/sys/class/net/%s/address", *name);
+  CLEANUP_FREE char *speed = core_sprintf ("/sys/class/net/%s/speed", *name);
+  CLEANUP_FREE char *drv = core_sprintf ("/sys/class/net/%s/device/driver", *name);
+  int64_t v;
 
-  if (inv_list_nics (s, &names) == -1)
+  if (addr == NULL || speed == NULL || drv == NULL)
     return -1;
-  for (size_t i = 0; i < names.len; i++) {
-    struct core_nic n = { .speed_mbps = CORE_UNSET };
-    CLEANUP_FREE char *addr = core_sprintf ("/sys/class/net/%s/address", names.ptr[i]);
-    CLEANUP_FREE char *speed = core_sprintf ("/sys/class/net/%s/speed", names.ptr[i]);
-    CLEANUP_FREE char *drv = core_sprintf ("/sys/class/net/%s/device/driver", names.ptr[i]);
-    int64_t v;
-
-    if (addr == NULL || speed == NULL || drv == NULL)
-      goto fail;
-    n.mac = inv_src_line (s, addr);
-    /* speed is -1, or cannot be read (EINVAL), while the link is down
-     * and on virtual hardware. */
-    if (inv_src_int64 (s, speed, &v) == 0 && v > 0)
-      n.speed_mbps = v;
-    n.driver = inv_src_link_name (s, drv);
-    n.name = names.ptr[i];
-    names.ptr[i] = NULL;
-    if (core_nic_vector_append (out, n) == -1) {
-      free (n.name);
-      free (n.mac);
-      free (n.driver);
-      goto fail;
-    }
+  n.mac = inv_src_line (s, addr);
+  /* speed is -1, or cannot be read (EINVAL), while the link is down
+   * and on virtual hardware. */
+  if (inv_src_int64 (s, speed, &v) == 0 && v > 0)
+    n.speed_mbps = v;
+  n.driver = inv_src_link_name (s, drv);
+  n.name = *name;
+  *name = NULL;
+  if (core_nic_vector_append (out, n) == -1) {
+    free (n.name);
+    free (n.mac);
+    free (n.driver);
+    return -1;
   }
-  ret = 0;
- fail:
-  core_string_vector_free (&names);
-  return ret;
+  return 0;
 }
 
 int
@@ -316,9 +317,9 @@ inv_read_hardware (struct inv_src *s, struct core_hardware *hw)
   read_platform (s, hw);
   if (read_cpu (s, &hw->cpu) == -1
       || read_memory (s, hw) == -1
-      || read_disks (s, &hw->disks) == -1
+      || read_each (s, inv_list_disks, read_disk, &hw->disks) == -1
       || read_filesystems (s, &hw->filesystems) == -1
-      || read_nics (s, &hw->nics) == -1
+      || read_each (s, inv_list_nics, read_nic, &hw->nics) == -1
       || inv_read_devices (s, &hw->pci) == -1)
     return -1;
   return 0;

@@ -194,6 +194,13 @@ struct inv_pci_lookup {
 int inv_pciids_lookup (FILE *fp, struct inv_pci_lookup *devs, size_t n,
                        void (*line_fn) (void *opaque, const char *line),
                        void *opaque);
+/* Names from the pci.ids file FP, which is closed, for the devices of PCI
+ * that have none and are not USB; SUBS (NULL: unknown) holds each device's
+ * subsystem vendor and device, two a device.  LINE_FN as above. */
+int inv_pciids_name (FILE *fp, core_pci_vector *pci,
+                     const core_string_vector *subs,
+                     void (*line_fn) (void *opaque, const char *line),
+                     void *opaque);
 /* The pci.ids files searched, in order, under a root. */
 extern const char *const inv_pciids_paths[];
 

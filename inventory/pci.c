@@ -240,6 +240,40 @@ inv_pciids_lookup (FILE *fp, struct inv_pci_lookup *devs, size_t n,
   return -1;
 }
 
+int
+inv_pciids_name (FILE *fp, core_pci_vector *pci, const core_string_vector *subs,
+                 void (*line_fn) (void *opaque, const char *line), void *opaque)
+{
+  CLEANUP_FREE struct inv_pci_lookup *look = calloc (pci->len, sizeof *look);
+  int r;
+
+  if (look == NULL) {
+    fclose (fp);
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < pci->len; i++) {
+    struct core_pci *d = &pci->ptr[i];
+    bool skip = d->name || d->vendor == NULL || d->device == NULL
+      || (d->address && strncmp (d->address, "usb:", 4) == 0);
+
+    /* An empty vendor matches no line: named ones and USB devices are
+     * not looked up. */
+    look[i].vendor = skip ? "" : d->vendor;
+    look[i].device = skip ? "" : d->device;
+    if (subs) {
+      look[i].subvendor = subs->ptr[2 * i];
+      look[i].subdevice = subs->ptr[2 * i + 1];
+    }
+  }
+  r = inv_pciids_lookup (fp, look, pci->len, line_fn, opaque);
+  fclose (fp);
+  for (size_t i = 0; i < pci->len; i++)
+    if (look[i].name)
+      pci->ptr[i].name = look[i].name;
+  return r;
+}
+
 /* PCI and USB devices -------------------------------------------------------- */
 
 /* "0x8086" -> "8086"; "0x078000" -> "0780" (class and subclass). */
@@ -283,10 +317,8 @@ record_pciids_line (void *opaque, const char *line)
 static int
 name_pci (struct inv_src *s, core_pci_vector *pci, core_string_vector *subs)
 {
-  CLEANUP_FREE struct inv_pci_lookup *look = NULL;
   struct record_ctx ctx = { s, NULL };
   FILE *fp = NULL;
-  int r;
 
   if (pci->len == 0)
     return 0;
@@ -299,24 +331,8 @@ name_pci (struct inv_src *s, core_pci_vector *pci, core_string_vector *subs)
               s->root);
     return 0;
   }
-  look = calloc (pci->len, sizeof *look);
-  if (look == NULL) {
-    fclose (fp);
-    core_error ("out of memory");
-    return -1;
-  }
-  for (size_t i = 0; i < pci->len; i++) {
-    look[i].vendor = pci->ptr[i].vendor;
-    look[i].device = pci->ptr[i].device;
-    look[i].subvendor = subs->ptr[2 * i];
-    look[i].subdevice = subs->ptr[2 * i + 1];
-  }
-  r = inv_pciids_lookup (fp, look, pci->len,
-                         s->record ? record_pciids_line : NULL, &ctx);
-  fclose (fp);
-  for (size_t i = 0; i < pci->len; i++)
-    pci->ptr[i].name = look[i].name;
-  return r;
+  return inv_pciids_name (fp, pci, subs,
+                          s->record ? record_pciids_line : NULL, &ctx);
 }
 
 static int

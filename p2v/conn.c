@@ -513,6 +513,28 @@ p2v_conn_server (int fd, const struct p2v_psk *psk)
   return p2v_conn_server_until (fd, psk, 0);
 }
 
+/* The TLS session of C as FLAGS says (client or server) with the PSK
+ * credentials CRED, whose setup answered R, and its handshake: C, or NULL
+ * (said, C freed). */
+static struct p2v_conn *
+tls_start (struct p2v_conn *c, int r, unsigned flags, void *cred)
+{
+  if (r >= 0
+      && (r = gnutls_init (&c->tls, flags | GNUTLS_NO_SIGNAL)) >= 0
+      && (r = gnutls_priority_set_direct (c->tls, priority (), NULL)) >= 0)
+    r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, cred);
+  if (r < 0) {
+    core_error ("TLS setup: %s", gnutls_strerror (r));
+    p2v_conn_free (c);
+    return NULL;
+  }
+  if (handshake (c) == -1) {
+    p2v_conn_free (c);
+    return NULL;
+  }
+  return c;
+}
+
 struct p2v_conn *
 p2v_conn_client_until (int fd, const struct p2v_psk *psk, double deadline)
 {
@@ -526,21 +548,10 @@ p2v_conn_client_until (int fd, const struct p2v_psk *psk, double deadline)
     return c;
   key.data = (unsigned char *) psk->hexkey;
   key.size = strlen (psk->hexkey);
-  if ((r = gnutls_psk_allocate_client_credentials (&c->ccred)) < 0
-      || (r = gnutls_psk_set_client_credentials (c->ccred, psk->user, &key,
-                                                 GNUTLS_PSK_KEY_HEX)) < 0
-      || (r = gnutls_init (&c->tls, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0
-      || (r = gnutls_priority_set_direct (c->tls, priority (), NULL)) < 0
-      || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->ccred)) < 0) {
-    core_error ("TLS setup: %s", gnutls_strerror (r));
-    p2v_conn_free (c);
-    return NULL;
-  }
-  if (handshake (c) == -1) {
-    p2v_conn_free (c);
-    return NULL;
-  }
-  return c;
+  if ((r = gnutls_psk_allocate_client_credentials (&c->ccred)) >= 0)
+    r = gnutls_psk_set_client_credentials (c->ccred, psk->user, &key,
+                                           GNUTLS_PSK_KEY_HEX);
+  return tls_start (c, r, GNUTLS_CLIENT, c->ccred);
 }
 
 struct p2v_conn *
@@ -553,20 +564,9 @@ p2v_conn_server_until (int fd, const struct p2v_psk *psk, double deadline)
     c->deadline = deadline;
   if (c == NULL || psk == NULL)
     return c;
-  if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) < 0
-      || (r = gnutls_psk_set_server_credentials_file (c->scred, psk->file)) < 0
-      || (r = gnutls_init (&c->tls, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0
-      || (r = gnutls_priority_set_direct (c->tls, priority (), NULL)) < 0
-      || (r = gnutls_credentials_set (c->tls, GNUTLS_CRD_PSK, c->scred)) < 0) {
-    core_error ("TLS setup: %s", gnutls_strerror (r));
-    p2v_conn_free (c);
-    return NULL;
-  }
-  if (handshake (c) == -1) {
-    p2v_conn_free (c);
-    return NULL;
-  }
-  return c;
+  if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) >= 0)
+    r = gnutls_psk_set_server_credentials_file (c->scred, psk->file);
+  return tls_start (c, r, GNUTLS_SERVER, c->scred);
 }
 
 void

@@ -312,11 +312,5 @@ plan_group_warning (const core_profile_vector *profiles, char **msg)
     fputs (") is a label only", fp);
   fputs ("; to keep servers apart give them a shared anti_affinity name "
          "(profile key or CSV column)", fp);
-  if (fclose (fp) != 0) {
-    free (*msg);
-    *msg = NULL;
-    core_error_errno ("open_memstream");
-    return -1;
-  }
-  return 0;
+  return core_memstream_close (fp, msg);
 }

@@ -302,11 +302,8 @@ apart_reasons (struct core_plan_workload *pw, const struct plan_sets *sets,
     name_list (fp, profiles, others, n);
     fprintf (fp, " (%s).", label);
     free (others);
-    if (fclose (fp) != 0) {
-      free (text);
-      core_error_errno ("open_memstream");
+    if (core_memstream_close (fp, &text) == -1)
       return -1;
-    }
     if (add_reason (pw, text) == -1)
       return -1;
   }

@@ -385,6 +385,24 @@ workload_values (struct build *b, const struct core_plan_workload *w)
 static const char *const resource_label[CORE_NRES] =
   { "CPU", "memory", "disk", "IOPS", "network" };
 
+/* A feature the host must have, added to FEATURES when some WORKLOADS
+ * need it. */
+static void
+feature_line (struct build *b, struct rep_value *features, const char *label,
+              const core_string_vector *workloads)
+{
+  struct rep_value *f;
+  CLEANUP_FREE char *names = NULL;
+
+  if (workloads->len == 0)
+    return;
+  f = rep_map ();
+  names = name_list ((const char *const *) workloads->ptr, workloads->len, 8);
+  rep_set (&b->failed, f, "label", rep_string (label));
+  rep_set (&b->failed, f, "workloads", rep_string (names));
+  rep_add (&b->failed, features, f);
+}
+
 static struct rep_value *
 spec_line (struct build *b, const char *label, const char *spec, const char *need)
 {
@@ -441,20 +459,8 @@ build_sizing (struct build *b, struct rep_value *root)
     rep_set (&b->failed, m, "binding", rep_string (resource_label[sz->binding]));
     rep_set (&b->failed, m, "binding_when", rep_string (sz->interval));
     rep_set (&b->failed, m, "binding_pct", rep_string (FMT (rep_fmt_num, sz->binding_pct, 1)));
-    if (sz->virt.len) {
-      struct rep_value *f = rep_map ();
-      CLEANUP_FREE char *names = name_list ((const char *const *) sz->virt.ptr, sz->virt.len, 8);
-      rep_set (&b->failed, f, "label", rep_string ("Hardware virtualization (Intel VT-x or AMD-V)"));
-      rep_set (&b->failed, f, "workloads", rep_string (names));
-      rep_add (&b->failed, features, f);
-    }
-    if (sz->iommu.len) {
-      struct rep_value *f = rep_map ();
-      CLEANUP_FREE char *names = name_list ((const char *const *) sz->iommu.ptr, sz->iommu.len, 8);
-      rep_set (&b->failed, f, "label", rep_string ("IOMMU (Intel VT-d or AMD-Vi)"));
-      rep_set (&b->failed, f, "workloads", rep_string (names));
-      rep_add (&b->failed, features, f);
-    }
+    feature_line (b, features, "Hardware virtualization (Intel VT-x or AMD-V)", &sz->virt);
+    feature_line (b, features, "IOMMU (Intel VT-d or AMD-Vi)", &sz->iommu);
     rep_set (&b->failed, m, "features", features);
     if (sz->has_runs_out && sz->runs_out.month != CORE_UNSET)
       rep_set (&b->failed, m, "runs_out", rep_stringf ("runs out of %s headroom in month %lld",

@@ -94,23 +94,6 @@ rep_find_templates (const char *main_name)
   return found;
 }
 
-struct doc {
-  const char *text;
-  size_t len;
-};
-
-static int
-write_doc (FILE *fp, void *opaque)
-{
-  const struct doc *d = opaque;
-
-  if (fwrite (d->text, 1, d->len, fp) != d->len) {
-    core_error_errno ("write error");
-    return -1;
-  }
-  return 0;
-}
-
 static int
 write_values (FILE *fp, void *opaque)
 {
@@ -157,11 +140,8 @@ rep_write_document (const struct core_plan *plan, const struct rep_document *d)
     if (rep_pdf_write (text, len, d->output, d->chromium) == -1)
       goto out;
   }
-  else {
-    struct doc doc = { text, len };
-    if (core_write_atomic (d->output, write_doc, &doc) == -1)
-      goto out;
-  }
+  else if (core_write_atomic_data (d->output, text, len) == -1)
+    goto out;
   ret = 0;
 
  out:

@@ -204,23 +204,6 @@ run_chromium (char *const *argv, const char *dir, int fd)
   return 0;
 }
 
-struct pdf_copy {
-  const char *data;
-  size_t len;
-};
-
-static int
-copy_pdf (FILE *fp, void *opaque)
-{
-  const struct pdf_copy *c = opaque;
-
-  if (fwrite (c->data, 1, c->len, fp) != c->len) {
-    core_error_errno ("write error");
-    return -1;
-  }
-  return 0;
-}
-
 int
 rep_pdf_write (const char *html, size_t len, const char *output,
                const char *chromium)
@@ -229,7 +212,6 @@ rep_pdf_write (const char *html, size_t len, const char *output,
   CLEANUP_FREE char *print_arg = NULL, *profile_arg = NULL, *url = NULL;
   CLEANUP_FREE char *data = NULL;
   const char *tmp = getenv ("TMPDIR");
-  struct pdf_copy copy;
   size_t pdf_len;
   pid_t guardian;
   int fd = -1, ret = -1;
@@ -279,8 +261,7 @@ rep_pdf_write (const char *html, size_t len, const char *output,
     core_error ("%s printed something that is not a PDF", chromium);
     goto out;
   }
-  copy = (struct pdf_copy) { data, pdf_len };
-  if (core_write_atomic (output, copy_pdf, &copy) == -1)
+  if (core_write_atomic_data (output, data, pdf_len) == -1)
     goto out;
   ret = 0;
 

@@ -557,33 +557,39 @@ put_escaped (struct render *r, const char *s, bool markdown)
   return put (r, run, s - run);
 }
 
+/* The first part of the dotted NAME into PART (SIZE bytes), and *DOT the
+ * dot after it (NULL after the last part); -1 when it does not fit. */
+static int
+name_part (const char *name, const char **dot, char *part, size_t size)
+{
+  size_t plen;
+
+  *dot = strchr (name, '.');
+  plen = *dot ? (size_t) (*dot - name) : strlen (name);
+  if (plen >= size)
+    return -1;
+  memcpy (part, name, plen);
+  part[plen] = '\0';
+  return 0;
+}
+
 /* NAME through the context stack, then through its dotted parts. */
 static const struct rep_value *
 lookup (struct render *r, const struct template *tpl, const struct node *nd)
 {
-  const char *name = nd->text, *dot;
+  const char *dot;
   const struct rep_value *v = NULL;
   char part[256];
-  size_t plen;
 
-  if (strcmp (name, ".") == 0)
+  if (strcmp (nd->text, ".") == 0)
     return r->stack[r->depth - 1];
-  dot = strchr (name, '.');
-  plen = dot ? (size_t) (dot - name) : strlen (name);
-  if (plen >= sizeof part)
+  if (name_part (nd->text, &dot, part, sizeof part) == -1)
     goto unknown;
-  memcpy (part, name, plen);
-  part[plen] = '\0';
   for (size_t i = r->depth; i > 0 && v == NULL; i--)
     v = rep_map_get (r->stack[i - 1], part);
   while (v && dot) {
-    name = dot + 1;
-    dot = strchr (name, '.');
-    plen = dot ? (size_t) (dot - name) : strlen (name);
-    if (plen >= sizeof part)
+    if (name_part (dot + 1, &dot, part, sizeof part) == -1)
       goto unknown;
-    memcpy (part, name, plen);
-    part[plen] = '\0';
     v = rep_map_get (v, part);
   }
   if (v)

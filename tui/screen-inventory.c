@@ -7,15 +7,6 @@
 
 #include "tui/tui.h"
 
-static void
-fmt_num (char *buf, size_t len, double v, int decimals)
-{
-  if (v == CORE_UNSET)
-    snprintf (buf, len, "-");
-  else
-    snprintf (buf, len, "%.*f", decimals, v);
-}
-
 /* ================================================================== */
 /* 1. Inventory */
 
@@ -161,9 +152,9 @@ tui_draw_inventory (struct tui_ui *ui, int top, int rows)
   for (size_t k = ui->inv_top; k < n && y < top + 2 + rows; k++, y++) {
     struct tui_row r = tui_model_row (&ui->m, idx[k]);
     char cpu[16], mem[16], iops[16];
-    fmt_num (cpu, sizeof cpu, r.cpu95_pct, 1);
-    fmt_num (mem, sizeof mem, r.mem95_pct, 1);
-    fmt_num (iops, sizeof iops, r.iops95, 0);
+    core_format_cell (cpu, sizeof cpu, r.cpu95_pct, 1);
+    core_format_cell (mem, sizeof mem, r.mem95_pct, 1);
+    core_format_cell (iops, sizeof iops, r.iops95, 0);
     if (k == ui->inv_cur)
       attron (tui_look (ui, TUI_LOOK_SEL));
     tui_putf (y, 0, COLS, "%-12.12s %-*.*s %5lld %7.1f %8.0f %6s %6s %7s",
