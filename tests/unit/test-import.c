@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "tests/unit/unit.h"
 
 #define HEADER "name,os,cores,mhz,memory_mib,disk_gib"
 
@@ -1004,17 +1005,6 @@ test_many_rows (void **state)
   assert_null (v.ptr[9999]->os.id);
 }
 
-static int
-setup (void **state)
-{
-  const char *srcdir = getenv ("srcdir");
-
-  (void) state;
-  if (srcdir && chdir (srcdir) == -1)
-    return -1;
-  return 0;
-}
-
 int
 main (void)
 {
@@ -1053,5 +1043,5 @@ main (void)
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
-  return cmocka_run_group_tests (tests, setup, NULL);
+  return cmocka_run_group_tests (tests, unit_chdir_srcdir, NULL);
 }
