@@ -97,6 +97,39 @@ t_libvirtd () {
     t_skip_all "libvirtd does not answer on qemu:///system"
 }
 
+# t_deploy_thesis NAME: after t_tmpdir, for a deploy of examples/thesis to
+# qemu:///system under names no other run uses: its workloads DC and PBX
+# (pfx=NAME$$- before dc01 and pbx01), the pool POOL (p2vkit-NAME-$$) in
+# POOLDIR, V to run virsh there, and the plan under those names in
+# $t_tmp/plan.yaml.  All of it is removed at exit; skips the script
+# without libvirtd (t_libvirtd).
+t_deploy_thesis () {
+    pfx=$1$$-
+    DC=${pfx}dc01
+    PBX=${pfx}pbx01
+    POOL=p2vkit-$1-$$
+    POOLDIR=$t_tmp/pool
+    V="virsh -q -c qemu:///system"
+    trap t__deploy_clean EXIT
+    t_libvirtd
+    : "${P2VKIT_PLAIN:=$P2VKIT}"
+    "$P2VKIT_PLAIN" plan -q examples/thesis/servers --hosts examples/thesis/hosts.yaml \
+        -o "$t_tmp/plan0.yaml" 2>/dev/null
+    sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/plan0.yaml" > "$t_tmp/plan.yaml"
+}
+t__deploy_clean () {
+    for t__d in $DC $PBX; do
+        $V destroy "$t__d" >/dev/null 2>&1
+        $V undefine "$t__d" >/dev/null 2>&1
+    done
+    for t__v in $($V vol-list "$POOL" 2>/dev/null | awk '{print $1}'); do
+        $V vol-delete --pool "$POOL" "$t__v" >/dev/null 2>&1
+    done
+    $V pool-destroy "$POOL" >/dev/null 2>&1
+    $V pool-undefine "$POOL" >/dev/null 2>&1
+    rm -rf "$t_tmp"
+}
+
 # t_sshd_config FILE ADDR PORT: the configuration of a test sshd on
 # ADDR:PORT with the host key $t_tmp/hostkey, taking root logins only with
 # a key in $t_tmp/authorized_keys.
