@@ -50,6 +50,37 @@ t_match () {
     else t_fail "$1" "pattern: $2" "   text: $3"; fi
 }
 
+# t_golden DESC EXPECTED ACTUAL: ACTUAL (a file or a folder) is the same as
+# EXPECTED (diff -ru); with regen=true, ACTUAL is copied over EXPECTED
+# instead (the scripts' --regen).
+t_golden () {
+    if ${regen:-false}; then
+        rm -rf "$2"
+        mkdir -p "$(dirname "$2")"
+        cp -R "$3" "$2"
+        t_pass "regenerated $2"
+    elif t__diff=$(diff -ru "$2" "$3" 2>&1); then
+        t_pass "$1"
+    else
+        t_fail "$1" "$t__diff"
+    fi
+}
+
+# t_need PROGRAM...: skip the script unless each PROGRAM is on $PATH
+# (/sbin and /usr/sbin added to it if need be).
+t_need () {
+    for t__p; do
+        command -v "$t__p" >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
+        command -v "$t__p" >/dev/null 2>&1 || t_skip_all "$t__p is not installed"
+    done
+}
+
+# t_need_libguestfs PROGRAM...: t_need, and libguestfs installed.
+t_need_libguestfs () {
+    t_need "$@"
+    [ -e /usr/include/guestfs.h ] || t_skip_all "libguestfs is not installed"
+}
+
 # A scratch folder removed at exit.
 t_tmpdir () {
     t_tmp=$(mktemp -d "${TMPDIR:-/tmp}/p2vkit-test.XXXXXX")
