@@ -111,6 +111,65 @@ t_stop_group () {
     wait "$1" 2>/dev/null
 }
 
+# t_netns NAME NET: a network namespace NAME holding one end (NAMEb,
+# NET.2/24) of a veth pair whose other end (NAMEa, NET.1/24) stays here;
+# sets ns=NAME, addr=NET.2, run_recv="ip netns exec NAME" and veth=NAMEa.
+# Where it cannot be made, loopback: addr=127.0.0.1, ns, run_recv and veth
+# empty, and returns 1.  t_netns_del removes it.
+t_netns () {
+    ns=$1 addr=127.0.0.1 run_recv= veth=
+    if ip netns add "$ns" 2>/dev/null \
+       && ip link add "${ns}a" type veth peer name "${ns}b" 2>/dev/null \
+       && ip link set "${ns}b" netns "$ns" \
+       && ip addr add "$2.1/24" dev "${ns}a" && ip link set "${ns}a" up \
+       && ip netns exec "$ns" ip addr add "$2.2/24" dev "${ns}b" \
+       && ip netns exec "$ns" ip link set "${ns}b" up \
+       && ip netns exec "$ns" ip link set lo up; then
+        addr=$2.2
+        run_recv="ip netns exec $ns"
+        veth=${ns}a
+        return 0
+    fi
+    ip netns del "$ns" 2>/dev/null
+    ns=
+    return 1
+}
+
+t_netns_del () {
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+    [ -n "$ns" ] && ip link del "${ns}a" 2>/dev/null
+}
+
+# t_receiver DIR [OPTION...]: `p2vkit receive --listen $addr:0 --dir DIR`
+# (DIR made, and relative to $t_tmp) through $run_recv (empty, or
+# t_netns's), in the background, in its own process group, its output in
+# $t_tmp/recv.out and recv.err; $LIMIT: a file size limit for it (ulimit
+# -f, KiB).  Sets rpid and port; t_receiver_stop ends it.
+t_receiver () {
+    t__d=$1; shift
+    : > "$t_tmp/recv.out"
+    (cd "$t_tmp" && mkdir -p "$t__d" && trap '' XFSZ && ulimit -f "${LIMIT:-unlimited}" \
+        && exec setsid ${run_recv:-} "$P2VKIT" receive --listen "$addr:0" --dir "$t__d" "$@" \
+        > "$t_tmp/recv.out" 2> "$t_tmp/recv.err") &
+    rpid=$!
+    port=$(t_receiver_port "$t_tmp/recv.out")
+}
+
+# t_receiver_stop: the receiver, its sessions and their qemu-nbd (the
+# process group it leads), if t_receiver started one.
+t_receiver_stop () {
+    [ -n "${rpid:-}" ] || return 0
+    t_stop_group "$rpid"
+    rpid=
+}
+
+# t_capture DISK NAME [OPTION...]: `p2vkit capture` of DISK as NAME to the
+# receiver at $addr:$port.
+t_capture () {
+    t__disk=$1 t__name=$2; shift 2
+    "$P2VKIT" capture --to "$addr:$port" --disk "$t__disk" --name "$t__name" "$@"
+}
+
 # t_libvirtd: libvirtd and virtlogd running (started here when no service
 # did), answering on qemu:///system; else skip the script.  Started without
 # this script's descriptors: under flock(1) they would hold the lock for as
