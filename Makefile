@@ -79,7 +79,7 @@ $(LIB): $(LIB_OBJS)
 $(PROGRAM): $(CLI_OBJS) $(LIB)
 	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(HEADERS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(SAN_LDFLAGS) $(LDFLAGS) \
 	  -o $@ $< $(LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm

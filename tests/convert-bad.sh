@@ -4,11 +4,7 @@
 # the run made it).  Real qemu-img and libguestfs; no test guest needed.
 . "$(dirname "$0")/functions.sh"
 
-for tool in qemu-img guestfish sfdisk mkfs.ext4 cryptsetup; do
-    command -v $tool >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
-    command -v $tool >/dev/null 2>&1 || t_skip_all "$tool is not installed"
-done
-[ -e /usr/include/guestfs.h ] || t_skip_all "libguestfs is not installed"
+t_need_libguestfs qemu-img guestfish sfdisk mkfs.ext4 cryptsetup
 
 t_plan 35
 t_tmpdir

@@ -16,11 +16,7 @@
 # also runs one whole conversion, on the real appliance.
 . "$(dirname "$0")/functions.sh"
 
-for tool in qemu-img qemu-system-x86_64 sfdisk mkfs.ext4; do
-    command -v $tool >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
-    command -v $tool >/dev/null 2>&1 || t_skip_all "$tool is not installed"
-done
-[ -e /usr/include/guestfs.h ] || t_skip_all "libguestfs is not installed"
+t_need_libguestfs qemu-img qemu-system-x86_64 sfdisk mkfs.ext4
 
 t_plan 45
 t_tmpdir

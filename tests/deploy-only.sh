@@ -15,34 +15,9 @@ for p in virsh libvirtd virtlogd qemu-img python3; do
 done
 
 t_tmpdir
-pfx=only$$-
-DC=${pfx}dc01
-PBX=${pfx}pbx01
-POOL=p2vkit-only-$$
-POOLDIR=$t_tmp/pool
-V="virsh -q -c qemu:///system"
-cleanup () {
-    for d in $DC $PBX; do
-        $V destroy "$d" >/dev/null 2>&1
-        $V undefine "$d" >/dev/null 2>&1
-    done
-    for v in $($V vol-list "$POOL" 2>/dev/null | awk '{print $1}'); do
-        $V vol-delete --pool "$POOL" "$v" >/dev/null 2>&1
-    done
-    $V pool-destroy "$POOL" >/dev/null 2>&1
-    $V pool-undefine "$POOL" >/dev/null 2>&1
-    rm -rf "$t_tmp"
-}
-trap cleanup EXIT
-
-t_libvirtd
+t_deploy_thesis only
 
 t_plan 10
-
-: "${P2VKIT_PLAIN:=$P2VKIT}"
-"$P2VKIT_PLAIN" plan -q examples/thesis/servers --hosts examples/thesis/hosts.yaml \
-    -o "$t_tmp/plan0.yaml" 2>/dev/null
-sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/plan0.yaml" > "$t_tmp/plan.yaml"
 mkdir "$t_tmp/images"
 cp tests/data/deploy/images/dc01.xml "$t_tmp/images/$DC.xml"
 cp tests/data/deploy/images/pbx01.xml "$t_tmp/images/$PBX.xml"

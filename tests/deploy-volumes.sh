@@ -17,32 +17,9 @@ for p in virsh libvirtd virtlogd qemu-img; do
 done
 
 t_tmpdir
-pfx=dv$$-
-DC=${pfx}dc01
-PBX=${pfx}pbx01
-POOL=p2vkit-test-$$
-POOLDIR=$t_tmp/pool
-V="virsh -q -c qemu:///system"
-
-cleanup () {
-    for d in $DC $PBX; do $V undefine "$d" >/dev/null 2>&1; done
-    for v in $($V vol-list "$POOL" 2>/dev/null | awk '{print $1}'); do
-        $V vol-delete --pool "$POOL" "$v" >/dev/null 2>&1
-    done
-    $V pool-destroy "$POOL" >/dev/null 2>&1
-    $V pool-undefine "$POOL" >/dev/null 2>&1
-    rm -rf "$t_tmp"
-}
-trap cleanup EXIT
-
-t_libvirtd
+t_deploy_thesis dv
 
 t_plan 16
-
-: "${P2VKIT_PLAIN:=$P2VKIT}"
-"$P2VKIT_PLAIN" plan examples/thesis/servers --hosts examples/thesis/hosts.yaml \
-    -o "$t_tmp/thesis0.yaml" >/dev/null 2>&1
-sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/thesis0.yaml" > "$t_tmp/thesis.yaml"
 ARGS="--default-uri qemu:///system --pool $POOL --pool-path $POOLDIR --network user"
 
 # Images: dc01's first disk 96 MiB of data (its upload takes long enough
@@ -60,7 +37,7 @@ truncate -s 1M "$t_tmp/images/dc01-disk2.raw"
 qemu-img create -q -f qcow2 "$t_tmp/images/pbx01-disk1.qcow2" 64M
 
 # ---------------------------------------------------------- formats
-"$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/xml" \
+"$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/xml" \
     --network user >/dev/null 2>&1
 t_match "a raw image with a qcow2 header stays raw (its definition says so)" \
     '<driver name="qemu" type="raw"/> *<source pool="[^"]*" volume="dc01-disk2-[0-9a-f]*.raw"/>' \
@@ -69,13 +46,13 @@ mkdir "$t_tmp/backed"
 cp "$t_tmp/images/$DC.xml" "$t_tmp/images/$PBX.xml" "$t_tmp/backed/"
 ln -s "$t_tmp"/images/dc01-disk* "$t_tmp/backed/"
 qemu-img create -q -f qcow2 -b "$t_tmp/host/secret" -F raw "$t_tmp/backed/pbx01-disk1.qcow2"
-err=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/backed" --xml-dir "$t_tmp/xml2" \
+err=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/backed" --xml-dir "$t_tmp/xml2" \
       --network user 2>&1); st=$?
 t_match "a qcow2 image with a backing file: refused" \
     "^1 .*pbx01-disk1.qcow2: qcow2 image with a backing file: refused" "$st $err"
 
 # ----------------------------------------------------- killed upload
-"$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $ARGS >"$t_tmp/kill.out" 2>&1 &
+"$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" $ARGS >"$t_tmp/kill.out" 2>&1 &
 pid=$!
 vol=
 for i in $(seq 1 1000); do
@@ -96,14 +73,14 @@ else
 fi
 t_is "no domain was defined" "" "$($V list --all --name | grep "^$pfx")"
 
-err=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $ARGS 2>&1); st=$?
+err=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" $ARGS 2>&1); st=$?
 t_match "without --replace: the unfinished volume is a problem" \
     "^1 .*volume 'dc01-disk1-[0-9a-f]+\.qcow2' in pool '$POOL' is an upload that never finished .*--replace uploads it again" \
     "$st $err"
-out=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $ARGS --dry-run --replace 2>&1)
+out=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" $ARGS --dry-run --replace 2>&1)
 t_match "--dry-run --replace: uploaded again, and why" \
     "upload .*dc01-disk1.qcow2 as volume dc01-disk1-[0-9a-f]+\.qcow2 .*again: an earlier upload of it never finished" "$out"
-out=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $ARGS --replace 2>&1); st=$?
+out=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" $ARGS --replace 2>&1); st=$?
 t_is "--replace: exit 0" 0 "$st"
 [ "$st" -eq 0 ] || printf '%s\n' "$out" | tail -5 | sed 's/^/# /'
 t_match "--replace: the unfinished volume deleted and uploaded again" \
@@ -117,6 +94,6 @@ t_is "no mark is left" "" "$($V vol-list "$POOL" | awk '{print $1}' | grep parti
 t_match "the lying raw volume is raw in libvirt" "<format type='raw'/>" \
     "$($V vol-dumpxml --pool "$POOL" "$(basename "$v")")"
 t_is "both domains defined" "$DC $PBX" "$($V list --all --name | grep "^$pfx" | sort | tr '\n' ' ' | sed 's/ $//')"
-out=$("$P2VKIT" deploy "$t_tmp/thesis.yaml" --images "$t_tmp/images" $ARGS --replace 2>&1); st=$?
+out=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" $ARGS --replace 2>&1); st=$?
 t_match "a second run uploads nothing" "^0 .*nothing to change" "$st $out"
 t_done

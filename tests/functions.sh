@@ -50,6 +50,37 @@ t_match () {
     else t_fail "$1" "pattern: $2" "   text: $3"; fi
 }
 
+# t_golden DESC EXPECTED ACTUAL: ACTUAL (a file or a folder) is the same as
+# EXPECTED (diff -ru); with regen=true, ACTUAL is copied over EXPECTED
+# instead (the scripts' --regen).
+t_golden () {
+    if ${regen:-false}; then
+        rm -rf "$2"
+        mkdir -p "$(dirname "$2")"
+        cp -R "$3" "$2"
+        t_pass "regenerated $2"
+    elif t__diff=$(diff -ru "$2" "$3" 2>&1); then
+        t_pass "$1"
+    else
+        t_fail "$1" "$t__diff"
+    fi
+}
+
+# t_need PROGRAM...: skip the script unless each PROGRAM is on $PATH
+# (/sbin and /usr/sbin added to it if need be).
+t_need () {
+    for t__p; do
+        command -v "$t__p" >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
+        command -v "$t__p" >/dev/null 2>&1 || t_skip_all "$t__p is not installed"
+    done
+}
+
+# t_need_libguestfs PROGRAM...: t_need, and libguestfs installed.
+t_need_libguestfs () {
+    t_need "$@"
+    [ -e /usr/include/guestfs.h ] || t_skip_all "libguestfs is not installed"
+}
+
 # A scratch folder removed at exit.
 t_tmpdir () {
     t_tmp=$(mktemp -d "${TMPDIR:-/tmp}/p2vkit-test.XXXXXX")
@@ -80,6 +111,65 @@ t_stop_group () {
     wait "$1" 2>/dev/null
 }
 
+# t_netns NAME NET: a network namespace NAME holding one end (NAMEb,
+# NET.2/24) of a veth pair whose other end (NAMEa, NET.1/24) stays here;
+# sets ns=NAME, addr=NET.2, run_recv="ip netns exec NAME" and veth=NAMEa.
+# Where it cannot be made, loopback: addr=127.0.0.1, ns, run_recv and veth
+# empty, and returns 1.  t_netns_del removes it.
+t_netns () {
+    ns=$1 addr=127.0.0.1 run_recv= veth=
+    if ip netns add "$ns" 2>/dev/null \
+       && ip link add "${ns}a" type veth peer name "${ns}b" 2>/dev/null \
+       && ip link set "${ns}b" netns "$ns" \
+       && ip addr add "$2.1/24" dev "${ns}a" && ip link set "${ns}a" up \
+       && ip netns exec "$ns" ip addr add "$2.2/24" dev "${ns}b" \
+       && ip netns exec "$ns" ip link set "${ns}b" up \
+       && ip netns exec "$ns" ip link set lo up; then
+        addr=$2.2
+        run_recv="ip netns exec $ns"
+        veth=${ns}a
+        return 0
+    fi
+    ip netns del "$ns" 2>/dev/null
+    ns=
+    return 1
+}
+
+t_netns_del () {
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+    [ -n "$ns" ] && ip link del "${ns}a" 2>/dev/null
+}
+
+# t_receiver DIR [OPTION...]: `p2vkit receive --listen $addr:0 --dir DIR`
+# (DIR made, and relative to $t_tmp) through $run_recv (empty, or
+# t_netns's), in the background, in its own process group, its output in
+# $t_tmp/recv.out and recv.err; $LIMIT: a file size limit for it (ulimit
+# -f, KiB).  Sets rpid and port; t_receiver_stop ends it.
+t_receiver () {
+    t__d=$1; shift
+    : > "$t_tmp/recv.out"
+    (cd "$t_tmp" && mkdir -p "$t__d" && trap '' XFSZ && ulimit -f "${LIMIT:-unlimited}" \
+        && exec setsid ${run_recv:-} "$P2VKIT" receive --listen "$addr:0" --dir "$t__d" "$@" \
+        > "$t_tmp/recv.out" 2> "$t_tmp/recv.err") &
+    rpid=$!
+    port=$(t_receiver_port "$t_tmp/recv.out")
+}
+
+# t_receiver_stop: the receiver, its sessions and their qemu-nbd (the
+# process group it leads), if t_receiver started one.
+t_receiver_stop () {
+    [ -n "${rpid:-}" ] || return 0
+    t_stop_group "$rpid"
+    rpid=
+}
+
+# t_capture DISK NAME [OPTION...]: `p2vkit capture` of DISK as NAME to the
+# receiver at $addr:$port.
+t_capture () {
+    t__disk=$1 t__name=$2; shift 2
+    "$P2VKIT" capture --to "$addr:$port" --disk "$t__disk" --name "$t__name" "$@"
+}
+
 # t_libvirtd: libvirtd and virtlogd running (started here when no service
 # did), answering on qemu:///system; else skip the script.  Started without
 # this script's descriptors: under flock(1) they would hold the lock for as
@@ -95,6 +185,39 @@ t_libvirtd () {
         sleep 0.2
     done
     t_skip_all "libvirtd does not answer on qemu:///system"
+}
+
+# t_deploy_thesis NAME: after t_tmpdir, for a deploy of examples/thesis to
+# qemu:///system under names no other run uses: its workloads DC and PBX
+# (pfx=NAME$$- before dc01 and pbx01), the pool POOL (p2vkit-NAME-$$) in
+# POOLDIR, V to run virsh there, and the plan under those names in
+# $t_tmp/plan.yaml.  All of it is removed at exit; skips the script
+# without libvirtd (t_libvirtd).
+t_deploy_thesis () {
+    pfx=$1$$-
+    DC=${pfx}dc01
+    PBX=${pfx}pbx01
+    POOL=p2vkit-$1-$$
+    POOLDIR=$t_tmp/pool
+    V="virsh -q -c qemu:///system"
+    trap t__deploy_clean EXIT
+    t_libvirtd
+    : "${P2VKIT_PLAIN:=$P2VKIT}"
+    "$P2VKIT_PLAIN" plan -q examples/thesis/servers --hosts examples/thesis/hosts.yaml \
+        -o "$t_tmp/plan0.yaml" 2>/dev/null
+    sed "s/\bdc01\b/$DC/g; s/\bpbx01\b/$PBX/g" "$t_tmp/plan0.yaml" > "$t_tmp/plan.yaml"
+}
+t__deploy_clean () {
+    for t__d in $DC $PBX; do
+        $V destroy "$t__d" >/dev/null 2>&1
+        $V undefine "$t__d" >/dev/null 2>&1
+    done
+    for t__v in $($V vol-list "$POOL" 2>/dev/null | awk '{print $1}'); do
+        $V vol-delete --pool "$POOL" "$t__v" >/dev/null 2>&1
+    done
+    $V pool-destroy "$POOL" >/dev/null 2>&1
+    $V pool-undefine "$POOL" >/dev/null 2>&1
+    rm -rf "$t_tmp"
 }
 
 # t_sshd_config FILE ADDR PORT: the configuration of a test sshd on

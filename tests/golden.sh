@@ -18,14 +18,6 @@ for csv in $inputs; do
         t_fail "import $csv" "$msg"
         continue
     fi
-    if $regen; then
-        rm -rf "$expected"
-        cp -R "$out" "$expected"
-        t_pass "regenerated $expected"
-    elif diff=$(diff -ru "$expected" "$out" 2>&1); then
-        t_pass "import $csv matches $expected"
-    else
-        t_fail "import $csv matches $expected" "$diff"
-    fi
+    t_golden "import $csv matches $expected" "$expected" "$out"
 done
 t_done

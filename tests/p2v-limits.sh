@@ -8,9 +8,7 @@
 . "$(dirname "$0")/functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root (network namespaces, tc)"
-for p in qemu-nbd qemu-img psktool ip; do
-    command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
-done
+t_need qemu-nbd qemu-img psktool ip
 PY=/usr/bin/python3
 [ -x $PY ] || t_skip_all "python3 is not installed"
 
@@ -22,56 +20,23 @@ rpid=
 cpid=
 cleanup () {
     [ -n "$cpid" ] && { kill -CONT "$cpid" 2>/dev/null; kill -KILL "$cpid" 2>/dev/null; }
-    stop_receiver
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-    [ -n "$ns" ] && ip link del "${ns}a" 2>/dev/null
+    t_receiver_stop
+    t_netns_del
     rm -rf "$T"
 }
 trap cleanup EXIT
 
 # ---- the network: a namespace with a veth pair, or loopback ----
 # The capture comes from the first address; the flood from eight others.
-ns=p2vl$$
-addr=127.0.0.1
-run_recv=
-veth=
 floods="127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14 127.0.0.15 127.0.0.16 127.0.0.17"
-if ip netns add "$ns" 2>/dev/null \
-   && ip link add "${ns}a" type veth peer name "${ns}b" 2>/dev/null \
-   && ip link set "${ns}b" netns "$ns" \
-   && ip addr add 10.213.8.1/24 dev "${ns}a" && ip link set "${ns}a" up \
-   && ip netns exec "$ns" ip addr add 10.213.8.2/24 dev "${ns}b" \
-   && ip netns exec "$ns" ip link set "${ns}b" up \
-   && ip netns exec "$ns" ip link set lo up; then
-    addr=10.213.8.2
-    run_recv="ip netns exec $ns"
-    veth=${ns}a
+if t_netns p2vl$$ 10.213.8; then
     floods=
     for i in 10 11 12 13 14 15 16 17; do
         ip addr add 10.213.8.$i/24 dev "$veth" && floods="$floods 10.213.8.$i"
     done
-else
-    ip netns del "$ns" 2>/dev/null
-    ns=
 fi
 first_flood=$(echo $floods | cut -d' ' -f1)
 
-# start_receiver DIR [OPTION...]: in the background, in its own process
-# group; sets $port.
-start_receiver () {
-    d=$1; shift
-    mkdir -p "$d"
-    : > "$T/recv.out"
-    setsid $run_recv "$P2VKIT" receive --listen "$addr:0" --dir "$d" "$@" \
-        > "$T/recv.out" 2> "$T/recv.err" &
-    rpid=$!
-    port=$(t_receiver_port "$T/recv.out")
-}
-stop_receiver () {
-    [ -n "$rpid" ] || return 0
-    t_stop_group "$rpid"
-    rpid=
-}
 # wait_for FILE PATTERN TENTHS: until FILE matches, at most TENTHS/10 s.
 wait_for () {
     i=0
@@ -79,6 +44,16 @@ wait_for () {
         sleep 0.1; i=$((i + 1))
     done
     grep -Eq -- "$2" "$1" 2>/dev/null
+}
+# resume_completes NAME: capture --resume of NAME exits 0, and its image
+# is the source's.
+resume_completes () {
+    t_capture "$T/src.img" "$1" --tls-psk "$T/key.psk" --resume -q > "$T/$1.resume.out" 2> "$T/$1.resume.err"
+    st=$?
+    t_is "capture --resume then completes" 0 "$st"
+    [ $st -eq 0 ] || sed 's/^/# /' "$T/$1.resume.err"
+    t_ok "... to an identical image" \
+        qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/$1/disk0.qcow2"
 }
 # Seconds since the epoch, with a fraction.
 now () { date +%s.%N; }
@@ -152,7 +127,7 @@ print('\n'.join(out))
 EOF
 
 # ---- 1. a handshake dripped one byte at a time is cut at its deadline ----
-start_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
+t_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
 $PY "$T/drip.py" "$addr" "$port" 10 4 once "$first_flood" > "$T/drip1.out" 2>&1
 lives=$(awk '{ print $2 }' "$T/drip1.out" | sort -n | tr '\n' ' ')
 t_is "4 dripping connections from one address were all closed by the receiver" \
@@ -161,12 +136,12 @@ t_ok "... each after 3.5 to 6 s (the 4 s deadline), not per byte: $lives" \
     awk '$2 < 3.5 || $2 > 6 { bad = 1 } END { exit bad + (NR == 0) }' "$T/drip1.out"
 t_match "the receiver logged the cut" "TLS handshake not finished within 4 s; connection closed" \
     "$(cat "$T/recv.err")"
-stop_receiver
+t_receiver_stop
 
 # ---- 2. a flood of 40 dripping connections while a real capture runs ----
 # 10 from one address, then 30 from seven others: the address limit (4)
 # refuses the extras of the first; the total limit (16) ends the oldest.
-start_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
+t_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
 rm -f "$T/stop"
 $PY "$T/drip.py" "$addr" "$port" 120 10 again "$first_flood" > "$T/drip2a.out" 2>&1 &
 dpid1=$!
@@ -183,8 +158,7 @@ dpid2=$!
 spid=$!
 sleep 2
 t0=$(now)
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name flood1 \
-    --tls-psk "$T/key.psk" > "$T/cap.out" 2> "$T/cap.err"
+t_capture "$T/src.img" flood1 --tls-psk "$T/key.psk" > "$T/cap.out" 2> "$T/cap.err"
 st=$?
 t1=$(now)
 kill -0 $dpid1 2>/dev/null && kill -0 $dpid2 2>/dev/null
@@ -217,14 +191,14 @@ t_match "and ended the oldest beyond 16 in all" \
 flood_s=$(awk "BEGIN { printf \"%d\", $(elapsed $t0 $t1) + 3 }")
 t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns connections in about $flood_s s)" \
     test "$(grep -c 'not authenticated yet' "$T/recv.err")" -le $((flood_s + 5))
-stop_receiver
+t_receiver_stop
 
 # ---- 3. a half-open capture: its packets stop arriving ----
 # With a veth the capture's packets are dropped (netem loss 100%, or an
 # iptables DROP in the receiver's namespace where netem is missing), as
 # when a server loses power; on loopback the capture is stopped.  The
 # link is slowed so that the capture is still running then.
-start_receiver "$T/recv" --tls-psk "$T/key.psk" --idle-timeout 3
+t_receiver "$T/recv" --tls-psk "$T/key.psk" --idle-timeout 3
 [ -n "$veth" ] && tc qdisc replace dev "$veth" root tbf rate 40mbit burst 256kb latency 500ms 2>/dev/null
 "$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
     --tls-psk "$T/key.psk" --idle-timeout 5 > "$T/half.out" 2> "$T/half.err" &
@@ -263,13 +237,7 @@ fi
 cpid=
 [ -n "$veth" ] && tc qdisc del dev "$veth" root 2>/dev/null
 [ "$how" = "its packets dropped (iptables)" ] && ip netns exec "$ns" iptables -D INPUT -p tcp -j DROP
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
-    --tls-psk "$T/key.psk" --resume -q > "$T/half2.out" 2> "$T/half2.err"
-st=$?
-t_is "capture --resume then completes" 0 "$st"
-[ $st -eq 0 ] || sed 's/^/# /' "$T/half2.err"
-t_ok "... to an identical image" \
-    qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/half1/disk0.qcow2"
+resume_completes half1
 
 # ---- 4. a receiver that stops answering ----
 [ -n "$veth" ] && tc qdisc replace dev "$veth" root tbf rate 40mbit burst 256kb latency 500ms 2>/dev/null
@@ -293,13 +261,7 @@ t_match "... saying so, and to resume" \
     "$(tr '\n' ' ' < "$T/silent.err")"
 # The receiver, running again, sees the capture gone and lets it resume.
 wait_for "$T/recv.err" "silent1: (interrupted|capture from)" 100
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name silent1 \
-    --tls-psk "$T/key.psk" --resume -q > "$T/silent2.out" 2> "$T/silent2.err"
-st=$?
-t_is "capture --resume then completes" 0 "$st"
-[ $st -eq 0 ] || sed 's/^/# /' "$T/silent2.err"
-t_ok "... to an identical image" \
-    qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/silent1/disk0.qcow2"
-stop_receiver
+resume_completes silent1
+t_receiver_stop
 
 t_done

@@ -6,9 +6,7 @@
 # and qemu-img for real.
 . "$(dirname "$0")/functions.sh"
 
-for p in qemu-nbd qemu-img psktool gnutls-cli; do
-    command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
-done
+t_need qemu-nbd qemu-img psktool gnutls-cli
 PY=/usr/bin/python3
 $PY -c 'import nbd' 2>/dev/null || t_skip_all "python3-libnbd is not installed"
 
@@ -22,28 +20,11 @@ gpid=
 cleanup () {
     [ -n "$gpid" ] && kill "$gpid" 2>/dev/null
     [ -n "$wpid" ] && kill "$wpid" 2>/dev/null
-    stop_receiver
+    t_receiver_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
 
-# start_receiver DIR [OPTION...]: from $T (so DIR may be relative), in the
-# background, in its own process group; sets $port.  $LIMIT: a file size
-# limit (ulimit -f, KiB) for it.
-start_receiver () {
-    d=$1; shift
-    : > "$T/recv.out"
-    (cd "$T" && mkdir -p "$d" && trap '' XFSZ && ulimit -f "${LIMIT:-unlimited}" \
-        && exec setsid "$P2VKIT" receive --listen "$addr:0" --dir "$d" "$@" \
-        > "$T/recv.out" 2> "$T/recv.err") &
-    rpid=$!
-    port=$(t_receiver_port "$T/recv.out")
-}
-stop_receiver () {
-    [ -n "$rpid" ] || return 0
-    t_stop_group "$rpid"
-    rpid=
-}
 capture () {
     "$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" -q "$@"
 }
@@ -135,7 +116,7 @@ elif mode == 'scan':
 PY
 
 # ---- 1. a relative --dir with TLS (#7); what a session makes is 0640 ----
-start_receiver recv --tls-psk "$T/key.psk"
+t_receiver recv --tls-psk "$T/key.psk"
 capture --name web1 --tls-psk "$T/key.psk" 2> "$T/cap.err"
 st=$?
 t_is "receive --dir RELATIVE --tls-psk: the capture exits 0" 0 "$st"
@@ -152,8 +133,8 @@ sed 's/^name: .*/name: tamper/' "$T/recv/web1/profile.yaml" > "$T/tamper.yaml"
 
 # ---- 2. a second key holder and a running session's disks (#3) ----
 # (An absolute --dir: this holds whatever became of relative ones.)
-stop_receiver
-start_receiver "$T/recv" --tls-psk "$T/key.psk"
+t_receiver_stop
+t_receiver "$T/recv" --tls-psk "$T/key.psk"
 # gnutls-cli holds a session open (the same key file), announcing victim.
 mkfifo "$T/ctl"
 (printf 'P2VKIT/1\nCAPTURE victim NEW 1 %d\nDISK 104857600 src.img\n' \
@@ -192,10 +173,10 @@ capture --name fab --resume --tls-psk "$T/key.psk" 2> "$T/fab.err"
 t_is "resuming a capture whose .tls is a symbolic link exits 1" 1 $?
 t_match "... refusing the link" "\.tls: a symbolic link or not a folder" "$(cat "$T/fab.err")"
 t_is "nothing was written where it points" "" "$(ls -A "$T/elsewhere")"
-stop_receiver
+t_receiver_stop
 
 # ---- 4. an image changed after its chunks were confirmed (#3) ----
-start_receiver plain
+t_receiver plain
 $PY "$T/client.py" tamper "$addr" "$port" "$T/src.img" "$T/tamper.yaml" > "$T/tamper.out" 2>&1
 t_is "every chunk was confirmed" "sum 0 OK sum 1 OK sum 2 OK sum 3 OK" \
     "$(grep '^sum' "$T/tamper.out" | tr '\n' ' ' | sed 's/ $//')"
@@ -228,10 +209,10 @@ t_is "no escape or bell byte reached the receiver's output or a log" 0 \
 t_match "the unknown command is logged escaped" \
     'unknown command .\\x1b]0;owned\\x07\\x9b31m' "$(cat "$T/plain/esc1/capture.log")"
 t_match "the name is printed escaped" 'a\\x1b\[31mX' "$(cat "$T/recv.err")"
-stop_receiver
+t_receiver_stop
 
 # ---- 6. a refused announcement leaves no folder (#8) ----
-LIMIT=65536 start_receiver small
+LIMIT=65536 t_receiver small
 capture --name big 2> "$T/big.err"
 t_is "a disk larger than the receiver can store is refused" 1 $?
 t_match "... saying why" "the receiver refused: disk0.raw: File too large" "$(cat "$T/big.err")"
@@ -239,7 +220,7 @@ t_ok "... and leaves no folder" test ! -e "$T/small/big"
 capture --name big 2> "$T/big2.err"
 t_match "so the same capture is refused again for the same reason, not as existing" \
     "File too large" "$(cat "$T/big2.err")"
-stop_receiver
+t_receiver_stop
 
 # ---- 7. a readable key file, a CR LF key file (#8) ----
 cp "$T/key.psk" "$T/open.psk"; chmod 644 "$T/open.psk"
@@ -259,7 +240,7 @@ t_is "... and a key file with CR LF line ends" "1 1" "$st1 $st2"
 t_match "... saying so" "crlf.psk:1: line ends in CR LF.*dos2unix" "$(cat "$T/crlf1.err" "$T/crlf2.err")"
 
 # ---- 8. receive --once is not used up by a port scan (#8) ----
-start_receiver once --tls-psk "$T/key.psk" --once
+t_receiver once --tls-psk "$T/key.psk" --once
 $PY "$T/client.py" scan "$addr" "$port" > /dev/null 2>&1
 psktool -u alice -p "$T/other.psk" >/dev/null 2>&1
 capture --name intruder --tls-psk "$T/other.psk" 2> /dev/null

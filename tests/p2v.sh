@@ -7,9 +7,7 @@
 . "$(dirname "$0")/functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root (loop devices, mounts, network namespaces)"
-for p in qemu-nbd qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugfs; do
-    command -v $p >/dev/null 2>&1 || t_skip_all "$p is not installed"
-done
+t_need qemu-nbd qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugfs
 PY=/usr/bin/python3
 $PY -c 'import nbd' 2>/dev/null || t_skip_all "python3-libnbd is not installed"
 
@@ -22,51 +20,16 @@ ns=
 cleanup () {
     [ -n "$mnt" ] && { fsfreeze -u "$mnt" 2>/dev/null; umount "$mnt" 2>/dev/null; }
     for l in $loops; do losetup -d "$l" 2>/dev/null; done
-    stop_receiver
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-    [ -n "$ns" ] && ip link del "${ns}a" 2>/dev/null
+    t_receiver_stop
+    t_netns_del
     rm -rf "$T"
 }
 trap cleanup EXIT
 
 # ---- the network: a namespace with a veth pair, or loopback ----
-ns=p2vt$$
-addr=127.0.0.1
-run_recv=
-if ip netns add "$ns" 2>/dev/null \
-   && ip link add "${ns}a" type veth peer name "${ns}b" 2>/dev/null \
-   && ip link set "${ns}b" netns "$ns" \
-   && ip addr add 10.213.7.1/24 dev "${ns}a" && ip link set "${ns}a" up \
-   && ip netns exec "$ns" ip addr add 10.213.7.2/24 dev "${ns}b" \
-   && ip netns exec "$ns" ip link set "${ns}b" up \
-   && ip netns exec "$ns" ip link set lo up; then
-    addr=10.213.7.2
-    run_recv="ip netns exec $ns"
-    veth=${ns}a
-else
-    ip netns del "$ns" 2>/dev/null
-    ns=
-    veth=
-fi
+t_netns p2vt$$ 10.213.7
 
 rpid=
-# start_receiver DIR [OPTION...]: in the background, in its own process
-# group; sets $port.
-start_receiver () {
-    d=$1; shift
-    mkdir -p "$d"
-    : > "$T/recv.out"
-    setsid $run_recv "$P2VKIT" receive --listen "$addr:0" --dir "$d" "$@" \
-        > "$T/recv.out" 2> "$T/recv.err" &
-    rpid=$!
-    port=$(t_receiver_port "$T/recv.out")
-}
-# The receiver, its sessions and their qemu-nbd: the process group it leads.
-stop_receiver () {
-    [ -n "$rpid" ] || return 0
-    t_stop_group "$rpid"
-    rpid=
-}
 kill_receiver () {
     kill -KILL "-$rpid" 2>/dev/null
     wait "$rpid" 2>/dev/null
@@ -96,11 +59,10 @@ mkfs.ext4 -q -F -d "$T/files" "$T/src.img" >/dev/null
 sum_before=$(md5sum < "$T/src.img")
 
 # ---- 1. capture and receive, TLS-PSK ----
-start_receiver "$T/recv" --tls-psk "$T/key.psk"
+t_receiver "$T/recv" --tls-psk "$T/key.psk"
 t_match "receive says where it listens, with TLS" "^listening on $addr:[0-9]+ \(TLS" "$(head -n 1 "$T/recv.out")"
 v0=$(veth_bytes)
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name web1 \
-    --tls-psk "$T/key.psk" > "$T/cap.out" 2> "$T/cap.err"
+t_capture "$T/src.img" web1 --tls-psk "$T/key.psk" > "$T/cap.out" 2> "$T/cap.err"
 st=$?
 v1=$(veth_bytes)
 t_is "capture of a 2 GiB ext4 disk exits 0" 0 "$st"
@@ -127,21 +89,18 @@ t_is "the source was not written" "$sum_before" "$(md5sum < "$T/src.img")"
 t_match "the receiver logged the completion" "complete: " "$(cat "$T/recv.out")"
 
 # A second capture under the same name is refused.
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name web1 \
-    --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/cap2.err"
+t_capture "$T/src.img" web1 --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/cap2.err"
 t_is "a second capture named web1 exits 1" 1 $?
 t_match "... saying that it exists" "a capture named web1 exists" "$(cat "$T/cap2.err")"
 
 # ---- 2. a wrong key, and no TLS, are refused ----
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name intruder \
-    --tls-psk "$T/bad.psk" -q > /dev/null 2> "$T/bad.err"
+t_capture "$T/src.img" intruder --tls-psk "$T/bad.psk" -q > /dev/null 2> "$T/bad.err"
 t_is "a capture with another key exits 1" 1 $?
 t_match "... at the TLS handshake" "TLS handshake failed" "$(cat "$T/bad.err")"
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name intruder \
-    -q > /dev/null 2> "$T/plain.err"
+t_capture "$T/src.img" intruder -q > /dev/null 2> "$T/plain.err"
 t_is "a capture without TLS exits 1" 1 $?
 t_ok "neither made a folder" test ! -e "$T/recv/intruder"
-stop_receiver
+t_receiver_stop
 
 # ---- 3. the link cut half way, then --resume ----
 # The receiver writes its chunk map at most every 5 s; a fast capture
@@ -150,9 +109,8 @@ stop_receiver
 shaped=
 [ -n "$veth" ] && tc qdisc add dev "$veth" root tbf rate 80mbit burst 256kb latency 500ms \
     2>/dev/null && shaped=yes
-start_receiver "$T/recv" --tls-psk "$T/key.psk"
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name web2 \
-    --tls-psk "$T/key.psk" > "$T/cut.out" 2> "$T/cut.err" &
+t_receiver "$T/recv" --tls-psk "$T/key.psk"
+t_capture "$T/src.img" web2 --tls-psk "$T/key.psk" > "$T/cut.out" 2> "$T/cut.err" &
 cpid=$!
 i=0
 # Cut once the receiver has recorded some chunks, well before the end.
@@ -169,19 +127,17 @@ confirmed=$(wc -l < "$T/recv/web2/chunks")
 t_is "the capture fails when the receiver is killed" 1 "$st"
 t_ok "it was killed part way ($confirmed of 64 chunks confirmed)" test "$confirmed" -lt 64
 t_match "the capture says to resume" "with --resume to continue" "$(cat "$T/cut.err")"
-start_receiver "$T/recv" --tls-psk "$T/key.psk"
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name web2 \
-    --tls-psk "$T/key.psk" --resume > "$T/resume.out" 2> "$T/resume.err"
+t_receiver "$T/recv" --tls-psk "$T/key.psk"
+t_capture "$T/src.img" web2 --tls-psk "$T/key.psk" --resume > "$T/resume.out" 2> "$T/resume.err"
 t_is "capture --resume exits 0" 0 $?
 t_ok "the resumed image is identical" \
     qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/recv/web2/disk0.qcow2"
 resumed=$(sed -n 's/.*, \([0-9]*\) bytes already on the receiver.*/\1/p' "$T/resume.out")
 t_ok "the resume did not send the confirmed chunks again ($resumed bytes kept)" \
     test "${resumed:-0}" -ge $((confirmed * 33554432 - 33554432))
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name web2 \
-    --tls-psk "$T/key.psk" --resume -q > /dev/null 2> "$T/again.err"
+t_capture "$T/src.img" web2 --tls-psk "$T/key.psk" --resume -q > /dev/null 2> "$T/again.err"
 t_match "resuming a complete capture is refused" "complete already" "$(cat "$T/again.err")"
-stop_receiver
+t_receiver_stop
 
 # ---- 4. a hostile client (no TLS, so that Python speaks the protocol) ----
 mkdir -p "$T/hostile"
@@ -194,7 +150,7 @@ listing () {
 }
 before=$(listing)
 canary_before=$(md5sum < "$T/canary")
-start_receiver "$T/hostile"
+t_receiver "$T/hostile"
 cat > "$T/hostile.py" <<'EOF'
 import socket, sys, nbd
 host, port = sys.argv[1], int(sys.argv[2])
@@ -247,7 +203,7 @@ t_match "a write across the end is refused" "^across refused$" "$h"
 t_match "a write far past the end is refused" "^far refused$" "$h"
 t_match "a zero request past the end is refused" "^zero refused$" "$h"
 t_match "a checksum request for a disk it did not announce is refused" "^sum ERR " "$h"
-stop_receiver
+t_receiver_stop
 t_is "the image still has 1 GiB" 1073741824 "$(stat -c %s "$T/hostile/evil/disk0.raw")"
 after=$(listing)
 t_is "nothing outside its folder appeared or went" "$before" "$after"
@@ -262,16 +218,13 @@ mnt=$T/mnt
 mkdir -p "$mnt"
 mount "$loop" "$mnt"
 echo "written while mounted" > "$mnt/live.txt"
-start_receiver "$T/recv" --tls-psk "$T/key.psk"
-"$P2VKIT" capture --to "$addr:$port" --disk "$loop" --name rw1 \
-    --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/rw.err"
+t_receiver "$T/recv" --tls-psk "$T/key.psk"
+t_capture "$loop" rw1 --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/rw.err"
 t_is "capture of a loop device mounted read-write exits 1" 1 $?
 t_match "... naming the mount point and --live" "mounted read-write at $mnt.*--live" "$(cat "$T/rw.err")"
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/small.img" --name rw2 \
-    --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/rwfile.err"
+t_capture "$T/small.img" rw2 --tls-psk "$T/key.psk" -q > /dev/null 2> "$T/rwfile.err"
 t_match "so is the image file under that loop device" "mounted read-write at $mnt" "$(cat "$T/rwfile.err")"
-"$P2VKIT" capture --to "$addr:$port" --disk "$loop" --name rw3 \
-    --tls-psk "$T/key.psk" --live > "$T/live.out" 2> "$T/live.err"
+t_capture "$loop" rw3 --tls-psk "$T/key.psk" --live > "$T/live.out" 2> "$T/live.err"
 st=$?
 t_is "with --live it is captured" 0 "$st"
 [ $st -eq 0 ] || sed 's/^/# /' "$T/live.err"
@@ -293,8 +246,7 @@ truncate -s $((120832 * 512)) "$T/swap.img"
 mkswap "$T/swap.img" >/dev/null 2>&1
 dd if="$T/swap.img" of="$T/mbr.img" bs=4096 count=1 seek=$((264192 / 8)) conv=notrunc 2>/dev/null
 mbr_sum=$(md5sum < "$T/mbr.img")
-"$P2VKIT" capture --to "$addr:$port" --disk "$T/mbr.img" --name used1 \
-    --tls-psk "$T/key.psk" --used-only > "$T/used.out" 2> "$T/used.err"
+t_capture "$T/mbr.img" used1 --tls-psk "$T/key.psk" --used-only > "$T/used.out" 2> "$T/used.err"
 st=$?
 t_is "capture --used-only of an MBR disk exits 0" 0 "$st"
 [ $st -eq 0 ] || sed 's/^/# /' "$T/used.err"
@@ -319,6 +271,6 @@ t_ok "the partition table arrived" cmp -n 1048576 "$T/mbr.img" "$T/used.raw"
 t_is "the swap header arrived" SWAPSPACE2 \
     "$(dd if="$T/used.raw" bs=1 skip=$((264192 * 512 + 4086)) count=10 2>/dev/null)"
 t_is "the source was not written" "$mbr_sum" "$(md5sum < "$T/mbr.img")"
-stop_receiver
+t_receiver_stop
 
 t_done

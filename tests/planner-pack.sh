@@ -8,15 +8,8 @@ t_plan 11
 
 plan () { "$P2VKIT" plan -q "$@"; }
 summary () { sed -n "s/^  $2: //p" "$1" | head -1; }
-cat > "$t_tmp/exact.yaml" <<EOT
-schema: p2vkit/policy/v1
-percentile: 100
-headroom_pct: 0
-cpu_overcommit: 1000
-overhead:
-  full: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-  paravirt: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-EOT
+# No headroom and no overhead: workloads are exactly their items.
+exact=tests/data/good/policy-exact.yaml
 
 # 1. Twenty triplets that each fill a 1000 MHz host exactly (as in
 #    Falkenauer's "t" instances), shuffled: first fit decreasing puts the
@@ -41,7 +34,7 @@ ffd=$(awk -F, 'NR > 1 { w[n++] = $4 } END {
     for (i = 1; i < n; i++) { x = w[i]; for (j = i - 1; j >= 0 && w[j] < x; j--) w[j + 1] = w[j]; w[j + 1] = x }
     for (i = 0; i < n; i++) { for (b = 0; b < nb && load[b] + w[i] > 1000; b++) ; if (b == nb) nb++; load[b] += w[i] }
     print nb }' "$t_tmp/triplets.csv")
-t_ok "plan 60 items that fill 20 hosts exactly" plan "$t_tmp/triplets.csv" --hosts "$t_tmp/bin.yaml" --policy "$t_tmp/exact.yaml" -o "$t_tmp/triplets.yaml"
+t_ok "plan 60 items that fill 20 hosts exactly" plan "$t_tmp/triplets.csv" --hosts "$t_tmp/bin.yaml" --policy "$exact" -o "$t_tmp/triplets.yaml"
 t_is "the lower bound is the optimum, 20" 20 "$(summary "$t_tmp/triplets.yaml" lower_bound)"
 t_is "the plan reaches it (first fit decreasing needs $ffd)" 20 "$(summary "$t_tmp/triplets.yaml" hosts_used)"
 t_ok "--check passes on it" "$P2VKIT" plan -q --check "$t_tmp/triplets.yaml" "$t_tmp/triplets.csv" --hosts "$t_tmp/bin.yaml"
@@ -53,7 +46,7 @@ t_ok "--check passes on it" "$P2VKIT" plan -q --check "$t_tmp/triplets.yaml" "$t
 sed 's/mhz: 1000,/mhz: 100,/' "$t_tmp/bin.yaml" > "$t_tmp/bin100.yaml"
 { echo "name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,pv_drivers"
   for i in 1 2 3 4 5; do echo "t$i,debian11,1,34,1,0,100,1,virtio"; done; } > "$t_tmp/thirds.csv"
-t_ok "plan five workloads of a third of a host and a bit" plan "$t_tmp/thirds.csv" --hosts "$t_tmp/bin100.yaml" --policy "$t_tmp/exact.yaml" -o "$t_tmp/thirds.yaml"
+t_ok "plan five workloads of a third of a host and a bit" plan "$t_tmp/thirds.csv" --hosts "$t_tmp/bin100.yaml" --policy "$exact" -o "$t_tmp/thirds.yaml"
 t_is "the lower bound proves three hosts" 3 "$(summary "$t_tmp/thirds.yaml" lower_bound)"
 t_is "and the plan uses three" 3 "$(summary "$t_tmp/thirds.yaml" hosts_used)"
 
@@ -67,7 +60,7 @@ hosts:
   - {model: big, cores: 4, mhz: 1000, memory_mib: 1048576, virt: vmx, hypervisors: [kvm], cost: 5}
   - {model: small, cores: 1, mhz: 1000, memory_mib: 1048576, virt: vmx, hypervisors: [kvm], cost: 2}
 EOT
-sed 's/^cpu_overcommit: 1000$/cpu_overcommit: 1000\nha_spare_hosts: 1/' "$t_tmp/exact.yaml" > "$t_tmp/spare.yaml"
+sed 's/^cpu_overcommit: 1000$/cpu_overcommit: 1000\nha_spare_hosts: 1/' "$exact" > "$t_tmp/spare.yaml"
 { echo "name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,pv_drivers"
   for i in 1 2 3 4 5; do echo "w$i,debian11,1,1000,1,0,100,1,virtio"; done; } > "$t_tmp/five.csv"
 t_ok "plan five workloads with one spare per model" plan "$t_tmp/five.csv" --hosts "$t_tmp/two.yaml" --policy "$t_tmp/spare.yaml" -o "$t_tmp/five.yaml"

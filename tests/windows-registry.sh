@@ -50,14 +50,7 @@ convert () {
         echo "(none)" > "$t_tmp/$name.firstboot.cmd"
     fi
     for f in log system.reg software.reg firstboot.cmd; do
-        if $regen; then
-            mkdir -p "$G"; cp "$t_tmp/$name.$f" "$G/$name.$f"
-            t_pass "regenerated $G/$name.$f"
-        elif d=$(diff -u "$G/$name.$f" "$t_tmp/$name.$f" 2>&1); then
-            t_pass "$name: $f matches $G/$name.$f"
-        else
-            t_fail "$name: $f matches $G/$name.$f" "$d"
-        fi
+        t_golden "$name: $f matches $G/$name.$f" "$G/$name.$f" "$t_tmp/$name.$f"
     done
 }
 

@@ -15,10 +15,8 @@
 # for when the whole 1398 would take too long.
 # SETs are folder names (falkenauer_u falkenauer_t scholl_1 scholl_2
 # scholl_3 hard28); default all.
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.sh"
 data=${BENCH_DATA:-$top/../shared/benchmarks/binpacking-1d}
-P2VKIT=${P2VKIT:-$top/p2vkit}
 limit=2
 jobs=2
 every=1
@@ -31,19 +29,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 sets=${*:-falkenauer_u falkenauer_t scholl_1 scholl_2 scholl_3 hard28}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cat > "$work/policy.yaml" <<EOT
-schema: p2vkit/policy/v1
-percentile: 100
-headroom_pct: 0
-cpu_overcommit: 1000
-overhead:
-  full: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-  paravirt: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-EOT
-
 # First-fit decreasing on one instance: prints its bin count.
 ffd () {
     awk '{ sub(/\r$/, "") } NR == 1 { next } NR == 2 { C = $1; next } NF { w[n++] = $1 }
@@ -74,11 +59,7 @@ run_one () {
             f = dir "/items/i" (NR - 2) ".yaml"
             printf "schema: p2vkit/profile/v1\nname: i%d\nhardware:\n  cpu: {cores: 1, mhz: %s}\n  memory_mib: 1\nos: {family: linux, pv_drivers: [virtio]}\n", NR - 2, $1 > f
             close(f) }' "$inst"
-    start=$(date +%s.%N)
-    "$P2VKIT" plan -q "$dir/items" --hosts "$dir/hosts.yaml" --policy "$work/policy.yaml" \
-        --time-limit "$limit" -o "$dir/plan.yaml"
-    end=$(date +%s.%N)
-    echo "$(sed -n 's/^  hosts_used: //p' "$dir/plan.yaml") $(echo "$end - $start" | bc)"
+    bench_plan "$dir/items" "$dir/hosts.yaml" "$dir/plan.yaml"
 }
 
 printf '%-14s %9s %8s %10s %8s %8s %10s\n' set instances optimal hosts/opt seconds ffd-opt ffd/opt

@@ -13,10 +13,8 @@
 # The inputs are generated with a fixed seed under a scratch folder.
 #
 #   tests/bench/scale.sh [--time-limit SEC] [--csv-rows N] [--series-workloads N]
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.sh"
 traces=${BENCH_TRACES:-$top/../shared/benchmarks/traces/planetlab-20110303}
-P2VKIT=${P2VKIT:-$top/p2vkit}
 limit=5
 rows=100000
 series=10000
@@ -29,8 +27,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -x /usr/bin/time ] || { echo "scale.sh: needs GNU time (/usr/bin/time, Debian package time)" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 cat > "$work/hosts.yaml" <<EOT
 schema: p2vkit/hosts/v1

@@ -25,10 +25,8 @@
 #   tests/bench/vector.sh [--time-limit SEC] [--jobs N] [PATTERN]
 #
 # PATTERN selects instances by a shell glob on the name (default '*').
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.sh"
 data=${BENCH_DATA:-$top/../shared/benchmarks/vector-packing/triplet}
-P2VKIT=${P2VKIT:-$top/p2vkit}
 limit=2
 jobs=2
 while [ $# -gt 0 ]; do
@@ -39,18 +37,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 pattern=${1:-*}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cat > "$work/policy.yaml" <<EOT
-schema: p2vkit/policy/v1
-percentile: 100
-headroom_pct: 0
-cpu_overcommit: 1000
-overhead:
-  full: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-  paravirt: {cpu_pct: 0, cpu_mhz: 0, memory_mib: 0}
-EOT
 cat > "$work/hosts.yaml" <<EOT
 schema: p2vkit/hosts/v1
 hosts:
@@ -69,41 +55,30 @@ convert () {
                 if ($c < 0) { $c = 0; clamped = 1 }
             for (c = 0; c < $(d + 1); c++) {
                 k++
+                f = dir "/profiles/i" k ".yaml"
+                print "schema: p2vkit/profile/v1" > f
+                print "name: i" k > f
+                print "collected_at: \"2026-01-02T00:00:00Z\"" > f
+                print "hardware:" > f
+                print "  cpu: {cores: 1, mhz: 100, virt: vmx}" > f
+                print "  memory_mib: 25600" > f
+                printf "  disks:\n    - {name: sda, size_bytes: %.0f}\n", (d == 3 || d == 5 ? $3 : $8) * 1073741824 > f
+                print "os: {family: linux, pv_drivers: [virtio]}" > f
+                print "utilization:" > f
                 if (d == 3 || d == 5) {
                     # One value for the whole day.
-                    f = dir "/profiles/i" k ".yaml"
-                    print "schema: p2vkit/profile/v1" > f
-                    print "name: i" k > f
-                    print "collected_at: \"2026-01-02T00:00:00Z\"" > f
-                    print "hardware:" > f
-                    print "  cpu: {cores: 1, mhz: 100, virt: vmx}" > f
-                    print "  memory_mib: 25600" > f
-                    printf "  disks:\n    - {name: sda, size_bytes: %.0f}\n", $3 * 1073741824 > f
-                    print "os: {family: linux, pv_drivers: [virtio]}" > f
-                    print "utilization:" > f
                     print "  interval_s: 86400" > f
                     printf "  cpu_pct: [%s]\n  mem_used_mib: [%d]\n", $1, 256 * $2 > f
                     printf "  disk_iops: [%s]\n  net_mbps: [%s]\n", (d == 5 ? $4 : 0), (d == 5 ? $5 : 0) > f
-                    close(f)
                 } else {
-                    f = dir "/profiles/i" k ".yaml"
-                    print "schema: p2vkit/profile/v1" > f
-                    print "name: i" k > f
-                    print "collected_at: \"2026-01-02T00:00:00Z\"" > f
-                    print "hardware:" > f
-                    print "  cpu: {cores: 1, mhz: 100, virt: vmx}" > f
-                    print "  memory_mib: 25600" > f
-                    printf "  disks:\n    - {name: sda, size_bytes: %.0f}\n", $8 * 1073741824 > f
-                    print "os: {family: linux, pv_drivers: [virtio]}" > f
-                    print "utilization:" > f
                     print "  interval_s: 14400" > f
                     printf "  cpu_pct: [%s, %s, %s, %s, %s, %s]\n", $1, $2, $3, $4, $5, $6 > f
                     m = 256 * $7
                     printf "  mem_used_mib: [%d, %d, %d, %d, %d, %d]\n", m, m, m, m, m, m > f
                     printf "  disk_iops: [%s, %s, %s, %s, %s, %s]\n", $9, $9, $9, $9, $9, $9 > f
                     printf "  net_mbps: [%s, %s, %s, %s, %s, %s]\n", $10, $10, $10, $10, $10, $10 > f
-                    close(f)
                 }
+                close(f)
             }
         }
         END { if (clamped) print "" > dir "/clamped" }' "$1"
@@ -113,12 +88,7 @@ run_one () {
     inst=$1 dir=$2
     mkdir -p "$dir/profiles"
     convert "$inst" "$dir"
-    in=$dir/profiles
-    start=$(date +%s.%N)
-    "$P2VKIT" plan -q "$in" --hosts "$work/hosts.yaml" --policy "$work/policy.yaml" \
-        --time-limit "$limit" -o "$dir/plan.yaml"
-    end=$(date +%s.%N)
-    echo "$(sed -n 's/^  hosts_used: //p' "$dir/plan.yaml") $(echo "$end - $start" | bc) $([ -f "$dir/clamped" ] && echo clamped || echo exact)"
+    echo "$(bench_plan "$dir/profiles" "$work/hosts.yaml" "$dir/plan.yaml") $([ -f "$dir/clamped" ] && echo clamped || echo exact)"
 }
 
 out=$work/results

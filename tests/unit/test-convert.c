@@ -121,42 +121,43 @@ golden (const char *name, int (*fn) (FILE *, const struct conv_report *),
   free (got);
 }
 
-static void
-test_paravirt (void **state)
+/* A conversion's domain XML (and report) against the golden files. */
+struct domain_case
 {
+  enum conv_mode mode;
+  enum core_firmware firmware;
+  size_t ndisks;
+  const char *accel;            /* NULL: fill's */
+  const char *xml, *report;     /* golden file names; report may be NULL */
+};
+
+static void
+test_domain (void **state)
+{
+  const struct domain_case *c = *state;
   struct conv_report r;
 
-  (void) state;
-  fill (&r, CONV_MODE_PARAVIRT, CORE_FIRMWARE_BIOS, 2);
-  golden ("paravirt.xml", conv_domain_write, &r);
-  golden ("paravirt.report.yaml", conv_report_write, &r);
+  fill (&r, c->mode, c->firmware, c->ndisks);
+  if (c->accel) {
+    free (r.accel);
+    r.accel = strdup (c->accel);
+  }
+  golden (c->xml, conv_domain_write, &r);
+  if (c->report)
+    golden (c->report, conv_report_write, &r);
   conv_report_clear (&r);
 }
 
-static void
-test_full (void **state)
-{
-  struct conv_report r;
-
-  (void) state;
-  fill (&r, CONV_MODE_FULL, CORE_FIRMWARE_BIOS, 1);
-  golden ("full.xml", conv_domain_write, &r);
-  conv_report_clear (&r);
-}
-
-static void
-test_full_uefi (void **state)
-{
-  struct conv_report r;
-
-  (void) state;
-  /* UEFI: q35 with SATA, firmware="efi". */
-  fill (&r, CONV_MODE_FULL, CORE_FIRMWARE_UEFI, 1);
-  free (r.accel);
-  r.accel = strdup ("kvm");
-  golden ("full-uefi.xml", conv_domain_write, &r);
-  conv_report_clear (&r);
-}
+static struct domain_case paravirt = {
+  CONV_MODE_PARAVIRT, CORE_FIRMWARE_BIOS, 2, NULL, "paravirt.xml", "paravirt.report.yaml"
+};
+static struct domain_case full = {
+  CONV_MODE_FULL, CORE_FIRMWARE_BIOS, 1, NULL, "full.xml", NULL
+};
+/* UEFI: q35 with SATA, firmware="efi". */
+static struct domain_case full_uefi = {
+  CONV_MODE_FULL, CORE_FIRMWARE_UEFI, 1, "kvm", "full-uefi.xml", NULL
+};
 
 static void
 test_change_diff (void **state)
@@ -185,9 +186,9 @@ int
 main (int argc, char **argv)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_paravirt),
-    cmocka_unit_test (test_full),
-    cmocka_unit_test (test_full_uefi),
+    { "test_paravirt", test_domain, NULL, NULL, &paravirt },
+    { "test_full", test_domain, NULL, NULL, &full },
+    { "test_full_uefi", test_domain, NULL, NULL, &full_uefi },
     cmocka_unit_test (test_change_diff),
   };
 

@@ -58,153 +58,97 @@ check_row (const struct core_csv *csv, size_t row, size_t line, size_t n, ...)
   va_end (ap);
 }
 
-static void
-test_simple (void **state)
+/* An input that parses: every row it gives, with the line the row starts
+ * on and its fields. */
+struct rows_case
 {
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("a,b,c\n1,2,3\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 2);
-  check_row (&csv, 0, 1, 3, "a", "b", "c");
-  check_row (&csv, 1, 2, 3, "1", "2", "3");
-}
-
-static void
-test_empty_fields (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("a,b,c\n,,\n\"\",x,\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 3);
-  check_row (&csv, 1, 2, 3, "", "", "");
-  check_row (&csv, 2, 3, 3, "", "x", "");
-}
+  const char *input;
+  size_t n;
+  struct
+  {
+    size_t line, n;
+    const char *field[3];
+  } row[5];
+};
 
 static void
-test_quoting (void **state)
+test_rows (void **state)
 {
+  const struct rows_case *c = *state;
   CLEANUP_FREE_CSV struct core_csv csv = { 0 };
 
-  (void) state;
-  assert_int_equal (parse ("a,b,c\n"
-                           "\"x,y\",\"say \"\"hi\"\"\",\"\"\"\"\n"
-                           "\"two\nlines\",\"crlf\r\ninside\",\"cr\rinside\"\n"
-                           "\"\",\" spaces \",\"a\"\"\"\n"
-                           "last,row,here\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 5);
-  check_row (&csv, 1, 2, 3, "x,y", "say \"hi\"", "\"");
-  /* Line breaks inside quotes are kept as they are, and counted: the
-   * row spans lines 3 to 6. */
-  check_row (&csv, 2, 3, 3, "two\nlines", "crlf\r\ninside", "cr\rinside");
-  check_row (&csv, 3, 7, 3, "", " spaces ", "a\"");
-  check_row (&csv, 4, 8, 3, "last", "row", "here");
+  assert_int_equal (parse (c->input, &csv), 0);
+  assert_int_equal (csv.rows.len, c->n);
+  for (size_t r = 0; r < c->n; r++) {
+    assert_int_equal (csv.rows.ptr[r].line, c->row[r].line);
+    assert_int_equal (csv.rows.ptr[r].fields.len, c->row[r].n);
+    for (size_t i = 0; i < c->row[r].n; i++)
+      assert_string_equal (cell (&csv, r, i), c->row[r].field[i]);
+  }
 }
 
-static void
-test_spaces_kept (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
+static struct rows_case simple = {
+  "a,b,c\n1,2,3\n", 2, { { 1, 3, { "a", "b", "c" } }, { 2, 3, { "1", "2", "3" } } }
+};
 
-  (void) state;
-  /* RFC 4180: spaces are part of a field. */
-  assert_int_equal (parse (" a , b \n", &csv), 0);
-  check_row (&csv, 0, 1, 2, " a ", " b ");
-}
+static struct rows_case empty_fields = {
+  "a,b,c\n,,\n\"\",x,\n", 3,
+  { { 1, 3, { "a", "b", "c" } }, { 2, 3, { "", "", "" } }, { 3, 3, { "", "x", "" } } }
+};
 
-static void
-test_bom (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
+/* Line breaks inside quotes are kept as they are, and counted: the third
+ * row spans lines 3 to 6. */
+static struct rows_case quoting = {
+  "a,b,c\n"
+  "\"x,y\",\"say \"\"hi\"\"\",\"\"\"\"\n"
+  "\"two\nlines\",\"crlf\r\ninside\",\"cr\rinside\"\n"
+  "\"\",\" spaces \",\"a\"\"\"\n"
+  "last,row,here\n", 5,
+  { { 1, 3, { "a", "b", "c" } },
+    { 2, 3, { "x,y", "say \"hi\"", "\"" } },
+    { 3, 3, { "two\nlines", "crlf\r\ninside", "cr\rinside" } },
+    { 7, 3, { "", " spaces ", "a\"" } },
+    { 8, 3, { "last", "row", "here" } } }
+};
 
-  (void) state;
-  assert_int_equal (parse ("\xef\xbb\xbfname,os\nx,y\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 2);
-  check_row (&csv, 0, 1, 2, "name", "os");
-  check_row (&csv, 1, 2, 2, "x", "y");
-}
+/* RFC 4180: spaces are part of a field. */
+static struct rows_case spaces_kept = { " a , b \n", 1, { { 1, 2, { " a ", " b " } } } };
 
+static struct rows_case bom = {
+  "\xef\xbb\xbfname,os\nx,y\n", 2, { { 1, 2, { "name", "os" } }, { 2, 2, { "x", "y" } } }
+};
+
+static struct rows_case bom_only = { "\xef\xbb\xbf", 0, { { 0 } } };
+
+/* Only at the very start is it a byte order mark. */
+static struct rows_case bom_elsewhere = {
+  "a\n\xef\xbb\xbf" "b\n", 2, { { 1, 1, { "a" } }, { 2, 1, { "\xef\xbb\xbf" "b" } } }
+};
+
+static struct rows_case crlf = {
+  "a,b\r\n1,2\r\n\"3\",\"4\"\r\n", 3,
+  { { 1, 2, { "a", "b" } }, { 2, 2, { "1", "2" } }, { 3, 2, { "3", "4" } } }
+};
+
+static struct rows_case lone_cr = {
+  "a,b\r1,2\r\"3\",4\r", 3,
+  { { 1, 2, { "a", "b" } }, { 2, 2, { "1", "2" } }, { 3, 2, { "3", "4" } } }
+};
+
+static struct rows_case mixed_line_ends = {
+  "a\r\nb\nc\rd", 4, { { 1, 1, { "a" } }, { 2, 1, { "b" } }, { 3, 1, { "c" } }, { 4, 1, { "d" } } }
+};
+
+static struct rows_case empty_lines = {
+  "\n\r\na,b\n\n\r\n1,2\r\r\n\n3,4\n\n", 3,
+  { { 3, 2, { "a", "b" } }, { 6, 2, { "1", "2" } }, { 9, 2, { "3", "4" } } }
+};
 static void
 test_bom_not_counted (void **state)
 {
   (void) state;
   /* The byte order mark is not a column of line 1. */
   parse_fails ("\xef\xbb\xbf" "ab\"c\n", "t.csv:1:3: quote in unquoted field");
-}
-
-static void
-test_bom_only (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("\xef\xbb\xbf", &csv), 0);
-  assert_int_equal (csv.rows.len, 0);
-}
-
-static void
-test_bom_elsewhere (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  /* Only at the very start is it a byte order mark. */
-  assert_int_equal (parse ("a\n\xef\xbb\xbf" "b\n", &csv), 0);
-  check_row (&csv, 1, 2, 1, "\xef\xbb\xbf" "b");
-}
-
-static void
-test_crlf (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("a,b\r\n1,2\r\n\"3\",\"4\"\r\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 3);
-  check_row (&csv, 0, 1, 2, "a", "b");
-  check_row (&csv, 1, 2, 2, "1", "2");
-  check_row (&csv, 2, 3, 2, "3", "4");
-}
-
-static void
-test_lone_cr (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("a,b\r1,2\r\"3\",4\r", &csv), 0);
-  assert_int_equal (csv.rows.len, 3);
-  check_row (&csv, 0, 1, 2, "a", "b");
-  check_row (&csv, 1, 2, 2, "1", "2");
-  check_row (&csv, 2, 3, 2, "3", "4");
-}
-
-static void
-test_mixed_line_ends (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("a\r\nb\nc\rd", &csv), 0);
-  assert_int_equal (csv.rows.len, 4);
-  check_row (&csv, 0, 1, 1, "a");
-  check_row (&csv, 1, 2, 1, "b");
-  check_row (&csv, 2, 3, 1, "c");
-  check_row (&csv, 3, 4, 1, "d");
-}
-
-static void
-test_empty_lines (void **state)
-{
-  CLEANUP_FREE_CSV struct core_csv csv = { 0 };
-
-  (void) state;
-  assert_int_equal (parse ("\n\r\na,b\n\n\r\n1,2\r\r\n\n3,4\n\n", &csv), 0);
-  assert_int_equal (csv.rows.len, 3);
-  check_row (&csv, 0, 3, 2, "a", "b");
-  check_row (&csv, 1, 6, 2, "1", "2");
-  check_row (&csv, 2, 9, 2, "3", "4");
 }
 
 static void
@@ -371,22 +315,25 @@ test_many_rows (void **state)
              "row 9999, \"quoted\"");
 }
 
+/* One test per case, named as a test function would be. */
+#define ROWS_TEST(c) { "test_" #c, test_rows, NULL, NULL, &c }
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_simple),
-    cmocka_unit_test (test_empty_fields),
-    cmocka_unit_test (test_quoting),
-    cmocka_unit_test (test_spaces_kept),
-    cmocka_unit_test (test_bom),
+    ROWS_TEST (simple),
+    ROWS_TEST (empty_fields),
+    ROWS_TEST (quoting),
+    ROWS_TEST (spaces_kept),
+    ROWS_TEST (bom),
     cmocka_unit_test (test_bom_not_counted),
-    cmocka_unit_test (test_bom_only),
-    cmocka_unit_test (test_bom_elsewhere),
-    cmocka_unit_test (test_crlf),
-    cmocka_unit_test (test_lone_cr),
-    cmocka_unit_test (test_mixed_line_ends),
-    cmocka_unit_test (test_empty_lines),
+    ROWS_TEST (bom_only),
+    ROWS_TEST (bom_elsewhere),
+    ROWS_TEST (crlf),
+    ROWS_TEST (lone_cr),
+    ROWS_TEST (mixed_line_ends),
+    ROWS_TEST (empty_lines),
     cmocka_unit_test (test_blank_line_is_a_row),
     cmocka_unit_test (test_no_final_newline),
     cmocka_unit_test (test_empty_input),

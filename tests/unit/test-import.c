@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "tests/unit/unit.h"
 
 #define HEADER "name,os,cores,mhz,memory_mib,disk_gib"
 
@@ -66,6 +67,26 @@ import_one (const char *header, const char *row)
   p = v.ptr[0];
   core_profile_vector_reset (&v);
   return p;
+}
+
+/* A row's utilization: one sample per series, standing for the day. */
+static void
+check_one_sample (const core_double_vector *series, double value)
+{
+  assert_int_equal (series->len, 1);
+  assert_true (series->ptr[0] == value);
+}
+
+static void
+check_day (const struct core_utilization *u, double cpu_pct, double mem_used_mib,
+           double disk_iops, double disk_mbps, double net_mbps)
+{
+  assert_int_equal (u->interval_s, 86400);
+  check_one_sample (&u->cpu_pct, cpu_pct);
+  check_one_sample (&u->mem_used_mib, mem_used_mib);
+  check_one_sample (&u->disk_iops, disk_iops);
+  check_one_sample (&u->disk_mbps, disk_mbps);
+  check_one_sample (&u->net_mbps, net_mbps);
 }
 
 static struct core_profile *
@@ -353,17 +374,7 @@ test_all_columns (void **state)
   assert_int_equal (p->os.pv_drivers, 0);
   assert_int_equal (p->services.len, 0);
 
-  assert_int_equal (p->utilization.interval_s, 86400);
-  assert_int_equal (p->utilization.cpu_pct.len, 1);
-  assert_true (p->utilization.cpu_pct.ptr[0] == 15);
-  assert_int_equal (p->utilization.mem_used_mib.len, 1);
-  assert_true (p->utilization.mem_used_mib.ptr[0] == 620);
-  assert_int_equal (p->utilization.disk_iops.len, 1);
-  assert_true (p->utilization.disk_iops.ptr[0] == 35);
-  assert_int_equal (p->utilization.disk_mbps.len, 1);
-  assert_true (p->utilization.disk_mbps.ptr[0] == 1.2);
-  assert_int_equal (p->utilization.net_mbps.len, 1);
-  assert_true (p->utilization.net_mbps.ptr[0] == 4.5);
+  check_day (&p->utilization, 15, 620, 35, 1.2, 4.5);
 }
 
 static void
@@ -387,17 +398,7 @@ test_defaults (void **state)
   /* What libosinfo says CentOS 7 ships. */
   assert_int_equal (p->os.pv_drivers, CORE_PV_VIRTIO);
   /* All five series, one sample each. */
-  assert_int_equal (p->utilization.interval_s, 86400);
-  assert_int_equal (p->utilization.cpu_pct.len, 1);
-  assert_true (p->utilization.cpu_pct.ptr[0] == 100);
-  assert_int_equal (p->utilization.mem_used_mib.len, 1);
-  assert_true (p->utilization.mem_used_mib.ptr[0] == 8192);
-  assert_int_equal (p->utilization.disk_iops.len, 1);
-  assert_true (p->utilization.disk_iops.ptr[0] == 0);
-  assert_int_equal (p->utilization.disk_mbps.len, 1);
-  assert_true (p->utilization.disk_mbps.ptr[0] == 0);
-  assert_int_equal (p->utilization.net_mbps.len, 1);
-  assert_true (p->utilization.net_mbps.ptr[0] == 0);
+  check_day (&p->utilization, 100, 8192, 0, 0, 0);
 }
 
 static void
@@ -1004,17 +1005,6 @@ test_many_rows (void **state)
   assert_null (v.ptr[9999]->os.id);
 }
 
-static int
-setup (void **state)
-{
-  const char *srcdir = getenv ("srcdir");
-
-  (void) state;
-  if (srcdir && chdir (srcdir) == -1)
-    return -1;
-  return 0;
-}
-
 int
 main (void)
 {
@@ -1053,5 +1043,5 @@ main (void)
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
-  return cmocka_run_group_tests (tests, setup, NULL);
+  return cmocka_run_group_tests (tests, unit_chdir_srcdir, NULL);
 }

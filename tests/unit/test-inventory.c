@@ -77,23 +77,25 @@ test_meminfo (void **state)
   assert_int_equal (inv_meminfo_used_kib (&m), -1);
 }
 
+/* The value of KEY in the os-release text T is WANT. */
+static void
+check_os_release (const char *t, const char *key, const char *want)
+{
+  CLEANUP_FREE char *v = inv_os_release_get (t, key);
+
+  assert_string_equal (v, want);
+}
+
 static void
 test_os_release (void **state)
 {
   const char *t = "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID='12'\n"
     "PRETTY_NAME=\"A \\\"quoted\\\" name\"\nEMPTY=\n";
-  char *v;
 
   (void) state;
-  v = inv_os_release_get (t, "ID");
-  assert_string_equal (v, "debian");
-  free (v);
-  v = inv_os_release_get (t, "VERSION_ID");
-  assert_string_equal (v, "12");
-  free (v);
-  v = inv_os_release_get (t, "PRETTY_NAME");
-  assert_string_equal (v, "A \"quoted\" name");
-  free (v);
+  check_os_release (t, "ID", "debian");
+  check_os_release (t, "VERSION_ID", "12");
+  check_os_release (t, "PRETTY_NAME", "A \"quoted\" name");
   assert_null (inv_os_release_get (t, "EMPTY"));
   assert_null (inv_os_release_get (t, "NAM"));
 }

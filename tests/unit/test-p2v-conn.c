@@ -46,6 +46,22 @@ end_child (pid_t pid)
   waitpid (pid, NULL, 0);
 }
 
+/* A read of C that must fail on its time limit, with MSG, 1 s after START
+ * (give or take a loaded machine); the child PID is ended, C freed. */
+static void
+getline_times_out (struct p2v_conn *c, double start, pid_t pid, const char *msg)
+{
+  char *line = p2v_conn_getline (c);
+  double took = core_monotonic () - start;
+
+  end_child (pid);
+  assert_null (line);
+  assert_true (p2v_conn_timed_out (c));
+  assert_string_equal (core_errmsg (), msg);
+  assert_true (took >= 0.9 && took < 3);
+  p2v_conn_free (c);
+}
+
 /* gnutls' handshake timeout counted per read: a byte every 200 ms kept
  * it going for as long as the peer liked.  The deadline is in all. */
 static void
@@ -85,9 +101,8 @@ test_plain_deadline (void **state)
 {
   int sv[2];
   pid_t pid;
-  double start, took;
+  double start;
   struct p2v_conn *c;
-  char *line;
 
   (void) state;
   assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -96,14 +111,7 @@ test_plain_deadline (void **state)
   start = core_monotonic ();
   c = p2v_conn_server_until (sv[0], NULL, start + 1);
   assert_non_null (c);
-  line = p2v_conn_getline (c);
-  took = core_monotonic () - start;
-  end_child (pid);
-  assert_null (line);
-  assert_true (p2v_conn_timed_out (c));
-  assert_string_equal (core_errmsg (), "receive: the handshake's time limit passed");
-  assert_true (took >= 0.9 && took < 3);
-  p2v_conn_free (c);
+  getline_times_out (c, start, pid, "receive: the handshake's time limit passed");
 }
 
 /* The idle limit: silence ends a read, data keeps it going. */
@@ -112,7 +120,6 @@ test_idle (void **state)
 {
   int sv[2];
   pid_t pid;
-  double start, took;
   struct p2v_conn *c;
   char *line;
 
@@ -140,16 +147,8 @@ test_idle (void **state)
   assert_non_null (line);
   assert_string_equal (line, "xxxxxxxxxx");
   free (line);
-  start = core_monotonic ();
-  line = p2v_conn_getline (c);
-  took = core_monotonic () - start;
-  end_child (pid);
+  getline_times_out (c, core_monotonic (), pid, "no data from the other end for 1 s");
   close (sv[1]);
-  assert_null (line);
-  assert_true (p2v_conn_timed_out (c));
-  assert_string_equal (core_errmsg (), "no data from the other end for 1 s");
-  assert_true (took >= 0.9 && took < 3);
-  p2v_conn_free (c);
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tui/tui.h"
+#include "tests/unit/unit.h"
 
 #define SERVERS "examples/fleet/servers"
 #define HOSTS "examples/fleet/hosts.yaml"
@@ -583,17 +584,6 @@ test_export (void **state)
   tui_model_clear (&m);
 }
 
-static int
-setup (void **state)
-{
-  const char *srcdir = getenv ("srcdir");
-
-  (void) state;
-  if (srcdir && chdir (srcdir) == -1)
-    return -1;
-  return 0;
-}
-
 int
 main (void)
 {
@@ -612,5 +602,5 @@ main (void)
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
-  return cmocka_run_group_tests (tests, setup, NULL);
+  return cmocka_run_group_tests (tests, unit_chdir_srcdir, NULL);
 }

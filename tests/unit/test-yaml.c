@@ -31,6 +31,26 @@ static int w_hosts (FILE *fp, const void *o) { return core_hosts_write (fp, o); 
 static int w_policy (FILE *fp, const void *o) { return core_policy_write (fp, o); }
 static int w_plan (FILE *fp, const void *o) { return core_plan_write (fp, o); }
 
+/* Read the plan PATH into A, which must succeed. */
+static void
+plan_read (const char *path, struct core_plan *a)
+{
+  if (core_plan_read (path, a) == -1)
+    fail_msg ("%s", core_errmsg ());
+}
+
+/* Write A and read it back into B: equal. */
+static void
+plan_round_trip (const struct core_plan *a, struct core_plan *b)
+{
+  size_t len;
+  CLEANUP_FREE char *text = to_text (w_plan, a, &len);
+
+  if (core_plan_parse ("written", text, len, b) == -1)
+    fail_msg ("%s\n%s", core_errmsg (), text);
+  assert_true (core_plan_equal (a, b));
+}
+
 static void
 profile_round_trip (const char *path)
 {
@@ -164,12 +184,9 @@ static void
 test_plan (void **state)
 {
   struct core_plan a, b;
-  size_t len;
-  char *text;
 
   (void) state;
-  if (core_plan_read (DATA "plan.yaml", &a) == -1)
-    fail_msg ("%s", core_errmsg ());
+  plan_read (DATA "plan.yaml", &a);
   assert_int_equal (a.summary.workloads, 3);
   assert_int_equal (a.summary.lower_bound, 1);
   assert_true (a.summary.watts_after == CORE_UNSET);
@@ -179,11 +196,7 @@ test_plan (void **state)
   assert_int_equal (a.workloads.ptr[2].mode, CORE_MODE_PHYSICAL);
   assert_int_equal (a.workloads.ptr[2].passthrough.len, 1);
   assert_int_equal (a.unplaced.len, 1);
-  text = to_text (w_plan, &a, &len);
-  if (core_plan_parse ("written", text, len, &b) == -1)
-    fail_msg ("%s\n%s", core_errmsg (), text);
-  assert_true (core_plan_equal (&a, &b));
-  free (text);
+  plan_round_trip (&a, &b);
   core_plan_clear (&a);
   core_plan_clear (&b);
   core_plan_clear (NULL);
@@ -195,12 +208,9 @@ static void
 test_plan_sized (void **state)
 {
   struct core_plan a, b;
-  size_t len;
-  char *text;
 
   (void) state;
-  if (core_plan_read (DATA "plan-sized.yaml", &a) == -1)
-    fail_msg ("%s", core_errmsg ());
+  plan_read (DATA "plan-sized.yaml", &a);
   assert_true (a.sizing.given);
   assert_int_equal (a.sizing.hosts, 1);
   assert_true (a.sizing.cores.spec == 2);
@@ -218,15 +228,11 @@ test_plan_sized (void **state)
   assert_int_equal (a.growth.years, 1);
   assert_int_equal (a.growth.hosts.len, 1);
   assert_int_equal (a.growth.hosts.ptr[0].peak_pct.len, 13);
-  text = to_text (w_plan, &a, &len);
-  if (core_plan_parse ("written", text, len, &b) == -1)
-    fail_msg ("%s\n%s", core_errmsg (), text);
-  assert_true (core_plan_equal (&a, &b));
+  plan_round_trip (&a, &b);
   /* A month the growth runs out in, and sizing without it, compare. */
   b.growth.hosts.ptr[0].runs_out.month = 3;
   b.growth.hosts.ptr[0].runs_out.resource = CORE_RES_CPU;
   assert_false (core_plan_equal (&a, &b));
-  free (text);
   core_plan_clear (&a);
   core_plan_clear (&b);
 }
@@ -239,12 +245,9 @@ test_plan_extended (void **state)
 {
   struct core_plan a, b;
   const struct core_plan_server *s;
-  size_t len;
-  char *text;
 
   (void) state;
-  if (core_plan_read (DATA "plan-extended.yaml", &a) == -1)
-    fail_msg ("%s", core_errmsg ());
+  plan_read (DATA "plan-extended.yaml", &a);
   assert_int_equal (a.models.len, 1);
   assert_string_equal (a.models.ptr[0].model, "athlon-x2-5200");
   assert_int_equal (a.models.ptr[0].count, 2);
@@ -266,17 +269,13 @@ test_plan_extended (void **state)
   assert_null (s->os);
   assert_true (s->mhz == CORE_UNSET);
   assert_int_equal (s->virt, CORE_VIRT_UNSET);
-  text = to_text (w_plan, &a, &len);
-  if (core_plan_parse ("written", text, len, &b) == -1)
-    fail_msg ("%s\n%s", core_errmsg (), text);
-  assert_true (core_plan_equal (&a, &b));
+  plan_round_trip (&a, &b);
   /* Equality sees the new fields. */
   b.hosts.ptr[0].series.cpu_mhz.ptr[2] += 1;
   assert_false (core_plan_equal (&a, &b));
   b.hosts.ptr[0].series.cpu_mhz.ptr[2] -= 1;
   b.workloads.ptr[0].server.cores = 4;
   assert_false (core_plan_equal (&a, &b));
-  free (text);
   core_plan_clear (&a);
   core_plan_clear (&b);
 }
