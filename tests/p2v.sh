@@ -12,6 +12,7 @@ for p in qemu-nbd qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugf
 done
 PY=/usr/bin/python3
 $PY -c 'import nbd' 2>/dev/null || t_skip_all "python3-libnbd is not installed"
+t_net_lock
 
 t_plan 54
 t_tmpdir
