@@ -86,21 +86,21 @@ t_stop_group () {
 # namespaces or fixed loopback addresses and ports takes it before it
 # starts any of them, so that such tests never overlap: in make check's
 # two lanes, or in two runs on one machine.  Under `flock LOCK prove ...`
-# the script inherits flock(1)'s descriptor of the lock, which already
-# holds it: locking through that descriptor returns at once, where a
-# second open would wait for ever.  The descriptor (9 otherwise) is passed
-# on to the script's children; daemons must not keep it (t_libvirtd).
+# (or make check) the script inherits flock(1)'s descriptor, which holds
+# the lock already (a second open of it would wait for ever): the tests
+# under that one holder then take LOCK.inner among themselves.  The
+# descriptor (9) is passed on to the script's children; daemons must not
+# keep it (t_libvirtd).
 t_net_lock () {
     t__lock=${P2VKIT_NET_LOCK:-/tmp/p2vkit-net.lock}
-    t__fd=
     for t__f in /proc/$$/fd/*; do
-        [ "$(readlink "$t__f" 2>/dev/null)" = "$t__lock" ] && t__fd=${t__f##*/} && break
+        if [ "$(readlink "$t__f" 2>/dev/null)" = "$t__lock" ]; then
+            t__lock=$t__lock.inner
+            break
+        fi
     done
-    if [ -z "$t__fd" ]; then
-        t__fd=9
-        { exec 9>>"$t__lock"; } 2>/dev/null || exec 9<"$t__lock" || exit 1
-    fi
-    flock -w "${P2VKIT_NET_LOCK_WAIT:-3600}" "$t__fd" && return 0
+    { exec 9>>"$t__lock"; } 2>/dev/null || exec 9<"$t__lock" || exit 1
+    flock -w "${P2VKIT_NET_LOCK_WAIT:-3600}" 9 && return 0
     echo "1..1"
     echo "not ok 1 - $t__lock: still held by another test after ${P2VKIT_NET_LOCK_WAIT:-3600} s"
     exit 1
