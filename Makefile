@@ -95,29 +95,61 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-# Every test: the unit tests (plain and sanitizer builds), the shell tests,
-# then the end-to-end tests (tests/e2e/: Debian test guests built, cached in
-# /var/tmp/p2vkit-guests, converted, captured, booted and deployed through
-# libvirt), which take most of the time.  One test at a time: guests booting
-# under TCG beside other tests made their timing unreliable.  The guests are
-# built in the background from the start (build.sh --prefetch), so that the
-# builds overlap the compiling and the other tests.
+# Every test, in two lanes side by side (prove -j2, one rule per lane),
+# each running one test at a time: the unit tests (plain and sanitizer
+# builds) then the shell tests in one; the end-to-end tests (tests/e2e/:
+# Debian test guests built, cached in /var/tmp/p2vkit-guests, converted,
+# captured, booted and deployed through libvirt) in the other, which takes
+# about as long.  What the lanes share is guarded: tests that use libvirtd,
+# network namespaces or fixed loopback addresses hold one lock throughout
+# (t_net_lock in tests/functions.sh, also against other runs on the
+# machine); build.sh builds each guest once under flock, the e2e tests
+# waiting for it; libguestfs locks its appliance cache; scratch folders
+# come from mktemp.  The end-to-end tests once ran alone because guests
+# booting under TCG beside other tests made their timing unreliable: their
+# time limits (30 minutes a boot) now leave room for the other lane on a
+# loaded 2-core machine.  The guests are built in the background from the
+# start (build.sh --prefetch), so that the builds overlap the compiling
+# and the first tests.
+#
+# prove runs each test through tests/prove-exec (standard error as TAP
+# comments, one stream per test as -j2 needs; the seconds of each test in
+# $(CHECK_TIMES)), shows failures and comments, and the run ends with the
+# ten slowest tests.  SHELL_TESTS, E2E_TESTS and UNIT_TESTS may be given
+# on the command line to run fewer.
 TEST_ENV = P2VKIT=$(CURDIR)/$(SAN_BUILD)/p2vkit P2VKIT_PLAIN=$(CURDIR)/p2vkit srcdir=$(CURDIR)
 SHELL_TESTS := $(sort $(filter-out tests/functions.sh,$(wildcard tests/*.sh)))
 E2E_TESTS := $(sort $(wildcard tests/e2e/*.sh))
+UNIT_TESTS = $(UNIT_BINS) $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%)
+CHECK_TIMES = $(BUILD)/check-times
+empty :=
+comma := ,
+# The end-to-end lane's rule: its tests by name ({a,b,c}); the rest is the
+# other lane (**).  prove's status fails when a test of either lane fails.
+E2E_LANE = --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(E2E_TESTS)))}' --rules='seq=**'
+
+# $(call run_tests,PROVE-ARGUMENTS): prove, then the ten slowest tests;
+# prove's exit status.
+define run_tests
+@rm -f $(CHECK_TIMES)
+$(TEST_ENV) P2VKIT_TEST_TIMES=$(CURDIR)/$(CHECK_TIMES) \
+  prove --timer --merge --failures --comments --exec tests/prove-exec $(1); st=$$?; \
+  echo "Slowest tests:"; sort -rn $(CHECK_TIMES) 2>/dev/null | head -n 10 \
+  | awk '{ printf "  %7.1f s  %s\n", $$1, $$2 }'; \
+  exit $$st
+endef
 
 check: deps
 	tests/guests/build.sh --prefetch
 	$(MAKE) all unit-tests
 	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
-	$(TEST_ENV) prove --timer -e '' $(UNIT_BINS) \
-	  $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/tests/%) $(SHELL_TESTS) $(E2E_TESTS)
+	$(call run_tests,-j2 $(E2E_LANE) $(E2E_TESTS) $(UNIT_TESTS) $(SHELL_TESTS))
 
 # Only the end-to-end tests (the same builds and environment as make check).
 check-e2e: deps
 	$(MAKE) all unit-tests
 	$(MAKE) BUILD=$(SAN_BUILD) SAN=1 all unit-tests
-	$(TEST_ENV) prove --timer -e '' $(E2E_TESTS)
+	$(call run_tests,$(E2E_TESTS))
 
 # Rewrite the expected outputs of the golden-file tests from the current
 # program; review the diff before committing it.

@@ -5,7 +5,7 @@
 # and --json gives it as JSON; a name not in the plan is refused with the
 # nearest one.  The images are small empty qcow2/raw files made here with
 # the converter's definitions of tests/data/deploy/images: nothing boots.
-# Workload names get a per-run prefix; run under flock /tmp/p2vkit-net.lock.
+# Workload names get a per-run prefix; libvirtd is shared (t_net_lock).
 . "$(dirname "$0")/functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root to run libvirtd"
@@ -13,6 +13,7 @@ PATH=$PATH:/usr/sbin
 for p in virsh libvirtd virtlogd qemu-img python3; do
     command -v $p >/dev/null 2>&1 || t_skip_all "no $p"
 done
+t_net_lock
 
 t_tmpdir
 t_deploy_thesis only

@@ -1,8 +1,7 @@
 #!/bin/sh
-# p2vkit deploy's volumes against a real libvirtd (run it under
-# `flock /tmp/p2vkit-net.lock`): an upload killed half way (SIGKILL, so
-# nothing is undone) leaves a volume that is never used as it is; the
-# next run refuses it, and --replace uploads it again, byte for byte.  And
+# p2vkit deploy's volumes against a real libvirtd (shared: t_net_lock): an
+# upload killed half way (SIGKILL, so nothing is undone) leaves a volume
+# that is never used as it is; the next run refuses it, and --replace uploads it again, byte for byte.  And
 # an image's format is the one its definition says, never a guess from its
 # first bytes: a raw image whose first sector is a qcow2 header naming a
 # backing file stays raw, and a qcow2 image with a backing file is refused.
@@ -15,6 +14,7 @@ PATH=$PATH:/usr/sbin
 for p in virsh libvirtd virtlogd qemu-img; do
     command -v $p >/dev/null 2>&1 || t_skip_all "no $p (scripts/install-deps.sh installs it)"
 done
+t_net_lock
 
 t_tmpdir
 t_deploy_thesis dv

@@ -170,17 +170,43 @@ t_capture () {
     "$P2VKIT" capture --to "$addr:$port" --disk "$t__disk" --name "$t__name" "$@"
 }
 
+# t_net_lock: hold the lock of the machine's shared test resources
+# ($P2VKIT_NET_LOCK, /tmp/p2vkit-net.lock) until the script ends; else
+# fail the script after an hour.  Every test that uses libvirtd, network
+# namespaces or fixed loopback addresses and ports takes it before it
+# starts any of them, so that such tests never overlap: in make check's
+# two lanes, or in two runs on one machine.  Under `flock LOCK prove ...`
+# (or make check) the script inherits flock(1)'s descriptor, which holds
+# the lock already (a second open of it would wait for ever): the tests
+# under that one holder then take LOCK.inner among themselves.  The
+# descriptor (9) is passed on to the script's children; daemons must not
+# keep it (t_libvirtd).
+t_net_lock () {
+    t__lock=${P2VKIT_NET_LOCK:-/tmp/p2vkit-net.lock}
+    for t__f in /proc/$$/fd/*; do
+        if [ "$(readlink "$t__f" 2>/dev/null)" = "$t__lock" ]; then
+            t__lock=$t__lock.inner
+            break
+        fi
+    done
+    { exec 9>>"$t__lock"; } 2>/dev/null || exec 9<"$t__lock" || exit 1
+    flock -w "${P2VKIT_NET_LOCK_WAIT:-3600}" 9 && return 0
+    echo "1..1"
+    echo "not ok 1 - $t__lock: still held by another test after ${P2VKIT_NET_LOCK_WAIT:-3600} s"
+    exit 1
+}
+
 # t_libvirtd: libvirtd and virtlogd running (started here when no service
 # did), answering on qemu:///system; else skip the script.  Started without
-# this script's descriptors: under flock(1) they would hold the lock for as
-# long as they run.
+# this script's descriptors: they would hold t_net_lock's lock for as long
+# as they run.  A minute to answer: they start slowly on a loaded machine.
 t_libvirtd () {
     for t__d in virtlogd libvirtd; do
         pgrep -x $t__d >/dev/null && continue
         # (sh cannot close descriptors above 9 itself; perl runs prove anyway)
         perl -e 'use POSIX (); POSIX::close($_) for 3 .. 1023; exec @ARGV or die "$ARGV[0]: $!\n"' $t__d -d
     done
-    for t__i in $(seq 1 50); do
+    for t__i in $(seq 1 300); do
         virsh -q -c qemu:///system version >/dev/null 2>&1 && return 0
         sleep 0.2
     done

@@ -13,6 +13,7 @@ command -v ssh-keygen >/dev/null 2>&1 || t_skip_all "no ssh-keygen"
 agent=$(dirname "$P2VKIT")/p2vkit-agent
 [ -x "$agent" ] || agent=$srcdir/build/p2vkit-agent
 [ -x "$agent" ] || t_skip_all "no static agent built (make)"
+t_net_lock
 
 t_tmpdir
 pids=

@@ -4,13 +4,14 @@
 # capture goes on; a capture whose packets stop arriving (half-open); a
 # receiver that stops answering.  The receiver runs in a network
 # namespace behind a veth pair when one can be made, else on loopback.
-# Run under flock /tmp/p2vkit-net.lock (fixed addresses).
+# Fixed addresses: the script takes t_net_lock.
 . "$(dirname "$0")/functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "needs root (network namespaces, tc)"
 t_need qemu-nbd qemu-img psktool ip
 PY=/usr/bin/python3
 [ -x $PY ] || t_skip_all "python3 is not installed"
+t_net_lock
 
 t_plan 23
 t_tmpdir

@@ -10,6 +10,7 @@
 t_need qemu-nbd qemu-img mkfs.ext4 psktool losetup sfdisk mkswap e2fsck debugfs
 PY=/usr/bin/python3
 $PY -c 'import nbd' 2>/dev/null || t_skip_all "python3-libnbd is not installed"
+t_net_lock
 
 t_plan 54
 t_tmpdir

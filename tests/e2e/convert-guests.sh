@@ -6,7 +6,9 @@
 # not change, the unconverted guest does not boot on virtio, the domain XML
 # validates, the report records what was done.
 #
-# Slow (TCG where KVM does not work): conversions run two at a time.
+# Slow (TCG where KVM does not work): conversions run two at a time.  The
+# time limits (30 minutes a boot) leave room for make check's other lane
+# on a loaded 2-core machine; a guest that boots is not slowed by them.
 # P2VKIT_GUESTS_ONLY="plain lvm" limits the guests (for development).
 . "$(dirname "$0")/../functions.sh"
 
@@ -56,7 +58,7 @@ novirtio () {
     # the guest writes nothing more, so a pipe to grep would only end when
     # the timeout stops QEMU.
     local console=$log/novirtio.console q pattern='login:|ALERT!|Gave up waiting'
-    timeout 600 qemu-system-x86_64 -accel $accel -machine q35 -m 1024 -nodefaults \
+    timeout 1800 qemu-system-x86_64 -accel $accel -machine q35 -m 1024 -nodefaults \
         -display none -serial file:"$console" -snapshot -no-reboot \
         -drive file="$plain",format=qcow2,if=virtio </dev/null >/dev/null 2>&1 &
     q=$!

@@ -2,7 +2,8 @@
 # End to end: a Debian test guest's disk (tests/guests/build.sh plain, an
 # MBR disk with an ext4 root and swap) is captured with --used-only over
 # TLS-PSK, received with --convert, converted and booted to its login
-# prompt by p2vkit convert --verify-boot (TCG where KVM does not work).
+# prompt by p2vkit convert --verify-boot (TCG where KVM does not work; 30
+# minutes allowed for the boot, as make check's other lane runs beside it).
 . "$(dirname "$0")/../functions.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip_all "building test guests needs root (debootstrap)"
@@ -29,7 +30,7 @@ psktool -u p2v -p "$T/key.psk" >/dev/null 2>&1
 
 mkdir "$T/recv"
 setsid "$P2VKIT" receive --listen 127.0.0.1:0 --dir "$T/recv" --tls-psk "$T/key.psk" \
-    --convert --convert-option=--verify-boot --once > "$T/recv.out" 2> "$T/recv.err" &
+    --convert --convert-option=--verify-boot --convert-option=--boot-timeout=1800 --once > "$T/recv.out" 2> "$T/recv.err" &
 rpid=$!
 i=0
 while ! grep -q '^listening on' "$T/recv.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
