@@ -506,9 +506,12 @@ bool core_plan_equal(const struct core_plan *a, const struct core_plan *b);
 #define CORE_SCHEMA_HOSTS "p2vkit/hosts/v1"
 #define CORE_SCHEMA_POLICY "p2vkit/policy/v1"
 #define CORE_SCHEMA_PLAN "p2vkit/plan/v1"
+#define CORE_SCHEMA_SOURCES "p2vkit/sources/v1"
+#define CORE_SCHEMA_JOURNAL "p2vkit/journal/v1"
 
 enum core_file_kind {
-  CORE_FILE_PROFILE, CORE_FILE_HOSTS, CORE_FILE_POLICY, CORE_FILE_PLAN
+  CORE_FILE_PROFILE, CORE_FILE_HOSTS, CORE_FILE_POLICY, CORE_FILE_PLAN,
+  CORE_FILE_SOURCES, CORE_FILE_JOURNAL
 };
 
 /* From memory; NAME is used in messages.  The *_read functions read a
@@ -663,6 +666,12 @@ size_t core_schema_tables(const struct core_table *t,
  * (yaml-load.c); the caller deletes the document. */
 int core_yaml_load(struct core_reader *r, const char *name, const char *buf,
                    size_t len);
+/* Read the document NAME into OBJ against T, the top-level table of the
+ * format of KIND (the schema key is checked, then the walker reads the
+ * rest); OBJ must be initialized. */
+int core_yaml_parse_top(const char *name, const char *buf, size_t len,
+                        enum core_file_kind kind, const struct core_table *t,
+                        void *obj);
 /* The root ROOT is a mapping whose schema is WANT's. */
 int core_yaml_expect_kind(struct core_reader *r, struct yaml_node_s *root,
                           enum core_file_kind want);
@@ -719,6 +728,10 @@ int core_profile_write(FILE *fp, const struct core_profile *p);
 int core_hosts_write(FILE *fp, const struct core_hosts *h);
 int core_policy_write(FILE *fp, const struct core_policy *p);
 int core_plan_write(FILE *fp, const struct core_plan *plan);
+/* A document of SCHEMA holding OBJ, a struct of T (T's fields in order;
+ * unset numbers, NULL strings and empty lists left out). */
+int core_yaml_write_top(FILE *fp, const char *schema,
+                        const struct core_table *t, const void *obj);
 
 /* The libyaml emitter under those writers, for other modules' YAML
  * outputs: begin, events, end.  After the first failure every call does
@@ -1092,5 +1105,47 @@ const char *core_libvirt_domain_type(void);
  * this struct; callers include <guestfs.h>.) */
 struct guestfs_h;
 int core_guestfs_set_accel(struct guestfs_h *g);
+
+/* ------------------------------------------------------------------ */
+/* sources.c: where each workload of a plan is migrated from.          */
+
+/* One workload's source: a running server reached over OpenSSH, or
+ * images of its disks. */
+struct core_source {
+  char *name;                   /* the plan's workload */
+  char *ssh;                    /* USER@HOST, or NULL for images */
+  int64_t port;                 /* with ssh: 1..65535 (22 when not given);
+                                 * CORE_UNSET with images */
+  core_string_vector disks;     /* with ssh: devices; empty: the profile's */
+  core_string_vector images;    /* without ssh: at least one path */
+  size_t line, col;             /* of the entry in its file, for messages */
+};
+DEFINE_VECTOR_TYPE(core_source_vector, struct core_source)
+struct core_sources {
+  char *source;                 /* the file read */
+  core_source_vector sources;
+};
+#define CLEANUP_FREE_SOURCES __attribute__((cleanup(core_sources_clear)))
+extern const struct core_table core_sources_table;
+
+void core_sources_init(struct core_sources *s);
+/* Frees what S holds and initializes it again; S may be NULL. */
+void core_sources_clear(struct core_sources *s);
+int core_sources_parse(const char *name, const char *buf, size_t len,
+                       struct core_sources *out);
+int core_sources_read(const char *path, struct core_sources *out);
+int core_sources_write(FILE *fp, const struct core_sources *s);
+bool core_sources_equal(const struct core_sources *a,
+                        const struct core_sources *b);
+/* The source named NAME, or NULL. */
+const struct core_source *core_sources_find(const struct core_sources *s,
+                                            const char *name);
+/* S against PLAN: every workload the plan places on a host has a source,
+ * and every source names a workload of the plan.  Appends one message
+ * per problem to PROBLEMS ("FILE: ..." or "FILE:LINE:COL: ...") and
+ * returns how many; -1 with the error set when out of memory. */
+int core_sources_check_plan(const struct core_sources *s,
+                            const struct core_plan *plan,
+                            core_string_vector *problems);
 
 #endif /* P2VKIT_CORE_H */
