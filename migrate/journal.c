@@ -169,11 +169,23 @@ unique_workload (struct core_reader *r, yaml_node_t *item, const char *path,
   return 0;
 }
 
+/* Written last, so that a journal cut short is never taken for a
+ * shorter one. */
+static int
+check_end (struct core_reader *r, const struct core_field *f,
+           yaml_node_t *v, const char *path, void *obj)
+{
+  if (!*(bool *) ((char *) obj + f->offset))
+    return fail (r, v, "%s: must be true (the journal's last line)", path);
+  return 0;
+}
+
 #define S struct mig_journal
 static const struct core_field journal_fields[] = {
   { .key = "schema", .type = CORE_FIELD_SKIP, REQ },
   FIELD (S, workloads, VECTOR, .sub = &workload_table, REQ,
          .each = unique_workload),
+  FIELD (S, end, BOOL, REQ, .hook = check_end),
 };
 const struct core_table mig_journal_table =
   CORE_TABLE ("", S, journal_fields, NULL);
@@ -183,6 +195,7 @@ void
 mig_journal_init (struct mig_journal *j)
 {
   memset (j, 0, sizeof *j);
+  j->end = true;
 }
 
 void

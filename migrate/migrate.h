@@ -55,6 +55,7 @@ DEFINE_VECTOR_TYPE(mig_workload_vector, struct mig_workload)
 struct mig_journal {
   char *path;                   /* where it is saved */
   mig_workload_vector workloads;
+  bool end;                     /* true: the file's last key */
 };
 #define CLEANUP_FREE_JOURNAL __attribute__((cleanup(mig_journal_clear)))
 extern const struct core_table mig_journal_table;

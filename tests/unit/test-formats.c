@@ -17,6 +17,7 @@
 
 #include "core/core.h"
 #include "tui/tui.h"
+#include "migrate/migrate.h"
 
 #define DOC "docs/formats.md"
 #define MAX_TABLES 64
@@ -44,6 +45,8 @@ static const struct {
   { "Policy", &core_policy_table },
   { "Plan", &core_plan_table },
   { "Sizing a host", &core_plan_table },
+  { "Sources", &core_sources_table },
+  { "Migration journal", &mig_journal_table },
 };
 
 static bool
