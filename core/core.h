@@ -1148,4 +1148,40 @@ int core_sources_check_plan(const struct core_sources *s,
                             const struct core_plan *plan,
                             core_string_vector *problems);
 
+/* ------------------------------------------------------------------ */
+/* waves.c: the order in which a plan's workloads move, in waves.       */
+
+/* What the waves are cut by; the defaults are the report's. */
+struct core_wave_options {
+  double rate_mbs;              /* transfer rate, MB/s */
+  double window_h;              /* longest transfer a wave may take, h */
+  size_t wave_size;             /* most workloads in a wave */
+};
+#define CORE_WAVE_RATE_MBS 100
+#define CORE_WAVE_WINDOW_H 8
+#define CORE_WAVE_SIZE 10
+
+enum core_risk { CORE_RISK_LOW, CORE_RISK_MEDIUM, CORE_RISK_HIGH };
+extern const char *const core_risk_names[];  /* low medium high */
+
+/* One workload that moves, where it goes in the order. */
+struct core_wave_item {
+  size_t w;                     /* index in plan->workloads */
+  bool infra;                   /* an infrastructure service */
+  int rank;                     /* infrastructure: place in its group */
+  enum core_risk risk;
+  const char *risk_why;         /* static text */
+  double disk_gib;              /* data to copy */
+  double seconds;               /* its transfer at the rate */
+  size_t wave;                  /* 1-based */
+  size_t part;                  /* 1, or 2... for a wave that continues
+                                 * the one before it (window or size) */
+};
+/* The workloads PLAN places on a host, in the order they move, each with
+ * its wave; *N of them (the array is allocated; free it), *WAVES waves
+ * (WAVES may be NULL).  NULL with the error set when out of memory. */
+struct core_wave_item *core_plan_waves(const struct core_plan *plan,
+                                       const struct core_wave_options *opts,
+                                       size_t *n, size_t *waves);
+
 #endif /* P2VKIT_CORE_H */
