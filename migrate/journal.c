@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "migrate/migrate.h"
 
