@@ -657,6 +657,10 @@ const struct core_field *core_schema_field(const struct core_table *t,
  * "KEY: what", as the reader would say it without its position. */
 int core_schema_set(const struct core_table *t, void *obj, const char *key,
                     const char *text);
+/* For a VECTOR's each hook: the first of the N items before item N
+ * (ITEMS of SIZE bytes) whose string at OFFSET is item N's, or -1. */
+ssize_t core_schema_same_before(const void *items, size_t n, size_t size,
+                                size_t offset);
 /* The tables below T (T first, each once), for listing and for the test
  * against docs/formats.md; returns how many, at most MAX. */
 size_t core_schema_tables(const struct core_table *t,

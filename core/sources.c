@@ -115,12 +115,13 @@ unique_name (struct core_reader *r, yaml_node_t *item, const char *path,
              const void *items, size_t n)
 {
   const struct core_source *s = items;
+  ssize_t j = core_schema_same_before (items, n, sizeof *s,
+                                       offsetof (struct core_source, name));
 
-  for (size_t j = 0; j < n; j++)
-    if (strcmp (s[j].name, s[n].name) == 0)
-      return fail (r, value_of (r, item, "name"), "%s: workload '%s' has a "
-                   "source already (sources[%zu], line %zu)", path,
-                   s[n].name, j, s[j].line);
+  if (j >= 0)
+    return fail (r, value_of (r, item, "name"), "%s: workload '%s' has a "
+                 "source already (sources[%zd], line %zu)", path,
+                 s[n].name, j, s[j].line);
   return 0;
 }
 

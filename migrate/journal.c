@@ -161,10 +161,10 @@ unique_workload (struct core_reader *r, yaml_node_t *item, const char *path,
 {
   const struct mig_workload *w = items;
 
-  for (size_t j = 0; j < n; j++)
-    if (strcmp (w[j].name, w[n].name) == 0)
-      return fail (r, value_of (r, item, "name"), "%s: workload '%s' is "
-                   "listed twice", path, w[n].name);
+  if (core_schema_same_before (items, n, sizeof *w,
+                               offsetof (struct mig_workload, name)) >= 0)
+    return fail (r, value_of (r, item, "name"), "%s: workload '%s' is "
+                 "listed twice", path, w[n].name);
   return 0;
 }
 
