@@ -46,7 +46,7 @@ endif
 
 # Every folder but cli/ (the front end) and tests/ goes into one library
 # that the program, the unit tests and the fuzz targets link.
-LIB_DIRS := core inventory planner converter p2v deploy report tui
+LIB_DIRS := core inventory planner converter p2v deploy report migrate tui
 LIB_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))

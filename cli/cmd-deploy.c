@@ -10,7 +10,8 @@
 
 enum {
   OPT_DEFAULT_URI = 256, OPT_POOL, OPT_POOL_PATH, OPT_NETWORK, OPT_VERIFY_BOOT,
-  OPT_BOOT_TIMEOUT, OPT_REPLACE, OPT_STATUS, OPT_XML_DIR, OPT_ONLY, OPT_JSON
+  OPT_BOOT_TIMEOUT, OPT_REPLACE, OPT_STATUS, OPT_XML_DIR, OPT_ONLY, OPT_JSON,
+  OPT_WAVE
 };
 
 static const struct cli_option opts[] = {
@@ -26,6 +27,7 @@ static const struct cli_option opts[] = {
   { "dry-run", no_argument, 'n', NULL, "print every action and definition, change nothing" },
   { "replace", no_argument, OPT_REPLACE, NULL, "replace domains defined differently, use volumes left from earlier runs" },
   { "only", required_argument, OPT_ONLY, "NAME[,NAME...]", "deploy (or show) only these workloads of the plan (repeatable)" },
+  { "wave", required_argument, OPT_WAVE, "N", "deploy (or show) only the workloads of migration wave N, the report's waves" },
   { "status", no_argument, OPT_STATUS, NULL, "show each workload's host, definition, state and boot" },
   { "json", no_argument, OPT_JSON, NULL, "with --status: print the rows as JSON" },
   { "xml-dir", required_argument, OPT_XML_DIR, "DIR", "write each definition to DIR/NAME.xml without connecting to any host" },
@@ -35,9 +37,9 @@ static const struct cli_option opts[] = {
 
 static const struct cli_usage usage = {
   "PLAN.yaml --images DIR [--uri HOST=URI ...] [--default-uri URI] [--start]\n"
-  "         [--verify-boot] [--dry-run] [--replace] [--only NAME,...]\n"
+  "         [--verify-boot] [--dry-run] [--replace] [--only NAME,...] [--wave N]\n"
   "       p2vkit deploy --status PLAN.yaml [--uri HOST=URI ...] [--default-uri URI]\n"
-  "         [--only NAME,...] [--json]",
+  "         [--only NAME,...] [--wave N] [--json]",
   "Deploy a plan's converted guests through libvirt: for each host, check\n"
   "everything first (images, URIs, pools, domains), then upload the disks into\n"
   "a storage pool over libvirt's stream API, define each domain from the\n"
@@ -290,6 +292,12 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
         p += n + 1;
       }
       o.only = &only;
+      break;
+    case OPT_WAVE:
+      if (core_parse_int64 (optarg, "--wave", 1, 1000000, &o.wave) == -1) {
+        ret = cli_usage_error (cmd, "%s", core_errmsg ());
+        goto out;
+      }
       break;
     case 'q': ui.quiet = true; break;
     case 'h': cli_print_help (cmd, &usage, opts); ret = EXIT_OK; goto out;

@@ -31,7 +31,8 @@ cli_cmd_report (const struct cli_command *cmd, int argc, char **argv)
 {
   CLEANUP_FREE_PLAN struct core_plan plan;
   struct rep_document d = {
-    .output = "-", .opts = { .rate_mbs = 100, .window_h = 8, .wave_size = 10 },
+    .output = "-", .opts = { .rate_mbs = CORE_WAVE_RATE_MBS, .window_h = CORE_WAVE_WINDOW_H,
+              .wave_size = CORE_WAVE_SIZE },
   };
   int64_t wave_size;
   const char *format = NULL;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "migrate/migrate.h"
 
 enum { OPT_JSON = 256 };
 
@@ -13,8 +14,8 @@ static const struct cli_option opts[] = {
 
 static const struct cli_usage usage = {
   "FILE...",
-  "Check profiles, host catalogs, policies and plans (by their schema: key)\n"
-  "and CSV files of servers, the way every other command reads them.  Prints\n"
+  "Check profiles, host catalogs, policies, plans, sources files and\n"
+  "migration journals (by their schema: key) and CSV files of servers, the way every other command reads them.  Prints\n"
   "one line per file; exits 1 when any file is bad."
 };
 
@@ -84,6 +85,23 @@ check_file (const char *path, struct facts *f)
                          plan.workloads.len, plan.hosts.len,
                          plan.sizing.given ? ", with a host sizing" : "",
                          plan.growth.given ? ", with growth" : "");
+  }
+  case CORE_FILE_SOURCES: {
+    CLEANUP_FREE_SOURCES struct core_sources s;
+    if (core_sources_parse (path, buf, len, &s) == -1)
+      return NULL;
+    f->kind = "sources";
+    f->workloads = s.sources.len;
+    return core_sprintf ("sources of %zu workloads", s.sources.len);
+  }
+  case CORE_FILE_JOURNAL: {
+    CLEANUP_FREE_JOURNAL struct mig_journal j;
+    if (mig_journal_parse (path, buf, len, &j) == -1)
+      return NULL;
+    f->kind = "journal";
+    f->workloads = j.workloads.len;
+    return core_sprintf ("migration journal of %zu workloads",
+                         j.workloads.len);
   }
   }
   core_error ("%s: unknown kind of file", path);

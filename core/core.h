@@ -511,9 +511,12 @@ bool core_plan_equal(const struct core_plan *a, const struct core_plan *b);
 #define CORE_SCHEMA_HOSTS "p2vkit/hosts/v1"
 #define CORE_SCHEMA_POLICY "p2vkit/policy/v1"
 #define CORE_SCHEMA_PLAN "p2vkit/plan/v1"
+#define CORE_SCHEMA_SOURCES "p2vkit/sources/v1"
+#define CORE_SCHEMA_JOURNAL "p2vkit/journal/v1"
 
 enum core_file_kind {
-  CORE_FILE_PROFILE, CORE_FILE_HOSTS, CORE_FILE_POLICY, CORE_FILE_PLAN
+  CORE_FILE_PROFILE, CORE_FILE_HOSTS, CORE_FILE_POLICY, CORE_FILE_PLAN,
+  CORE_FILE_SOURCES, CORE_FILE_JOURNAL
 };
 
 /* From memory; NAME is used in messages.  The *_read functions read a
@@ -702,6 +705,10 @@ bool core_schema_is_unset(const struct core_field *f, const void *obj);
  * "KEY: what", as the reader would say it without its position. */
 int core_schema_set(const struct core_table *t, void *obj, const char *key,
                     const char *text);
+/* For a VECTOR's each hook: the first of the N items before item N
+ * (ITEMS of SIZE bytes) whose string at OFFSET is item N's, or -1. */
+ssize_t core_schema_same_before(const void *items, size_t n, size_t size,
+                                size_t offset);
 /* The tables below T (T first, each once), for listing and for the test
  * against docs/formats.md; returns how many, at most MAX. */
 size_t core_schema_tables(const struct core_table *t,
@@ -711,6 +718,12 @@ size_t core_schema_tables(const struct core_table *t,
  * (yaml-load.c); the caller deletes the document. */
 int core_yaml_load(struct core_reader *r, const char *name, const char *buf,
                    size_t len);
+/* Read the document NAME into OBJ against T, the top-level table of the
+ * format of KIND (the schema key is checked, then the walker reads the
+ * rest); OBJ must be initialized. */
+int core_yaml_parse_top(const char *name, const char *buf, size_t len,
+                        enum core_file_kind kind, const struct core_table *t,
+                        void *obj);
 /* The root ROOT is a mapping whose schema is WANT's. */
 int core_yaml_expect_kind(struct core_reader *r, struct yaml_node_s *root,
                           enum core_file_kind want);
@@ -770,6 +783,10 @@ int core_plan_write(FILE *fp, const struct core_plan *plan);
 /* The writer of a plan's sizing.features (its field's write). */
 void core_plan_write_features(struct core_yaml_writer *w,
                               const struct core_field *f, const void *sizing);
+/* A document of SCHEMA holding OBJ, a struct of T (T's fields in order;
+ * unset numbers, NULL strings and empty lists left out). */
+int core_yaml_write_top(FILE *fp, const char *schema,
+                        const struct core_table *t, const void *obj);
 
 /* The libyaml emitter under those writers, for other modules' YAML
  * outputs: begin, events, end.  After the first failure every call does
@@ -1159,5 +1176,83 @@ const char *core_libvirt_domain_type(void);
  * this struct; callers include <guestfs.h>.) */
 struct guestfs_h;
 int core_guestfs_set_accel(struct guestfs_h *g);
+
+/* ------------------------------------------------------------------ */
+/* sources.c: where each workload of a plan is migrated from.          */
+
+/* One workload's source: a running server reached over OpenSSH, or
+ * images of its disks. */
+struct core_source {
+  char *name;                   /* the plan's workload */
+  char *ssh;                    /* USER@HOST, or NULL for images */
+  int64_t port;                 /* with ssh: 1..65535 (22 when not given);
+                                 * CORE_UNSET with images */
+  core_string_vector disks;     /* with ssh: devices; empty: the profile's */
+  core_string_vector images;    /* without ssh: at least one path */
+  size_t line, col;             /* of the entry in its file, for messages */
+};
+DEFINE_VECTOR_TYPE(core_source_vector, struct core_source)
+struct core_sources {
+  char *source;                 /* the file read */
+  core_source_vector sources;
+};
+#define CLEANUP_FREE_SOURCES __attribute__((cleanup(core_sources_clear)))
+extern const struct core_table core_sources_table;
+
+void core_sources_init(struct core_sources *s);
+/* Frees what S holds and initializes it again; S may be NULL. */
+void core_sources_clear(struct core_sources *s);
+int core_sources_parse(const char *name, const char *buf, size_t len,
+                       struct core_sources *out);
+int core_sources_read(const char *path, struct core_sources *out);
+int core_sources_write(FILE *fp, const struct core_sources *s);
+bool core_sources_equal(const struct core_sources *a,
+                        const struct core_sources *b);
+/* The source named NAME, or NULL. */
+const struct core_source *core_sources_find(const struct core_sources *s,
+                                            const char *name);
+/* S against PLAN: every workload the plan places on a host has a source,
+ * and every source names a workload of the plan.  Appends one message
+ * per problem to PROBLEMS ("FILE: ..." or "FILE:LINE:COL: ...") and
+ * returns how many; -1 with the error set when out of memory. */
+int core_sources_check_plan(const struct core_sources *s,
+                            const struct core_plan *plan,
+                            core_string_vector *problems);
+
+/* ------------------------------------------------------------------ */
+/* waves.c: the order in which a plan's workloads move, in waves.       */
+
+/* What the waves are cut by; the defaults are the report's. */
+struct core_wave_options {
+  double rate_mbs;              /* transfer rate, MB/s */
+  double window_h;              /* longest transfer a wave may take, h */
+  size_t wave_size;             /* most workloads in a wave */
+};
+#define CORE_WAVE_RATE_MBS 100
+#define CORE_WAVE_WINDOW_H 8
+#define CORE_WAVE_SIZE 10
+
+enum core_risk { CORE_RISK_LOW, CORE_RISK_MEDIUM, CORE_RISK_HIGH };
+extern const char *const core_risk_names[];  /* low medium high */
+
+/* One workload that moves, where it goes in the order. */
+struct core_wave_item {
+  size_t w;                     /* index in plan->workloads */
+  bool infra;                   /* an infrastructure service */
+  int rank;                     /* infrastructure: place in its group */
+  enum core_risk risk;
+  const char *risk_why;         /* static text */
+  double disk_gib;              /* data to copy */
+  double seconds;               /* its transfer at the rate */
+  size_t wave;                  /* 1-based */
+  size_t part;                  /* 1, or 2... for a wave that continues
+                                 * the one before it (window or size) */
+};
+/* The workloads PLAN places on a host, in the order they move, each with
+ * its wave; *N of them (the array is allocated; free it), *WAVES waves
+ * (WAVES may be NULL).  NULL with the error set when out of memory. */
+struct core_wave_item *core_plan_waves(const struct core_plan *plan,
+                                       const struct core_wave_options *opts,
+                                       size_t *n, size_t *waves);
 
 #endif /* P2VKIT_CORE_H */

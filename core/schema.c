@@ -915,3 +915,16 @@ core_schema_set (const struct core_table *t, void *obj, const char *key,
   free (tmp);
   return ret;
 }
+
+ssize_t
+core_schema_same_before (const void *items, size_t n, size_t size,
+                         size_t offset)
+{
+  const char *name = *(char *const *) ((const char *) items + n * size + offset);
+
+  for (size_t j = 0; j < n; j++)
+    if (strcmp (*(char *const *) ((const char *) items + j * size + offset),
+                name) == 0)
+      return j;
+  return -1;
+}

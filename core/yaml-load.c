@@ -308,8 +308,10 @@ core_yaml_load (struct core_reader *r, const char *name, const char *buf, size_t
 
 static const char *const schema_names[] = {
   CORE_SCHEMA_PROFILE, CORE_SCHEMA_HOSTS, CORE_SCHEMA_POLICY, CORE_SCHEMA_PLAN,
-  NULL
+  CORE_SCHEMA_SOURCES, CORE_SCHEMA_JOURNAL, NULL
 };
+_Static_assert (sizeof schema_names / sizeof schema_names[0]
+                == CORE_FILE_JOURNAL + 2, "a schema name per file kind");
 
 /* Check the root is a mapping whose "schema" key names a known schema;
  * return its kind. */

@@ -26,6 +26,7 @@
 #define check_name core_yaml_check_name
 #define subpath core_yaml_subpath
 #define value_of core_yaml_value_of
+#define parse_top core_yaml_parse_top
 #define FOR_PAIRS CORE_FOR_PAIRS
 #define FOR_ITEMS CORE_FOR_ITEMS
 
@@ -406,9 +407,9 @@ const struct core_table core_hosts_table = CORE_TABLE ("", S, hosts_fields, NULL
 
 /* Read the document NAME into OBJ against T, the top-level table of the
  * format of KIND. */
-static int
-parse_top (const char *name, const char *buf, size_t len,
-           enum core_file_kind kind, const struct core_table *t, void *obj)
+int
+core_yaml_parse_top (const char *name, const char *buf, size_t len,
+                     enum core_file_kind kind, const struct core_table *t, void *obj)
 {
   yaml_document_t doc;
   struct core_reader r = { .doc = &doc };

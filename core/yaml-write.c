@@ -424,6 +424,11 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
     case CORE_FIELD_SERIES:
       kv_series (w, f->key, p);
       break;
+    case CORE_FIELD_STRINGS:
+      /* Empty is absent: the readers refuse an empty list. */
+      if (((const core_string_vector *) p)->len)
+        kv_strings (w, f->key, p, true);
+      break;
     case CORE_FIELD_STRUCT:
       if ((f->flags & CORE_FIELD_OMIT_EMPTY)
           && !core_schema_holds_items (f->sub, p))
@@ -554,6 +559,22 @@ core_plan_write (FILE *fp, const struct core_plan *plan)
   core_yw_map_begin (&w, false);
   kv_str (&w, "schema", CORE_SCHEMA_PLAN);
   write_fields (&w, &core_plan_table, plan);
+  core_yw_map_end (&w);
+  return core_yw_end (&w);
+}
+
+/* For the formats whose writers live with their readers (sources.c,
+ * migrate/journal.c). */
+int
+core_yaml_write_top (FILE *fp, const char *schema, const struct core_table *t,
+                     const void *obj)
+{
+  struct core_yaml_writer w;
+
+  core_yw_begin (&w, fp, -1);
+  core_yw_map_begin (&w, false);
+  kv_str (&w, "schema", schema);
+  write_fields (&w, t, obj);
   core_yw_map_end (&w);
   return core_yw_end (&w);
 }

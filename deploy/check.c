@@ -31,16 +31,61 @@ problem (core_string_vector *problems, const char *fmt, ...)
   return 0;
 }
 
-/* Whether --only leaves workload NAME in (everything without --only). */
+/* Whether --only and --wave leave workload NAME in (everything without
+ * either; both given: the workloads both name). */
 static bool
 selected (const struct dep_run *r, const char *name)
 {
-  if (r->o.only == NULL || r->o.only->len == 0)
-    return true;
-  for (size_t i = 0; i < r->o.only->len; i++)
-    if (strcmp (r->o.only->ptr[i], name) == 0)
-      return true;
-  return false;
+  bool in = r->o.only == NULL || r->o.only->len == 0;
+
+  for (size_t i = 0; !in && i < r->o.only->len; i++)
+    in = strcmp (r->o.only->ptr[i], name) == 0;
+  for (size_t i = 0; in && r->wave_of && i < r->plan->workloads.len; i++)
+    if (strcmp (r->plan->workloads.ptr[i].name, name) == 0)
+      return r->wave_of[i] == (size_t) r->o.wave;
+  return in;
+}
+
+/* --wave N: which wave each workload moves in, the report's waves. */
+static int
+check_wave (struct dep_run *r)
+{
+  const struct core_plan *p = r->plan;
+  const struct core_wave_options wopts = {
+    CORE_WAVE_RATE_MBS, CORE_WAVE_WINDOW_H, CORE_WAVE_SIZE
+  };
+  CLEANUP_FREE struct core_wave_item *items = NULL;
+  size_t n, nwaves;
+
+  free (r->wave_of);
+  r->wave_of = NULL;
+  if (r->o.wave <= 0)
+    return 0;
+  if ((items = core_plan_waves (p, &wopts, &n, &nwaves)) == NULL)
+    return -1;
+  if ((size_t) r->o.wave > nwaves) {
+    core_error ("--wave: %s has %zu wave%s, there is no wave %lld",
+                r->o.plan_file, nwaves, nwaves == 1 ? "" : "s",
+                (long long) r->o.wave);
+    return -1;
+  }
+  if ((r->wave_of = calloc (p->workloads.len + 1, sizeof *r->wave_of)) == NULL) {
+    core_error ("out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++)
+    r->wave_of[items[i].w] = items[i].wave;
+  /* An --only name outside the wave is a mistake, not an empty run. */
+  for (size_t i = 0; r->o.only && i < r->o.only->len; i++)
+    for (size_t j = 0; j < p->workloads.len; j++)
+      if (strcmp (p->workloads.ptr[j].name, r->o.only->ptr[i]) == 0
+          && r->wave_of[j] != (size_t) r->o.wave) {
+        core_error ("--only: workload '%s' moves in wave %zu of %s, not in "
+                    "--wave %lld", r->o.only->ptr[i], r->wave_of[j],
+                    r->o.plan_file, (long long) r->o.wave);
+        return -1;
+      }
+  return 0;
 }
 
 /* Every --only name is a workload the plan places: a typo would
@@ -92,7 +137,7 @@ dep_gather (struct dep_run *r, core_string_vector *problems, bool need_images,
 {
   const struct core_plan *p = r->plan;
 
-  if (check_only (r) == -1)
+  if (check_only (r) == -1 || check_wave (r) == -1)
     return -1;
 
   for (size_t i = 0; i < p->hosts.len; i++) {

@@ -179,5 +179,6 @@ dep_run_free (struct dep_run *r)
   for (size_t i = 0; i < r->undo.len; i++)
     free (r->undo.ptr[i].name);
   undo_vector_reset (&r->undo);
+  free (r->wave_of);
   free (r);
 }

@@ -50,6 +50,10 @@ struct dep_options {
                                  * "bridge:NAME", "user" */
   const core_string_vector *only;  /* NULL or empty: every workload; else
                                    * only these (--only) */
+  int64_t wave;                 /* 0: every wave; else only the workloads
+                                 * of this migration wave (--wave), as
+                                 * core_plan_waves numbers them with the
+                                 * report's defaults */
   bool start;
   bool verify_boot;
   bool dry_run;
@@ -266,6 +270,8 @@ struct dep_run {
   undo_vector undo;
   bool checked;
   size_t done;                  /* actions taken */
+  size_t *wave_of;              /* with --wave: each plan workload's wave
+                                 * (0: it does not move) */
 };
 
 void dep_close_console (struct dep_wl *w);

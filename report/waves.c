@@ -1,148 +1,12 @@
-/* Migration waves and runbooks.
- *
- * The order (docs/report.md): infrastructure services first (directory,
- * DNS, DHCP, certificates...: what the other servers need to find in
- * place), one member of each redundant group per wave so that its twin
- * keeps serving; then the rest by risk (low, medium, high) and, within a
- * risk, least data first.  A wave ends where the next workload would
- * take its transfers past the window, or at the most workloads a wave
- * may hold (cutovers take people's time, too).  Transfer times are the data in use
- * on the servers' file systems (whole disks when the plan does not know
- * it) at the given rate, one transfer after the other.
+/* Migration waves and runbooks, for the report.  Which workloads move
+ * in which wave, and why in that order, is core_plan_waves's
+ * (core/waves.c), which deploy --wave shares.
  */
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
 
 #include "report/report.h"
-
-enum risk { RISK_LOW, RISK_MEDIUM, RISK_HIGH };
-static const char *const risk_names[] = { "low", "medium", "high" };
-
-struct item {
-  size_t w;                     /* index in plan->workloads */
-  bool infra;
-  int rank;                     /* infrastructure: place in its group */
-  enum risk risk;
-  const char *risk_why;
-  double disk_gib;
-  double seconds;
-  size_t wave;                  /* 1-based */
-};
-
-/* Words of role, group and service names that mark infrastructure. */
-static const char *const infra_words[] = {
-  "dns", "named", "bind", "unbound", "dhcp", "dhcpd", "ldap", "slapd",
-  "kerberos", "kdc", "gc", "domain", "directory", "ad", "radius", "ntp",
-  "ntpd", "chrony", "pki", "ca", NULL
-};
-
-static bool
-has_infra_word (const char *s)
-{
-  char word[64];
-  size_t n = 0;
-
-  if (s == NULL)
-    return false;
-  for (;; s++) {
-    if (*s && isalnum ((unsigned char) *s)) {
-      if (n + 1 < sizeof word)
-        word[n++] = tolower ((unsigned char) *s);
-      continue;
-    }
-    word[n] = '\0';
-    for (int i = 0; n && infra_words[i]; i++)
-      if (strcmp (word, infra_words[i]) == 0)
-        return true;
-    n = 0;
-    if (*s == '\0')
-      return false;
-  }
-}
-
-static bool
-is_infrastructure (const struct core_plan_workload *w)
-{
-  const struct core_plan_server *s = &w->server;
-
-  if (!s->given)
-    return false;
-  if (has_infra_word (s->role) || has_infra_word (s->group))
-    return true;
-  for (size_t i = 0; i < s->services.len; i++)
-    if (has_infra_word (s->services.ptr[i]))
-      return true;
-  return false;
-}
-
-/* What a capture sends: the data on the file systems when the plan
- * knows it (capture skips free and zero blocks), else the whole disks. */
-static double
-data_gib (const struct core_plan_workload *w)
-{
-  if (w->server.given && w->server.used_gib != CORE_UNSET)
-    return w->server.used_gib;
-  if (w->server.given && w->server.disk_gib != CORE_UNSET)
-    return w->server.disk_gib;
-  return w->demand.disk_gib;
-}
-
-static void
-assess_risk (const struct core_plan_workload *w, struct item *it)
-{
-  if (w->passthrough.len) {
-    it->risk = RISK_HIGH;
-    it->risk_why = "a device is passed through to it";
-  }
-  else if (it->disk_gib > 2048) {
-    it->risk = RISK_HIGH;
-    it->risk_why = "over 2 TiB of data to copy";
-  }
-  else if (w->memory_mib > 65536) {
-    it->risk = RISK_HIGH;
-    it->risk_why = "a large server (over 64 GiB of memory)";
-  }
-  else if (w->mode == CORE_MODE_FULL) {
-    bool unknown = false;
-
-    for (size_t r = 0; r < w->reasons.len; r++)
-      unknown |= strstr (w->reasons.ptr[r], "is unknown") != NULL
-        || strstr (w->reasons.ptr[r], "does not know") != NULL;
-    it->risk = RISK_MEDIUM;
-    it->risk_why = unknown
-      ? "whether its system has paravirtual drivers is unknown, so it runs on emulated devices"
-      : "its system has no paravirtual drivers and runs on emulated devices";
-  }
-  else if (w->server.family == CORE_OS_WINDOWS) {
-    it->risk = RISK_MEDIUM;
-    it->risk_why = "the conversion adds virtio drivers to Windows";
-  }
-  else if (it->disk_gib > 500) {
-    it->risk = RISK_MEDIUM;
-    it->risk_why = "over 500 GiB of data to copy";
-  }
-  else {
-    it->risk = RISK_LOW;
-    it->risk_why = "its system has paravirtual drivers of its own";
-  }
-}
-
-static int
-cmp_items (const void *a, const void *b)
-{
-  const struct item *x = a, *y = b;
-
-  if (x->infra != y->infra)
-    return x->infra ? -1 : 1;
-  if (x->infra && x->rank != y->rank)
-    return x->rank - y->rank;
-  if (x->risk != y->risk)
-    return (int) x->risk - (int) y->risk;
-  if (x->disk_gib != y->disk_gib)
-    return x->disk_gib < y->disk_gib ? -1 : 1;
-  return x->w < y->w ? -1 : x->w > y->w;
-}
 
 /* S quoted for a POSIX shell when it needs it; control characters (which
  * no device or file name here should hold) become '?'. */
@@ -221,77 +85,51 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
                  struct rep_waves_stats *stats)
 {
   const core_plan_workload_vector *ws = &plan->workloads;
-  CLEANUP_FREE struct item *items = NULL;
+  const struct core_wave_options wopts = { opts->rate_mbs, opts->window_h,
+                                           opts->wave_size };
+  CLEANUP_FREE struct core_wave_item *items = NULL;
   CLEANUP_FREE char *plan_sh = NULL;
   struct rep_value *waves = rep_list (), *runbooks = rep_list ();
   struct rep_value *mig = rep_map (), *wave = NULL, *wlist = NULL;
-  size_t n = 0, nwaves = 0, part = 0;
-  double window_s = opts->window_h * 3600, wave_s = 0, wave_gib = 0;
-  int last_key = -1;
+  size_t n = 0, nwaves = 0;
+  double wave_s = 0, wave_gib = 0;
   bool failed = false;
   char buf[64], buf2[64];
 
   memset (stats, 0, sizeof *stats);
-  items = calloc (ws->len ? ws->len : 1, sizeof *items);
+  items = core_plan_waves (plan, &wopts, &n, NULL);
   plan_sh = shell_quote (opts->plan_file ? opts->plan_file : "PLAN.yaml");
   if (items == NULL || plan_sh == NULL) {
     rep_value_free (waves);
     rep_value_free (runbooks);
     rep_value_free (mig);
-    if (items == NULL)
+    if (plan_sh == NULL)
       core_error ("out of memory");
     return -1;
   }
 
-  /* What moves: every workload with a host. */
   for (size_t w = 0; w < ws->len; w++) {
-    const struct core_plan_workload *wl = &ws->ptr[w];
-    struct item *it;
-
     rep_set (&failed, wmaps[w], "wave", rep_null ());
     rep_set (&failed, wmaps[w], "infrastructure", rep_bool (false));
-    if (wl->host == NULL) {
+    if (ws->ptr[w].host == NULL) {
       rep_set (&failed, wmaps[w], "risk", rep_null ());
       rep_set (&failed, wmaps[w], "risk_why", rep_null ());
       rep_set (&failed, wmaps[w], "transfer", rep_null ());
-      continue;
-    }
-    it = &items[n++];
-    it->w = w;
-    it->infra = is_infrastructure (wl);
-    it->disk_gib = data_gib (wl);
-    it->seconds = it->disk_gib * 1073741824.0 / (opts->rate_mbs * 1e6);
-    assess_risk (wl, it);
-  }
-  /* Redundant infrastructure: the Nth server of a group goes in the Nth
-   * infrastructure wave, in plan order within the group. */
-  for (size_t i = 0; i < n; i++) {
-    const char *g = ws->ptr[items[i].w].server.group;
-    if (!items[i].infra || g == NULL)
-      continue;
-    for (size_t j = 0; j < i; j++) {
-      const char *h = ws->ptr[items[j].w].server.group;
-      if (items[j].infra && h && strcmp (g, h) == 0)
-        items[i].rank++;
     }
   }
-  qsort (items, n, sizeof *items, cmp_items);
 
   for (size_t i = 0; i < n; i++) {
-    struct item *it = &items[i];
+    struct core_wave_item *it = &items[i];
     const struct core_plan_workload *wl = &ws->ptr[it->w];
-    int key = it->infra ? it->rank : 1000 + (int) it->risk;
     struct rep_value *entry;
 
-    if (key != last_key || (wave_s > 0 && wave_s + it->seconds > window_s)
-        || (wlist && wlist->len >= opts->wave_size)) {
+    if (it->wave != nwaves) {
       if (wave) {
         rep_set (&failed, wave, "transfer",
                  rep_string (rep_fmt_duration (buf, sizeof buf, wave_s)));
         rep_set (&failed, wave, "data", rep_string (rep_fmt_gib (buf, sizeof buf, wave_gib)));
       }
-      part = key == last_key ? part + 1 : 1;
-      nwaves++;
+      nwaves = it->wave;
       wave = rep_map ();
       wlist = rep_list ();
       /* The wave holds its list and the list of waves holds the wave
@@ -312,9 +150,9 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
       rep_set (&failed, wave, "infrastructure", rep_bool (it->infra));
       if (it->infra) {
         rep_set (&failed, wave, "title", rep_stringf ("Infrastructure services%s",
-                                                      it->rank || part > 1 ? ", continued" : ""));
+                                                      it->rank || it->part > 1 ? ", continued" : ""));
         rep_set (&failed, wave, "why", rep_string (
-                   it->rank == 0 && part == 1
+                   it->rank == 0 && it->part == 1
                    ? "Directory, name and address services and the like move "
                      "first, so that the servers moved after them find them in "
                      "place. Of each redundant group only one server moves in "
@@ -323,15 +161,13 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
                      "runs well as a virtual machine."));
       }
       else {
-        rep_set (&failed, wave, "title", part > 1
+        rep_set (&failed, wave, "title", it->part > 1
                  ? rep_stringf ("%s, continued", wave_titles[it->risk])
                  : rep_string (wave_titles[it->risk]));
         rep_set (&failed, wave, "why", rep_string (wave_whys[it->risk]));
       }
-      last_key = key;
       wave_s = wave_gib = 0;
     }
-    it->wave = nwaves;
     wave_s += it->seconds;
     wave_gib += it->disk_gib;
     stats->seconds += it->seconds;
@@ -340,7 +176,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
 
     rep_set (&failed, wmaps[it->w], "wave", rep_int (nwaves));
     rep_set (&failed, wmaps[it->w], "infrastructure", rep_bool (it->infra));
-    rep_set (&failed, wmaps[it->w], "risk", rep_string (risk_names[it->risk]));
+    rep_set (&failed, wmaps[it->w], "risk", rep_string (core_risk_names[it->risk]));
     rep_set (&failed, wmaps[it->w], "risk_why", rep_string (it->risk_why));
     rep_set (&failed, wmaps[it->w], "transfer",
              rep_string (rep_fmt_duration (buf, sizeof buf, it->seconds)));
@@ -353,7 +189,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
     rep_set (&failed, entry, "data", rep_string (rep_fmt_gib (buf, sizeof buf, it->disk_gib)));
     rep_set (&failed, entry, "transfer",
              rep_string (rep_fmt_duration (buf, sizeof buf, it->seconds)));
-    rep_set (&failed, entry, "risk", rep_string (risk_names[it->risk]));
+    rep_set (&failed, entry, "risk", rep_string (core_risk_names[it->risk]));
     rep_set (&failed, entry, "infrastructure", rep_bool (it->infra));
     rep_add (&failed, wlist, entry);
   }
@@ -366,7 +202,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
 
   /* Runbooks, in the order of the waves. */
   for (size_t i = 0; i < n; i++) {
-    const struct item *it = &items[i];
+    const struct core_wave_item *it = &items[i];
     const struct core_plan_workload *wl = &ws->ptr[it->w];
     const struct core_plan_server *s = &wl->server;
     const struct core_plan_host *host = NULL;
@@ -386,7 +222,7 @@ rep_waves_build (const struct core_plan *plan, const struct rep_options *opts,
     rep_set (&failed, rb, "mode_label", rep_string (wl->mode == CORE_MODE_FULL
                                                     ? "fully virtualized" : "paravirtualized"));
     rep_set (&failed, rb, "os", rep_string (s->given && s->os ? s->os : "an unknown system"));
-    rep_set (&failed, rb, "risk", rep_string (risk_names[it->risk]));
+    rep_set (&failed, rb, "risk", rep_string (core_risk_names[it->risk]));
     rep_set (&failed, rb, "risk_why", rep_string (it->risk_why));
     rep_set (&failed, rb, "data", rep_string (rep_fmt_gib (buf, sizeof buf, it->disk_gib)));
     rep_set (&failed, rb, "transfer", rep_string (rep_fmt_duration (buf, sizeof buf, it->seconds)));

@@ -1,9 +1,11 @@
 #!/bin/sh
-# p2vkit deploy --only against a real libvirtd (started as tests/e2e/deploy.sh
-# does when none runs): of the thesis plan's two workloads only the one
-# named is checked, uploaded and defined; --status --only shows it alone,
-# and --json gives it as JSON; a name not in the plan is refused with the
-# nearest one.  The images are small empty qcow2/raw files made here with
+# p2vkit deploy --only and --wave against a real libvirtd (started as
+# tests/e2e/deploy.sh does when none runs): of the thesis plan's two
+# workloads only the one named is checked, uploaded and defined; --status
+# --only shows it alone, and --json gives it as JSON; a name not in the
+# plan is refused with the nearest one.  --wave N takes the report's
+# waves (the domain controller in wave 1, the PBX in wave 2), alone or
+# with --only.  The images are small empty qcow2/raw files made here with
 # the converter's definitions of tests/data/deploy/images: nothing boots.
 # Workload names get a per-run prefix; libvirtd is shared (t_net_lock).
 . "$(dirname "$0")/functions.sh"
@@ -18,7 +20,7 @@ t_net_lock
 t_tmpdir
 t_deploy_thesis only
 
-t_plan 10
+t_plan 16
 mkdir "$t_tmp/images"
 cp tests/data/deploy/images/dc01.xml "$t_tmp/images/$DC.xml"
 cp tests/data/deploy/images/pbx01.xml "$t_tmp/images/$PBX.xml"
@@ -54,6 +56,27 @@ print(" / ".join("%s %s %s %s" % (n, rows[n]["defined"], rows[n]["state"], rows[
 err=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --only "${pfx}pbx1" --default-uri qemu:///system 2>&1); st=$?
 t_is "--only NAME not in the plan: exit 1, the nearest one named" \
     "1 p2vkit: --only: no workload '${pfx}pbx1' in $t_tmp/plan.yaml (did you mean '$PBX'?)" "$st $err"
+# --wave: the waves the report shows for this plan.
+"$P2VKIT_PLAIN" report "$t_tmp/plan.yaml" --template "$srcdir/templates" -q --format md \
+    -o "$t_tmp/report.md"
+t_is "the report puts $DC in wave 1 and $PBX in wave 2" "1 2" \
+    "$(for w in $DC $PBX; do grep -m1 "^| $w " "$t_tmp/report.md" | awk -F'|' '{gsub(/ /, "", $(NF-1)); printf "%s ", $(NF-1)}'; done | sed 's/ $//')"
+# shellcheck disable=SC2086
+t_ok "deploy --wave 2 changes nothing and needs only its wave's images" \
+    "$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --wave 2 $URIS
+out=$("$P2VKIT" deploy --status "$t_tmp/plan.yaml" --wave 2 --default-uri qemu:///system --boot-timeout 1)
+t_is "--status --wave 2: the row of $PBX alone" "2 $PBX" \
+    "$(printf '%s\n' "$out" | wc -l) $(printf '%s\n' "$out" | sed -n 2p | awk '{print $1}')"
+mkdir "$t_tmp/xml"
+"$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --xml-dir "$t_tmp/xml" --wave 2 --only "$PBX" -q
+t_is "--xml-dir --wave 2 --only $PBX: exit 0, its definition alone" "0 $PBX.xml" "$? $(ls "$t_tmp/xml" | tr '\n' ' ' | sed 's/ $//')"
+err=$("$P2VKIT" deploy --status "$t_tmp/plan.yaml" --wave 1 --only "$PBX" --default-uri qemu:///system 2>&1); st=$?
+t_is "--only a workload of another wave: exit 1, its wave named" \
+    "1 p2vkit: --only: workload '$PBX' moves in wave 2 of $t_tmp/plan.yaml, not in --wave 1" "$st $err"
+err=$("$P2VKIT" deploy --status "$t_tmp/plan.yaml" --wave 3 --default-uri qemu:///system 2>&1); st=$?
+t_is "--wave past the last wave: exit 1" \
+    "1 p2vkit: --wave: $t_tmp/plan.yaml has 2 waves, there is no wave 3" "$st $err"
+
 err=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --only "$PBX," 2>&1); st=$?
 t_match "--only with an empty name: usage error" "^2 p2vkit: deploy: --only: an empty workload name" "$st $err"
 err=$("$P2VKIT" deploy "$t_tmp/plan.yaml" --images "$t_tmp/images" --json 2>&1); st=$?

@@ -7,6 +7,7 @@ t_plan 6
 for ex in thesis overhead fleet; do
     set -- examples/$ex/servers*/* examples/$ex/hosts.yaml
     [ -f examples/$ex/policy.yaml ] && set -- "$@" examples/$ex/policy.yaml
+    [ -f examples/$ex/sources.yaml ] && set -- "$@" examples/$ex/sources.yaml
     t_ok "examples/$ex validates" "$P2VKIT" validate -q "$@"
 done
 

@@ -145,8 +145,8 @@ write_report (struct tui_job *job, struct tui_export *ex,
   CLEANUP_FREE char *out = tui_export_name (ex->plan_file, ext);
   struct rep_document d = {
     .format = format, .template_dir = ex->templates,
-    .opts = { .plan_file = ex->plan_file, .rate_mbs = 100, .window_h = 8,
-              .wave_size = 10 },
+    .opts = { .plan_file = ex->plan_file, .rate_mbs = CORE_WAVE_RATE_MBS,
+              .window_h = CORE_WAVE_WINDOW_H, .wave_size = CORE_WAVE_SIZE },
   };
 
   if (out == NULL)

@@ -18,6 +18,7 @@
 #include "core/core.h"
 #include "converter/converter.h"
 #include "tui/tui.h"
+#include "migrate/migrate.h"
 
 #define DOC "docs/formats.md"
 #define MAX_TABLES 64
@@ -46,6 +47,8 @@ static const struct {
   { "Plan", &core_plan_table },
   { "Sizing a host", &core_plan_table },
   { "Convert report", &conv_report_table },
+  { "Sources", &core_sources_table },
+  { "Migration journal", &mig_journal_table },
 };
 
 static bool
