@@ -341,18 +341,22 @@ test_wizard_fields (void **state)
   for (int i = 0; i < TUI_NHF; i++) {
     const struct core_field *f = field_path (&core_host_model_table,
                                              tui_host_fields[i].name);
-    if (f == NULL || check_range (f, tui_host_fields[i].range)) {
-      print_error ("host form: %s (%s)\n", tui_host_fields[i].name,
-                   tui_host_fields[i].range);
+    char range[128];
+
+    tui_host_field_range (i, range, sizeof range);
+    if (f == NULL || *range == '\0' || check_range (f, range)) {
+      print_error ("host form: %s (%s)\n", tui_host_fields[i].name, range);
       bad++;
     }
   }
   for (int i = 0; i < TUI_NPF; i++) {
     const struct core_field *f = field_path (&core_policy_table,
                                              tui_policy_fields[i].name);
-    if (f == NULL || check_range (f, tui_policy_fields[i].range)) {
-      print_error ("policy form: %s (%s)\n", tui_policy_fields[i].name,
-                   tui_policy_fields[i].range);
+    char range[128];
+
+    tui_policy_field_range (i, range, sizeof range);
+    if (f == NULL || *range == '\0' || check_range (f, range)) {
+      print_error ("policy form: %s (%s)\n", tui_policy_fields[i].name, range);
       bad++;
     }
   }
