@@ -774,6 +774,14 @@ struct yaml_node_s *core_yaml_value_of(struct core_reader *r,
        item_++)
 
 /* ------------------------------------------------------------------ */
+/* plan-check.c: a plan checked against itself once read.              */
+
+/* Names unique, references resolved, summary counts and models as the
+ * lists hold them; ROOT is the plan's mapping, for the positions. */
+int core_plan_check(struct core_reader *r, struct yaml_node_s *root,
+                    struct core_plan *plan);
+
+/* ------------------------------------------------------------------ */
 /* yaml-write.c: writers.  They write to an open stream.                */
 
 int core_profile_write(FILE *fp, const struct core_profile *p);

@@ -289,6 +289,13 @@ round2 (double v)
   return round (v * 100) / 100;
 }
 
+/* Up to the next 0.01: a value that must hold a spec is never under it. */
+static double
+ceil2 (double v)
+{
+  return ceil (v * 100) / 100;
+}
+
 /* "a, b and c" of the first names, "and N more" past 5. */
 static char *
 name_list (const core_string_vector *v)
@@ -420,7 +427,7 @@ plan_sized_model (const struct core_plan_sizing *sz, const char *name,
   hm->memory_mib = (int64_t) (sz->memory_gib.spec * 1024);
   if (hm->memory_mib < 1)
     hm->memory_mib = 1;
-  hm->disk_gib = sz->disk_gb.spec > 0 ? round2 (sz->disk_gb.spec * 1e9 / 1073741824.0) : CORE_UNSET;
+  hm->disk_gib = sz->disk_gb.spec > 0 ? ceil2 (sz->disk_gb.spec * 1e9 / 1073741824.0) : CORE_UNSET;
   hm->disk_iops = sz->disk_iops.spec > 0 ? sz->disk_iops.spec : CORE_UNSET;
   hm->net_mbps = sz->net_mbps.spec;
   hm->virt = CORE_VIRT_VMX;

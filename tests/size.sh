@@ -3,7 +3,7 @@
 # out), on the thesis lab and on cases built here.
 . "$(dirname "$0")/functions.sh"
 t_tmpdir
-t_plan 64
+t_plan 66
 
 plan () { "$P2VKIT" plan -q "$@"; }
 # The value of KEY of the sizing (a flow mapping is printed whole).
@@ -159,7 +159,17 @@ t_is "two hosts, each carrying one of the set" "2 2" "$(sz "$t_tmp/dcs.yaml" hos
 t_ok "--check passes on them" plan --check "$t_tmp/dcs.yaml" "$t_tmp/dcs.csv"
 t_exit "--hosts-max 1 cannot keep them apart" 1 plan "$t_tmp/dcs.csv" --size --hosts-max 1 -o "$t_tmp/never.yaml"
 
-# 9. Bad input: exit 2 with the reason, and no plan written.
+# 9. The sized model holds the disk bought: 480 GB is 447.0348 GiB, which
+#    rounded to two places would be 447.03, under the spec.
+cat > "$t_tmp/big.csv" <<EOT
+name,os,cores,mhz,memory_mib,disk_gib,cpu_pct_p95,mem_used_mib_p95,pv_drivers
+big1,debian12,2,2000,2048,250,20,900,virtio
+EOT
+t_ok "size for 250 GiB of disk" plan "$t_tmp/big.csv" --size -o "$t_tmp/big.yaml"
+t_is "480 GB to buy, a model of 447.04 GiB: never under the spec" "480 447.04" \
+    "$(dim "$t_tmp/big.yaml" disk_gb spec) $(sed -n 's/^  disk_gib: \([0-9.]*\)$/\1/p' "$t_tmp/big.yaml")"
+
+# 10. Bad input: exit 2 with the reason, and no plan written.
 out="$t_tmp/never.yaml"
 t_exit "--size with --hosts and no growth" 2 plan "$t_tmp/lab" --size --hosts $ex/hosts.yaml -o "$out"
 t_match "says why" "drop --hosts, or add --growth" "$("$P2VKIT" plan "$t_tmp/lab" --size --hosts $ex/hosts.yaml 2>&1)"

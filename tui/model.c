@@ -15,39 +15,186 @@ const char *const tui_col_names[TUI_NCOLS] = {
   "name", "os", "cores", "memory", "disk", "cpu95", "mem95", "iops95"
 };
 
+/* The ranges, units and kinds of value are the readers' tables' own
+ * (tui_*_field_range); these say only what a unit is per and what an
+ * empty value means. */
 const struct tui_field_info tui_host_fields[TUI_NHF] = {
-  { "model", "a name: letters, digits, . _ -" },
-  { "cores", "1..65536" },
-  { "mhz", "1..1000000" },
-  { "memory_mib", "1..2^40" },
-  { "disk_gib", ">= 0, empty: no limit" },
-  { "disk_iops", ">= 0, empty: no limit" },
-  { "net_mbps", ">= 0, empty: no limit" },
-  { "virt", "none, vmx or svm" },
-  { "iommu", "true or false" },
-  { "hypervisors", "kvm, xen or kvm xen" },
-  { "cost", ">= 0, empty: not given" },
-  { "watts", "0..1000000, empty: not given" },
-  { "count", "0..2^31, empty: no limit" },
+  { .name = "model" },
+  { .name = "cores" },
+  { .name = "mhz" },
+  { .name = "memory_mib" },
+  { .name = "disk_gib", .empty = "no limit" },
+  { .name = "disk_iops", .empty = "no limit" },
+  { .name = "net_mbps", .empty = "no limit" },
+  { .name = "virt" },
+  { .name = "iommu" },
+  { .name = "hypervisors" },
+  { .name = "cost", .empty = "not given" },
+  { .name = "watts", .empty = "not given" },
+  { .name = "count", .empty = "no limit" },
 };
 
 const struct tui_field_info tui_policy_fields[TUI_NPF] = {
-  { "percentile", "1..100" },
-  { "headroom_pct", "0..99" },
-  { "cpu_overcommit", "1..1000 vCPUs per core" },
-  { "memory_overcommit", "1..100" },
-  { "ha_spare_hosts", "0..1000 per model" },
-  { "thin_disks", "true or false" },
-  { "windows_pv_drivers", "true or false" },
-  { "allow_passthrough", "true or false" },
-  { "separate_redundant_roles", "true or false" },
-  { "full cpu_pct", "0..1000 % of the guest's CPU" },
-  { "full cpu_mhz", "0..1000000 MHz per guest" },
-  { "full memory_mib", "0..1e9 MiB per guest" },
-  { "paravirt cpu_pct", "0..1000 % of the guest's CPU" },
-  { "paravirt cpu_mhz", "0..1000000 MHz per guest" },
-  { "paravirt memory_mib", "0..1e9 MiB per guest" },
+  { .name = "percentile" },
+  { .name = "headroom_pct" },
+  { .name = "cpu_overcommit", .per = "vCPUs per core" },
+  { .name = "memory_overcommit" },
+  { .name = "ha_spare_hosts", .per = "per model" },
+  { .name = "thin_disks" },
+  { .name = "windows_pv_drivers" },
+  { .name = "allow_passthrough" },
+  { .name = "separate_redundant_roles" },
+  { .name = "full cpu_pct", .per = "of the guest's CPU" },
+  { .name = "full cpu_mhz", .per = "per guest" },
+  { .name = "full memory_mib", .per = "per guest" },
+  { .name = "paravirt cpu_pct", .per = "of the guest's CPU" },
+  { .name = "paravirt cpu_mhz", .per = "per guest" },
+  { .name = "paravirt memory_mib", .per = "per guest" },
 };
+
+/* A bound as people write it: 65536, 1000000, 2^40, 1e9. */
+static void
+format_bound (double v, char *buf, size_t len)
+{
+  int e;
+
+  if (v == floor (v) && fabs (v) < 1e7)
+    snprintf (buf, len, "%.0f", v);
+  else if (v > 0 && frexp (v, &e) == 0.5)
+    snprintf (buf, len, "2^%d", e - 1);
+  else if (v > 0 && v == pow (10, round (log10 (v))))
+    snprintf (buf, len, "1e%.0f", log10 (v));
+  else
+    snprintf (buf, len, "%g", v);
+}
+
+/* NAMES from START joined with SEP, the last with LAST: "a, b or c". */
+static size_t
+join_names (const char *const *names, size_t start, const char *last,
+            const char *sep, char *buf, size_t len)
+{
+  size_t n = 0, used = 0;
+
+  while (names[start + n])
+    n++;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && used < len; i++)
+    used += snprintf (buf + used, len - used, "%s%s",
+                      i == 0 ? "" : (i + 1 == n ? last : sep), names[start + i]);
+  return used < len ? used : len;
+}
+
+/* What field F of a form accepts, from its reader's table: the range and
+ * the unit of a number, the names of an enum, then INFO's words. */
+static void
+field_range (const struct core_field *f, const struct tui_field_info *info,
+             char *buf, size_t len)
+{
+  char lo[32], hi[32];
+  size_t used = 0;
+
+  buf[0] = '\0';
+  if (f == NULL)
+    return;
+  switch (f->type) {
+  case CORE_FIELD_INT: case CORE_FIELD_INT_OR_NULL:
+  case CORE_FIELD_DOUBLE: case CORE_FIELD_DOUBLE_OR_NULL:
+    format_bound (f->min, lo, sizeof lo);
+    format_bound (f->max, hi, sizeof hi);
+    /* No top worth saying: the largest number the type holds. */
+    if (f->max >= CORE_FIELD_INT_MAX)
+      used = snprintf (buf, len, ">= %s", lo);
+    else
+      used = snprintf (buf, len, "%s..%s", lo, hi);
+    /* The unit is named with what it is per ("MiB per guest"). */
+    if (info->per && used < len)
+      used += snprintf (buf + used, len - used, "%s%s %s", f->unit ? " " : "",
+                        f->unit ? f->unit : "", info->per);
+    break;
+  case CORE_FIELD_BOOL: case CORE_FIELD_TRISTATE:
+    used = snprintf (buf, len, "true or false");
+    break;
+  case CORE_FIELD_NAME:
+    used = snprintf (buf, len, "a name: letters, digits, . _ -");
+    break;
+  case CORE_FIELD_ENUM:
+    /* A NULL first slot is the enum's unset, not a name. */
+    used = join_names (f->names, f->names[0] == NULL, " or ", ", ", buf, len);
+    break;
+  case CORE_FIELD_FLAGS:
+    /* One name, or several separated by spaces. */
+    used = join_names (f->names, 0, ", ", ", ", buf, len);
+    if (used < len)
+      used += snprintf (buf + used, len - used, " or ");
+    if (used < len)
+      used += join_names (f->names, 0, " ", " ", buf + used, len - used);
+    break;
+  default:
+    break;
+  }
+  if (info->empty && used < len)
+    snprintf (buf + used, len - used, ", empty: %s", info->empty);
+}
+
+/* The policy table's key of form field F: "full cpu_pct" is
+ * overhead.full.cpu_pct in the file. */
+static void
+policy_key (enum tui_policy_field f, char *key, size_t len)
+{
+  if (f >= TUI_PF_FULL_CPU_PCT)
+    snprintf (key, len, "overhead.%s", tui_policy_fields[f].name);
+  else
+    snprintf (key, len, "%s", tui_policy_fields[f].name);
+  if (strchr (key, ' '))
+    *strchr (key, ' ') = '.';
+}
+
+/* The field of T at the dotted KEY, or NULL. */
+static const struct core_field *
+field_at (const struct core_table *t, const char *key)
+{
+  const struct core_field *f = NULL;
+  char part[128];
+
+  for (const char *k = key; ; k += strcspn (k, ".") + 1) {
+    snprintf (part, sizeof part, "%.*s", (int) strcspn (k, "."), k);
+    if (t == NULL || (f = core_schema_field (t, part)) == NULL)
+      return NULL;
+    if (k[strcspn (k, ".")] == '\0')
+      return f;
+    t = f->sub;
+  }
+}
+
+void
+tui_host_field_range (enum tui_host_field f, char *buf, size_t len)
+{
+  if (len == 0)
+    return;
+  if (f >= TUI_NHF) {
+    buf[0] = '\0';
+    return;
+  }
+  field_range (core_schema_field (&core_host_model_table,
+                                  tui_host_fields[f].name),
+               &tui_host_fields[f], buf, len);
+}
+
+void
+tui_policy_field_range (enum tui_policy_field f, char *buf, size_t len)
+{
+  char key[128];
+
+  if (len == 0)
+    return;
+  if (f >= TUI_NPF) {
+    buf[0] = '\0';
+    return;
+  }
+  policy_key (f, key, sizeof key);
+  field_range (field_at (&core_policy_table, key), &tui_policy_fields[f], buf,
+               len);
+}
 
 void
 tui_model_init (struct tui_model *m)
@@ -375,9 +522,7 @@ tui_model_host_set (struct tui_model *m, size_t i, enum tui_host_field f,
     return -1;
   }
   /* Optional numbers may be emptied; the rest need a value. */
-  if (!(*text == '\0' && (f == TUI_HF_DISK || f == TUI_HF_IOPS || f == TUI_HF_NET
-                          || f == TUI_HF_COST || f == TUI_HF_WATTS
-                          || f == TUI_HF_COUNT))
+  if (!(*text == '\0' && tui_host_fields[f].empty)
       && check_text (name, text) == -1)
     return -1;
   if (f == TUI_HF_MODEL)
@@ -512,13 +657,7 @@ tui_model_policy_set (struct tui_model *m, enum tui_policy_field f,
 
   if (check_text (tui_policy_fields[f].name, text) == -1)
     return -1;
-  /* "full cpu_pct" is overhead.full.cpu_pct in the file. */
-  if (f >= TUI_PF_FULL_CPU_PCT)
-    snprintf (key, sizeof key, "overhead.%s", tui_policy_fields[f].name);
-  else
-    snprintf (key, sizeof key, "%s", tui_policy_fields[f].name);
-  if (strchr (key, ' '))
-    *strchr (key, ' ') = '.';
+  policy_key (f, key, sizeof key);
   if (core_schema_set (&core_policy_table, &p, key, text) == -1)
     return -1;
   if (!core_policy_equal (&p, &m->policy)) {

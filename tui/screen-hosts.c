@@ -93,12 +93,13 @@ tui_draw_hosts (struct tui_ui *ui, int top, int rows)
               "no limit)", v->ptr[ui->host_cur].model);
     attroff (tui_look (ui, TUI_LOOK_HEAD));
     for (int k = 0; k < TUI_NHF && y < top + rows; k++, y++) {
-      char val[64];
+      char val[64], range[128];
       tui_model_host_get (&ui->m, ui->host_cur, k, val, sizeof val);
+      tui_host_field_range (k, range, sizeof range);
       if ((size_t) k == ui->host_field)
         attron (tui_look (ui, TUI_LOOK_SEL));
       tui_putf (y, 2, COLS - 2, "%-12s %-16s (%s)", tui_host_fields[k].name, val,
-                tui_host_fields[k].range);
+                range);
       if ((size_t) k == ui->host_field)
         attroff (tui_look (ui, TUI_LOOK_SEL));
     }
@@ -123,11 +124,12 @@ static void
 edit_host_fields (struct tui_ui *ui)
 {
   for (;;) {
-    char label[128], val[256], out[256];
+    char label[256], range[128], val[256], out[256];
     int r;
     tui_model_host_get (&ui->m, ui->host_cur, ui->host_field, val, sizeof val);
+    tui_host_field_range (ui->host_field, range, sizeof range);
     snprintf (label, sizeof label, "%s (%s): ", tui_host_fields[ui->host_field].name,
-              tui_host_fields[ui->host_field].range);
+              range);
     r = tui_prompt (ui, label, val, out, sizeof out, accept_host_field, NULL);
     if (r == KEY_UP && ui->host_field > 0)
       ui->host_field--;

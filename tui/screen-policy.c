@@ -25,12 +25,13 @@ tui_draw_policy (struct tui_ui *ui, int top, int rows)
   tui_putf (y++, 0, COLS, "%-22s %-10s %s", "Setting", "Value", "Allowed");
   attroff (tui_look (ui, TUI_LOOK_HEAD));
   for (int k = 0; k < TUI_NPF && y < top + rows; k++, y++) {
-    char v[64];
+    char v[64], range[128];
     tui_model_policy_get (&ui->m, k, v, sizeof v);
+    tui_policy_field_range (k, range, sizeof range);
     if ((size_t) k == ui->pol_cur)
       attron (tui_look (ui, TUI_LOOK_SEL));
     tui_putf (y, 0, COLS, "%-24s %-10s %s", tui_policy_fields[k].name, v,
-              tui_policy_fields[k].range);
+              range);
     if ((size_t) k == ui->pol_cur)
       attroff (tui_look (ui, TUI_LOOK_SEL));
   }
@@ -83,11 +84,12 @@ tui_key_policy (struct tui_ui *ui, int ch)
   if (ch == ' ')
     return true;
   for (;;) {
-    char label[128], v[64];
+    char label[256], range[128], v[64];
     int r;
     tui_model_policy_get (&ui->m, ui->pol_cur, v, sizeof v);
+    tui_policy_field_range (ui->pol_cur, range, sizeof range);
     snprintf (label, sizeof label, "%s (%s): ", tui_policy_fields[ui->pol_cur].name,
-              tui_policy_fields[ui->pol_cur].range);
+              range);
     r = tui_prompt (ui, label, v, buf, 64, accept_policy, NULL);
     if (r != -1)
       tui_status (ui, false, "%s is %s", tui_policy_fields[ui->pol_cur].name, buf);

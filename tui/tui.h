@@ -92,9 +92,14 @@ enum tui_host_field {
 };
 struct tui_field_info {
   const char *name;             /* as in the file */
-  const char *range;            /* allowed values, for the form */
+  const char *per;              /* what its unit is per ("per guest"), or NULL */
+  const char *empty;            /* what an empty value means, or NULL when
+                                 * it needs one */
 };
 extern const struct tui_field_info tui_host_fields[TUI_NHF];
+/* The values field F accepts, for the form ("1..65536", ">= 0, empty: no
+ * limit"), from the catalog reader's table. */
+void tui_host_field_range (enum tui_host_field f, char *buf, size_t len);
 /* The value of field F of model I as text ("" when not given). */
 void tui_model_host_get (const struct tui_model *m, size_t i,
                          enum tui_host_field f, char *buf, size_t len);
@@ -116,6 +121,8 @@ enum tui_policy_field {
   TUI_PF_PV_CPU_MHZ, TUI_PF_PV_MEMORY, TUI_NPF
 };
 extern const struct tui_field_info tui_policy_fields[TUI_NPF];
+/* The same from the policy reader's table ("0..1e9 MiB per guest"). */
+void tui_policy_field_range (enum tui_policy_field f, char *buf, size_t len);
 bool tui_policy_field_is_bool (enum tui_policy_field f);
 int tui_model_load_policy (struct tui_model *m, const char *path);
 void tui_model_policy_get (const struct tui_model *m, enum tui_policy_field f,

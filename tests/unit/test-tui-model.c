@@ -584,6 +584,44 @@ test_export (void **state)
   tui_model_clear (&m);
 }
 
+/* The forms' texts of what each field accepts, made from the readers'
+ * tables, read as they did when they were written by hand. */
+static void
+test_field_ranges (void **state)
+{
+  static const char *const hosts[TUI_NHF] = {
+    "a name: letters, digits, . _ -", "1..65536", "1..1000000", "1..2^40",
+    ">= 0, empty: no limit", ">= 0, empty: no limit", ">= 0, empty: no limit",
+    "none, vmx or svm", "true or false", "kvm, xen or kvm xen",
+    ">= 0, empty: not given", "0..1000000, empty: not given",
+    "0..2^31, empty: no limit",
+  };
+  static const char *const policy[TUI_NPF] = {
+    "1..100", "0..99", "1..1000 vCPUs per core", "1..100",
+    "0..1000 per model", "true or false", "true or false", "true or false",
+    "true or false", "0..1000 % of the guest's CPU",
+    "0..1000000 MHz per guest", "0..1e9 MiB per guest",
+    "0..1000 % of the guest's CPU", "0..1000000 MHz per guest",
+    "0..1e9 MiB per guest",
+  };
+  char buf[128], small[8];
+
+  (void) state;
+  for (int i = 0; i < TUI_NHF; i++) {
+    tui_host_field_range (i, buf, sizeof buf);
+    assert_string_equal (buf, hosts[i]);
+  }
+  for (int i = 0; i < TUI_NPF; i++) {
+    tui_policy_field_range (i, buf, sizeof buf);
+    assert_string_equal (buf, policy[i]);
+  }
+  /* Cut short, never overrun. */
+  tui_policy_field_range (TUI_PF_FULL_MEMORY, small, sizeof small);
+  assert_string_equal (small, "0..1e9 ");
+  tui_host_field_range (TUI_HF_HYPERVISORS, small, sizeof small);
+  assert_string_equal (small, "kvm, xe");
+}
+
 int
 main (void)
 {
@@ -599,6 +637,7 @@ main (void)
     cmocka_unit_test (test_move),
     cmocka_unit_test (test_move_empties_host),
     cmocka_unit_test (test_export),
+    cmocka_unit_test (test_field_ranges),
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
