@@ -102,8 +102,10 @@ static const struct core_field source_fields[] = {
   [F_NAME] = FIELD (S, name, NAME, .required = true),
   [F_SSH] = FIELD (S, ssh, STRING, .hook = check_ssh),
   [F_PORT] = FIELD (S, port, INT, .min = 1, .max = 65535, .dflt = CORE_UNSET),
-  [F_DISKS] = FIELD (S, disks, STRINGS, .hook = check_words),
-  [F_IMAGES] = FIELD (S, images, STRINGS, .hook = check_words),
+  [F_DISKS] = FIELD (S, disks, STRINGS, .hook = check_words,
+                    .flags = CORE_FIELD_OMIT_EMPTY | CORE_FIELD_FLOW),
+  [F_IMAGES] = FIELD (S, images, STRINGS, .hook = check_words,
+                     .flags = CORE_FIELD_OMIT_EMPTY | CORE_FIELD_FLOW),
 };
 static const struct core_table source_table =
   CORE_TABLE ("sources[]", S, source_fields, check_source);

@@ -424,11 +424,6 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
     case CORE_FIELD_SERIES:
       kv_series (w, f->key, p);
       break;
-    case CORE_FIELD_STRINGS:
-      /* Empty is absent: the readers refuse an empty list. */
-      if (((const core_string_vector *) p)->len)
-        kv_strings (w, f->key, p, true);
-      break;
     case CORE_FIELD_STRUCT:
       if ((f->flags & CORE_FIELD_OMIT_EMPTY)
           && !core_schema_holds_items (f->sub, p))
