@@ -210,7 +210,7 @@ clean:
 LIBEXECDIR ?= $(PREFIX)/lib/p2vkit
 AGENT := $(BUILD)/p2vkit-agent
 AGENT_SRCS := core/error.c core/util.c core/model.c core/yaml-write.c core/output.c \
-	core/schema.c core/yaml-read.c core/plan-check.c core/yaml-load.c \
+	core/schema.c core/yaml-read.c core/yaml-parse.c core/plan-check.c core/yaml-load.c \
 	core/progress.c core/notify.c \
 	$(filter-out inventory/enrich.c inventory/fleet.c inventory/summary.c, \
 	  $(wildcard inventory/*.c)) \

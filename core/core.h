@@ -505,7 +505,7 @@ bool core_policy_equal(const struct core_policy *a, const struct core_policy *b)
 bool core_plan_equal(const struct core_plan *a, const struct core_plan *b);
 
 /* ------------------------------------------------------------------ */
-/* yaml-read.c: readers.  Errors are "FILE:LINE:COL: what".             */
+/* yaml-parse.c: readers.  Errors are "FILE:LINE:COL: what".            */
 
 #define CORE_SCHEMA_PROFILE "p2vkit/profile/v1"
 #define CORE_SCHEMA_HOSTS "p2vkit/hosts/v1"
