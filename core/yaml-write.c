@@ -439,8 +439,7 @@ write_fields (struct core_yaml_writer *w, const struct core_table *t,
       core_yw_map_end (w);
       break;
     case CORE_FIELD_VECTOR:
-      if (v->len == 0 && (f->flags & CORE_FIELD_OMIT_EMPTY))
-        break;
+      /* written () left out an empty OMIT_EMPTY list. */
       key (w, f->key);
       core_yw_seq_begin (w, false);
       for (size_t j = 0; j < v->len; j++) {
