@@ -1080,9 +1080,9 @@ p2v_capture (const struct p2v_capture_options *o,
     close (fd);
     goto out;
   }
-  c.conn = p2v_conn_client_until (fd, o->psk, core_monotonic ()
-                                  + (idle_timeout (o) < P2V_HANDSHAKE_TIMEOUT
-                                     ? idle_timeout (o) : P2V_HANDSHAKE_TIMEOUT));
+  c.conn = p2v_conn_client_until (fd, o->psk, core_monotonic (),
+                                  idle_timeout (o) < P2V_HANDSHAKE_TIMEOUT
+                                  ? idle_timeout (o) : P2V_HANDSHAKE_TIMEOUT);
   if (c.conn) {
     p2v_conn_set_deadline (c.conn, 0);
     p2v_conn_set_idle (c.conn, idle_timeout (o));

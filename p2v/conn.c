@@ -328,8 +328,9 @@ struct p2v_conn {
   int fd;
   /* Reads and writes fail once core_monotonic () passes DEADLINE, or
    * after IDLE seconds without progress (0: no limit); TIMED_OUT says
-   * which ended the connection. */
-  double deadline, idle;
+   * which ended the connection.  LIMIT: the seconds the first deadline
+   * was given as, for the error (a session may start after its clock). */
+  double deadline, idle, limit;
   enum { NOT_TIMED_OUT, DEADLINE_PASSED, IDLE_TOO_LONG } timed_out;
   gnutls_session_t tls;
   gnutls_psk_client_credentials_t ccred;
@@ -460,11 +461,13 @@ tls_pull_timeout (gnutls_transport_ptr_t p, unsigned int ms)
 static int
 handshake (struct p2v_conn *c)
 {
-  double saved = c->deadline, start = core_monotonic ();
+  double saved = c->deadline;
   int r;
 
-  if (c->deadline == 0)
-    c->deadline = start + HANDSHAKE_TIMEOUT;
+  if (c->deadline == 0) {
+    c->deadline = core_monotonic () + HANDSHAKE_TIMEOUT;
+    c->limit = HANDSHAKE_TIMEOUT;
+  }
   gnutls_transport_set_ptr (c->tls, c);
   gnutls_transport_set_pull_function (c->tls, tls_pull);
   gnutls_transport_set_pull_timeout_function (c->tls, tls_pull_timeout);
@@ -474,8 +477,7 @@ handshake (struct p2v_conn *c)
     r = gnutls_handshake (c->tls);
   while (r < 0 && !gnutls_error_is_fatal (r));
   if (r < 0 && c->timed_out) {
-    core_error ("TLS handshake not finished within %.0f s",
-                c->deadline - start);
+    core_error ("TLS handshake not finished within %.0f s", c->limit);
     return -1;
   }
   c->deadline = saved;
@@ -504,13 +506,13 @@ conn_new (int fd)
 struct p2v_conn *
 p2v_conn_client (int fd, const struct p2v_psk *psk)
 {
-  return p2v_conn_client_until (fd, psk, 0);
+  return p2v_conn_client_until (fd, psk, 0, 0);
 }
 
 struct p2v_conn *
 p2v_conn_server (int fd, const struct p2v_psk *psk)
 {
-  return p2v_conn_server_until (fd, psk, 0);
+  return p2v_conn_server_until (fd, psk, 0, 0);
 }
 
 /* The TLS session of C as FLAGS says (client or server) with the PSK
@@ -536,14 +538,17 @@ tls_start (struct p2v_conn *c, int r, unsigned flags, void *cred)
 }
 
 struct p2v_conn *
-p2v_conn_client_until (int fd, const struct p2v_psk *psk, double deadline)
+p2v_conn_client_until (int fd, const struct p2v_psk *psk, double since,
+                     double seconds)
 {
   struct p2v_conn *c = conn_new (fd);
   gnutls_datum_t key;
   int r;
 
-  if (c)
-    c->deadline = deadline;
+  if (c && seconds > 0) {
+    c->deadline = since + seconds;
+    c->limit = seconds;
+  }
   if (c == NULL || psk == NULL)
     return c;
   key.data = (unsigned char *) psk->hexkey;
@@ -555,13 +560,16 @@ p2v_conn_client_until (int fd, const struct p2v_psk *psk, double deadline)
 }
 
 struct p2v_conn *
-p2v_conn_server_until (int fd, const struct p2v_psk *psk, double deadline)
+p2v_conn_server_until (int fd, const struct p2v_psk *psk, double since,
+                     double seconds)
 {
   struct p2v_conn *c = conn_new (fd);
   int r;
 
-  if (c)
-    c->deadline = deadline;
+  if (c && seconds > 0) {
+    c->deadline = since + seconds;
+    c->limit = seconds;
+  }
   if (c == NULL || psk == NULL)
     return c;
   if ((r = gnutls_psk_allocate_server_credentials (&c->scred)) >= 0)

@@ -63,15 +63,16 @@ int p2v_socket_port (int fd, char *buf, size_t len);
 /* Client and server ends; PSK NULL: plain TCP.  Take ownership of FD. */
 struct p2v_conn *p2v_conn_client (int fd, const struct p2v_psk *psk);
 struct p2v_conn *p2v_conn_server (int fd, const struct p2v_psk *psk);
-/* The same with an overall DEADLINE (core_monotonic () time, 0: none)
- * on the TLS handshake and on every read and write after it, until
+/* The same with an overall deadline, SECONDS (0: none) after SINCE (a
+ * core_monotonic () time, such as when the connection was accepted), on
+ * the TLS handshake and on every read and write after it, until
  * p2v_conn_set_deadline changes it: a peer that sends a byte now and
- * then cannot stretch a handshake.  Without a deadline the handshake
- * alone has 30 s. */
+ * then cannot stretch a handshake.  Its error states SECONDS.  Without a
+ * deadline the handshake alone has 30 s. */
 struct p2v_conn *p2v_conn_client_until (int fd, const struct p2v_psk *psk,
-                                        double deadline);
+                                        double since, double seconds);
 struct p2v_conn *p2v_conn_server_until (int fd, const struct p2v_psk *psk,
-                                        double deadline);
+                                        double since, double seconds);
 void p2v_conn_set_deadline (struct p2v_conn *c, double deadline);
 /* Reads and writes fail ("no data for N s") after SECONDS without
  * progress; 0: wait for ever. */

@@ -1251,8 +1251,8 @@ serve_one (const struct p2v_receive_options *o, int fd, const char *peer)
    * peer spreads its bytes. */
   p2v_tcp_keepalive (fd, idle_timeout (o));
   s.conn = p2v_conn_server_until (fd, o->psk,
-                                  (accepted_at > 0 ? accepted_at
-                                   : core_monotonic ()) + handshake_timeout (o));
+                                  accepted_at > 0 ? accepted_at
+                                  : core_monotonic (), handshake_timeout (o));
   if (s.conn == NULL) {
     event (&s, CORE_NOTICE_WARNING, "%s; connection closed", core_errmsg ());
     goto out;

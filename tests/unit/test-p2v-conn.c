@@ -62,10 +62,11 @@ getline_times_out (struct p2v_conn *c, double start, pid_t pid, const char *msg)
   p2v_conn_free (c);
 }
 
-/* gnutls' handshake timeout counted per read: a byte every 200 ms kept
- * it going for as long as the peer liked.  The deadline is in all. */
+/* A TLS handshake dripped by the peer, on a server whose clock for it
+ * started BEFORE s earlier with a limit of SECONDS: it fails with MSG
+ * when the limit has passed, SECONDS - BEFORE after the start. */
 static void
-test_tls_handshake_deadline (void **state)
+handshake_times_out (double before, double seconds, const char *msg)
 {
   char keyfile[] = "/tmp/p2vkit-unit-psk.XXXXXX";
   struct p2v_psk psk;
@@ -75,7 +76,6 @@ test_tls_handshake_deadline (void **state)
   struct p2v_conn *c;
   const char key[] = "alice:000102030405060708090a0b0c0d0e0f\n";
 
-  (void) state;
   kfd = mkstemp (keyfile);
   assert_true (kfd >= 0);
   assert_int_equal (write (kfd, key, sizeof key - 1), sizeof key - 1);
@@ -85,14 +85,33 @@ test_tls_handshake_deadline (void **state)
   pid = dripper (sv[1], 10);
   close (sv[1]);
   start = core_monotonic ();
-  c = p2v_conn_server_until (sv[0], &psk, start + 1);
+  c = p2v_conn_server_until (sv[0], &psk, start - before, seconds);
   took = core_monotonic () - start;
   end_child (pid);
   assert_null (c);
-  assert_string_equal (core_errmsg (), "TLS handshake not finished within 1 s");
-  assert_true (took >= 0.9 && took < 3);
+  assert_string_equal (core_errmsg (), msg);
+  assert_true (took >= seconds - before - 0.1 && took < seconds - before + 2);
   p2v_psk_clear (&psk);
   unlink (keyfile);
+}
+
+/* gnutls' handshake timeout counted per read: a byte every 200 ms kept
+ * it going for as long as the peer liked.  The deadline is in all. */
+static void
+test_tls_handshake_deadline (void **state)
+{
+  (void) state;
+  handshake_times_out (0, 1, "TLS handshake not finished within 1 s");
+}
+
+/* A session that starts after its clock (a receiver's session process
+ * forked 1 s after the accept): the error states the limit it was given,
+ * not the time that was left. */
+static void
+test_tls_handshake_deadline_late (void **state)
+{
+  (void) state;
+  handshake_times_out (1, 2, "TLS handshake not finished within 2 s");
 }
 
 /* Without TLS, the deadline covers the reads until it is lifted. */
@@ -109,7 +128,7 @@ test_plain_deadline (void **state)
   pid = dripper (sv[1], 10);
   close (sv[1]);
   start = core_monotonic ();
-  c = p2v_conn_server_until (sv[0], NULL, start + 1);
+  c = p2v_conn_server_until (sv[0], NULL, start, 1);
   assert_non_null (c);
   getline_times_out (c, start, pid, "receive: the handshake's time limit passed");
 }
@@ -194,6 +213,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_tls_handshake_deadline),
+    cmocka_unit_test (test_tls_handshake_deadline_late),
     cmocka_unit_test (test_plain_deadline),
     cmocka_unit_test (test_idle),
     cmocka_unit_test (test_keepalive_inherited),
