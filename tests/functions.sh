@@ -170,6 +170,31 @@ t_capture () {
     "$P2VKIT" capture --to "$addr:$port" --disk "$t__disk" --name "$t__name" "$@"
 }
 
+# t_stop_when_confirmed PID FOLDER: stop the capture PID (SIGSTOP; the
+# caller resumes or kills it) once the receiver has confirmed some of its
+# chunks (FOLDER/chunks has a line), so that a test can cut it part way.
+# The receiver writes its chunk map every 5 s at most: a capture can be
+# over before (a fast or an idle machine), or end between the map being
+# seen and the cut (a loaded one).  So until then PID runs in slices of
+# 0.05 s with pauses of 0.3 s, and the map is read only while PID is
+# stopped: it cannot have finished when this returns 0.  1 when PID ended
+# or completed first, or after a minute.
+t_stop_when_confirmed () {
+    t__i=0
+    while [ $t__i -lt 180 ] && kill -STOP "$1" 2>/dev/null; do
+        sleep 0.3
+        # Stopped (T), not exited (Z: kill works on a zombie too).
+        case $(ps -o stat= -p "$1" 2>/dev/null) in T*) ;; *) break ;; esac
+        [ -e "$2/complete" ] && break
+        grep -q . "$2/chunks" 2>/dev/null && return 0
+        kill -CONT "$1"
+        sleep 0.05
+        t__i=$((t__i + 1))
+    done
+    kill -CONT "$1" 2>/dev/null
+    return 1
+}
+
 # t_net_lock: hold the lock of the machine's shared test resources
 # ($P2VKIT_NET_LOCK, /tmp/p2vkit-net.lock) until the script ends; else
 # fail the script after an hour.  Every test that uses libvirtd, network

@@ -133,8 +133,15 @@ $PY "$T/drip.py" "$addr" "$port" 10 4 once "$first_flood" > "$T/drip1.out" 2>&1
 lives=$(awk '{ print $2 }' "$T/drip1.out" | sort -n | tr '\n' ' ')
 t_is "4 dripping connections from one address were all closed by the receiver" \
     "0" "$(grep -c ' open$' "$T/drip1.out")"
-t_ok "... each after 3.5 to 6 s (the 4 s deadline), not per byte: $lives" \
-    awk '$2 < 3.5 || $2 > 6 { bad = 1 } END { exit bad + (NR == 0) }' "$T/drip1.out"
+# The deadline counts from the receiver's accept, after the dripper's
+# connect: not before 3.5 s.  A loaded machine adds its delays (the
+# accept, the dripper's turn to see the close), so the upper bound is
+# 8 s: below what a connection would live without the deadline (9 s, when
+# the receiver kills a session still in its handshake; 10 s, the
+# dripper's own end, with a per-read timeout).
+t_ok "... each after 3.5 to 8 s (the 4 s deadline), not per byte: $lives" \
+    awk '$2 < 3.5 || $2 > 8 { bad = 1 } END { exit bad + (NR == 0) }' "$T/drip1.out"
+# The limit as configured, however late a session process started.
 t_match "the receiver logged the cut" "TLS handshake not finished within 4 s; connection closed" \
     "$(cat "$T/recv.err")"
 t_receiver_stop
@@ -144,6 +151,7 @@ t_receiver_stop
 # refuses the extras of the first; the total limit (16) ends the oldest.
 t_receiver "$T/recv" --tls-psk "$T/key.psk" --handshake-timeout 4
 rm -f "$T/stop"
+f0=$(now)
 $PY "$T/drip.py" "$addr" "$port" 120 10 again "$first_flood" > "$T/drip2a.out" 2>&1 &
 dpid1=$!
 sleep 1
@@ -164,7 +172,11 @@ st=$?
 t1=$(now)
 kill -0 $dpid1 2>/dev/null && kill -0 $dpid2 2>/dev/null
 flooding=$?
+# The flood goes on for 14 s at least, so that a dripper the limits
+# missed would outlive the bound below.
+while awk "BEGIN { exit !($(elapsed $f0 $(now)) < 14) }"; do sleep 0.2; done
 touch "$T/stop"
+f1=$(now)
 t_is "a capture during the flood exits 0 (in $(elapsed $t0 $t1) s)" 0 "$st"
 [ $st -eq 0 ] || sed 's/^/# /' "$T/cap.err"
 t_is "... while the flood was still going on" 0 "$flooding"
@@ -174,8 +186,15 @@ wait $dpid1 $dpid2 $spid
 cat "$T/drip2a.out" "$T/drip2b.out" > "$T/drip2.out"
 conns=$(wc -l < "$T/drip2.out")
 longest=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$T/drip2.out")
-t_ok "$conns dripping connections, none lived past the 4 s deadline (longest $longest s)" \
-    awk 'BEGIN { exit !('"$longest"' <= 6) }'
+# Each lifetime is counted by the dripper from its connect: under load a
+# connection waits in the listen queue before the receiver accepts it
+# (its 4 s start there), and one the receiver ends for a newer one closes
+# only once its session process has exited (slow with the sanitizers);
+# 7.9 s was seen at a load of 4-14.  Without the limits a dripper lives
+# as long as the flood (14 s at least) or the 30 s a handshake has by
+# default.  The deadline itself is checked in 1, without a flood.
+t_ok "$conns dripping connections, none lived past the 4 s deadline and the delays of a loaded machine (longest $longest s, at most 10)" \
+    awk 'BEGIN { exit !('"$longest"' <= 10) }'
 # 16 in their handshake and the capture's session, plus processes
 # killed but still exiting (slow with the sanitizers on a loaded
 # machine: 24 seen); without the limits, each of the 40 drippers holds one.
@@ -187,9 +206,8 @@ t_match "the receiver refused connections beyond 4 from one address" \
 t_match "and ended the oldest beyond 16 in all" \
     "[0-9]+ of the oldest ended \(16 in all\)" "$(cat "$T/recv.err")"
 # Refusals are logged once a second at most, not once per connection:
-# about one line per second of the flood (it began 3 s before the capture
-# and ends with it).
-flood_s=$(awk "BEGIN { printf \"%d\", $(elapsed $t0 $t1) + 3 }")
+# about one line per second of the flood.
+flood_s=$(awk "BEGIN { printf \"%d\", $(elapsed $f0 $f1) + 1 }")
 t_ok "its log of the flood is short ($(wc -l < "$T/recv.err") lines for $conns connections in about $flood_s s)" \
     test "$(grep -c 'not authenticated yet' "$T/recv.err")" -le $((flood_s + 5))
 t_receiver_stop
@@ -198,13 +216,15 @@ t_receiver_stop
 # With a veth the capture's packets are dropped (netem loss 100%, or an
 # iptables DROP in the receiver's namespace where netem is missing), as
 # when a server loses power; on loopback the capture is stopped.  The
-# link is slowed so that the capture is still running then.
+# capture is held stopped (t_stop_when_confirmed) while its packets
+# begin to be dropped, so that it is still running then; the link is
+# slowed too, to keep the capture short of its end while it runs.
 t_receiver "$T/recv" --tls-psk "$T/key.psk" --idle-timeout 3
 [ -n "$veth" ] && tc qdisc replace dev "$veth" root tbf rate 40mbit burst 256kb latency 500ms 2>/dev/null
 "$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name half1 \
     --tls-psk "$T/key.psk" --idle-timeout 5 > "$T/half.out" 2> "$T/half.err" &
 cpid=$!
-wait_for "$T/recv/half1/chunks" . 600
+t_stop_when_confirmed $cpid "$T/recv/half1" || echo "# half1: no chunk confirmed while it ran"
 if [ -n "$veth" ] && tc qdisc replace dev "$veth" root netem loss 100% 2>/dev/null; then
     how="its packets dropped"
 # Without netem: every TCP packet that reaches the receiver's namespace
@@ -212,15 +232,21 @@ if [ -n "$veth" ] && tc qdisc replace dev "$veth" root netem loss 100% 2>/dev/nu
 elif [ -n "$ns" ] && ip netns exec "$ns" iptables -I INPUT -p tcp -j DROP 2>/dev/null; then
     how="its packets dropped (iptables)"
 else
-    kill -STOP $cpid
     how="stopped"
 fi
+[ "$how" = stopped ] || kill -CONT $cpid
 t0=$(now)
-wait_for "$T/recv.err" "half1: capture from .*: no data for 3 s, session closed; resume with --resume" 150
+wait_for "$T/recv.err" "half1: capture from .*: no data for 3 s, session closed; resume with --resume" 300
 st=$?
 t1=$(now)
 t_is "a capture $how: the receiver closes its session (after $(elapsed $t0 $t1) s, limit 3 s)" 0 "$st"
-t_ok "... within 6 s" awk "BEGIN { exit !($(elapsed $t0 $t1) < 6) }"
+# The message says the limit was the idle one (3 s, as configured); the
+# time, counted from when the capture's packets stopped (they may have
+# stopped up to 0.3 s earlier, while it was held), is bounded at 3 x the
+# limit: a loaded machine delays the session and this script's polling
+# by seconds, not by that, and a session the limit missed stays until
+# this wait gives up (30 s).
+t_ok "... within 9 s" awk "BEGIN { exit !($(elapsed $t0 $t1) < 9) }"
 t_ok "... its folder's lock is released" flock -n "$T/recv/half1" true
 t_ok "... and its chunk map kept" test -s "$T/recv/half1/chunks"
 if [ "$how" = stopped ]; then
@@ -245,9 +271,11 @@ resume_completes half1
 "$P2VKIT" capture --to "$addr:$port" --disk "$T/src.img" --name silent1 \
     --tls-psk "$T/key.psk" --idle-timeout 3 > "$T/silent.out" 2> "$T/silent.err" &
 cpid=$!
-wait_for "$T/recv/silent1/chunks" . 600
-# The receiver, its session and its qemu-nbd: all stopped.
+t_stop_when_confirmed $cpid "$T/recv/silent1" || echo "# silent1: no chunk confirmed while it ran"
+# The receiver, its session and its qemu-nbd: all stopped; then the
+# capture goes on.
 kill -STOP "-$rpid"
+kill -CONT $cpid
 t0=$(now)
 wait $cpid
 st=$?
@@ -256,7 +284,9 @@ cpid=
 kill -CONT "-$rpid"
 [ -n "$veth" ] && tc qdisc del dev "$veth" root 2>/dev/null
 t_is "with the receiver stopped, the capture fails" 1 "$st"
-t_ok "... within its 3 s limit ($(elapsed $t0 $t1) s)" awk "BEGIN { exit !($(elapsed $t0 $t1) < 6) }"
+# Bounded at 3 x the limit, as in 3 (4.6 s seen at a load of 5); without
+# the limit the capture would wait for ever.
+t_ok "... within its 3 s limit ($(elapsed $t0 $t1) s, at most 9)" awk "BEGIN { exit !($(elapsed $t0 $t1) < 9) }"
 t_match "... saying so, and to resume" \
     "no data from the (receiver|other end) for 3 s.*run the same command with --resume" \
     "$(tr '\n' ' ' < "$T/silent.err")"
