@@ -113,7 +113,9 @@ mbr_disk huge.img 1500
 dd if=/dev/urandom of=huge.img bs=1M seek=1 count=1500 conv=notrunc status=none
 "$P2VKIT" convert -q huge.img -o out9 2>/dev/null &
 pid=$!
-for _ in $(seq 50); do ls out9/huge-disk1.qcow2.tmp?????? >/dev/null 2>&1 && break; sleep 0.1; done
+# Up to 60 s for the copy to start (the inspection before it is slow on a
+# loaded machine).
+for _ in $(seq 600); do ls out9/huge-disk1.qcow2.tmp?????? >/dev/null 2>&1 && break; sleep 0.1; done
 t_ok "Ctrl-C: the copy had started" ls out9/huge-disk1.qcow2.tmp??????
 kill -INT $pid
 wait $pid; st=$?
