@@ -172,35 +172,28 @@ t_capture () {
 
 # t_stop_when_confirmed PID FOLDER: stop the capture PID (SIGSTOP; the
 # caller resumes or kills it) once the receiver has confirmed some of its
-# chunks (FOLDER/chunks has a line), so that a test can cut it part way.
-# The receiver writes its chunk map every 5 s at most, so the map can be
-# seen only just before the capture ends, and on a loaded machine the
-# cut came after the end.  Here the map is read only while PID is
-# stopped: when this returns 0, PID has not finished.  PID runs 0.2 s
-# between the checks and is stopped 0.1 s or so for each: far below the
-# idle limits of the tests (3 s), and about a third slower, which leaves
-# the map more time to be written before the end.  1 when PID ended or
-# completed first, or after a minute and a half.
+# chunks (FOLDER/chunks has a line), so that a test can cut it part way;
+# 0 when PID is then stopped and the capture not complete: it cannot end
+# before the cut, however loaded the machine.  1 when PID ended or
+# completed first (the receiver writes its chunk map every 5 s at most: a
+# capture faster than that is over before), or after a minute.  PID runs
+# freely until then: stopping it again and again while it starts up made
+# it fail.
 t_stop_when_confirmed () {
     t__i=0
-    while [ $t__i -lt 300 ] && kill -STOP "$1" 2>/dev/null; do
-        # Until it is stopped (T); Z (kill works on a zombie too) or gone:
-        # it ended.
-        t__j=0
-        while t__s=$(ps -o stat= -p "$1" 2>/dev/null); [ $t__j -lt 40 ]; do
-            case $t__s in T*|Z*|'') break ;; esac
-            sleep 0.05; t__j=$((t__j + 1))
-        done
-        case $t__s in T*) ;; *) break ;; esac
-        [ -e "$2/complete" ] && break
-        grep -q . "$2/chunks" 2>/dev/null && return 0
-        sleep 0.1
-        kill -CONT "$1"
-        sleep 0.2
-        t__i=$((t__i + 1))
+    while ! grep -q . "$2/chunks" 2>/dev/null && [ $t__i -lt 600 ]; do
+        sleep 0.1; t__i=$((t__i + 1))
     done
-    kill -CONT "$1" 2>/dev/null
-    return 1
+    kill -STOP "$1" 2>/dev/null || return 1
+    # Until it is stopped (T); Z (kill works on a zombie too) or gone: it
+    # ended.
+    t__i=0
+    while t__s=$(ps -o stat= -p "$1" 2>/dev/null); [ $t__i -lt 40 ]; do
+        case $t__s in T*|Z*|'') break ;; esac
+        sleep 0.05; t__i=$((t__i + 1))
+    done
+    case $t__s in T*) ;; *) return 1 ;; esac
+    [ ! -e "$2/complete" ] && grep -q . "$2/chunks" 2>/dev/null
 }
 
 # t_net_lock: hold the lock of the machine's shared test resources
