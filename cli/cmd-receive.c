@@ -34,7 +34,7 @@ static const struct cli_option opts[] = {
     "the TCP keepalive limit (default 300)" },
   { "max-handshakes", required_argument, OPT_MAX_HANDSHAKES, "N",
     "at most N connections not authenticated yet; a new one ends the "
-    "oldest (default 16)" },
+    "oldest of the address with the most (default 16)" },
   { "max-handshakes-per-address", required_argument,
     OPT_MAX_HANDSHAKES_PER_ADDRESS, "N",
     "at most N of them from one address (IPv6: one /64); more are closed "

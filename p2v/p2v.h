@@ -219,7 +219,7 @@ struct p2v_receive_options {
   /* Limits on peers; 0: the P2V_ defaults.  A connection has
    * HANDSHAKE_TIMEOUT s in all for its TLS handshake and greeting; at
    * most MAX_HANDSHAKES connections are in that stage at once (a new one
-   * beyond ends the oldest), at most MAX_HANDSHAKES_PER_ADDR from one
+   * beyond ends the oldest of the address with the most), at most MAX_HANDSHAKES_PER_ADDR from one
    * address (a new one beyond is closed at once).  A session whose
    * client sends nothing for IDLE_TIMEOUT s ends (resumable); TCP
    * keepalive on every connection has the same limit. */

@@ -1431,13 +1431,16 @@ admission_update (struct admission *a, pid_t exited)
 }
 
 /* Whether a new connection from SS may have a session process: not
- * beyond the limit per address; beyond the limit in all, the oldest
- * handshake makes room. */
+ * beyond the limit per address; beyond the limit in all, a handshake
+ * makes room: the oldest of the address that holds the most (the new
+ * connection counted).  So a flood from a few addresses ends its own
+ * handshakes, not the one of a client that has a single connection
+ * open, however slow its handshake. */
 static bool
 admit (struct admission *a, const struct sockaddr_storage *ss)
 {
   char key[sizeof a->last_addr];
-  size_t from = 0, all = 0, oldest = SIZE_MAX;
+  size_t from = 0, all = 0, victim = SIZE_MAX, victim_n = 0;
 
   addr_key (ss, key, sizeof key);
   admission_update (a, 0);
@@ -1447,8 +1450,6 @@ admit (struct admission *a, const struct sockaddr_storage *ss)
       continue;
     all++;
     from += strcmp (c->addr, key) == 0;
-    if (oldest == SIZE_MAX || c->start < a->children.ptr[oldest].start)
-      oldest = i;
   }
   if (from >= max_handshakes_per_addr (a->o)) {
     a->refused++;
@@ -1456,9 +1457,25 @@ admit (struct admission *a, const struct sockaddr_storage *ss)
     admission_note (a, false);
     return false;
   }
-  if (all >= max_handshakes (a->o) && oldest != SIZE_MAX) {
-    kill (a->children.ptr[oldest].pid, SIGKILL);
-    a->children.ptr[oldest].handshaking = false;
+  if (all < max_handshakes (a->o))
+    return true;
+  for (size_t i = 0; i < a->children.len; i++) {
+    struct child *c = &a->children.ptr[i];
+    size_t n = strcmp (c->addr, key) == 0;     /* the new connection */
+    if (!c->handshaking)
+      continue;
+    for (size_t j = 0; j < a->children.len; j++)
+      n += a->children.ptr[j].handshaking
+        && strcmp (a->children.ptr[j].addr, c->addr) == 0;
+    if (victim == SIZE_MAX || n > victim_n
+        || (n == victim_n && c->start < a->children.ptr[victim].start)) {
+      victim = i;
+      victim_n = n;
+    }
+  }
+  if (victim != SIZE_MAX) {
+    kill (a->children.ptr[victim].pid, SIGKILL);
+    a->children.ptr[victim].handshaking = false;
     a->ended++;
     admission_note (a, false);
   }

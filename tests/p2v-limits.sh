@@ -62,9 +62,16 @@ elapsed () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 psktool -u alice -p "$T/key.psk" >/dev/null 2>&1
 
-# A 256 MiB disk with 96 MiB of data: a few seconds to capture.
-head -c 100663296 /dev/urandom > "$T/src.img"
-truncate -s 256M "$T/src.img"
+# A 512 MiB disk with 96 MiB of data: 6 MiB at the start of each of its
+# 16 chunks (32 MiB).  A capture sends 3 chunks at a time, so on a slowed
+# link they are confirmed in rounds: after the first, most of the capture
+# is still to come (with all the data in the first 3 chunks, they were
+# confirmed together at the end, and a cut "part way" came too late).
+truncate -s 512M "$T/src.img"
+for k in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+    head -c 6291456 /dev/urandom |
+        dd of="$T/src.img" bs=1M seek=$((k * 32)) conv=notrunc status=none
+done
 
 # The drippers: each connection sends one byte every 2 s of a TLS
 # handshake record that announces 512 bytes, and never finishes it.
