@@ -95,8 +95,8 @@ export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-# Every test, one at a time (CHECK_LANES=1, the default), or in two lanes
-# side by side (make check CHECK_LANES=2: prove -j2, one rule per lane),
+# Every test in two lanes side by side (CHECK_LANES=2, the default: prove
+# -j2, one rule per lane), or one at a time (make check CHECK_LANES=1),
 # each running one test at a time: the unit tests (plain and sanitizer
 # builds) then the shell tests in one; the end-to-end tests (tests/e2e/:
 # Debian test guests built, cached in /var/tmp/p2vkit-guests, converted,
@@ -111,10 +111,9 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 # time limits (30 minutes a boot) now leave room for the other lane on a
 # loaded 2-core machine.  The guests are built in the background from the
 # start (build.sh --prefetch), so that the builds overlap the compiling
-# and the first tests.  Two lanes are not the default yet: beside a guest
-# booting under TCG, tests/p2v-limits.sh's cut of a capture part way
-# raced the capture and lost (the capture ended first) in one of two
-# full runs; the lanes come back when that cut is deterministic.
+# and the first tests.  Tests that cut a capture part way hold it stopped
+# at a chunk it has confirmed (t_stop_when_confirmed), so a guest booting
+# in the other lane cannot make them race.
 #
 # prove runs each test through tests/prove-exec (standard error as TAP
 # comments, one stream per test as -j2 needs; the seconds of each test in
@@ -131,7 +130,7 @@ comma := ,
 # The end-to-end lane's rule: its tests by name ({a,b,c}); the rest is the
 # other lane (**).  prove's status fails when a test of either lane fails.
 E2E_LANE = --rules='seq={$(subst $(empty) $(empty),$(comma),$(strip $(E2E_TESTS)))}' --rules='seq=**'
-CHECK_LANES ?= 1
+CHECK_LANES ?= 2
 ifeq ($(CHECK_LANES),2)
 CHECK_ARGS = -j2 $(E2E_LANE) $(E2E_TESTS) $(UNIT_TESTS) $(SHELL_TESTS)
 else
