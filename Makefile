@@ -257,6 +257,8 @@ all: $(AGENT)
 
 $(BUILD)/cli/cmd-inventory.o: ALL_CFLAGS += \
 	-DP2VKIT_AGENT_PATH='"$(LIBEXECDIR)/p2vkit-agent"'
+$(BUILD)/migrate/ssh.o: ALL_CFLAGS += \
+	-DP2VKIT_CAPTURE_PATH='"$(LIBEXECDIR)/p2vkit-capture"'
 
 .PHONY: install-agent
 install: install-agent
