@@ -2,13 +2,14 @@
 # migrate's capture step of a running server over ssh (migrate/ssh.c,
 # driven by tests/guests/ssh-capture): the plain test guest booted with
 # QEMU (TCG, user networking, its sshd forwarded to 127.0.0.1, a second
-# disk sdb of known data) plays the server.  The static p2vkit-capture is
+# disk of known data on virtio, vda, which its initramfs cannot see: sda
+# stays its root disk) plays the server.  The static p2vkit-capture is
 # copied to it over ssh and captures /dev/sda (root mounted read-write:
-# --live) and /dev/sdb into a receiver on 127.0.0.1, which the guest
+# --live) and /dev/vda into a receiver on 127.0.0.1, which the guest
 # reaches through QEMU's gateway 10.0.2.2.  A first capture is cancelled
 # part way (as Ctrl-C would): nothing is left running or lying on the
-# server; a second with resume finishes.  Then: sdb's image equals sdb
-# and sdb was only read, sda's image holds the guest's root filesystem
+# server; a second with resume finishes.  Then: vda's image equals vda
+# and vda was only read, sda's image holds the guest's root filesystem
 # and its first MiB (MBR and boot loader, never written while it runs).
 # One boot; 30 minutes allowed for it (make check's other lane runs
 # beside it).
@@ -41,11 +42,11 @@ fi
 start=$(date +%s)
 
 # The server's disks: an overlay of the cached guest (never written), and
-# sdb, 64 MiB of which the first 40 are random.
+# vda, 64 MiB of which the first 40 are random.
 qemu-img create -q -f qcow2 -b "$guest" -F qcow2 "$T/sda.qcow2"
-head -c 40M /dev/urandom > "$T/sdb.img"
-truncate -s 64M "$T/sdb.img"
-sdb_sum=$(md5sum < "$T/sdb.img")
+head -c 40M /dev/urandom > "$T/vda.img"
+truncate -s 64M "$T/vda.img"
+vda_sum=$(md5sum < "$T/vda.img")
 qemu-img dd -f qcow2 -O raw if="$guest" of="$T/mbr.want" bs=1M count=1
 
 # root's key, and a host key known here: strict checking, no prompt.
@@ -74,7 +75,7 @@ echo "[127.0.0.1]:$sport $(cat "$T/hostkey.pub")" > "$T/known_hosts"
 qemu-system-x86_64 -accel tcg -machine pc -m 768 -nodefaults -display none \
     -serial file:"$T/console" -no-reboot \
     -drive file="$T/sda.qcow2",format=qcow2,if=ide,index=0 \
-    -drive file="$T/sdb.img",format=raw,if=ide,index=1 \
+    -drive file="$T/vda.img",format=raw,if=virtio \
     -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$sport-:22 \
     -device e1000,netdev=n0,addr=3 </dev/null >"$T/qemu.out" 2>&1 &
 qpid=$!
@@ -84,6 +85,7 @@ on_guest () { ssh $sshopts -p "$sport" root@127.0.0.1 "$@"; }
 i=0
 until on_guest true 2>/dev/null; do
     kill -0 $qpid 2>/dev/null && [ $i -lt 900 ] || break
+    grep -q -a -E 'ALERT!|Gave up waiting' "$T/console" && break
     sleep 2; i=$((i + 1))
 done
 booted=$(date +%s)
@@ -96,7 +98,7 @@ t_pass "the guest boots and its sshd takes root's key ($((booted - start)) s)"
 mkdir "$T/recv"
 capture () {
     "$driver" --name srv1 --ssh root@127.0.0.1 --port "$sport" \
-        --disk /dev/sda --disk /dev/sdb --live --dir "$T/recv" \
+        --disk /dev/sda --disk /dev/vda --live --dir "$T/recv" \
         --listen 127.0.0.1:0 --connect-to 10.0.2.2 --program "$P2VKIT" \
         --ssh-option UserKnownHostsFile="$T/known_hosts" \
         --ssh-option StrictHostKeyChecking=yes \
@@ -121,7 +123,7 @@ t_match "it says what the receiver keeps" "capture cancelled; what the receiver 
     "$(tail -n 1 "$T/err1")"
 sleep 2
 t_is "nothing of it runs or lies on the server, its filesystems thawed" \
-    "none" "$(on_guest 'pgrep -x p2vkit-capture; ls -d /tmp/p2vkit.* 2>/dev/null; touch /root/thawed && echo none')"
+    "none" "$(on_guest 'pgrep -x p2vkit-capture; ls -d /tmp/p2vkit.* 2>/dev/null; timeout 60 touch /root/thawed && echo none')"
 t_is "no receiver is left running here" "" "$(pgrep -f "receive --listen 127.0.0.1:0 --dir $T/recv")"
 
 capture --resume > "$T/out2" 2> "$T/err2"
@@ -133,8 +135,8 @@ t_match "it resumed" "resuming the capture" "$(cat "$T/err2")"
 t_is "it returned an image per disk" "$T/recv/srv1/disk0.qcow2 $T/recv/srv1/disk1.qcow2" \
     "$(tr '\n' ' ' < "$T/out2" | sed 's/ $//')"
 
-t_ok "sdb's image equals sdb" qemu-img compare -q -f raw -F qcow2 "$T/sdb.img" "$T/recv/srv1/disk1.qcow2"
-t_is "sdb was only read" "$sdb_sum" "$(md5sum < "$T/sdb.img")"
+t_ok "vda's image equals vda" qemu-img compare -q -f raw -F qcow2 "$T/vda.img" "$T/recv/srv1/disk1.qcow2"
+t_is "vda was only read" "$vda_sum" "$(md5sum < "$T/vda.img")"
 qemu-img dd -f qcow2 -O raw if="$T/recv/srv1/disk0.qcow2" of="$T/mbr.got" bs=1M count=1
 t_ok "sda's image starts with the guest's MBR and boot loader" cmp -s "$T/mbr.want" "$T/mbr.got"
 t_is "sda's image holds its root filesystem" "p2vkit-guest" \
