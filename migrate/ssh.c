@@ -129,6 +129,14 @@ lines_read (struct lines *l, void (*fn) (void *opaque, char *line),
   return 0;
 }
 
+static void
+close_lines (struct lines *l)
+{
+  if (l->fd >= 0)
+    close (l->fd);
+  l->fd = -1;
+}
+
 struct run {
   const struct mig_ssh_capture *o;
   char port[16];                /* the receiver's, once it listens */
@@ -500,10 +508,16 @@ check_options (const struct mig_ssh_capture *o)
     core_error ("%s: no disks to capture", o->name);
     return -1;
   }
-  if (o->dir == NULL || stat (o->dir, &st) == -1 || !S_ISDIR (st.st_mode)) {
-    core_error ("%s: receiver folder '%s': %s", o->name, o->dir ? o->dir : "",
-                o->dir == NULL ? "not given" : errno ? strerror (errno)
-                : "not a folder");
+  if (o->dir == NULL) {
+    core_error ("%s: no receiver folder", o->name);
+    return -1;
+  }
+  if (stat (o->dir, &st) == -1) {
+    core_error_errno ("%s: receiver folder %s", o->name, o->dir);
+    return -1;
+  }
+  if (!S_ISDIR (st.st_mode)) {
+    core_error ("%s: receiver folder %s: not a folder", o->name, o->dir);
     return -1;
   }
   if (o->listen == NULL || strchr (o->listen, ':') == NULL) {
@@ -848,10 +862,10 @@ mig_ssh_capture (const struct mig_ssh_capture *o, core_string_vector *images)
     if (msg)
       core_error ("%s", msg);
   }
-  for (struct lines *l = (struct lines[]) { recv_out, recv_err, ssh_out, ssh_err },
-         *end = l + 4; l < end; l++)
-    if (l->fd >= 0)
-      close (l->fd);
+  close_lines (&recv_out);
+  close_lines (&recv_err);
+  close_lines (&ssh_out);
+  close_lines (&ssh_err);
   if (made_psk) {
     unlink (made_psk);
     core_tmpfiles_remove (made_psk);
