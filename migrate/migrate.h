@@ -126,6 +126,7 @@ struct mig_ssh_capture {
                                  * removed afterwards */
   bool live;                    /* capture --live */
   bool resume;                  /* capture --resume */
+  bool used_only;               /* capture --used-only */
   const struct core_notify *notify;  /* the capture's and receiver's lines
                                       * as notices; progress; cancel */
   /* Optional: */

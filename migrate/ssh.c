@@ -430,7 +430,8 @@ remote_command (const struct mig_ssh_capture *o, size_t size,
         || append_quoted (&b, o->disks->ptr[i]) == -1)
       goto fail;
   if ((o->resume && append_str (&b, " --resume") == -1)
-      || (o->live && append_str (&b, " --live") == -1))
+      || (o->live && append_str (&b, " --live") == -1)
+      || (o->used_only && append_str (&b, " --used-only") == -1))
     goto fail;
   /* The end of standard input stops the capture (SIGTERM: it thaws what
    * --live froze); the watcher goes when the capture ends. */

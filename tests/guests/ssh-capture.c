@@ -3,7 +3,7 @@
  *   ssh-capture --name NAME --ssh USER@HOST [--port N] --disk DEV...
  *               --dir DIR --listen ADDR:PORT [--connect-to HOST[:PORT]]
  *               [--psk FILE] [--program P2VKIT] [--capture FILE]
- *               [--ssh-option OPT]... [--live] [--resume]
+ *               [--ssh-option OPT]... [--live] [--resume] [--used-only]
  *
  * Notices and progress go to stderr, the images to stdout one a line.
  * SIGINT or SIGTERM cancels (as Ctrl-C in migrate).  Exit 0 or 1.
@@ -65,6 +65,7 @@ main (int argc, char **argv)
     { "ssh-option", required_argument, NULL, 'o' },
     { "live", no_argument, NULL, 'L' },
     { "resume", no_argument, NULL, 'r' },
+    { "used-only", no_argument, NULL, 'u' },
     { NULL, 0, NULL, 0 }
   };
   core_string_vector disks = { 0 }, opts = { 0 }, images = { 0 };
@@ -97,6 +98,7 @@ main (int argc, char **argv)
     case 'o': core_string_vector_append (&opts, optarg); break;
     case 'L': o.live = true; break;
     case 'r': o.resume = true; break;
+    case 'u': o.used_only = true; break;
     default: return 2;
     }
   }
