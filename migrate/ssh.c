@@ -93,6 +93,18 @@ struct lines {
   size_t len;
 };
 
+/* FN on the line in L, made safe to show (the server's lines are its
+ * own: no control characters reach a terminal or log from them). */
+static void
+emit (struct lines *l, void (*fn) (void *opaque, char *line), void *opaque)
+{
+  char safe[MAX_LINE * 4 + 1];
+
+  core_escape (l->buf, l->len, safe, sizeof safe);
+  l->len = 0;
+  fn (opaque, safe);
+}
+
 /* Read what FD has; call FN for each whole line (a line beyond MAX_LINE
  * is cut).  0, or -1 at the end of the pipe. */
 static int
@@ -105,11 +117,8 @@ lines_read (struct lines *l, void (*fn) (void *opaque, char *line),
   if (r == -1 && (errno == EINTR || errno == EAGAIN))
     return 0;
   if (r <= 0) {
-    if (l->len) {
-      l->buf[l->len] = '\0';
-      fn (opaque, l->buf);
-      l->len = 0;
-    }
+    if (l->len)
+      emit (l, fn, opaque);
     close (l->fd);
     l->fd = -1;
     return -1;
@@ -117,11 +126,8 @@ lines_read (struct lines *l, void (*fn) (void *opaque, char *line),
   for (ssize_t i = 0; i < r; i++) {
     /* A terminal's progress redraws end in '\r'. */
     if (tmp[i] == '\n' || tmp[i] == '\r') {
-      if (l->len) {
-        l->buf[l->len] = '\0';
-        fn (opaque, l->buf);
-      }
-      l->len = 0;
+      if (l->len)
+        emit (l, fn, opaque);
     }
     else if (l->len < sizeof l->buf - 1)
       l->buf[l->len++] = tmp[i];
@@ -528,9 +534,24 @@ check_options (const struct mig_ssh_capture *o)
   return 0;
 }
 
-/* DIR/NAME/disk0.qcow2 ... of a complete capture into IMAGES. */
+static int collect (const struct mig_ssh_capture *o, core_string_vector *images);
+
+/* DIR/NAME/disk0.qcow2 ... of a complete capture appended to IMAGES;
+ * on error IMAGES is as before. */
 static int
 collect_images (const struct mig_ssh_capture *o, core_string_vector *images)
+{
+  size_t before = images->len;
+
+  if (collect (o, images) == 0)
+    return 0;
+  while (images->len > before)
+    free (images->ptr[--images->len]);
+  return -1;
+}
+
+static int
+collect (const struct mig_ssh_capture *o, core_string_vector *images)
 {
   CLEANUP_FREE char *complete = core_sprintf ("%s/%s/complete", o->dir, o->name);
 
@@ -603,14 +624,11 @@ mig_ssh_capture (const struct mig_ssh_capture *o, core_string_vector *images)
   if (folder == NULL)
     return -1;
   if (resume) {
-    size_t before = images->len;
     if (collect_images (o, images) == 0) {
       core_notice (o->notify, CORE_NOTICE_INFO, "%s: already captured in %s",
                    o->name, folder);
       return 0;
     }
-    while (images->len > before)
-      free (images->ptr[--images->len]);
     if (access (folder, F_OK) == -1)
       resume = false;
   }
