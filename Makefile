@@ -256,12 +256,55 @@ all: $(AGENT)
 
 $(BUILD)/cli/cmd-inventory.o: ALL_CFLAGS += \
 	-DP2VKIT_AGENT_PATH='"$(LIBEXECDIR)/p2vkit-agent"'
+$(BUILD)/migrate/ssh.o: ALL_CFLAGS += \
+	-DP2VKIT_CAPTURE_PATH='"$(LIBEXECDIR)/p2vkit-capture"'
 
 .PHONY: install-agent
 install: install-agent
 install-agent: $(AGENT)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(AGENT) $(DESTDIR)$(LIBEXECDIR)/p2vkit-agent
+
+# ---------------------------------------------------------------------
+# The capture program that migrate copies to a server over ssh:
+# `p2vkit capture` alone (cli/cmd-capture.c built with
+# -DP2VKIT_CAPTURE_PROGRAM), linked statically against glibc, libnbd and
+# GnuTLS (with nettle, hogweed, gmp, tasn1, idn2 and unistring), so that
+# it needs nothing of the server but Linux 3.2 or later on x86_64.
+# Debian ships no static p11-kit, and a static libxml2 drags in ICU: the
+# capture uses neither (no PKCS#11, no NBD URIs), so p2v/static/stubs.c
+# stands in for them.  A host name given to --to would need the server's
+# NSS modules of this glibc: migrate passes an address.  See docs/p2v.md.
+CAPTURE_PROG := $(BUILD)/p2vkit-capture
+CAPTURE_SRCS := $(filter-out cli/cmd-inventory.c,$(AGENT_SRCS)) \
+	p2v/capture.c p2v/conn.c p2v/fsmap.c p2v/mounts.c p2v/sum.c \
+	cli/cmd-capture.c p2v/static/stubs.c
+CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/capture/%.o)
+CAPTURE_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) $(NO_TRUNC_WARN) -D_GNU_SOURCE \
+	-DP2VKIT_AGENT -DP2VKIT_CAPTURE_PROGRAM -I. \
+	$(shell pkg-config --cflags libnbd gnutls p11-kit-1 libxml-2.0) -O2 -g
+STATIC_LIBDIR := $(shell pkg-config --variable=libdir libnbd)
+CAPTURE_LIBS := $(YAML_STATIC) $(patsubst %,$(STATIC_LIBDIR)/lib%.a,\
+	nbd gnutls hogweed nettle gmp tasn1 idn2 unistring) -latomic -lpthread -lm
+
+$(BUILD)/capture/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 1,$(V)),,echo "  CC      $@")
+	$(Q)$(CC) $(CAPTURE_CFLAGS) -c -o $@ $<
+
+# glibc's warnings about NSS in static programs are expected (see above).
+$(CAPTURE_PROG): $(CAPTURE_OBJS)
+	@st=0; $(CC) -static -o $@ $(CAPTURE_OBJS) $(CAPTURE_LIBS) 2>$@.log || st=$$?; \
+	  grep -v 'statically linked applications requires at runtime\|: in function' $@.log >&2; \
+	  rm -f $@.log; exit $$st
+
+all: $(CAPTURE_PROG)
+
+.PHONY: install-capture
+install: install-capture
+install-capture: $(CAPTURE_PROG)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(CAPTURE_PROG) $(DESTDIR)$(LIBEXECDIR)/p2vkit-capture
 
 # ---------------------------------------------------------------------
 # Helpers the shell tests run: synthetic Windows hives (mkhive) and the

@@ -310,3 +310,26 @@ cli_cmd_capture (const struct cli_command *cmd, int argc, char **argv)
   free (o.disks.ptr);
   return ret;
 }
+
+#ifdef P2VKIT_CAPTURE_PROGRAM
+
+/* The static capture program: "p2vkit-capture capture [OPTIONS]", the
+ * same command line as "p2vkit capture". */
+int
+main (int argc, char **argv)
+{
+  static const struct cli_command cmd = {
+    "capture", "copy this server's disks to a receiver", cli_cmd_capture
+  };
+
+  if (argc >= 2 && (strcmp (argv[1], "--version") == 0
+                    || strcmp (argv[1], "-V") == 0)) {
+    printf ("p2vkit-capture %s\n", P2VKIT_VERSION);
+    return EXIT_OK;
+  }
+  if (argc >= 2 && strcmp (argv[1], "capture") == 0)
+    return cli_cmd_capture (&cmd, argc - 1, argv + 1);
+  return cli_cmd_capture (&cmd, argc, argv);
+}
+
+#endif /* P2VKIT_CAPTURE_PROGRAM */

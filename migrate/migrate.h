@@ -101,4 +101,50 @@ const struct mig_record *mig_journal_record(const struct mig_journal *j,
  * every one has): where a run resumes. */
 enum mig_step mig_next_step(const struct mig_journal *j, const char *workload);
 
+/* ------------------------------------------------------------------ */
+/* ssh.c: the capture step of a running server reached over OpenSSH:   */
+/* a receiver runs here (p2vkit receive --once, TLS with a key made    */
+/* for the run), the static capture program is copied to the server    */
+/* over ssh into a private temporary folder (removed afterwards) and   */
+/* runs there, sending the server's disks to the receiver.              */
+
+struct mig_ssh_capture {
+  const char *name;             /* the capture's (and workload's) name */
+  const char *ssh;              /* USER@HOST */
+  int port;                     /* ssh's port; 0: 22 */
+  const core_string_vector *disks;  /* devices on the server; must not be
+                                     * empty: the caller picks them */
+  const char *dir;              /* the receiver's folder: DIR/NAME */
+  const char *listen;           /* ADDR:PORT the receiver listens on;
+                                 * port 0: any free one */
+  const char *connect_to;       /* HOST[:PORT] the server connects to
+                                 * (an address: the static program has no
+                                 * name lookup); NULL: the address the
+                                 * server sees the ssh connection come
+                                 * from, and the receiver's port */
+  const char *psk_file;         /* NULL: a key made under DIR for this run,
+                                 * removed afterwards */
+  bool live;                    /* capture --live */
+  bool resume;                  /* capture --resume */
+  bool used_only;               /* capture --used-only */
+  const struct core_notify *notify;  /* the capture's and receiver's lines
+                                      * as notices; progress; cancel */
+  /* Optional: */
+  const char *program;          /* the p2vkit that runs receive; NULL:
+                                 * this program */
+  const char *capture_program;  /* the static p2vkit-capture to copy; NULL:
+                                 * $P2VKIT_CAPTURE, beside PROGRAM, or the
+                                 * installed one */
+  const char *ssh_program;      /* NULL: "ssh" */
+  const core_string_vector *ssh_options;  /* more "-o" options */
+};
+
+/* Runs the capture to its end.  IMAGES gets DIR/NAME/disk0.qcow2 ...,
+ * one per disk, in order.  On failure (the error says why; what the
+ * receiver confirmed is kept, so that a call with RESUME continues) and
+ * on cancellation the capture on the server and the receiver are
+ * stopped. */
+int mig_ssh_capture(const struct mig_ssh_capture *o,
+                    core_string_vector *images);
+
 #endif /* P2VKIT_MIGRATE_H */

@@ -42,6 +42,8 @@
 #   libvirt-daemon-system       deploy's tests run a real libvirtd and virtlogd
 #                               (they start them with -d when no service did)
 #   libvirt-daemon-driver-qemu  libvirtd's QEMU driver: the domains deploy defines
+#   libunistring-dev            libunistring.a: the static capture program migrate
+#                               copies to servers links GnuTLS's idn2 statically
 #
 # `scripts/install-deps.sh bench` also installs what tests/bench/ compares
 # against or measures with (not needed by make check):
@@ -94,6 +96,7 @@ iptables
 libvirt-dev
 libvirt-daemon-system
 libvirt-daemon-driver-qemu
+libunistring-dev
 "
 
 if [ "${1:-}" = bench ]; then
