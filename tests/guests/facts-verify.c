@@ -4,6 +4,7 @@
  * mig_facts_parse, mig_verify_facts): for the end-to-end tests.
  *
  *   facts-verify URI DOMAIN PROFILE TIMEOUT CONSOLE-FILE
+ *   facts-verify --file CONSOLE-FILE PROFILE      (console text saved before)
  *
  * Prints the facts read ("listen ADDR PORT", "address IF ADDR/PREFIX up"),
  * each thing missing ("missing: ..."), and the seconds it waited; writes
@@ -28,20 +29,33 @@ main (int argc, char **argv)
   FILE *fp;
   int r;
 
-  if (argc != 6) {
-    fprintf (stderr, "usage: facts-verify URI DOMAIN PROFILE TIMEOUT CONSOLE-FILE\n");
-    return 2;
+  if (argc == 4 && strcmp (argv[1], "--file") == 0) {
+    size_t len;
+    if ((p = core_profile_read (argv[3])) == NULL
+        || (text = core_read_file (argv[2], &len)) == NULL) {
+      fprintf (stderr, "facts-verify: %s\n", core_errmsg ());
+      core_profile_free (p);
+      return 2;
+    }
+    r = 0;
   }
-  if (core_parse_double (argv[4], "TIMEOUT", 1, 86400, &timeout) == -1
-      || (p = core_profile_read (argv[3])) == NULL) {
-    fprintf (stderr, "facts-verify: %s\n", core_errmsg ());
-    return 2;
+  else if (argc == 6) {
+    if (core_parse_double (argv[4], "TIMEOUT", 1, 86400, &timeout) == -1
+        || (p = core_profile_read (argv[3])) == NULL) {
+      fprintf (stderr, "facts-verify: %s\n", core_errmsg ());
+      return 2;
+    }
+    r = dep_console_until (argv[1], argv[2], MIG_FACTS_END, timeout, NULL, &text);
+    printf ("console read for %.0f s\n", core_monotonic () - t0);
+    if (text && (fp = fopen (argv[5], "w"))) {
+      fputs (text, fp);
+      fclose (fp);
+    }
   }
-  r = dep_console_until (argv[1], argv[2], MIG_FACTS_END, timeout, NULL, &text);
-  printf ("console read for %.0f s\n", core_monotonic () - t0);
-  if (text && (fp = fopen (argv[5], "w"))) {
-    fputs (text, fp);
-    fclose (fp);
+  else {
+    fprintf (stderr, "usage: facts-verify URI DOMAIN PROFILE TIMEOUT CONSOLE-FILE\n"
+             "       facts-verify --file CONSOLE-FILE PROFILE\n");
+    return 2;
   }
   if (r == -1) {
     fprintf (stderr, "facts-verify: %s\n", core_errmsg ());
