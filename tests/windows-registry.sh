@@ -101,7 +101,7 @@ t_match "2003 full: and its DNS servers in order" \
     'add dns name="!IFNAME!" addr=192.168.10.3 index=2' "$(cat "$t_tmp/2003-full/p2vkit/firstboot.cmd")"
 t_match "2003 full: the facts reporter writes its block to COM1" \
     'type "%FACTS%" > COM1' "$(cat "$t_tmp/2003-full/p2vkit/firstboot.cmd")"
-t_match "2019 full: the first-boot script runs for the facts alone" \
+t_match "2019 full: the first-boot script writes the facts block" \
     '> "%FACTS%" echo P2VKIT-FACTS-BEGIN v1' "$(cat "$t_tmp/2019-full/p2vkit/firstboot.cmd")"
 P3=$t_tmp/2003-paravirt/WINDOWS/system32/config/system
 t_is "2003 paravirt: viostor is a boot-start service" 0 "$(get "$P3" '\ControlSet001\Services\viostor' Start)"
