@@ -7,7 +7,7 @@
 #include "converter/converter.h"
 
 enum { OPT_VIRTIO_WIN = 256, OPT_VERIFY_BOOT, OPT_FORCE, OPT_VCPUS, OPT_MEMORY,
-       OPT_BOOT_TIMEOUT, OPT_SOURCE_FORMAT, OPT_ALLOW_BACKING };
+       OPT_BOOT_TIMEOUT, OPT_SOURCE_FORMAT, OPT_ALLOW_BACKING, OPT_NO_FACTS };
 
 static const struct cli_option opts[] = {
   { "output", required_argument, 'o', "DIR", "write the disks, NAME.xml and NAME.report.yaml into DIR (required)" },
@@ -22,6 +22,7 @@ static const struct cli_option opts[] = {
   { "virtio-win", required_argument, OPT_VIRTIO_WIN, "DIR", "an unpacked virtio-win tree (Windows guests)" },
   { "verify-boot", no_argument, OPT_VERIFY_BOOT, NULL, "boot the result (snapshot) to a login prompt" },
   { "boot-timeout", required_argument, OPT_BOOT_TIMEOUT, "SEC", "give --verify-boot SEC seconds (default 600)" },
+  { "no-facts-reporter", no_argument, OPT_NO_FACTS, NULL, "leave out the first-boot reporter of listening ports and addresses (serial console; p2vkit migrate verifies with it)" },
   { "force", no_argument, OPT_FORCE, NULL, "replace a previous conversion of NAME in DIR" },
   { "quiet", no_argument, 'q', NULL, "print no progress" },
   { NULL, 0, 0, NULL, NULL }
@@ -30,7 +31,7 @@ static const struct cli_option opts[] = {
 static const struct cli_usage usage = {
   "SOURCE... -o DIR [--name NAME] [--mode paravirt|full|auto] [--plan PLAN.yaml]\n"
   "       [--format qcow2|raw] [--source-format FMT] [--allow-backing]\n"
-  "       [--virtio-win DIR] [--verify-boot] [--force]",
+  "       [--virtio-win DIR] [--verify-boot] [--no-facts-reporter] [--force]",
   "Copy the disks of a physical server (block devices or images of them) or of\n"
   "another hypervisor's VM (VMDK, VHD/VHDX, VDI, qcow2, raw) into DIR, never\n"
   "writing to a source, and make the copy boot under KVM/QEMU: paravirtualized\n"
@@ -106,6 +107,7 @@ cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv)
     case OPT_VIRTIO_WIN: o.virtio_win = optarg; break;
     case OPT_VERIFY_BOOT: o.verify_boot = true; break;
     case OPT_FORCE: o.force = true; break;
+    case OPT_NO_FACTS: o.no_facts_reporter = true; break;
     case OPT_ALLOW_BACKING: o.allow_backing = true; break;
     case OPT_SOURCE_FORMAT:
       if ((o.source_format = conv_source_format (optarg)) == NULL)

@@ -379,11 +379,12 @@ conv_run (const struct conv_options *o, struct conv_report *r)
   if (strcmp (r->os_type, "linux") == 0) {
     notice (o, "converting (%s); the guest's own tools run under %s",
             conv_mode_names[o->mode], core_kvm_usable () ? "KVM" : "TCG and take a while");
-    if (conv_linux_convert (g, root, o->mode, r) == -1)
+    if (conv_linux_convert (g, root, o->mode, !o->no_facts_reporter, r) == -1)
       goto out;
   }
   else if (strcmp (r->os_type, "windows") == 0) {
-    if (conv_windows_convert (g, root, o->mode, o->virtio_win, r->vcpus, r) == -1)
+    if (conv_windows_convert (g, root, o->mode, o->virtio_win, r->vcpus,
+                              !o->no_facts_reporter, r) == -1)
       goto out;
   }
   else {

@@ -117,9 +117,10 @@ int conv_clone(const char *src, const char *src_format, int64_t virtual_size,
 /* linux.c: making a Linux guest boot as full or paravirtualized.      */
 
 /* With G launched, the disks added and ROOT inspected and mounted.  MODE
- * is AUTO, PARAVIRT or FULL; the decision goes to report->mode. */
+ * is AUTO, PARAVIRT or FULL; the decision goes to report->mode.  FACTS:
+ * install the first-boot facts reporter. */
 int conv_linux_convert(guestfs_h *g, const char *root, enum conv_mode mode,
-                       struct conv_report *report);
+                       bool facts, struct conv_report *report);
 
 /* ------------------------------------------------------------------ */
 /* registry.c: Windows guests at the level of hive files and a Windows  */
@@ -175,6 +176,7 @@ struct conv_win_opts {
    * takes conv_win_gone_services. */
   const char *const *gone_services;
   const char *arch;             /* inspection's "i386"/"x86_64"; NULL: the registry's */
+  bool facts;                   /* add the facts reporter to the first boot */
 };
 extern const char *const conv_win_gone_services[];
 
@@ -305,8 +307,20 @@ int conv_win_register_drivers (struct conv_win_job *j, struct conv_hive *sys,
 /* firstboot.c: the first-boot script and the service that runs it.    */
 
 /* The script for the first boot on KVM (CRLF lines): install DRIVERS
- * (NULL-ended) with pnputil and give the adapters their fixed addresses. */
-char *conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *drivers);
+ * (NULL-ended) with pnputil and give the adapters their fixed addresses;
+ * with FACTS, then write the facts block (listening ports: netstat -an,
+ * addresses: ipconfig) to COM1 (migrate/migrate.h, verify.c). */
+char *conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *drivers,
+                                 bool facts);
+
+/* The Linux facts reporter (docs/converter.md, "The facts reporter"):
+ * the script, at CONV_LINUX_FACTS_SCRIPT, and its systemd unit, at
+ * CONV_LINUX_FACTS_UNIT; sysvinit runs it from S99p2vkit-facts links in
+ * /etc/rc[2345].d (or /etc/rc.d/rc[2345].d).  linux.c installs them. */
+#define CONV_LINUX_FACTS_SCRIPT "/etc/p2vkit/facts"
+#define CONV_LINUX_FACTS_UNIT "/etc/systemd/system/p2vkit-facts.service"
+extern const char conv_linux_facts_script[];
+extern const char conv_linux_facts_unit[];
 /* Register the script as a service of controlset CS in SYS, and in SW's
  * RunOnce as the fallback. */
 int conv_win_firstboot_register (struct conv_hive *sys, struct conv_hive *sw, const char *cs);
@@ -329,7 +343,7 @@ void conv_win_fs_local (struct conv_win_fs *fs, const char *root);
  * Returns 0, or -1 with core_error set (nothing half-done is left in a
  * way that stops the guest from booting as it was). */
 int conv_windows_convert(guestfs_h *g, const char *root, enum conv_mode mode,
-                         const char *virtio_win, int64_t vcpus,
+                         const char *virtio_win, int64_t vcpus, bool facts,
                          struct conv_report *report);
 
 /* ------------------------------------------------------------------ */
@@ -367,6 +381,9 @@ struct conv_options {
   bool force;
   bool verify_boot;
   double boot_timeout;
+  /* Leave out the first-boot facts reporter (which p2vkit migrate's
+   * verify step reads); it is added by default. */
+  bool no_facts_reporter;
   /* Notices ("inspecting", "installing virtio drivers") and copy
    * progress; may be NULL. */
   const struct core_notify *notify;

@@ -1,6 +1,10 @@
 /* The first boot of a converted Windows guest: a script that installs the
  * rest of the virtio drivers and gives the new adapters the old fixed
  * addresses, run once by a service (and RunOnce) that removes itself.
+ * With it, on Windows and Linux, the facts reporter: what the guest
+ * listens on and its addresses, written once to the serial console for
+ * p2vkit migrate's verify step (migrate/verify.c reads it), which needs
+ * no network path to the guest.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +19,8 @@
  * GUID; the new NIC is a new adapter.  Static adapter I goes to the I-th
  * connected adapter that netsh lists. */
 char *
-conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *drivers)
+conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *drivers,
+                           bool facts)
 {
   char *out = NULL;
   size_t len = 0;
@@ -70,6 +75,32 @@ conv_win_firstboot_script (const struct conv_win_guest *g, const char *const *dr
            "addr=%s index=%zu >> \"%%LOG%%\" 2>&1", nic->dns.ptr[d], d + 1);
     }
   }
+  if (facts) {
+    /* After the addresses: wait until the number of listening ports has
+     * stayed the same for three looks 2 s apart (at most 2 minutes), as
+     * services start after this one; then the facts to COM1.  The
+     * redirection goes first so that a line ending in a digit is not
+     * read as a handle ("...0>>"). */
+    L ("rem The facts reporter: listening TCP ports and addresses to COM1, once.");
+    L ("set PREV=");
+    L ("set SAME=0");
+    L ("for /l %%%%i in (1,1,60) do if !SAME! lss 3 (");
+    L ("  set NOW=");
+    L ("  for /f %%%%n in ('netstat -an -p tcp ^| find /c \"LISTENING\"') do set NOW=%%%%n");
+    L ("  if \"!NOW!\"==\"!PREV!\" (set /a SAME+=1) else (set SAME=0& set \"PREV=!NOW!\")");
+    L ("  ping -n 3 127.0.0.1 > nul");
+    L (")");
+    L ("set FACTS=%%DIR%%\\facts.txt");
+    L ("> \"%%FACTS%%\" echo " "P2VKIT-FACTS-BEGIN v1");
+    L (">> \"%%FACTS%%\" echo os windows");
+    L ("for /f \"delims=\" %%%%l in ('netstat -an -p tcp') do >> \"%%FACTS%%\" echo tcp-netstat %%%%l");
+    L ("for /f \"delims=\" %%%%l in ('netstat -an -p tcpv6 2^>nul') do >> \"%%FACTS%%\" echo tcp-netstat %%%%l");
+    L ("for /f \"delims=\" %%%%l in ('ipconfig') do >> \"%%FACTS%%\" echo ipconfig %%%%l");
+    L (">> \"%%FACTS%%\" echo " "P2VKIT-FACTS-END");
+    L ("mode COM1: baud=115200 parity=n data=8 stop=1 > nul 2>&1");
+    L ("type \"%%FACTS%%\" > COM1");
+    L ("echo %%DATE%% %%TIME%% facts written to COM1 >> \"%%LOG%%\"");
+  }
   L ("sc delete " FIRSTBOOT_SERVICE " >> \"%%LOG%%\" 2>&1");
   L ("echo done > \"%%DIR%%\\firstboot.done\"");
   L ("exit /b 0");
@@ -116,3 +147,84 @@ conv_win_firstboot_register (struct conv_hive *sys, struct conv_hive *sw, const 
     return -1;
   return 0;
 }
+
+/* The Linux facts reporter: a POSIX sh script for every generation of
+ * server p2vkit converts (sh, sed, grep and sleep; ss or netstat or
+ * /proc/net/tcp; ip or ifconfig), run once by a systemd unit or by rc
+ * links of sysvinit (and upstart's rc), whichever the guest has.  The
+ * hooks go first, so that a failure part way cannot make it run at
+ * every boot; the script itself goes last. */
+const char conv_linux_facts_script[] =
+  "#!/bin/sh\n"
+  "# Written by p2vkit convert.  At the first boot on KVM it writes this\n"
+  "# machine's listening TCP ports and addresses to the serial console\n"
+  "# (/dev/ttyS0), between P2VKIT-FACTS-BEGIN v1 and P2VKIT-FACTS-END, for\n"
+  "# p2vkit migrate's verify step; then it removes itself.  A copy of what\n"
+  "# it wrote is in /var/log/p2vkit-facts.log.\n"
+  "PATH=/usr/sbin:/usr/bin:/sbin:/bin; export PATH\n"
+  "case \"$1\" in\n"
+  "  run) ;;\n"
+  "  start) sh " CONV_LINUX_FACTS_SCRIPT " run >/dev/null 2>&1 </dev/null &\n"
+  "         exit 0 ;;\n"
+  "  *) exit 0 ;;\n"
+  "esac\n"
+  "mkdir /tmp/.p2vkit-facts.lock 2>/dev/null || exit 0\n"
+  "rm -f " CONV_LINUX_FACTS_UNIT " /etc/systemd/system/multi-user.target.wants/p2vkit-facts.service \\\n"
+  "  /etc/rc[2345].d/S99p2vkit-facts /etc/rc.d/rc[2345].d/S99p2vkit-facts\n"
+  "tcp () {\n"
+  "  if ss -ltnH >/dev/null 2>&1; then ss -ltnH | sed 's/^/tcp-ss /'\n"
+  "  elif ss -ltn >/dev/null 2>&1; then ss -ltn | sed 's/^/tcp-ss /'\n"
+  "  elif netstat -ltn >/dev/null 2>&1; then netstat -ltn | sed 's/^/tcp-netstat /'\n"
+  "  else cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep ' 0A ' | sed 's/^/tcp-proc /'\n"
+  "  fi\n"
+  "}\n"
+  "addrs () {\n"
+  "  if ip -o addr >/dev/null 2>&1; then\n"
+  "    ip -o addr | sed 's/^/ip-addr /'\n"
+  "    ip -o link | sed 's/^/ip-link /'\n"
+  "  else ifconfig -a | sed 's/^/ifconfig /'\n"
+  "  fi\n"
+  "}\n"
+  "# Services start after this, and DHCP may still be at work: wait until\n"
+  "# the listening ports and the addresses stay the same for three looks\n"
+  "# 2 s apart, at most 2 minutes.\n"
+  "prev=x same=0 n=0\n"
+  "while [ $n -lt 60 ] && [ $same -lt 3 ]; do\n"
+  "  now=$(tcp | sort; addrs | sed -n 's/.* \\(inet6\\{0,1\\}\\) \\([^ ]*\\).*/\\1 \\2/p' | sort)\n"
+  "  if [ \"$now\" = \"$prev\" ]; then same=$((same + 1)); else same=0; prev=$now; fi\n"
+  "  sleep 2\n"
+  "  n=$((n + 1))\n"
+  "done\n"
+  "log=/var/log/p2vkit-facts.log\n"
+  "{\n"
+  "  echo\n"
+  "  echo " "P2VKIT-FACTS-BEGIN v1\n"
+  "  echo os linux\n"
+  "  tcp\n"
+  "  addrs\n"
+  "  echo " "P2VKIT-FACTS-END\n"
+  "} > $log 2>/dev/null\n"
+  "# CLOCAL: opening the port must not wait for a modem's carrier.\n"
+  "stty -F /dev/ttyS0 clocal 2>/dev/null\n"
+  "cat $log > /dev/ttyS0\n"
+  "rm -f " CONV_LINUX_FACTS_SCRIPT "\n"
+  "rmdir /etc/p2vkit 2>/dev/null\n"
+  "exit 0\n";
+
+/* Started after the network is online and the system is up (After=
+ * multi-user.target: the services it wants have started). */
+const char conv_linux_facts_unit[] =
+  "# Written by p2vkit convert: the facts reporter, run once at the first\n"
+  "# boot on KVM (" CONV_LINUX_FACTS_SCRIPT " removes this unit).\n"
+  "[Unit]\n"
+  "Description=p2vkit: report listening ports and addresses on the serial console, once\n"
+  "Wants=network-online.target\n"
+  "After=network-online.target multi-user.target\n"
+  "\n"
+  "[Service]\n"
+  "Type=oneshot\n"
+  "ExecStart=/bin/sh " CONV_LINUX_FACTS_SCRIPT " run\n"
+  "TimeoutStartSec=300\n"
+  "\n"
+  "[Install]\n"
+  "WantedBy=multi-user.target\n";

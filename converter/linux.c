@@ -17,7 +17,9 @@
  *    NIC had, so ifupdown/netplan/NetworkManager/ifcfg configurations that
  *    name it keep working;
  *  - other hypervisors' guest tools are removed with the package manager;
- *  - SELinux guests are relabelled on first boot. */
+ *  - SELinux guests are relabelled on first boot;
+ *  - the facts reporter (firstboot.c) is installed to run once at the
+ *    first boot, by systemd and by sysvinit's rc links. */
 #include <ctype.h>
 #include <fnmatch.h>
 #include <string.h>
@@ -925,9 +927,72 @@ selinux_relabel (guestfs_h *g, struct conv_report *r)
                       NULL, "");
 }
 
+/* The facts reporter: the script, a systemd unit when the guest has
+ * systemd, S99 links in the rc folders of runlevels 2 to 5 when it has
+ * them (sysvinit, and upstart's rc).  Both when it has both: the script
+ * runs once whichever starts it first, and removes the other hook. */
+static int
+install_facts_reporter (guestfs_h *g, struct conv_report *r)
+{
+  static const char *const systemd_bins[] = {
+    "/lib/systemd/systemd", "/usr/lib/systemd/systemd", NULL };
+  static const char wants[] = "/etc/systemd/system/multi-user.target.wants";
+  static const char want[] = "/etc/systemd/system/multi-user.target.wants/p2vkit-facts.service";
+  bool hooked = false;
+
+#define GFS(call) \
+  do { if ((call) == -1) { \
+      core_error ("installing the facts reporter: %s", guestfs_last_error (g)); \
+      return -1; } } while (0)
+  GFS (guestfs_mkdir_p (g, "/etc/p2vkit"));
+  if (guest_write (g, r, CONV_LINUX_FACTS_SCRIPT, "the facts reporter, run once at the first "
+                   "boot (p2vkit migrate reads what it writes to the serial console)",
+                   NULL, conv_linux_facts_script) == -1)
+    return -1;
+  GFS (guestfs_chmod (g, 0755, CONV_LINUX_FACTS_SCRIPT));
+  if (guest_which (g, systemd_bins)) {
+    GFS (guestfs_mkdir_p (g, wants));
+    if (guest_write (g, r, CONV_LINUX_FACTS_UNIT, "runs the facts reporter once",
+                     NULL, conv_linux_facts_unit) == -1)
+      return -1;
+    GFS (guestfs_ln_sf (g, CONV_LINUX_FACTS_UNIT, want));
+    if (conv_report_change (r, want, "enables the facts reporter's unit", NULL,
+                            CONV_LINUX_FACTS_UNIT) == -1)
+      return -1;
+    hooked = true;
+  }
+  for (int level = 2; level <= 5; level++) {
+    CLEANUP_FREE char *d1 = core_sprintf ("/etc/rc%d.d", level);
+    CLEANUP_FREE char *d2 = core_sprintf ("/etc/rc.d/rc%d.d", level);
+    CLEANUP_FREE char *link = NULL;
+    const char *dir;
+
+    if (d1 == NULL || d2 == NULL)
+      return -1;
+    /* /etc/rcN.d is a link to rc.d/rcN.d on Red Hat's systems. */
+    dir = guestfs_is_dir_opts (g, d1, GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS, 1, -1) > 0 ? d1
+      : guestfs_is_dir_opts (g, d2, GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS, 1, -1) > 0 ? d2 : NULL;
+    if (dir == NULL)
+      continue;
+    if ((link = core_sprintf ("%s/S99p2vkit-facts", dir)) == NULL)
+      return -1;
+    GFS (guestfs_ln_sf (g, CONV_LINUX_FACTS_SCRIPT, link));
+    if (conv_report_change (r, link, "runs the facts reporter once (sysvinit)", NULL,
+                            CONV_LINUX_FACTS_SCRIPT) == -1)
+      return -1;
+    hooked = true;
+  }
+#undef GFS
+  if (!hooked)
+    return conv_report_warn (r, "neither systemd nor rc folders (/etc/rc2.d) found: the facts "
+                             "reporter will not run, and p2vkit migrate cannot verify "
+                             "this guest's services and addresses");
+  return 0;
+}
+
 int
 conv_linux_convert (guestfs_h *g, const char *root, enum conv_mode mode,
-                    struct conv_report *r)
+                    bool facts, struct conv_report *r)
 {
   kernel_vector kernels = { 0 };
   struct devmap m = { .g = g };
@@ -997,6 +1062,7 @@ conv_linux_convert (guestfs_h *g, const char *root, enum conv_mode mode,
       || rewrite_file (g, r, &m, "/etc/crypttab") == -1
       || rewrite_file (g, r, &m, "/etc/initramfs-tools/conf.d/resume") == -1
       || keep_nic_names (g, r) == -1
+      || (facts && install_facts_reporter (g, r) == -1)
       || selinux_relabel (g, r) == -1)
     goto out;
   /* The initramfs after the files it copies (fstab, resume, .link). */

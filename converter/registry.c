@@ -440,10 +440,10 @@ conv_win_convert_tree (const struct conv_win_fs *fs, const struct conv_win_opts 
                                     j.label, g->hal, o->vcpus) == -1)
     goto out;
 
-  bool firstboot = g->nics.len > 0 || (j.paravirt && g->ver.major >= 6);
+  bool firstboot = g->nics.len > 0 || (j.paravirt && g->ver.major >= 6) || o->facts;
   if (firstboot) {
     CLEANUP_FREE char *local = conv_win_scratch_name (&j, "firstboot.cmd");
-    if (!local || !(script = conv_win_firstboot_script (g, pv_drivers))
+    if (!local || !(script = conv_win_firstboot_script (g, pv_drivers, o->facts))
         || write_local (local, script) == -1
         || conv_win_put_add (&j, core_strdup (local), CONV_WIN_FIRSTBOOT_DIR "/firstboot.cmd",
                              core_strdup ("wrote \\" CONV_WIN_FIRSTBOOT_DIR "\\firstboot.cmd")) == -1)

@@ -117,7 +117,7 @@ nic_mac (const char *name, size_t index)
 
 int
 conv_windows_convert (guestfs_h *g, const char *root, enum conv_mode mode,
-                      const char *virtio_win, int64_t vcpus,
+                      const char *virtio_win, int64_t vcpus, bool facts,
                       struct conv_report *report)
 {
   struct conv_win_fs fs = {
@@ -129,6 +129,7 @@ conv_windows_convert (guestfs_h *g, const char *root, enum conv_mode mode,
     .mode_auto = mode == CONV_MODE_AUTO,
     .virtio_win = virtio_win,
     .vcpus = vcpus > 0 && vcpus < 4096 ? (int) vcpus : 0,
+    .facts = facts,
   };
   struct conv_win_guest wg = { 0 };
   struct conv_win_log log = { 0 };

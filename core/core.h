@@ -151,6 +151,13 @@ int core_parse_int64(const char *s, const char *field, int64_t min,
 int core_parse_double(const char *s, const char *field, double min,
                       double max, double *out);
 
+/* An IP address with its prefix length, "192.0.2.10/24" or
+ * "2001:db8::10/64" (inet_pton's forms).  Fills FAMILY (AF_INET or
+ * AF_INET6), ADDR (4 or 16 bytes) and PREFIX; -1 with an error naming
+ * FIELD when S is not one. */
+int core_parse_ip_prefix(const char *s, const char *field, int *family,
+                         unsigned char addr[16], int *prefix);
+
 /* Format a double in the shortest form that reads back exactly. */
 void core_format_double(double v, char *buf, size_t len);
 /* V for a table cell: DECIMALS decimals, or "-" when it is CORE_UNSET. */
@@ -225,6 +232,7 @@ struct core_nic {
   char *mac;
   int64_t speed_mbps;
   char *driver;
+  core_string_vector addresses; /* "192.0.2.10/24", "2001:db8::10/64" */
 };
 struct core_pci {
   char *address;

@@ -1,5 +1,6 @@
 /* Small helpers: cleanup functions, vectors, checked arithmetic, strings
  * and number parsing. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -571,4 +572,32 @@ core_nearest (const char *word, const char *const *candidates, size_t n)
     return best;
   /* A shortened word, "inv" for "inventory", when only one fits. */
   return nprefixed == 1 ? prefixed : NULL;
+}
+
+int
+core_parse_ip_prefix (const char *s, const char *field, int *family,
+                      unsigned char addr[16], int *prefix)
+{
+  const char *slash = s ? strchr (s, '/') : NULL;
+  char host[INET6_ADDRSTRLEN + 1];
+  int64_t len;
+  int af;
+
+  if (slash == NULL || (size_t) (slash - s) >= sizeof host) {
+    core_error ("%s: expected an address with its prefix length "
+                "(192.0.2.10/24, 2001:db8::10/64), got '%s'", field, s ? s : "");
+    return -1;
+  }
+  memcpy (host, s, slash - s);
+  host[slash - s] = '\0';
+  af = strchr (host, ':') ? AF_INET6 : AF_INET;
+  if (inet_pton (af, host, addr) != 1) {
+    core_error ("%s: '%s' is not an IPv%c address", field, host, af == AF_INET ? '4' : '6');
+    return -1;
+  }
+  if (core_parse_int64 (slash + 1, field, 0, af == AF_INET ? 32 : 128, &len) == -1)
+    return -1;
+  *family = af;
+  *prefix = (int) len;
+  return 0;
 }

@@ -99,12 +99,42 @@ static const struct core_table filesystem_table =
   CORE_TABLE_FLOW ("hardware.filesystems[]", S, filesystem_fields, check_filesystem);
 #undef S
 
+/* Each address with its prefix length, each once. */
+static int
+check_addresses (struct core_reader *r, const struct core_field *f,
+                 yaml_node_t *n, const char *path, void *obj)
+{
+  const core_string_vector *v = (void *) ((char *) obj + f->offset);
+  yaml_node_t *item;
+  size_t i;
+
+  if (n->type != YAML_SEQUENCE_NODE)
+    return 0;
+  FOR_ITEMS (r, n, i, item) {
+    char ipath[256];
+    unsigned char a[16];
+    int af, len;
+
+    if (i >= v->len)
+      break;
+    snprintf (ipath, sizeof ipath, "%s[%zu]", path, i);
+    if (core_parse_ip_prefix (v->ptr[i], ipath, &af, a, &len) == -1)
+      return fail (r, item, "%s", core_errmsg ());
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (v->ptr[j], v->ptr[i]) == 0)
+        return fail (r, item, "%s: '%s' is listed twice", ipath, v->ptr[j]);
+  }
+  return 0;
+}
+
 #define S struct core_nic
 static const struct core_field nic_fields[] = {
   FIELD (S, name, STRING, REQ),
   FIELD (S, mac, STRING),
   FIELD (S, speed_mbps, INT, .max = INT_MAX64, UNSET, .unit = "Mbit/s"),
   FIELD (S, driver, STRING),
+  FIELD (S, addresses, STRINGS, .hook = check_addresses,
+         .flags = CORE_FIELD_FLOW | CORE_FIELD_OMIT_EMPTY),
 };
 static const struct core_table nic_table =
   CORE_TABLE_FLOW ("hardware.nics[]", S, nic_fields, NULL);

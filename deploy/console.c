@@ -171,3 +171,117 @@ dep_verify_boot (struct dep_run *r)
   }
   return failed;
 }
+
+/* dep_console_until: one console read into a buffer. */
+struct until {
+  core_buffer text;
+  const char *until;
+  size_t ulen;
+  bool found, eof;
+};
+
+#define UNTIL_MAX (4u << 20)
+
+static void
+until_event (virStreamPtr st, int events, void *opaque)
+{
+  struct until *u = opaque;
+  char buf[4096];
+  int n = -2;
+
+  if (events & VIR_STREAM_EVENT_READABLE)
+    while ((n = virStreamRecv (st, buf, sizeof buf)) > 0) {
+      size_t from = u->text.len > u->ulen ? u->text.len - u->ulen : 0, m = 0;
+      for (int i = 0; i < n; i++)
+        if (buf[i] != '\0')
+          buf[m++] = buf[i];
+      if (core_buffer_add (&u->text, buf, m) == -1) {
+        u->eof = true;
+        break;
+      }
+      if (!u->found && memmem (u->text.ptr + from, u->text.len - from, u->until, u->ulen))
+        u->found = true;
+      if (u->text.len > UNTIL_MAX) {
+        /* Keep the newer half (and the NUL after it). */
+        size_t keep = UNTIL_MAX / 2;
+        memmove (u->text.ptr, u->text.ptr + u->text.len - keep, keep + 1);
+        u->text.len = keep;
+      }
+    }
+  if (n == 0 || n == -1 || (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP))) {
+    u->eof = true;
+    virStreamEventRemoveCallback (st);
+  }
+}
+
+int
+dep_console_until (const char *uri, const char *domain, const char *until,
+                   double timeout_s, const struct core_notify *notify, char **text)
+{
+  struct until u = { .until = until, .ulen = strlen (until) };
+  double deadline = core_monotonic () + timeout_s;
+  virConnectPtr conn = NULL;
+  virDomainPtr dom = NULL;
+  virStreamPtr st = NULL;
+  bool callback = false;
+  int timer = -1, ret = -1;
+
+  *text = NULL;
+  if (u.ulen == 0) {
+    core_error ("console of %s: nothing to wait for", domain);
+    return -1;
+  }
+  dep_libvirt_init ();
+  if ((conn = virConnectOpenAuth (uri, NULL, 0)) == NULL) {
+    core_error ("%s: %s", uri, dep_verr ());
+    goto out;
+  }
+  if ((dom = virDomainLookupByName (conn, domain)) == NULL) {
+    core_error ("%s: no domain %s: %s", uri, domain, dep_verr ());
+    goto out;
+  }
+  if (virDomainIsActive (dom) != 1) {
+    core_error ("%s: domain %s is not running: no console to read", uri, domain);
+    goto out;
+  }
+  if ((st = virStreamNew (conn, VIR_STREAM_NONBLOCK)) == NULL
+      || virDomainOpenConsole (dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE) == -1
+      || virStreamEventAddCallback (st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR
+                                    | VIR_STREAM_EVENT_HANGUP, until_event, &u, NULL) == -1) {
+    core_error ("%s: cannot open the console of %s: %s", uri, domain, dep_verr ());
+    goto out;
+  }
+  callback = true;
+  core_notice (notify, CORE_NOTICE_INFO, "%s: reading its console for up to %.0f s, until '%s'",
+               domain, timeout_s, until);
+  virStreamSend (st, "\r", 1);
+  timer = virEventAddTimeout (250, tick, NULL, NULL);
+  while (!u.found && !u.eof && core_monotonic () < deadline) {
+    if (core_cancelled (notify)) {
+      core_error ("console of %s: interrupted", domain);
+      goto out;
+    }
+    if (virEventRunDefaultImpl () == -1) {
+      core_error ("console of %s: libvirt's event loop: %s", domain, dep_verr ());
+      goto out;
+    }
+  }
+  if ((*text = core_buffer_take (&u.text)) == NULL)
+    goto out;
+  ret = u.found ? 0 : 1;
+ out:
+  if (timer >= 0)
+    virEventRemoveTimeout (timer);
+  if (st) {
+    if (callback && !u.eof)
+      virStreamEventRemoveCallback (st);
+    virStreamAbort (st);
+    virStreamFree (st);
+  }
+  if (dom)
+    virDomainFree (dom);
+  if (conn)
+    virConnectClose (conn);
+  core_buffer_reset (&u.text);
+  return ret;
+}

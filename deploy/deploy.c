@@ -50,6 +50,20 @@ silent_error (void *opaque, virErrorPtr e)
   (void) opaque; (void) e;
 }
 
+void
+dep_libvirt_init (void)
+{
+  static bool events;
+
+  /* Streams (consoles) and keepalives need an event loop, registered
+   * before the first connection. */
+  if (!events) {
+    virSetErrorFunc (NULL, silent_error);
+    virEventRegisterDefaultImpl ();
+    events = true;
+  }
+}
+
 int
 dep_map_add (dep_map *map, const char *option, const char *arg)
 {
@@ -113,20 +127,13 @@ struct dep_run *
 dep_run_new (const struct core_plan *plan, const struct dep_options *opts,
              const struct core_notify *notify)
 {
-  static bool events;
   struct dep_run *r = calloc (1, sizeof *r);
 
   if (r == NULL) {
     core_error_errno ("calloc");
     return NULL;
   }
-  /* Streams (consoles) and keepalives need an event loop, registered
-   * before the first connection. */
-  if (!events) {
-    virSetErrorFunc (NULL, silent_error);
-    virEventRegisterDefaultImpl ();
-    events = true;
-  }
+  dep_libvirt_init ();
   r->plan = plan;
   r->o = *opts;
   if (r->o.default_pool == NULL)

@@ -97,6 +97,10 @@ size_t dep_done(const struct dep_run *r);
 /* --xml-dir: the definitions alone, without connecting to any host (a
  * KVM host's domain type is then "kvm").  Same return as dep_check. */
 int dep_xml_only(struct dep_run *r, core_string_vector *problems);
+/* Set libvirt up once per process: its event loop (for consoles and
+ * keepalives), errors kept for dep_verr instead of printed. */
+void dep_libvirt_init(void);
+
 /* The I-th workload's definition and name; NULL past the last. */
 const char *dep_xml_of(const struct dep_run *r, size_t i, const char **name);
 
@@ -114,6 +118,22 @@ int dep_apply(struct dep_run *r);
  * running planned guest.  Reports each as a notice;
  * returns how many did not show one, or -1 on error. */
 int dep_verify_boot(struct dep_run *r);
+
+/* Read the serial console of DOMAIN, running on the libvirt host URI,
+ * until the text UNTIL appears or TIMEOUT_S seconds have passed (or
+ * NOTIFY says cancelled).  Sends one carriage return first, so that a
+ * guest at its login prompt prints it again.  *TEXT gets everything
+ * read (NUL bytes dropped; the newest 4 MiB when more came), for the
+ * caller to parse (mig_facts_parse with UNTIL = MIG_FACTS_END) or show;
+ * the caller frees it.  Returns 0 when UNTIL appeared, 1 when it did not
+ * in time or the console closed (*TEXT set either way), -1 with the
+ * error set (cannot connect, no such domain, not running, console busy
+ * or refused, cancelled; *TEXT NULL).  A pty console keeps no history:
+ * open it right after starting the domain, before the guest writes what
+ * is awaited. */
+int dep_console_until(const char *uri, const char *domain, const char *until,
+                      double timeout_s, const struct core_notify *notify,
+                      char **text);
 
 /* ------------------------------------------------------------------ */
 /* status.c: --status.                                                */

@@ -1,8 +1,11 @@
 /* Hardware facts: CPU (/proc/cpuinfo, cpufreq), memory (/proc/meminfo),
  * firmware (/sys/firmware), DMI (/sys/class/dmi/id), disks (/sys/block),
  * file systems (/proc/mounts and statvfs) and NICs (/sys/class/net). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -282,6 +285,70 @@ inv_list_nics (struct inv_src *s, core_string_vector *out)
   return list_devices (s, "/sys/class/net", "NICs", is_nic, out);
 }
 
+/* The addresses of NIC NAME on the running system (getifaddrs: netlink,
+ * which the static agent has), with their prefix lengths, for p2vkit
+ * migrate to find on the VM.  IPv4 aliases ("eth0:1") count as NAME's.
+ * Link-local IPv6 addresses are left out: made from the MAC, they change
+ * with the new NIC. */
+int
+inv_nic_addresses (struct inv_src *s, const char *name, core_string_vector *out)
+{
+  struct ifaddrs *all;
+  size_t nlen = strlen (name);
+
+  if (!inv_src_live (s))
+    return 0;
+  if (getifaddrs (&all) == -1) {
+    inv_warn (s, "getifaddrs: %s: the NICs' addresses are not in the profile", strerror (errno));
+    return 0;
+  }
+  for (struct ifaddrs *i = all; i; i = i->ifa_next) {
+    char host[INET6_ADDRSTRLEN];
+    const unsigned char *mask;
+    size_t mlen;
+    int prefix = 0;
+    bool seen = false;
+
+    if (i->ifa_addr == NULL || i->ifa_netmask == NULL || strncmp (i->ifa_name, name, nlen) != 0
+        || (i->ifa_name[nlen] != '\0' && i->ifa_name[nlen] != ':'))
+      continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const struct sockaddr_in *a = (const void *) i->ifa_addr;
+      inet_ntop (AF_INET, &a->sin_addr, host, sizeof host);
+      mask = (const void *) &((const struct sockaddr_in *) (const void *) i->ifa_netmask)->sin_addr;
+      mlen = 4;
+    }
+    else if (i->ifa_addr->sa_family == AF_INET6) {
+      const struct sockaddr_in6 *a = (const void *) i->ifa_addr;
+      if (IN6_IS_ADDR_LINKLOCAL (&a->sin6_addr))
+        continue;
+      inet_ntop (AF_INET6, &a->sin6_addr, host, sizeof host);
+      mask = (const void *) &((const struct sockaddr_in6 *) (const void *) i->ifa_netmask)->sin6_addr;
+      mlen = 16;
+    }
+    else
+      continue;
+    for (size_t k = 0; k < mlen; k++)
+      for (unsigned b = mask[k]; b; b &= b - 1)
+        prefix++;
+    CLEANUP_FREE char *text = core_sprintf ("%s/%d", host, prefix);
+    if (text == NULL) {
+      freeifaddrs (all);
+      return -1;
+    }
+    for (size_t k = 0; k < out->len; k++)
+      seen |= strcmp (out->ptr[k], text) == 0;
+    if (!seen && core_string_vector_append (out, text) == -1) {
+      freeifaddrs (all);
+      return -1;
+    }
+    if (!seen)
+      text = NULL;
+  }
+  freeifaddrs (all);
+  return 0;
+}
+
 static int
 read_nic (struct inv_src *s, char **name, void *opaque)
 {
@@ -302,10 +369,12 @@ read_nic (struct inv_src *s, char **name, void *opaque)
   n.driver = inv_src_link_name (s, drv);
   n.name = *name;
   *name = NULL;
-  if (core_nic_vector_append (out, n) == -1) {
+  if (inv_nic_addresses (s, n.name, &n.addresses) == -1
+      || core_nic_vector_append (out, n) == -1) {
     free (n.name);
     free (n.mac);
     free (n.driver);
+    core_string_vector_free (&n.addresses);
     return -1;
   }
   return 0;

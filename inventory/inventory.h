@@ -171,6 +171,10 @@ int inv_list_disks (struct inv_src *s, core_string_vector *out);
 /* Physical NICs: /sys/class/net entries backed by a device (not lo,
  * veth, bridges, bonds, VLANs, tunnels). */
 int inv_list_nics (struct inv_src *s, core_string_vector *out);
+/* The addresses of interface NAME ("192.0.2.10/24", "2001:db8::10/64";
+ * no link-local IPv6), appended to OUT; none unless S is the running
+ * system. */
+int inv_nic_addresses (struct inv_src *s, const char *name, core_string_vector *out);
 
 /* ------------------------------------------------------------------ */
 /* pci.c: PCI devices, USB dongles, names from pci.ids, passthrough.      */

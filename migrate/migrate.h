@@ -147,4 +147,56 @@ struct mig_ssh_capture {
 int mig_ssh_capture(const struct mig_ssh_capture *o,
                     core_string_vector *images);
 
+/* ------------------------------------------------------------------ */
+/* verify.c: what the converted guest reported on its first boot (the   */
+/* facts block its serial console shows, docs/converter.md) against    */
+/* the server's profile.  The verify step reads the console with       */
+/* dep_console_until (deploy/deploy.h) until MIG_FACTS_END appears,    */
+/* then calls mig_facts_parse and mig_verify_facts.                    */
+
+#define MIG_FACTS_BEGIN "P2VKIT-FACTS-BEGIN"  /* followed by " v1" */
+#define MIG_FACTS_END "P2VKIT-FACTS-END"
+
+/* A TCP port listening in the guest. */
+struct mig_fact_port {
+  char *address;                /* "0.0.0.0", "::", "*", "127.0.0.1" */
+  int64_t port;
+};
+DEFINE_VECTOR_TYPE(mig_fact_port_vector, struct mig_fact_port)
+
+/* An address configured in the guest. */
+struct mig_fact_addr {
+  char *ifname;                 /* "eth0", "Local Area Connection" */
+  char *address;                /* without prefix or zone */
+  int prefix;                   /* -1: not reported (Windows' IPv6) */
+  bool up;                      /* its interface is administratively up */
+};
+DEFINE_VECTOR_TYPE(mig_fact_addr_vector, struct mig_fact_addr)
+
+struct mig_facts {
+  char *os;                     /* "linux", "windows" */
+  mig_fact_port_vector listening;
+  mig_fact_addr_vector addresses;
+};
+
+void mig_facts_init(struct mig_facts *f);
+void mig_facts_clear(struct mig_facts *f);
+/* The last complete facts block (MIG_FACTS_BEGIN v1 ... MIG_FACTS_END,
+ * each at the start of a line) in TEXT, LEN bytes of console output with
+ * any noise around and between its lines.  0 with OUT filled; 1 when
+ * there is no complete block yet (none, or one cut off: read on); -1
+ * with the error set when the block is malformed (another version, no
+ * "os" line).  OUT is initialized either way; mig_facts_clear it. */
+int mig_facts_parse(const char *text, size_t len, struct mig_facts *out);
+/* Compare F with profile P: every TCP service of P.services listening
+ * (on any address), and every address of P.hardware.nics configured,
+ * with its prefix length when the guest reports one, on an interface
+ * that is up.  Each thing missing is appended to MISSING as one line
+ * for people ("tcp/5060 (asterisk) not listening", "192.0.2.10/24 (eth0
+ * on the server) not configured on an interface that is up").  0 when
+ * nothing is missing, 1 when something is, -1 on error.  UDP services
+ * are not checked: nothing tells whether a UDP port is served. */
+int mig_verify_facts(const struct core_profile *p, const struct mig_facts *f,
+                     core_string_vector *missing);
+
 #endif /* P2VKIT_MIGRATE_H */

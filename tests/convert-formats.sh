@@ -19,7 +19,7 @@
 
 t_need_libguestfs qemu-img qemu-system-x86_64 sfdisk mkfs.ext4
 
-t_plan 50
+t_plan 52
 t_tmpdir
 cd "$t_tmp" || exit 1
 
@@ -260,13 +260,16 @@ t_match "... the disk's target is the converted image" '"format": "qcow2"' \
 t_match "... the XML's target is the domain, naming the disk by its link" \
     "<source file=.$(cd out-22 && pwd -P)/g-disk1\.qcow2." "$(cat store/vm.xml 2>&1)"
 t_is "... no temporary file anywhere" "" "$(leftovers)"
+t_match "... the facts reporter added (a guest with neither systemd nor rc folders: a warning)" \
+    "/etc/p2vkit/facts.*neither systemd nor rc folders \(/etc/rc2.d\) found: the facts reporter will not run" \
+    "$(tr '\n' ' ' < out-22/g.report.yaml 2>&1 | tr -s ' ')"
 
 # A conversion whose result does not boot (--verify-boot): the same guest
 # inspects and converts, but has no boot loader, so no login prompt comes.
 # The result is kept, whole, with a report that says why it is not
 # verified; the exit status says it failed.
 env -u LIBGUESTFS_HV "$P2VKIT" convert -q guest.img -o out-23 --name nb --mode full \
-    --verify-boot --boot-timeout 5 >out-23.out 2>err-23
+    --verify-boot --boot-timeout 5 --no-facts-reporter >out-23.out 2>err-23
 st=$?
 t_is "a result that does not boot: exit 1, one line on stderr, none on stdout" \
     "1 1 0" "$st $(wc -l < err-23) $(wc -c < out-23.out)"
@@ -280,6 +283,8 @@ t_is "... the result kept whole (disk, XML, report), no temporary file anywhere"
     "nb-disk1.qcow2 nb.report.yaml nb.xml | qcow2 | " \
     "$(ls out-23 | tr '\n' ' ')| $(qemu-img info -U --output=json out-23/nb-disk1.qcow2 | sed -n 's/.*"format": "\(.*\)".*/\1/p' | head -1) | $(leftovers)"
 t_is "... the source unchanged" "$gsum" "$(sha256sum < guest.img)"
+t_is "--no-facts-reporter: no facts reporter in the report" "" \
+    "$(grep -e p2vkit/facts -e 'facts reporter' out-23/nb.report.yaml)"
 
 # 8. Usage.
 t_exit "--source-format qed: usage error" 2 "$P2VKIT" convert src/lie.img -o x --source-format qed

@@ -56,18 +56,18 @@ convert () {
 
 if $regen; then
     t_plan 20
-    convert 2003-full 2003 full --vcpus 2
-    convert 2003-paravirt 2003 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 1
-    convert 2019-full 2019 full --vcpus 4 --vmware
-    convert 2019-paravirt 2019 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 4 --vmware
+    convert 2003-full 2003 full --vcpus 2 --facts
+    convert 2003-paravirt 2003 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 1 --facts
+    convert 2019-full 2019 full --vcpus 4 --vmware --facts
+    convert 2019-paravirt 2019 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 4 --vmware --facts
     t_done
 fi
 
-t_plan 62
-convert 2003-full 2003 full --vcpus 2
-convert 2003-paravirt 2003 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 1
-convert 2019-full 2019 full --vcpus 4 --vmware
-convert 2019-paravirt 2019 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 4 --vmware
+t_plan 64
+convert 2003-full 2003 full --vcpus 2 --facts
+convert 2003-paravirt 2003 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 1 --facts
+convert 2019-full 2019 full --vcpus 4 --vmware --facts
+convert 2019-paravirt 2019 paravirt --virtio-win "$t_tmp/virtio-win" --vcpus 4 --vmware --facts
 
 # Single facts, so that a regenerated golden file cannot hide them.
 get () { hivexget "$1" "$2" "$3" 2>&1; }
@@ -99,6 +99,10 @@ t_match "2003 full: the script gives the new adapter the DC's address" \
     "$(cat "$t_tmp/2003-full/p2vkit/firstboot.cmd")"
 t_match "2003 full: and its DNS servers in order" \
     'add dns name="!IFNAME!" addr=192.168.10.3 index=2' "$(cat "$t_tmp/2003-full/p2vkit/firstboot.cmd")"
+t_match "2003 full: the facts reporter writes its block to COM1" \
+    'type "%FACTS%" > COM1' "$(cat "$t_tmp/2003-full/p2vkit/firstboot.cmd")"
+t_match "2019 full: the first-boot script writes the facts block" \
+    '> "%FACTS%" echo P2VKIT-FACTS-BEGIN v1' "$(cat "$t_tmp/2019-full/p2vkit/firstboot.cmd")"
 P3=$t_tmp/2003-paravirt/WINDOWS/system32/config/system
 t_is "2003 paravirt: viostor is a boot-start service" 0 "$(get "$P3" '\ControlSet001\Services\viostor' Start)"
 t_is "2003 paravirt: virtio-blk in the CriticalDeviceDatabase" viostor \

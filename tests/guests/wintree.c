@@ -3,7 +3,7 @@
  * layer of the converter tested without an appliance.
  *
  *   wintree ROOT full|paravirt|auto [--virtio-win DIR] [--vcpus N] [--vmware]
- *           [--arch i386|x86_64]
+ *           [--arch i386|x86_64] [--facts]
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +21,7 @@ main (int argc, char **argv)
   if (argc < 3 || (strcmp (argv[2], "full") && strcmp (argv[2], "paravirt")
                     && strcmp (argv[2], "auto"))) {
     fprintf (stderr, "usage: wintree ROOT full|paravirt|auto [--virtio-win DIR] [--vcpus N] "
-             "[--vmware] [--arch ARCH]\n");
+             "[--vmware] [--arch ARCH] [--facts]\n");
     return 2;
   }
   o.paravirt = strcmp (argv[2], "paravirt") == 0;
@@ -41,6 +41,8 @@ main (int argc, char **argv)
       o.from_vmware = true;
     else if (strcmp (argv[i], "--arch") == 0 && i + 1 < argc)
       o.arch = argv[++i];
+    else if (strcmp (argv[i], "--facts") == 0)
+      o.facts = true;
     else {
       fprintf (stderr, "wintree: unknown option %s\n", argv[i]);
       return 2;

@@ -448,11 +448,37 @@ test_collect_tree (void **state)
   assert_null (inv_collect (&o));
 }
 
+/* The running system's loopback: its addresses with their prefix
+ * lengths, read as a NIC's are; none from a tree that is not running. */
+static void
+test_nic_addresses (void **state)
+{
+  struct inv_src live, tree;
+  core_string_vector v = { 0 };
+  bool v4 = false;
+
+  (void) state;
+  assert_int_equal (inv_src_init (&live, NULL, NULL, NULL), 0);
+  assert_int_equal (inv_nic_addresses (&live, "lo", &v), 0);
+  for (size_t i = 0; i < v.len; i++)
+    v4 |= strcmp (v.ptr[i], "127.0.0.1/8") == 0;
+  assert_true (v4);
+  core_string_vector_free (&v);
+  assert_int_equal (inv_nic_addresses (&live, "p2vkit-no-such-nic", &v), 0);
+  assert_int_equal (v.len, 0);
+  inv_src_clear (&live);
+  assert_int_equal (inv_src_init (&tree, "tests/data/roots/centos5-pbx", NULL, NULL), 0);
+  assert_int_equal (inv_nic_addresses (&tree, "lo", &v), 0);
+  assert_int_equal (v.len, 0);
+  inv_src_clear (&tree);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_cpuinfo),
+    cmocka_unit_test (test_nic_addresses),
     cmocka_unit_test (test_meminfo),
     cmocka_unit_test (test_os_release),
     cmocka_unit_test (test_osinfo_candidate),
