@@ -770,11 +770,15 @@ end_job (const struct mig_run_config *c, struct mig_journal *j, size_t i,
     if (stopping)
       why = core_strdup ("interrupted");
     else if (jb->error) {
-      /* The journal's reason goes without the "NAME: " the message has. */
-      size_t n = strlen (pw->name);
-      why = core_strdup (strncmp (jb->error, pw->name, n) == 0
-                         && strncmp (jb->error + n, ": ", 2) == 0
-                         ? jb->error + n + 2 : jb->error);
+      /* The reason goes without the "NAME: STEP: " the message begins
+       * with: the journal's record says both. */
+      const char *e = jb->error, *step = mig_step_names[jb->step];
+      size_t n = strlen (pw->name), m = strlen (step);
+      if (strncmp (e, pw->name, n) == 0 && strncmp (e + n, ": ", 2) == 0)
+        e += n + 2;
+      if (strncmp (e, step, m) == 0 && strncmp (e + m, ": ", 2) == 0)
+        e += m + 2;
+      why = core_strdup (e);
     }
     else if (WIFSIGNALED (status))
       why = core_sprintf ("%s: killed by signal %d", mig_step_names[jb->step],

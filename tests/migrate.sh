@@ -26,7 +26,7 @@ DC=${pfx}dc
 PBX=${pfx}pbx
 BLANK=${pfx}blank
 POOL=p2vkit-mig-$$
-POOLDIR=$t_tmp/pool
+POOLDIR=/var/lib/libvirt/images/$POOL
 V="virsh -q -c qemu:///system"
 mig_pid=
 
@@ -40,13 +40,14 @@ cleanup () {
         $V vol-delete --pool "$POOL" "$v" >/dev/null 2>&1
     done
     $V pool-destroy "$POOL" >/dev/null 2>&1
+    $V pool-delete "$POOL" >/dev/null 2>&1
     $V pool-undefine "$POOL" >/dev/null 2>&1
-    rm -rf "$t_tmp"
+    rm -rf "$t_tmp" "$POOLDIR"
 }
 trap cleanup EXIT
 t_libvirtd
 
-t_plan 29
+t_plan 32
 t0=$(date +%s)
 
 # ------------------------------------------------------------ the input
@@ -131,7 +132,7 @@ t_ok "a workload without a source: no work folder" test ! -e "$t_tmp/w-bad"
 
 out=$("$P2VKIT" migrate $ARGS --work "$W" --dry-run 2>&1); st=$?
 t_match "--dry-run: the steps, host, URI and mode of each workload" \
-    "^0 .*$PBX: wave 1, paravirt, .*host host1, qemu:///system; capture -> convert -> deploy -> verify.*$DC: wave 1, full" \
+    "^0 .*$PBX: wave 1, paravirt, .*host host1, qemu:///system; capture -> convert -> deploy -> verify.*$DC: wave [0-9]+, full" \
     "$st $(printf '%s' "$out" | tr '\n' ' ')"
 t_ok "--dry-run: nothing written" test ! -e "$W"
 
@@ -184,11 +185,12 @@ t_is "the conversion was: attempt 2" "completed 2" \
 t_is "both guests verified" "completed completed" \
     "$(jget "$PBX" verify state) $(jget "$DC" verify state)"
 t_match "the blank disk's conversion failed, said with its reason" \
-    "p2vkit: migrate: $BLANK: convert failed: convert: " "$(cat "$t_tmp/run2.log")"
+    "p2vkit: migrate: $BLANK: convert failed: $t_tmp/blank.qcow2: no operating system" "$(cat "$t_tmp/run2.log")"
 t_is "its half-made output was removed" "" "$(ls -A "$W/$BLANK" 2>/dev/null)"
 t_is "the source image was not written" "$sum_before" "$(sha256sum "$guest" | cut -d' ' -f1)"
 t_is "the capture recorded the image's SHA-256" "$sum_before" \
-    "$(grep -A3 'step: capture' "$W/journal.yaml" | sed -n 's/.*sha256: \([0-9a-f]*\)}.*/\1/p' | head -1)"
+    "$(awk -v w="$PBX" '$1 == "-" && $2 == "name:" { inw = ($3 == w) } inw && /sha256:/ { print; exit }' \
+        "$W/journal.yaml" | sed -n 's/.*sha256: "\{0,1\}\([0-9a-f]*\).*/\1/p')"
 
 # The domains as planned: TCG, user networking, the mode's devices.
 xml_pbx=$($V dumpxml "$PBX" 2>&1)
@@ -204,15 +206,15 @@ t_is "$DC: no virtio device" 0 "$(printf '%s' "$xml_dc" | grep -c "bus='virtio'\
 # ------------------------------------------------------------- status
 out=$("$P2VKIT" migrate --status "$t_tmp/plan.yaml" --work "$W" 2>&1)
 t_match "--status: a table with both guests verified and the failure" \
-    "WORKLOAD +WAVE +STEP +STATE +SECONDS +MISSING/WHY.*$PBX +1 +verify +completed +[0-9]+ +- .*$DC +1 +verify +completed +[0-9]+ +- .*$BLANK +1 +convert +failed +[0-9]+ +convert: " \
+    "WORKLOAD +WAVE +STEP +STATE +SECONDS +MISSING/WHY.*$BLANK +1 +convert +failed +[0-9]+ +$t_tmp/blank.qcow2: no operating system.*$PBX +1 +verify +completed +[0-9]+ +- .*$DC +[0-9]+ +verify +completed +[0-9]+ +- " \
     "$(printf '%s' "$out" | tr '\n' ' ')"
 json=$("$P2VKIT" migrate --status --json "$t_tmp/plan.yaml" --work "$W" 2>&1)
 t_is "--status --json: the same rows" \
-    "$PBX verify completed True None|$DC verify completed True None|$BLANK convert failed False convert" \
+    "$BLANK convert failed False True|$PBX verify completed True False|$DC verify completed True False" \
     "$(printf '%s' "$json" | python3 -c '
 import json, sys
 print("|".join("%s %s %s %s %s" % (r["workload"], r["step"], r["state"], r["verified"],
-      r["why"] if r["why"] is None else r["why"].split(":")[0]) for r in json.load(sys.stdin)))' 2>&1)"
+      "no operating system" in (r["why"] or "")) for r in json.load(sys.stdin)))' 2>&1)"
 
 # ---------------------------------------- a third run redoes nothing
 before=$(cat "$W/journal.yaml")
@@ -220,6 +222,26 @@ out=$("$P2VKIT" migrate $ARGS --work "$W" --only "$PBX,$DC" 2>&1); st=$?
 t_match "--only the verified two: exit 0, nothing redone" "^0 .*$PBX: verified already.*migrated: 2 workloads verified" \
     "$st $(printf '%s' "$out" | tr '\n' ' ')"
 t_is "... and the journal is as it was" "$before" "$(cat "$W/journal.yaml")"
+
+# ------------------------------------------ Ctrl-C during a conversion
+# The blank disk's conversion is tried again and interrupted
+# while its appliance starts: every job stops, its half-made output goes,
+# the journal says "interrupted".
+a0=$(jget "$BLANK" convert attempts)
+"$P2VKIT" migrate $ARGS --work "$W" --only "$BLANK" >"$t_tmp/run4.log" 2>&1 &
+mig_pid=$!
+i=0
+while [ $i -lt 600 ] && kill -0 $mig_pid 2>/dev/null; do
+    [ "$(jget "$BLANK" convert attempts)" = $((a0 + 1)) ] && [ "$(jget "$BLANK" convert state)" = started ] && break
+    sleep 0.5; i=$((i + 1))
+done
+sleep 3
+kill -INT $mig_pid; wait $mig_pid; st=$?
+mig_pid=
+t_is "Ctrl-C: exit 1, the step recorded as interrupted" "1 failed interrupted" \
+    "$st $(jget "$BLANK" convert state) $(jget "$BLANK" convert reason)"
+t_is "Ctrl-C: no half-made output left" "" "$(ls -A "$W/$BLANK" 2>/dev/null)"
+t_match "Ctrl-C: it says so" "interrupted; run again to resume" "$(cat "$t_tmp/run4.log")"
 
 echo "# migrate: second run ${end2}-${start2} = $((end2 - start2)) s; whole test $(( $(date +%s) - t0 )) s"
 t_done
