@@ -47,17 +47,46 @@
  * qemu-img beside it) that keeps about one core busy. */
 #define JOB_MEMORY_MIB 1536
 
+/* MiB of memory available (MemAvailable: free memory and what the page
+ * cache would give back), or -1. */
+static int64_t
+available_mib (void)
+{
+  FILE *fp = fopen ("/proc/meminfo", "re");
+  char line[256];
+  int64_t kib = -1;
+
+  if (fp == NULL)
+    return -1;
+  while (fgets (line, sizeof line, fp))
+    if (strncmp (line, "MemAvailable:", 13) == 0) {
+      char *p = line + 13, *end;
+      while (*p == ' ')
+        p++;
+      end = strchr (p, ' ');
+      if (end)
+        *end = '\0';
+      if (core_parse_int64 (p, "MemAvailable", 0, INT64_MAX / 2, &kib) == -1)
+        kib = -1;
+      break;
+    }
+  fclose (fp);
+  return kib < 0 ? -1 : kib / 1024;
+}
+
 int64_t
 mig_default_jobs (void)
 {
   long cores = sysconf (_SC_NPROCESSORS_ONLN);
-  long pages = sysconf (_SC_AVPHYS_PAGES), psize = sysconf (_SC_PAGESIZE);
-  int64_t by_mem = 1, jobs;
+  int64_t mib = available_mib (), by_mem, jobs;
 
   if (cores < 1)
     cores = 1;
-  if (pages > 0 && psize > 0)
-    by_mem = (int64_t) pages / (1048576 / psize) / JOB_MEMORY_MIB;
+  if (mib < 0) {
+    long pages = sysconf (_SC_AVPHYS_PAGES), psize = sysconf (_SC_PAGESIZE);
+    mib = pages > 0 && psize > 0 ? (int64_t) pages / (1048576 / psize) : 0;
+  }
+  by_mem = mib / JOB_MEMORY_MIB;
   jobs = cores < by_mem ? cores : by_mem;
   return jobs < 1 ? 1 : jobs;
 }
