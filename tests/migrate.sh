@@ -206,7 +206,7 @@ t_is "$DC: no virtio device" 0 "$(printf '%s' "$xml_dc" | grep -c "bus='virtio'\
 # ------------------------------------------------------------- status
 out=$("$P2VKIT" migrate --status "$t_tmp/plan.yaml" --work "$W" 2>&1)
 t_match "--status: a table with both guests verified and the failure" \
-    "WORKLOAD +WAVE +STEP +STATE +SECONDS +MISSING/WHY.*$BLANK +1 +convert +failed +[0-9]+ +$t_tmp/blank.qcow2: no operating system.*$PBX +1 +verify +completed +[0-9]+ +- .*$DC +[0-9]+ +verify +completed +[0-9]+ +- " \
+    "WORKLOAD +WAVE +STEP +STATE +SECONDS +MISSING/WHY.*$BLANK +1 +convert +failed +[0-9]+ +$t_tmp/blank.qcow2: no operating system.*$PBX +1 +verify +completed +[0-9]+ +- .*$DC +[0-9]+ +verify +completed +[0-9]+ +-$" \
     "$(printf '%s' "$out" | tr '\n' ' ')"
 json=$("$P2VKIT" migrate --status --json "$t_tmp/plan.yaml" --work "$W" 2>&1)
 t_is "--status --json: the same rows" \
