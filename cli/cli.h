@@ -102,5 +102,6 @@ int cli_cmd_validate (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_wizard (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_convert (const struct cli_command *cmd, int argc, char **argv);
 int cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv);
+int cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv);
 
 #endif /* P2VKIT_CLI_H */

@@ -23,6 +23,8 @@ static const struct cli_command commands[] = {
     cli_cmd_receive },
   { "deploy", "define and start the planned VMs through libvirt",
     cli_cmd_deploy },
+  { "migrate", "carry a plan out: capture, convert, deploy, verify",
+    cli_cmd_migrate },
   { "wizard", "plan interactively in a terminal", cli_cmd_wizard },
   { NULL, NULL, NULL }
 };

@@ -199,4 +199,83 @@ int mig_facts_parse(const char *text, size_t len, struct mig_facts *out);
 int mig_verify_facts(const struct core_profile *p, const struct mig_facts *f,
                      core_string_vector *missing);
 
+/* ------------------------------------------------------------------ */
+/* status.c: which workloads a run takes, and where each one stands.   */
+
+/* A workload a run takes: its index in the plan's workloads and its
+ * migration wave (the report's waves, core_plan_waves' defaults). */
+struct mig_pick {
+  size_t w;
+  size_t wave;
+};
+DEFINE_VECTOR_TYPE(mig_pick_vector, struct mig_pick)
+
+/* The workloads of PLAN (read from PLAN_FILE, for messages) that WAVE (0:
+ * every wave) and ONLY (NULL or empty: all) leave in, in the order they
+ * move: without either, every workload placed on a host.  A name of ONLY
+ * the plan does not place, or outside WAVE, and a wave the plan does not
+ * have are errors. */
+int mig_select(const struct core_plan *plan, const char *plan_file,
+               int64_t wave, const core_string_vector *only,
+               mig_pick_vector *out);
+
+/* One row of --status. */
+struct mig_status_row {
+  const char *workload;
+  size_t wave;
+  const char *step;             /* the furthest step recorded, or "-" */
+  const char *state;            /* started completed failed, or "not started" */
+  int64_t seconds;              /* of the steps that ended; CORE_UNSET: none */
+  char *why;                    /* failed: its reason; else the steps
+                                 * missing ("convert, deploy, verify");
+                                 * "" when verified */
+  bool verified;
+};
+DEFINE_VECTOR_TYPE(mig_status_vector, struct mig_status_row)
+int mig_status_rows(const struct core_plan *plan, const mig_pick_vector *picks,
+                    const struct mig_journal *j, mig_status_vector *out);
+void mig_status_free(mig_status_vector *v);
+
+/* ------------------------------------------------------------------ */
+/* run.c: carrying the steps out (docs/migrate.md).                    */
+
+struct mig_run_config {
+  const char *plan_file;
+  const struct core_plan *plan;
+  const struct core_sources *sources;   /* checked against the plan */
+  const mig_pick_vector *picks;         /* mig_select's */
+  const char *work;                     /* the work folder */
+  const core_string_vector *uris;       /* "HOST=URI" (--uri) */
+  const char *default_uri;              /* NULL: none */
+  const char *pool, *pool_path;         /* NULL: deploy's defaults */
+  const char *network;                  /* NULL: as converted */
+  int64_t jobs;                         /* conversions at once, >= 1 */
+  int64_t boot_timeout_s;               /* verify's wait for a login prompt */
+  const char *listen;                   /* ADDR:PORT of the receiver of
+                                         * ssh captures; NULL: default */
+  const char *tls_psk;                  /* its PSK file; NULL: default */
+  /* Progress ("NAME: STEP: ..."), notices ("NAME: ...": ITEM_START when a
+   * step starts, ITEM_OK and ITEM_FAILED when it ends, INFO for what it
+   * says as it goes) and cancellation (stops every job). */
+  const struct core_notify *notify;
+};
+
+/* The default of --jobs on this machine (docs/migrate.md says why). */
+int64_t mig_default_jobs(void);
+
+/* Every problem that would stop a workload before it starts (a host with
+ * no URI), one line each in PROBLEMS; returns how many, -1 on error. */
+int mig_check(const struct mig_run_config *c, core_string_vector *problems);
+
+/* What a run would do, as INFO notices, one line per workload; J is the
+ * journal so far (may be empty).  Changes nothing. */
+int mig_describe(const struct mig_run_config *c, const struct mig_journal *j);
+
+/* Run each picked workload from its next step on, recording every step
+ * in J (opened in c->work).  Returns how many picked workloads are not
+ * verified at the end (0: all are), or -1 with the error set when the
+ * run itself could not go on (the journal could not be saved); each
+ * workload's failure is a notice, never an error. */
+int mig_run(const struct mig_run_config *c, struct mig_journal *j);
+
 #endif /* P2VKIT_MIGRATE_H */

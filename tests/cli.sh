@@ -2,8 +2,8 @@
 # The program's command line: help, version, dispatch, exit statuses.
 . "$(dirname "$0")/functions.sh"
 
-commands="inventory import validate plan report convert capture receive deploy wizard"
-t_plan $((10 + 2 * 10))
+commands="inventory import validate plan report convert capture receive deploy migrate wizard"
+t_plan $((10 + 2 * 11))
 
 help=$("$P2VKIT" --help); st=$?
 t_is "--help exits 0" 0 "$st"
