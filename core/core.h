@@ -1205,6 +1205,8 @@ struct core_source {
                                  * CORE_UNSET with images */
   core_string_vector disks;     /* with ssh: devices; empty: the profile's */
   core_string_vector images;    /* without ssh: at least one path */
+  char *profile;                /* the server's profile, for verify; NULL:
+                                 * the one an ssh capture takes */
   size_t line, col;             /* of the entry in its file, for messages */
 };
 DEFINE_VECTOR_TYPE(core_source_vector, struct core_source)

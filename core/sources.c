@@ -62,7 +62,7 @@ check_words (struct core_reader *r, const struct core_field *f,
   return 0;
 }
 
-enum { F_NAME, F_SSH, F_PORT, F_DISKS, F_IMAGES };
+enum { F_NAME, F_SSH, F_PORT, F_DISKS, F_IMAGES, F_PROFILE };
 
 /* Exactly one of ssh and images; port and disks go with ssh. */
 static int
@@ -106,6 +106,7 @@ static const struct core_field source_fields[] = {
                     .flags = CORE_FIELD_OMIT_EMPTY | CORE_FIELD_FLOW),
   [F_IMAGES] = FIELD (S, images, STRINGS, .hook = check_words,
                      .flags = CORE_FIELD_OMIT_EMPTY | CORE_FIELD_FLOW),
+  [F_PROFILE] = FIELD (S, profile, STRING),
 };
 static const struct core_table source_table =
   CORE_TABLE ("sources[]", S, source_fields, check_source);

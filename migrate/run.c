@@ -333,15 +333,80 @@ capture_images (const char *name, const struct core_source *src)
   return 0;
 }
 
-/* Capture over SSH: the running server's disks streamed to a receiver
- * this program runs (c->listen, c->tls_psk). */
+/* Where an ssh source's capture lands: WORK/captures/NAME (the
+ * receiver's folder is WORK/captures). */
+static char *
+captures_dir (const struct mig_run_config *c)
+{
+  return core_sprintf ("%s/captures", c->work);
+}
+
+/* The images an ssh source's capture made, in disk order, into IMAGES. */
 static int
-capture_ssh (const struct mig_run_config *c, const char *name,
+captured_images (const struct mig_run_config *c, const char *name,
+                 core_string_vector *images)
+{
+  for (size_t i = 0; ; i++) {
+    CLEANUP_FREE char *path = core_sprintf ("%s/captures/%s/disk%zu.qcow2",
+                                            c->work, name, i);
+    if (path == NULL)
+      return -1;
+    if (access (path, R_OK) == -1)
+      break;
+    if (core_string_vector_printf (images, "%s", path) == -1)
+      return -1;
+  }
+  if (images->len == 0) {
+    core_error ("%s: no captured image in %s/captures/%s", name, c->work, name);
+    return -1;
+  }
+  return 0;
+}
+
+/* Capture over SSH: the running server's disks streamed to a receiver
+ * this program runs (c->listen, c->tls_psk), resuming what an earlier
+ * attempt confirmed.  The server is running, so the capture is --live
+ * (a copy, then a last pass over what changed with its filesystems
+ * frozen); unused blocks of ext2/3/4 and swap are not sent. */
+static int
+capture_ssh (const struct mig_run_config *c, const struct core_plan_workload *pw,
              const struct core_source *src)
 {
-  (void) c; (void) src;
-  core_error ("%s: capture over SSH: not built into this program yet", name);
-  return -1;
+  CLEANUP_FREE char *dir = captures_dir (c);
+  core_string_vector images = { 0 };
+  struct mig_ssh_capture o = {
+    .name = pw->name, .ssh = src->ssh,
+    .port = src->port > 0 ? (int) src->port : 0,
+    .disks = src->disks.len ? &src->disks : &pw->server.disks,
+    .dir = dir, .listen = c->listen ? c->listen : "0.0.0.0:0",
+    .psk_file = c->tls_psk, .live = true, .resume = true, .used_only = true,
+    .notify = &child_notify,
+  };
+  int ret = -1;
+
+  if (dir == NULL)
+    return -1;
+  if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
+    core_error_errno ("%s: capture: %s", pw->name, dir);
+    return -1;
+  }
+  if (o.disks->len == 0) {
+    core_error ("%s: capture: no disks: the sources file names none and the "
+                "plan knows none of the server", pw->name);
+    return -1;
+  }
+  if (mig_ssh_capture (&o, &images) == -1) {
+    const char *e = core_errmsg ();
+    core_error ("%s: capture: %s", pw->name, e);
+    goto out;
+  }
+  for (size_t i = 0; i < images.len; i++)
+    if (hash_output (images.ptr[i], NULL) == -1)
+      goto out;
+  ret = 0;
+ out:
+  core_string_vector_free (&images);
+  return ret;
 }
 
 /* The folder of a workload's converted images: WORK/NAME. */
@@ -366,14 +431,16 @@ convert_step (const struct mig_run_config *c, const struct core_plan_workload *p
     .force = true, .notify = &child_notify,
   };
   struct conv_report report;
+  core_string_vector captured = { 0 };
   int ret = -1;
 
   if (dir == NULL)
     return -1;
   if (src->ssh) {
-    /* The capture's images, once SSH captures exist, go here. */
-    core_error ("%s: convert: no images captured", pw->name);
-    return -1;
+    if (captured_images (c, pw->name, &captured) == -1)
+      return -1;
+    o.sources = captured.ptr;
+    o.nsources = captured.len;
   }
   if (mkdir (dir, 0777) == -1 && errno != EEXIST) {
     core_error_errno ("%s", dir);
@@ -398,6 +465,7 @@ convert_step (const struct mig_run_config *c, const struct core_plan_workload *p
   ret = 0;
  out:
   conv_report_clear (&report);
+  core_string_vector_free (&captured);
   return ret;
 }
 
@@ -473,23 +541,61 @@ deploy_step (const struct mig_run_config *c, const struct core_plan_workload *pw
   return ret;
 }
 
-/* Verify the migrated VM NAME on URI against what the plan knew of the
- * server (SERVER, from its profile): for now that it boots to a login
- * prompt on its serial console (deploy --verify-boot's check).  The
- * check of its listening services and addresses (mig_verify_facts) goes
- * here, on the same console text. */
+/* The profile verify compares the VM with: the source's `profile`, else
+ * the one an ssh capture took (WORK/captures/NAME/profile.yaml); NULL
+ * (no error set) when there is none. */
+static struct core_profile *
+profile_of (const struct mig_run_config *c, const char *name,
+            const struct core_source *src, bool *failed)
+{
+  CLEANUP_FREE char *captured = NULL;
+  const char *path = src ? src->profile : NULL;
+
+  *failed = false;
+  if (path == NULL && src && src->ssh) {
+    captured = core_sprintf ("%s/captures/%s/profile.yaml", c->work, name);
+    if (captured && access (captured, R_OK) == 0)
+      path = captured;
+  }
+  if (path == NULL)
+    return NULL;
+  {
+    struct core_profile *p = core_profile_read (path);
+    *failed = p == NULL;
+    return p;
+  }
+}
+
+/* Verify the migrated VM NAME on URI: it boots (a login prompt, or the
+ * facts block a Windows guest writes), and when a profile of the server
+ * is known (profile_of), what its first boot reported (the facts block
+ * the converter's reporter writes to the serial console, docs/
+ * converter.md) has every TCP service of the profile listening and every
+ * address of its NICs on an interface that is up.  The console is read
+ * from the start of the step: the reporter runs on the first boot only,
+ * soon after the deploy step started the VM.  What was read is kept in
+ * WORK/NAME/console.log. */
 static int
 verify_step (const struct mig_run_config *c, const struct core_plan_workload *pw,
-             const struct core_plan_server *server, const char *uri,
-             const char *name)
+             const struct core_source *src, const char *uri, const char *name)
 {
-  struct dep_options o = { .verify_boot = true };
-  core_string_vector only = { 0 }, problems = { 0 };
+  struct dep_options o = { 0 };
+  core_string_vector only = { 0 }, problems = { 0 }, missing = { 0 };
   struct dep_run *run = dep_run_of (c, pw, &o, &only);
-  int ret = -1, failed;
+  CLEANUP_FREE char *text = NULL, *log = NULL;
+  struct core_profile *profile = NULL;
+  struct mig_facts facts;
+  bool booted, bad_profile;
+  int ret = -1, r, have_facts = 1;
 
-  (void) server;
+  mig_facts_init (&facts);
   if (run == NULL) {
+    const char *e = core_errmsg ();
+    core_error ("%s: verify: %s", name, e);
+    goto out;
+  }
+  profile = profile_of (c, name, src, &bad_profile);
+  if (bad_profile) {
     const char *e = core_errmsg ();
     core_error ("%s: verify: %s", name, e);
     goto out;
@@ -504,23 +610,72 @@ verify_step (const struct mig_run_config *c, const struct core_plan_workload *pw
     core_error ("%s: verify: %s", name, e);
     goto out;
   }
-  failed = dep_verify_boot (run);
-  if (failed == -1) {
+  r = dep_console_until (uri, name, MIG_FACTS_END, (double) c->boot_timeout_s,
+                         &child_notify, &text);
+  if (r == -1) {
     const char *e = core_errmsg ();
     core_error ("%s: verify: %s", name, e);
     goto out;
   }
-  if (failed > 0 || child_stop) {
-    core_error ("%s: verify: no login prompt on the serial console of %s on %s "
-                "within %lld s", name, name, uri, (long long) c->boot_timeout_s);
+  log = core_sprintf ("%s/%s/console.log", c->work, name);
+  if (log == NULL || core_write_atomic_data (log, text, strlen (text)) == -1
+      || hash_output (log, NULL) == -1) {
+    const char *e = core_errmsg ();
+    core_error ("%s: verify: %s", name, e);
+    goto out;
+  }
+  if (child_stop) {
+    core_error ("%s: verify: interrupted", name);
+    goto out;
+  }
+  have_facts = mig_facts_parse (text, strlen (text), &facts);
+  if (have_facts == -1) {
+    const char *e = core_errmsg ();
+    core_error ("%s: verify: %s", name, e);
+    goto out;
+  }
+  booted = have_facts == 0 || strstr (text, " login:") != NULL;
+  if (!booted) {
+    core_error ("%s: verify: no login prompt and no facts on the serial "
+                "console of %s on %s within %lld s", name, name, uri,
+                (long long) c->boot_timeout_s);
+    goto out;
+  }
+  if (profile == NULL) {
+    ret = 0;                    /* nothing known to compare with */
+    goto out;
+  }
+  if (have_facts == 1) {
+    core_error ("%s: verify: booted, but no facts from its first boot on the "
+                "serial console within %lld s (converted with "
+                "--no-facts-reporter, or the VM booted before this step)",
+                name, (long long) c->boot_timeout_s);
+    goto out;
+  }
+  r = mig_verify_facts (profile, &facts, &missing);
+  if (r == -1) {
+    const char *e = core_errmsg ();
+    core_error ("%s: verify: %s", name, e);
+    goto out;
+  }
+  if (r == 1) {
+    core_buffer b = { 0 };
+    CLEANUP_FREE char *list = NULL;
+    for (size_t i = 0; i < missing.len; i++)
+      core_buffer_printf (&b, "%s%s", i ? "; " : "", missing.ptr[i]);
+    list = core_buffer_take (&b);
+    core_error ("%s: verify: missing: %s", name, list ? list : "?");
     goto out;
   }
   ret = 0;
  out:
+  mig_facts_clear (&facts);
+  core_profile_free (profile);
   dep_run_free (run);
   dep_map_free (&o.uris);
   core_string_vector_free (&only);
   core_string_vector_free (&problems);
+  core_string_vector_free (&missing);
   return ret;
 }
 
@@ -569,7 +724,7 @@ child_main (const struct mig_run_config *c, size_t i, enum mig_step step, int fd
 
   switch (step) {
   case MIG_CAPTURE:
-    r = src->ssh ? capture_ssh (c, pw->name, src) : capture_images (pw->name, src);
+    r = src->ssh ? capture_ssh (c, pw, src) : capture_images (pw->name, src);
     break;
   case MIG_CONVERT:
     r = convert_step (c, pw, src);
@@ -578,7 +733,7 @@ child_main (const struct mig_run_config *c, size_t i, enum mig_step step, int fd
     r = deploy_step (c, pw);
     break;
   case MIG_VERIFY:
-    r = verify_step (c, pw, &pw->server, uri_of (c, pw->host), pw->name);
+    r = verify_step (c, pw, src, uri_of (c, pw->host), pw->name);
     break;
   default:
     core_error ("%s: %s: not a step of a run", pw->name, mig_step_names[step]);

@@ -47,7 +47,7 @@ cleanup () {
 trap cleanup EXIT
 t_libvirtd
 
-t_plan 32
+t_plan 33
 t0=$(date +%s)
 
 # ------------------------------------------------------------ the input
@@ -100,11 +100,27 @@ EOF
 guest=$(tests/guests/build.sh plain 2>"$t_tmp/guest.log") || guest=
 [ -n "$guest" ] || { cat "$t_tmp/guest.log" >&2; t_skip_all "the plain test guest could not be built"; }
 qemu-img create -q -f qcow2 "$t_tmp/blank.qcow2" 1G
+# What the server ran, as its profile says: sshd, and the address QEMU's
+# user networking gives (verify compares the VM's first-boot facts with it).
+cat > "$t_tmp/pbx-profile.yaml" <<EOF
+schema: p2vkit/profile/v1
+name: $PBX
+hardware:
+  cpu: {cores: 1, mhz: 2000}
+  memory_mib: 512
+  nics:
+    - {name: eth0, addresses: [10.0.2.15/24]}
+os:
+  family: linux
+services:
+  - {name: sshd, proto: tcp, port: 22}
+EOF
 cat > "$t_tmp/sources.yaml" <<EOF
 schema: p2vkit/sources/v1
 sources:
   - name: $PBX
     images: [$guest]
+    profile: $t_tmp/pbx-profile.yaml
   - name: $DC
     images: [$guest]
   - name: $BLANK
@@ -184,6 +200,9 @@ t_is "the conversion was: attempt 2" "completed 2" \
     "$(jget "$PBX" convert state) $(jget "$PBX" convert attempts)"
 t_is "both guests verified" "completed completed" \
     "$(jget "$PBX" verify state) $(jget "$DC" verify state)"
+t_match "$PBX: its first boot reported sshd listening and 10.0.2.15/24, as its profile says" \
+    "P2VKIT-FACTS-BEGIN v1.*:22 .*inet 10\.0\.2\.15/24 .*P2VKIT-FACTS-END" \
+    "$(tr -d '\r' < "$W/$PBX/console.log" | tr '\n' ' ')"
 t_match "the blank disk's conversion failed, said with its reason" \
     "p2vkit: migrate: $BLANK: convert failed: $t_tmp/blank.qcow2: no operating system" "$(cat "$t_tmp/run2.log")"
 t_is "its half-made output was removed" "" "$(ls -A "$W/$BLANK" 2>/dev/null)"
