@@ -12,7 +12,7 @@
 
 enum {
   OPT_SOURCES = 256, OPT_WORK, OPT_WAVE, OPT_ONLY, OPT_DEFAULT_URI, OPT_POOL,
-  OPT_POOL_PATH, OPT_NETWORK, OPT_LISTEN, OPT_TLS_PSK, OPT_BOOT_TIMEOUT,
+  OPT_POOL_PATH, OPT_NETWORK, OPT_LISTEN, OPT_TLS_PSK, OPT_SSH_OPTION, OPT_BOOT_TIMEOUT,
   OPT_STATUS, OPT_JSON
 };
 
@@ -29,6 +29,7 @@ static const struct cli_option opts[] = {
   { "jobs", required_argument, 'j', "N", "conversions at once (default: from this machine's cores and memory)" },
   { "listen", required_argument, OPT_LISTEN, "ADDR:PORT", "where the receiver of ssh captures listens (default 0.0.0.0:0)" },
   { "tls-psk", required_argument, OPT_TLS_PSK, "FILE", "the receiver's TLS pre-shared key" },
+  { "ssh-option", required_argument, OPT_SSH_OPTION, "OPT", "pass -o OPT to ssh for ssh sources (repeatable)" },
   { "boot-timeout", required_argument, OPT_BOOT_TIMEOUT, "SECONDS", "how long verify waits for a login prompt and the first boot's facts (default 600)" },
   { "dry-run", no_argument, 'n', NULL, "print what would run for each workload, change nothing" },
   { "status", no_argument, OPT_STATUS, NULL, "show where each workload stands, from the journal" },
@@ -40,7 +41,7 @@ static const struct cli_option opts[] = {
 static const struct cli_usage usage = {
   "PLAN.yaml --sources FILE --work DIR [--wave N] [--only NAME,...]\n"
   "         [--uri HOST=URI ...] [--default-uri URI] [--jobs N] [--listen ADDR:PORT]\n"
-  "         [--tls-psk FILE] [--dry-run] [-q]\n"
+  "         [--tls-psk FILE] [--ssh-option OPT ...] [--dry-run] [-q]\n"
   "       p2vkit migrate --status PLAN.yaml --work DIR [--wave N] [--only NAME,...]\n"
   "         [--json]",
   "Carry a plan out: for each workload placed on a host (or those of --wave\n"
@@ -223,7 +224,7 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
     .notice = on_notice, .cancelled = on_cancelled, .opaque = &ui,
   };
   struct mig_run_config c = { .jobs = 0, .boot_timeout_s = 600, .notify = &notify };
-  core_string_vector only = { 0 }, uris = { 0 }, problems = { 0 };
+  core_string_vector only = { 0 }, uris = { 0 }, problems = { 0 }, ssh_options = { 0 };
   mig_pick_vector picks = { 0 };
   const char *sources_file = NULL;
   int64_t wave = 0;
@@ -296,6 +297,12 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
       break;
     case OPT_LISTEN: c.listen = optarg; break;
     case OPT_TLS_PSK: c.tls_psk = optarg; break;
+    case OPT_SSH_OPTION:
+      if (core_string_vector_printf (&ssh_options, "%s", optarg) == -1) {
+        cli_core_error ();
+        goto out;
+      }
+      break;
     case OPT_BOOT_TIMEOUT:
       if (core_parse_int64 (optarg, "--boot-timeout", 1, 86400, &c.boot_timeout_s) == -1) {
         ret = cli_usage_error (cmd, "%s", core_errmsg ());
@@ -344,6 +351,7 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
   c.plan = &plan;
   c.picks = &picks;
   c.uris = &uris;
+  c.ssh_options = &ssh_options;
 
   if (want_status) {
     struct stat st;
@@ -422,6 +430,7 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
  out:
   core_string_vector_free (&only);
   core_string_vector_free (&uris);
+  core_string_vector_free (&ssh_options);
   core_string_vector_free (&problems);
   free (picks.ptr);
   return ret;

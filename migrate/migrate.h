@@ -254,6 +254,7 @@ struct mig_run_config {
   const char *listen;                   /* ADDR:PORT of the receiver of
                                          * ssh captures; NULL: default */
   const char *tls_psk;                  /* its PSK file; NULL: default */
+  const core_string_vector *ssh_options;  /* -o options for ssh */
   /* Progress ("NAME: STEP: ..."), notices ("NAME: ...": ITEM_START when a
    * step starts, ITEM_OK and ITEM_FAILED when it ends, INFO for what it
    * says as it goes) and cancellation (stops every job). */

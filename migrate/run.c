@@ -380,6 +380,7 @@ capture_ssh (const struct mig_run_config *c, const struct core_plan_workload *pw
     .disks = src->disks.len ? &src->disks : &pw->server.disks,
     .dir = dir, .listen = c->listen ? c->listen : "0.0.0.0:0",
     .psk_file = c->tls_psk, .live = true, .resume = true, .used_only = true,
+    .ssh_options = c->ssh_options,
     .notify = &child_notify,
   };
   int ret = -1;
