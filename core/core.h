@@ -89,6 +89,8 @@ int core_string_vector_vprintf(core_string_vector *v, const char *fmt,
 DEFINE_VECTOR_TYPE(core_buffer, char)
 /* Append N bytes of DATA.  0, or -1 with the error set. */
 int core_buffer_add(core_buffer *b, const void *data, size_t n);
+/* Append ARG single-quoted for a POSIX shell (a remote command line). */
+int core_buffer_add_shell_word(core_buffer *b, const char *arg);
 int core_buffer_printf(core_buffer *b, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 /* The text, "" when nothing was added, for the caller to free; B is left

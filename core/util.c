@@ -143,6 +143,22 @@ core_buffer_add (core_buffer *b, const void *data, size_t n)
   return 0;
 }
 
+int
+core_buffer_add_shell_word (core_buffer *b, const char *arg)
+{
+  if (core_buffer_add (b, "'", 1) == -1)
+    return -1;
+  for (const char *p = arg; *p; p++) {
+    if (*p == '\'') {
+      if (core_buffer_add (b, "'\\''", 4) == -1)
+        return -1;
+    }
+    else if (core_buffer_add (b, p, 1) == -1)
+      return -1;
+  }
+  return core_buffer_add (b, "'", 1);
+}
+
 char *
 core_buffer_take (core_buffer *b)
 {

@@ -54,21 +54,13 @@ struct job {
   struct buffer stdout_, stderr_;
 };
 
-/* Single-quote ARG for the remote shell. */
+/* ARG single-quoted for the remote shell, with a space before. */
 static int
 append_quoted (core_buffer *b, const char *arg)
 {
-  if (core_buffer_add (b, " '", 2) == -1)
+  if (core_buffer_add (b, " ", 1) == -1)
     return -1;
-  for (const char *p = arg; *p; p++) {
-    if (*p == '\'') {
-      if (core_buffer_add (b, "'\\''", 4) == -1)
-        return -1;
-    }
-    else if (core_buffer_add (b, p, 1) == -1)
-      return -1;
-  }
-  return core_buffer_add (b, "'", 1);
+  return core_buffer_add_shell_word (b, arg);
 }
 
 /* The command the remote shell runs (any POSIX sh, down to CentOS 5's):

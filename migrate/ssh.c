@@ -42,30 +42,13 @@
 #define LISTEN_SECONDS 60.0             /* the receiver's "listening" line */
 #define STOP_SECONDS 30.0               /* a stopped child's exit */
 
-/* Single-quote ARG for the remote shell. */
-static int
-append_word (core_buffer *b, const char *arg)
-{
-  if (core_buffer_add (b, "'", 1) == -1)
-    return -1;
-  for (const char *p = arg; *p; p++) {
-    if (*p == '\'') {
-      if (core_buffer_add (b, "'\\''", 4) == -1)
-        return -1;
-    }
-    else if (core_buffer_add (b, p, 1) == -1)
-      return -1;
-  }
-  return core_buffer_add (b, "'", 1);
-}
-
-/* The same with a space before. */
+/* ARG single-quoted for the remote shell, with a space before. */
 static int
 append_quoted (core_buffer *b, const char *arg)
 {
   if (core_buffer_add (b, " ", 1) == -1)
     return -1;
-  return append_word (b, arg);
+  return core_buffer_add_shell_word (b, arg);
 }
 
 static int
@@ -419,14 +402,14 @@ remote_command (const struct mig_ssh_capture *o, size_t size,
     goto fail;
   /* The receiver's address: given, or where this connection comes from. */
   if (to_host) {
-    if (append_str (&b, "to=") == -1 || append_word (&b, to_host) == -1)
+    if (append_str (&b, "to=") == -1 || core_buffer_add_shell_word (&b, to_host) == -1)
       goto fail;
   }
   else if (append_str (&b, "to=${SSH_CONNECTION%% *}; "
                        "case $to in *:*) to=\"[$to]\";; esac") == -1)
     goto fail;
   if (append_str (&b, "; to=\"$to\":") == -1
-      || append_word (&b, to_port) == -1
+      || core_buffer_add_shell_word (&b, to_port) == -1
       || append_str (&b, "; exec 3<&0; \"$d/p2vkit-capture\" capture --to \"$to\" "
                      "--tls-psk \"$d/key.psk\" --name") == -1
       || append_quoted (&b, o->name) == -1)

@@ -60,12 +60,42 @@ test_buffer (void **state)
   }
 }
 
+/* Words quoted for a remote shell come back whole through sh -c. */
+static void
+test_shell_word (void **state)
+{
+  static const char *const words[] = {
+    "", "plain", "two words", "it's", "'", "''", "$(id) `id` \\ \"q\" ; | &",
+    "--name", "a\nb",
+  };
+
+  (void) state;
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+    core_buffer b = { 0 };
+    CLEANUP_FREE char *cmd = NULL, *out = NULL;
+    FILE *fp;
+    size_t n;
+
+    assert_int_equal (core_buffer_add (&b, "printf %s ", 10), 0);
+    assert_int_equal (core_buffer_add_shell_word (&b, words[i]), 0);
+    cmd = core_buffer_take (&b);
+    fp = popen (cmd, "r");
+    assert_non_null (fp);
+    out = calloc (1, 256);
+    n = fread (out, 1, 255, fp);
+    assert_int_equal (pclose (fp), 0);
+    out[n] = '\0';
+    assert_string_equal (out, words[i]);
+  }
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_ends_with),
     cmocka_unit_test (test_buffer),
+    cmocka_unit_test (test_shell_word),
   };
   cmocka_set_message_output (CM_OUTPUT_TAP);
   return cmocka_run_group_tests (tests, NULL, NULL);
