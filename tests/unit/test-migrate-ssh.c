@@ -14,28 +14,7 @@
 
 #include "core/core.h"
 #include "migrate/migrate.h"
-
-static int
-make_dir (void **state)
-{
-  char *dir = strdup ("/tmp/p2vkit-test-mig-ssh.XXXXXX");
-
-  if (dir == NULL || mkdtemp (dir) == NULL)
-    return -1;
-  *state = dir;
-  return 0;
-}
-
-static int
-remove_dir (void **state)
-{
-  char *dir = *state, *cmd = core_sprintf ("rm -rf '%s'", dir);
-  int r = cmd ? system (cmd) : -1;
-
-  free (cmd);
-  free (dir);
-  return r == 0 ? 0 : -1;
-}
+#include "tests/unit/unit.h"
 
 /* ssh that must never run: the options are refused first. */
 #define NO_SSH "/nonexistent/ssh"
@@ -140,8 +119,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_bad_options, make_dir, remove_dir),
-    cmocka_unit_test_setup_teardown (test_resume_complete, make_dir, remove_dir),
+    cmocka_unit_test_setup_teardown (test_bad_options, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
+    cmocka_unit_test_setup_teardown (test_resume_complete, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);

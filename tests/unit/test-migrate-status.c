@@ -17,28 +17,6 @@
  * physical. */
 #define PLAN "tests/data/good/plan.yaml"
 
-static int
-make_dir (void **state)
-{
-  char *dir = strdup ("/tmp/p2vkit-test-migrate-status.XXXXXX");
-
-  if (dir == NULL || mkdtemp (dir) == NULL)
-    return -1;
-  *state = dir;
-  return 0;
-}
-
-static int
-remove_dir (void **state)
-{
-  char *dir = *state, *cmd = core_sprintf ("rm -rf '%s'", dir);
-  int r = cmd ? system (cmd) : -1;
-
-  free (cmd);
-  free (dir);
-  return r == 0 ? 0 : -1;
-}
-
 static const char *
 name_of (const struct core_plan *plan, const mig_pick_vector *v, size_t i)
 {
@@ -168,7 +146,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_select),
-    cmocka_unit_test_setup_teardown (test_status_rows, make_dir, remove_dir),
+    cmocka_unit_test_setup_teardown (test_status_rows, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);

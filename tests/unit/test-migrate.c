@@ -12,34 +12,12 @@
 
 #include "core/core.h"
 #include "migrate/migrate.h"
+#include "tests/unit/unit.h"
 
 #define PLAN "tests/data/report/thesis-plan.yaml"
 #define SOURCES "tests/data/good/sources.yaml"
 #define SHA_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 #define SHA_B "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
-
-/* A fresh work folder for each test. */
-static int
-make_dir (void **state)
-{
-  char *dir = strdup ("/tmp/p2vkit-test-migrate.XXXXXX");
-
-  if (dir == NULL || mkdtemp (dir) == NULL)
-    return -1;
-  *state = dir;
-  return 0;
-}
-
-static int
-remove_dir (void **state)
-{
-  char *dir = *state, *cmd = core_sprintf ("rm -rf '%s'", dir);
-  int r = cmd ? system (cmd) : -1;
-
-  free (cmd);
-  free (dir);
-  return r == 0 ? 0 : -1;
-}
 
 static char *
 journal_path (const char *dir)
@@ -366,11 +344,14 @@ main (void)
     cmocka_unit_test (test_sources_match_plan),
     cmocka_unit_test (test_sources_fleet),
     cmocka_unit_test (test_sources_against_plan),
-    cmocka_unit_test_setup_teardown (test_journal_record, make_dir, remove_dir),
-    cmocka_unit_test_setup_teardown (test_journal_resume, make_dir, remove_dir),
-    cmocka_unit_test_setup_teardown (test_journal_retry_failed, make_dir,
-                                     remove_dir),
-    cmocka_unit_test_setup_teardown (test_journal_broken, make_dir, remove_dir),
+    cmocka_unit_test_setup_teardown (test_journal_record, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
+    cmocka_unit_test_setup_teardown (test_journal_resume, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
+    cmocka_unit_test_setup_teardown (test_journal_retry_failed, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
+    cmocka_unit_test_setup_teardown (test_journal_broken, unit_make_tmpdir,
+                                     unit_remove_tmpdir),
   };
 
   cmocka_set_message_output (CM_OUTPUT_TAP);
