@@ -6,6 +6,7 @@
 #define P2VKIT_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "core/core.h"
@@ -86,6 +87,19 @@ void cli_progress (void *opaque, const char *what, uint64_t done,
                    uint64_t sent, uint64_t total);
 void cli_progress_end (void *opaque, const char *outcome, uint64_t done,
                        uint64_t sent);
+
+/* interrupt.c: the first SIGINT, SIGTERM or SIGHUP after
+ * cli_interrupt_catch makes cli_interrupted (a core_notify cancelled
+ * callback) true, so that the core stops at its next step; a second acts
+ * as the signal would.  cli_interrupt_restore puts back what was there
+ * (nothing when nothing was caught). */
+struct cli_interrupt {
+  struct sigaction old[3];
+  bool caught;
+};
+void cli_interrupt_catch (struct cli_interrupt *saved);
+void cli_interrupt_restore (struct cli_interrupt *saved);
+bool cli_interrupted (void *opaque);
 
 /* An output folder: made unless it is there (*MADE then true); -1 (said)
  * when it cannot be. */

@@ -48,32 +48,12 @@ static const struct cli_usage usage = {
   "own changes.  Details: p2vkit-deploy(1), docs/deploy.md."
 };
 
-/* Set by the SIGINT/SIGTERM/SIGHUP handler: the run stops at its next
- * step and undoes what it changed. */
-static volatile sig_atomic_t interrupted;
-
 static void
 on_notice (void *opaque, enum core_notice kind, const char *line)
 {
   (void) opaque; (void) kind;
   printf ("%s\n", line);
   fflush (stdout);
-}
-
-static void
-on_interrupt (int sig)
-{
-  /* First signal: stop at the next step and undo; a second one kills. */
-  if (interrupted)
-    signal (sig, SIG_DFL), raise (sig);
-  interrupted = 1;
-}
-
-static bool
-on_cancelled (void *opaque)
-{
-  (void) opaque;
-  return interrupted;
 }
 
 static int
@@ -206,15 +186,14 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
   const struct core_notify notify = {
     .progress_start = cli_progress_start, .progress = cli_progress,
     .progress_end = cli_progress_end, .notice = on_notice,
-    .cancelled = on_cancelled, .opaque = &ui,
+    .cancelled = cli_interrupted, .opaque = &ui,
   };
   core_string_vector problems = { 0 }, only = { 0 };
   struct dep_run *run = NULL;
   const char *xml_dir = NULL;
   bool json = false;
-  bool want_status = false, timeout_given = false, handlers = false;
-  struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+  bool want_status = false, timeout_given = false;
+  struct cli_interrupt saved = { .caught = false };
   int64_t timeout;
   int c, ret = EXIT_FAILURE_;
 
@@ -379,9 +358,7 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
 
   /* From here on a signal stops the run at its next step, and what it
    * changed is undone before it exits. */
-  for (size_t i = 0; i < 3; i++)
-    sigaction (sigs[i], &sa, &old[i]);
-  handlers = true;
+  cli_interrupt_catch (&saved);
   if (dep_check (run, &problems) == -1) {
     ret = print_problems (&problems, o.plan_file);
     goto restore;
@@ -414,13 +391,11 @@ cli_cmd_deploy (const struct cli_command *cmd, int argc, char **argv)
       ret = EXIT_FAILURE_;
     }
   }
-  if (interrupted)
+  if (cli_interrupted (NULL))
     ret = EXIT_FAILURE_;
 
  restore:
-  if (handlers)
-    for (size_t i = 0; i < 3; i++)
-      sigaction (sigs[i], &old[i], NULL);
+  cli_interrupt_restore (&saved);
  out:
   dep_run_free (run);
   dep_map_free (&o.uris);

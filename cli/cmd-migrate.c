@@ -133,25 +133,6 @@ on_notice (void *opaque, enum core_notice kind, const char *line)
   fflush (stdout);
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_interrupt (int sig)
-{
-  /* First signal: every job stops, its half-made outputs go; a second
-   * one kills (the children die with this process). */
-  if (interrupted)
-    signal (sig, SIG_DFL), raise (sig);
-  interrupted = 1;
-}
-
-static bool
-on_cancelled (void *opaque)
-{
-  (void) opaque;
-  return interrupted;
-}
-
 static int
 status_table (const struct core_plan *plan, const mig_pick_vector *picks,
               const struct mig_journal *j, bool json)
@@ -221,7 +202,7 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
   static struct ui ui;
   const struct core_notify notify = {
     .progress_start = on_start, .progress = on_progress, .progress_end = on_end,
-    .notice = on_notice, .cancelled = on_cancelled, .opaque = &ui,
+    .notice = on_notice, .cancelled = cli_interrupted, .opaque = &ui,
   };
   struct mig_run_config c = { .jobs = 0, .boot_timeout_s = 600, .notify = &notify };
   core_string_vector only = { 0 }, uris = { 0 }, problems = { 0 }, ssh_options = { 0 };
@@ -229,8 +210,7 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
   const char *sources_file = NULL;
   int64_t wave = 0;
   bool want_status = false, json = false, dry_run = false, made = false;
-  struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+  struct cli_interrupt saved = { .caught = false };
   int c_, ret = EXIT_FAILURE_, left;
 
   /* libvirt's remote driver writes to its ssh child's pipe: a dead one
@@ -409,23 +389,23 @@ cli_cmd_migrate (const struct cli_command *cmd, int argc, char **argv)
     cli_core_error ();
     goto out;
   }
-  for (size_t i = 0; i < 3; i++)
-    sigaction (sigs[i], &sa, &old[i]);
+  /* The first signal stops every job (their half-made outputs go); a
+   * second kills (the children die with this process). */
+  cli_interrupt_catch (&saved);
   left = mig_run (&c, &journal);
-  for (size_t i = 0; i < 3; i++)
-    sigaction (sigs[i], &old[i], NULL);
+  cli_interrupt_restore (&saved);
   if (left == -1) {
     cli_core_error ();
     goto out;
   }
-  if (interrupted)
+  if (cli_interrupted (NULL))
     cli_error ("migrate: interrupted; run again to resume");
   else if (left > 0)
     cli_error ("migrate: %d of %zu workload%s not verified; --status says why, "
                "running again resumes", left, picks.len, picks.len == 1 ? "" : "s");
   else if (!ui.quiet)
     printf ("migrated: %zu workload%s verified\n", picks.len, picks.len == 1 ? "" : "s");
-  ret = left == 0 && !interrupted ? EXIT_OK : EXIT_FAILURE_;
+  ret = left == 0 && !cli_interrupted (NULL) ? EXIT_OK : EXIT_FAILURE_;
 
  out:
   core_string_vector_free (&only);
